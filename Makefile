@@ -1,0 +1,44 @@
+# Governance Ledger — two set-up commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export GOVLEDGER_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test bench install install-dev clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+install-dev: $(DEVSTAMP)
+
+## make run: install, initialise the SQLite store in instance/ with demo data, serve on :8000
+run: $(STAMP)
+	$(BIN)/govledger init
+	$(BIN)/govledger demo
+	@echo "Sign in at http://$(HOST):$(PORT)/ as alice@example.org (member), bob@example.org,"
+	@echo "carol@example.org ... or frank@example.org (auditor), password: demo-password-123"
+	$(BIN)/govledger serve --host $(HOST) --port $(PORT)
+
+## make test: install test needs (PostgreSQL, Chromium), start a throwaway cluster, run everything
+test: $(DEVSTAMP)
+	bash scripts/install-test-deps.sh
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## make bench: throughput benchmarks against raw baselines measured in the same run
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Application layer: the ledger application service, commands, queries and configuration."""

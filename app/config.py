@@ -1,0 +1,94 @@
+"""Settings, read once from the environment and passed in (never imported as globals)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+SQLITE_FILENAME = "govledger.sqlite3"
+
+
+class ConfigError(Exception):
+    """Raised when a setting cannot be understood."""
+
+
+@dataclass
+class Settings:
+    """Everything the service needs to start; defaults come from the environment."""
+
+    database_url: str
+    instance_path: Path
+    secret_key: str = ""
+    password_cost: str = "strong"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the store is PostgreSQL."""
+        return self.database_url.startswith(("postgresql:", "postgres:", "postgresql+psycopg:"))
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from ``GOVLEDGER_*`` environment variables and explicit overrides."""
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(overrides.pop("instance_path", None) or env.get("GOVLEDGER_INSTANCE_PATH")
+                    or DEFAULT_INSTANCE).resolve()
+    url = overrides.pop("database_url", None) or env.get("GOVLEDGER_DATABASE_URL") or (
+        f"sqlite:///{instance / SQLITE_FILENAME}")
+    settings = Settings(database_url=url, instance_path=instance, **overrides)
+    settings.secret_key = settings.secret_key or env.get("GOVLEDGER_SECRET_KEY", "")
+    return settings
+
+
+def sqlite_path(url: str) -> str:
+    """Return the file path of a ``sqlite:///`` URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite" or not parts.path:
+        raise ConfigError(f"not a SQLite URL: {url!r} (expected sqlite:///path/to/file)")
+    return unquote(parts.path[1:])  # sqlite:///relative or sqlite:////absolute
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """Map the one database URL onto the eventsourcing persistence settings."""
+    if not settings.is_postgres:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": sqlite_path(settings.database_url),
+                "SQLITE_LOCK_TIMEOUT": "30"}
+    parts = urlsplit(settings.database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parts.path.lstrip("/") or "govledger",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_POOL_SIZE": "8",
+        "POSTGRES_MAX_OVERFLOW": "8",
+    }
+
+
+def sqlalchemy_url(settings: Settings) -> str:
+    """Map the one database URL onto a SQLAlchemy URL for the read models."""
+    if not settings.is_postgres:
+        return f"sqlite:///{sqlite_path(settings.database_url)}"
+    rest = settings.database_url.split("://", 1)[1]
+    return f"postgresql+psycopg://{rest}"
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """Return the session secret, creating an owner-only key file in the instance on first use."""
+    if settings.secret_key:
+        return settings.secret_key
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    path = settings.instance_path / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    settings.secret_key = path.read_text().strip()
+    return settings.secret_key

@@ -1,0 +1,72 @@
+"""Read side: queries answer from the read-model tables, never by loading aggregates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from app.errors import NotFoundError
+from projections.base import from_db
+from projections.tables import change_requests, people
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine, Row
+
+CR_DATETIMES = ("planned_start", "planned_end", "submitted_at", "updated_at")
+
+
+def _change_request(row: Row[Any]) -> dict[str, Any]:
+    data = dict(row._mapping)
+    for key in CR_DATETIMES:
+        data[key] = from_db(data[key])
+    return data
+
+
+def list_change_requests(engine: Engine, *, status: str | None = None,
+                         category: str | None = None, risk: str | None = None,
+                         requester_id: str | None = None, board_id: str | None = None,
+                         system: str | None = None, q: str | None = None,
+                         limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Return a page of change requests (newest first) matching every filter given."""
+    c = change_requests.c
+    query = select(change_requests, people.c.name.label("requester_name")).outerjoin(
+        people, people.c.id == c.requester_id)
+    conditions = [col == value for col, value in (
+        (c.status, status), (c.category, category), (c.risk, risk),
+        (c.requester_id, requester_id), (c.board_id, board_id)) if value]
+    if q:
+        conditions.append(func.lower(c.title).contains(q.lower(), autoescape=True))
+    rows = [_change_request(r) for r in (
+        _fetch(engine, query.where(*conditions).order_by(c.submitted_at.desc(), c.id)))]
+    if system:
+        rows = [r for r in rows if system in r["systems"]]
+    return {"items": rows[offset:offset + limit], "total": len(rows),
+            "limit": limit, "offset": offset}
+
+
+def _fetch(engine: Engine, query: Any) -> list[Row[Any]]:
+    with engine.connect() as conn:
+        return list(conn.execute(query))
+
+
+def get_change_request(engine: Engine, change_id: str) -> dict[str, Any]:
+    """Return one change request or raise NotFoundError."""
+    query = select(change_requests, people.c.name.label("requester_name")).outerjoin(
+        people, people.c.id == change_requests.c.requester_id).where(
+        change_requests.c.id == change_id)
+    rows = _fetch(engine, query)
+    if not rows:
+        raise NotFoundError(f"no change request with id {change_id}", id=change_id)
+    return _change_request(rows[0])
+
+
+def list_people(engine: Engine) -> list[dict[str, Any]]:
+    """Return everyone, by name."""
+    rows = _fetch(engine, select(people).order_by(people.c.name))
+    return [{**dict(r._mapping), "registered_at": from_db(r.registered_at)} for r in rows]
+
+
+def people_names(engine: Engine) -> dict[str, str]:
+    """Map person id to name (for showing actors in history)."""
+    return {r.id: r.name for r in _fetch(engine, select(people.c.id, people.c.name))}

@@ -1,0 +1,1 @@
+"""Governance Ledger domain model: aggregates, events and rules (no Flask, no SQL)."""

@@ -1,0 +1,124 @@
+"""The ledger's aggregate base: every event carries who, when, on whose behalf, why and which request."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable
+
+from eventsourcing.domain import Aggregate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Return the current UTC time."""
+    return datetime.now(tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who is acting, for whom, why, and under which request id."""
+
+    actor_id: str | None = None
+    on_behalf_of: str | None = None
+    reason: str | None = None
+    request_id: str | None = None
+
+
+_context: ContextVar[CommandContext] = ContextVar("command_context", default=CommandContext())
+_clock: ContextVar[Clock | None] = ContextVar("clock", default=None)
+_default_clock: list[Clock] = [system_clock]
+
+
+def current_context() -> CommandContext:
+    """Return the command context in force."""
+    return _context.get()
+
+
+def now() -> datetime:
+    """Return the time from the clock in force (injectable for tests)."""
+    return (_clock.get() or _default_clock[0])()
+
+
+@contextmanager
+def command_context(**changes: Any) -> Iterator[CommandContext]:
+    """Set fields of the command context for the events raised inside the block."""
+    values = {**current_context().__dict__, **changes}
+    token = _context.set(CommandContext(**values))
+    try:
+        yield _context.get()
+    finally:
+        _context.reset(token)
+
+
+@contextmanager
+def using_clock(clock: Clock) -> Iterator[None]:
+    """Use ``clock`` for event times inside the block."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+def set_default_clock(clock: Clock) -> None:
+    """Install ``clock`` as the process-wide default clock (used by app bootstrap and tests)."""
+    _default_clock[0] = clock
+
+
+class LedgerAggregate(Aggregate):
+    """Base of every aggregate: its events record the command context and the clock's time."""
+
+    class Event(Aggregate.Event):
+        actor_id: str | None = field(default_factory=lambda: _context.get().actor_id, init=False)
+        on_behalf_of: str | None = field(
+            default_factory=lambda: _context.get().on_behalf_of, init=False
+        )
+        reason: str | None = field(default_factory=lambda: _context.get().reason, init=False)
+        request_id: str | None = field(
+            default_factory=lambda: _context.get().request_id, init=False
+        )
+
+        @staticmethod
+        def create_timestamp() -> datetime:
+            return now()
+
+
+METADATA_FIELDS = (
+    "originator_id",
+    "originator_version",
+    "originator_topic",
+    "timestamp",
+    "actor_id",
+    "on_behalf_of",
+    "reason",
+    "request_id",
+)
+
+
+class DomainError(Exception):
+    """Raised when a governance rule refuses a command; ``code`` names the rule."""
+
+    code = "rule_violation"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFoundError(Exception):
+    """Raised when an entity id is unknown."""
+
+    code = "not_found"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details

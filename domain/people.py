@@ -1,0 +1,125 @@
+"""People, their function, their system roles and their credentials."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import DomainError, LedgerAggregate
+
+FUNCTIONS = ("engineering", "product", "security", "devops", "qa", "management", "executive")
+ROLES = ("admin", "member", "auditor")
+WRITE_ROLES = ("admin", "member")
+
+
+class Person(LedgerAggregate):
+    """A person known to the ledger."""
+
+    @event("Registered")
+    def __init__(self, name: str, email: str, function: str) -> None:
+        self.name = name
+        self.email = email
+        self.function = function
+        self.roles: list[str] = []
+        self.password_hash: str | None = None
+        self.tokens: dict[str, str] = {}
+        self.active = True
+
+    def grant_role(self, role: str) -> None:
+        """Grant a system role."""
+        check_role(role)
+        if role in self.roles:
+            raise RoleAlreadyHeld(f"{self.name} already has the role {role}", role=role)
+        self._grant_role(role)
+
+    @event("RoleGranted")
+    def _grant_role(self, role: str) -> None:
+        self.roles.append(role)
+
+    def revoke_role(self, role: str) -> None:
+        """Revoke a system role."""
+        if role not in self.roles:
+            raise RoleNotHeld(f"{self.name} does not have the role {role}", role=role)
+        self._revoke_role(role)
+
+    @event("RoleRevoked")
+    def _revoke_role(self, role: str) -> None:
+        self.roles.remove(role)
+
+    @event("PasswordSet")
+    def set_password(self, password_hash: str) -> None:
+        """Record a new password hash."""
+        self.password_hash = password_hash
+
+    @event("TokenIssued")
+    def issue_token(self, token_id: str, token_hash: str, label: str) -> None:
+        """Record a new API token (only its hash is kept)."""
+        self.tokens[token_id] = token_hash
+
+    def revoke_token(self, token_id: str) -> None:
+        """Revoke an API token."""
+        if token_id not in self.tokens:
+            raise TokenNotFound("no such token", token_id=token_id)
+        self._revoke_token(token_id)
+
+    @event("TokenRevoked")
+    def _revoke_token(self, token_id: str) -> None:
+        del self.tokens[token_id]
+
+    @property
+    def can_write(self) -> bool:
+        """Whether this person may append events (auditors never may)."""
+        return self.active and "auditor" not in self.roles and bool(
+            set(self.roles) & set(WRITE_ROLES)
+        )
+
+
+class EmailIndex(LedgerAggregate):
+    """Claims an email address for one person (makes emails unique by optimistic concurrency)."""
+
+    @staticmethod
+    def create_id(email: str) -> UUID:
+        """Derive the index id from the normalised email address."""
+        return uuid5(NAMESPACE_URL, f"/govledger/email/{email.strip().lower()}")
+
+    @event("Claimed")
+    def __init__(self, email: str, person_id: UUID) -> None:
+        self.email = email
+        self.person_id = person_id
+
+
+def check_role(role: str) -> None:
+    """Refuse an unknown system role."""
+    if role not in ROLES:
+        raise UnknownRole(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", role=role)
+
+
+class RoleAlreadyHeld(DomainError):
+    """Raised when granting a role the person already has."""
+
+    code = "role_already_held"
+
+
+class RoleNotHeld(DomainError):
+    """Raised when revoking a role the person does not have."""
+
+    code = "role_not_held"
+
+
+class UnknownRole(DomainError):
+    """Raised when a role is not one of the system roles."""
+
+    code = "unknown_role"
+
+
+class TokenNotFound(DomainError):
+    """Raised when revoking a token that does not exist."""
+
+    code = "token_not_found"
+
+
+class EmailTaken(DomainError):
+    """Raised when an email address already belongs to another person."""
+
+    code = "email_taken"

@@ -1,0 +1,43 @@
+"""Projection of change requests into ``rm_change_requests``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from domain.changes import ChangeRequest
+from projections.base import Projection, handles
+from projections.tables import change_requests
+
+if TYPE_CHECKING:
+    from projections.base import Writer
+
+
+class ChangeRequestProjection(Projection):
+    """Keeps the change request list in step with ChangeRequest events."""
+
+    name = "change_requests"
+    tables = (change_requests,)
+
+    @handles(ChangeRequest.Submitted)
+    def submitted(self, w: Writer, e: Any) -> None:
+        w.insert(change_requests,
+            id=str(e.originator_id), requester_id=e.requester_id, board_id=e.board_id,
+            title=e.title, description=e.description, category=e.category, risk=e.risk,
+            systems=list(e.systems), planned_start=e.planned_start,
+            planned_end=e.planned_end, rollback_plan=e.rollback_plan,
+            status="submitted", submitted_at=e.timestamp,
+            updated_at=e.timestamp, version=e.originator_version)
+
+    @handles(ChangeRequest.Withdrawn)
+    def withdrawn(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, "withdrawn")
+
+    @staticmethod
+    def set_status(w: Writer, e: Any, status: str) -> None:
+        """Record a new status and the event that set it."""
+        w.execute(update(change_requests)
+                  .where(change_requests.c.id == str(e.originator_id))
+                  .values(status=status, updated_at=e.timestamp,
+                          version=e.originator_version))

@@ -1,0 +1,134 @@
+"""Follows the notification log and applies events to read models exactly once.
+
+Each batch is one read-model transaction that first moves the projection's tracking row from the
+position it read to the batch's last notification id (a conditional update), then writes the rows.
+If another process moved it first, the update matches nothing and the batch is rolled back, so no
+event is ever applied twice; a crash mid-batch rolls back both the rows and the position.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from projections.base import Writer
+from projections.changes import ChangeRequestProjection
+from projections.people import PeopleProjection
+from projections.tables import metadata, tracking
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from app.application import Ledger
+    from projections.base import Projection
+
+Progress = Callable[[int], None]
+
+DEFAULT_PROJECTIONS: list[type[Projection]] = [PeopleProjection, ChangeRequestProjection]
+"""Every read model; areas add their projection class here."""
+
+
+class LostRace(Exception):
+    """Raised when another runner applied the batch first."""
+
+
+class ProjectionRunner:
+    """Catches read models up with the event log; rebuilds them from scratch on demand."""
+
+    def __init__(self, ledger: Ledger, engine: Engine,
+                 projections: list[Projection] | None = None, batch_size: int = 1000) -> None:
+        self.ledger = ledger
+        self.engine = engine
+        self.projections = projections or [cls() for cls in DEFAULT_PROJECTIONS]
+        self.batch_size = batch_size
+        self._caught_up_to = -1
+
+    def create_tables(self) -> None:
+        """Create missing read-model and tracking tables and tracking rows."""
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            known = set(conn.scalars(select(tracking.c.name)))
+            for p in self.projections:
+                if p.name not in known:
+                    conn.execute(insert(tracking).values(name=p.name, position=0))
+
+    def position(self, name: str) -> int:
+        """Return the last notification id applied by projection ``name``."""
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(tracking.c.position).where(tracking.c.name == name))
+                       or 0)
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Apply every new event to every read model; returns how many events were applied."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        if head == self._caught_up_to:
+            return 0
+        applied = sum(self._catch_up_one(p, progress) for p in self.projections)
+        self._caught_up_to = head
+        return applied
+
+    def _catch_up_one(self, projection: Projection, progress: Progress | None) -> int:
+        applied, failures = 0, 0
+        topics = projection.topics
+        while True:
+            start = self.position(projection.name)
+            batch = self.ledger.recorder.select_notifications(
+                start=start + 1, limit=self.batch_size, topics=topics)
+            if not batch:
+                return applied
+            try:
+                with self.engine.begin() as conn:
+                    self._apply_batch(conn, projection, start, batch)
+            except (LostRace, OperationalError, IntegrityError):
+                failures += 1
+                if failures > 20:
+                    raise
+                time.sleep(0.01 * failures)
+                continue
+            applied += len(batch)
+            if progress is not None:
+                progress(len(batch))
+
+    def _apply_batch(self, conn: Connection, projection: Projection, start: int,
+                     batch: list[Any]) -> None:
+        claimed = conn.execute(
+            update(tracking)
+            .where(tracking.c.name == projection.name, tracking.c.position == start)
+            .values(position=batch[-1].id)).rowcount
+        if claimed != 1:
+            raise LostRace(projection.name)
+        writer = Writer(conn)
+        to_event = self.ledger.mapper.to_domain_event
+        for notification in batch:
+            projection.process_event(writer, to_event(notification))
+        writer.flush()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drop every read model, recreate it empty and replay the whole log into it."""
+        with self.engine.begin() as conn:
+            for p in self.projections:
+                for table in p.tables:
+                    table.drop(conn, checkfirst=True)
+                    table.create(conn)
+                conn.execute(update(tracking).where(tracking.c.name == p.name)
+                             .values(position=0))
+        self._caught_up_to = -1
+        batch_size, self.batch_size = self.batch_size, max(self.batch_size, 5000)
+        try:
+            return self.catch_up(progress)
+        finally:
+            self.batch_size = batch_size
+
+    def status(self) -> list[dict[str, Any]]:
+        """Each projection's position, the log's head and how many of its events are pending."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        rows = []
+        for p in self.projections:
+            position = self.position(p.name)
+            pending = len(self.ledger.recorder.select_notifications(
+                start=position + 1, limit=100_000, topics=p.topics))
+            rows.append({"name": p.name, "position": position, "head": head, "pending": pending})
+        return rows

@@ -1,0 +1,47 @@
+"""Flask front end: HTML pages and the JSON API over the ledger's application services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from app.bootstrap import Services, bootstrap
+from app.config import ensure_secret_key, load_settings
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None,
+               services: Services | None = None) -> Flask:
+    """Build the Flask app; ``test_config`` may override settings and Flask config."""
+    config = dict(test_config or {})
+    app = Flask(__name__)
+    if services is None:
+        settings = load_settings(**{k: config.pop(k) for k in
+                                    ("database_url", "instance_path", "password_cost")
+                                    if k in config})
+        services = bootstrap(settings)
+    app.config.from_mapping(
+        SECRET_KEY=ensure_secret_key(services.settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["govledger"] = services
+    csrf.init_app(app)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from web import api, auth, changes, errors, home, openapi, people
+
+    errors.init_app(app)
+    auth.init_app(app)
+    for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)
