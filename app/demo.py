@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from domain.base import now
 
@@ -36,16 +36,32 @@ CHANGES = [
 
 
 def load_demo(services: Services) -> bool:
-    """Load the demo team and change requests; returns False if they are already there."""
+    """Load the demo data of every area once; returns False if it is already there."""
     ledger = services.ledger
     if ledger._person_id_by_email(PEOPLE[0][1]) is not None:  # noqa: SLF001
         return False
+    ids = load_people(services)
+    for step in DEMO_STEPS:
+        step(services, ids)
+        services.projections.catch_up()
+    return True
+
+
+def load_people(services: Services) -> dict[str, str]:
+    """The demo team; returns their ids by first name (lower case)."""
+    ledger = services.ledger
     ids: dict[str, str] = {}
     with ledger.as_system(reason="demo data"):
         for name, email, function, role in PEOPLE:
             ids[email.split("@")[0]] = ledger.register_person(
                 name=name, email=email, function=function, role=role,
                 password=DEMO_PASSWORD)["id"]
+    return ids
+
+
+def load_change_requests(services: Services, ids: dict[str, str]) -> None:
+    """A handful of change requests, one withdrawn."""
+    ledger = services.ledger
     start = now().replace(minute=0, second=0, microsecond=0)
     created: dict[str, str] = {}
     for who, title, category, risk, systems, days, rollback in CHANGES:
@@ -57,5 +73,7 @@ def load_demo(services: Services) -> bool:
                 rollback_plan=rollback)["id"]
     with ledger.acting_as(ids["carol"], reason="postponed to next quarter"):
         ledger.withdraw_change_request(created["Launch the new onboarding flow"])
-    services.projections.catch_up()
-    return True
+
+
+DEMO_STEPS: list[Callable[[Services, dict[str, str]], None]] = [load_change_requests]
+"""Each area appends its demo loader here (called in order, after the people exist)."""

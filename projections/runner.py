@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from projections.actions import ActionItemProjection
 from projections.base import Writer
 from projections.changes import ChangeRequestProjection
 from projections.people import PeopleProjection
@@ -27,7 +28,11 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int], None]
 
-DEFAULT_PROJECTIONS: list[type[Projection]] = [PeopleProjection, ChangeRequestProjection]
+DEFAULT_PROJECTIONS: list[type[Projection]] = [
+    PeopleProjection,
+    ChangeRequestProjection,
+    ActionItemProjection,
+]
 """Every read model; areas add their projection class here."""
 
 

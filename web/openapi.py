@@ -21,7 +21,7 @@ ERRORS = {
 }
 
 
-def _responses(success: str, schema: str | None, description: str,
+def responses(success: str, schema: str | None, description: str,
                errors: tuple[str, ...]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": description}
     if schema:
@@ -30,7 +30,7 @@ def _responses(success: str, schema: str | None, description: str,
     return {success: ok, **{code: {"description": ERRORS[code], **err} for code in errors}}
 
 
-def _body(schema: str) -> dict[str, Any]:
+def body(schema: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
@@ -40,34 +40,34 @@ ID = [{"name": "change_id", "in": "path", "required": True, "schema": {"type": "
 
 PATHS: dict[str, dict[str, Any]] = {
     "/me": {"get": {"summary": "The person the token belongs to", "tags": ["people"],
-                    "responses": _responses("200", "Person", "The person", ("401",))}},
+                    "responses": responses("200", "Person", "The person", ("401",))}},
     "/people": {
         "get": {"summary": "List people", "tags": ["people"],
-                "responses": _responses("200", None, "People", ("401",))},
+                "responses": responses("200", None, "People", ("401",))},
         "post": {"summary": "Register a person (admin)", "tags": ["people"],
-                 "requestBody": _body("PersonInput"),
-                 "responses": _responses("201", None, "Id and first token",
+                 "requestBody": body("PersonInput"),
+                 "responses": responses("201", None, "Id and first token",
                                          ("401", "403", "409", "422"))}},
     "/change-requests": {
         "get": {"summary": "List change requests", "tags": ["change requests"],
                 "parameters": [{"in": "query", "schema": schemas.ChangeRequestQueryArgsSchema}],
-                "responses": _responses("200", "ChangeRequestPage", "A page", ("401", "422"))},
+                "responses": responses("200", "ChangeRequestPage", "A page", ("401", "422"))},
         "post": {"summary": "Submit a change request", "tags": ["change requests"],
-                 "requestBody": _body("ChangeRequestInput"),
-                 "responses": _responses("201", "ChangeRequest", "Submitted",
+                 "requestBody": body("ChangeRequestInput"),
+                 "responses": responses("201", "ChangeRequest", "Submitted",
                                          ("401", "403", "409", "422"))}},
     "/change-requests/{change_id}": {"get": {
         "summary": "One change request", "tags": ["change requests"], "parameters": ID,
-        "responses": _responses("200", "ChangeRequest", "The change request", ("401", "404"))}},
+        "responses": responses("200", "ChangeRequest", "The change request", ("401", "404"))}},
     "/change-requests/{change_id}/withdraw": {"post": {
         "summary": "Withdraw (requester only, before a decision)", "tags": ["change requests"],
-        "parameters": ID, "requestBody": {**_body("Withdraw"), "required": False},
-        "responses": _responses("200", "ChangeRequest", "Withdrawn",
+        "parameters": ID, "requestBody": {**body("Withdraw"), "required": False},
+        "responses": responses("200", "ChangeRequest", "Withdrawn",
                                 ("401", "403", "404", "409", "422"))}},
     "/change-requests/{change_id}/history": {"get": {
         "summary": "Every event of a change request", "tags": ["change requests", "audit"],
         "parameters": ID,
-        "responses": _responses("200", "History", "Events, oldest first", ("401", "404"))}},
+        "responses": responses("200", "History", "Events, oldest first", ("401", "404"))}},
 }
 
 COMPONENTS = {
@@ -77,6 +77,12 @@ COMPONENTS = {
     "ChangeRequestPage": schemas.ChangeRequestPageSchema, "Withdraw": schemas.WithdrawSchema,
     "History": schemas.HistorySchema,
 }
+
+
+def add(paths: dict[str, dict[str, Any]], components: dict[str, Any]) -> None:
+    """Register an area's API paths and schemas (called when its blueprint module is imported)."""
+    PATHS.update(paths)
+    COMPONENTS.update(components)
 
 
 def build_spec() -> dict[str, Any]:
