@@ -63,18 +63,16 @@ class ChangeRequestInputSchema(Schema):
 
 
 class ChangeRequestFormSchema(ChangeRequestInputSchema):
-    """The same fields from an HTML form (systems as text, blank optional fields)."""
+    """The same fields from an HTML form (systems as text; blank fields count as missing)."""
 
     @pre_load
     def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Accept a comma- or line-separated systems string and blank optional fields."""
+        """Drop blank fields, and split a comma- or line-separated systems string."""
         if not isinstance(data, dict):
             return data
-        data = dict(data)
+        data = {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         if isinstance(data.get("systems"), str):
             data["systems"] = [s for s in re.split(r"[,\n]", data["systems"]) if s.strip()]
-        if data.get("board_id") == "":
-            data["board_id"] = None
         return data
 
 

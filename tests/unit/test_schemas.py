@@ -17,7 +17,7 @@ class TestChangeRequestInput:
 
         assert data["systems"] == ["billing-db", "payments-api", "edge"]
         assert data["planned_start"].utcoffset().total_seconds() == 0
-        assert data["board_id"] is None
+        assert data["board_id"] is None  # a blank optional field is absent
 
     @pytest.mark.parametrize(("override", "field"), [
         ({"title": "ab"}, "title"),
@@ -46,3 +46,11 @@ class TestChangeRequestInput:
                                                             rollback_plan=""))
 
         assert data["rollback_plan"] == ""
+
+
+def test_blank_required_form_fields_are_reported_as_missing() -> None:
+    with pytest.raises(ValidationError) as info:
+        ChangeRequestFormSchema().load(valid_change(title="  ", systems=""))
+
+    assert info.value.messages["title"] == ["Missing data for required field."]
+    assert info.value.messages["systems"] == ["Missing data for required field."]
