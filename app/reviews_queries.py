@@ -260,30 +260,30 @@ def _addenda(engine: Engine, review_id: str, names: dict[str, str]) -> list[dict
 # -- dashboard ------------------------------------------------------------------------------------
 
 def dashboard(engine: Engine, launch_id: str, today: date) -> dict[str, Any]:
-    """Trends over a launch's recorded reviews: metrics, incidents, action-item flow, MTTA/MTTR."""
+    """Trends over a launch's held reviews: metrics, incidents, MTTA/MTTR, and the action-item
+    flow as each review recorded it (opened: new issues raised in it; closed: items marked
+    completed in it; overdue: items updated in it while past their due date on its day)."""
     launch = get_launch(engine, launch_id)
     held = [r for r in launch["reviews"] if r["status"] != "cancelled"
             and (r["status"] in ("in_progress", "finalised") or r["scheduled_for"] <= today)]
-    items = _item_rows(engine)
+    items = {i["id"]: i for i in _item_rows(engine)}
     points = []
     for r in held:
         incidents = r["incidents"] if r["status"] == "finalised" else incidents_between(
             engine, r["period_start"], r["period_end"])
         mtta, mttr = mtta_mttr(incidents)
-        lo, hi = (datetime.combine(d, time(), UTC) for d in (r["period_start"],
-                                                               r["period_end"]))
+        updates = [(items[k], u) for k, u in _updates_in(engine, r["id"]).items() if k in items]
         points.append({
             "label": r["scheduled_for"].strftime("%d %b"), "date": r["scheduled_for"],
             "kind": r["kind"], "id": r["id"],
             "uptime_pct": _float(r["uptime_pct"]), "error_rate_pct": _float(r["error_rate_pct"]),
             "p95_ms": r["p95_ms"], "active_users": r["active_users"],
             "incidents": {s: len(v) for s, v in by_severity(incidents).items()},
-            "opened": sum(1 for i in items if lo <= from_db(i["raised_at"]) < hi),  # type: ignore[operator]
-            "closed": sum(1 for i in items if i["completed_at"] is not None
-                          and lo <= from_db(i["completed_at"]) < hi),  # type: ignore[operator]
-            "overdue": sum(1 for i in items if from_db(i["raised_at"]) < hi  # type: ignore[operator]
-                           and i["due"] < r["period_end"]
-                           and (i["completed_at"] is None or from_db(i["completed_at"]) >= hi)),  # type: ignore[operator]
+            "opened": sum(1 for i in items.values()
+                          if i["source_type"] == "review" and i["source_id"] == r["id"]),
+            "closed": sum(1 for _, u in updates if u["status"] == "completed"),
+            "overdue": sum(1 for i, u in updates
+                           if u["status"] != "completed" and i["due"] < r["scheduled_for"]),
             "mtta_min": mtta, "mttr_min": mttr})
     return {"launch": launch, "points": points,
             "has_incident_times": any(p["mtta_min"] is not None or p["mttr_min"] is not None

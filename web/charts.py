@@ -10,7 +10,7 @@ from html import escape
 from markupsafe import Markup
 
 W, H = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 28, 34
+LEFT, RIGHT, TOP, BOTTOM = 52, 12, 40, 34
 COLORS = ("#2457c5", "#b3261e", "#9a6700", "#1b7f3b", "#6b3fa0")
 
 
@@ -74,31 +74,36 @@ def line_chart(title: str, labels: list[str], values: list[float | None],
     return _frame(title, body, labels)
 
 
-def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> Markup:
-    """Stacked bars, one colour per series, with a legend."""
-    totals = [sum(s[i] or 0 for s in series.values()) for i in range(len(labels))]
-    top = max(totals + [1])
+def bar_chart(title: str, labels: list[str], series: dict[str, list[float]],
+              stacked: bool = True) -> Markup:
+    """Bars, one colour per series (stacked, or side by side), with a legend."""
+    heights = [sum(s[i] or 0 for s in series.values()) if stacked else max(
+        [s[i] or 0 for s in series.values()] + [0]) for i in range(len(labels))]
+    top = max(heights + [1])
     step = (W - LEFT - RIGHT) / max(len(labels), 1)
-    width = max(step * 0.6, 2)
+    width = max(step * 0.6, 2) if stacked else max(step * 0.7 / max(len(series), 1), 2)
 
     def y(v: float) -> float:
         return TOP + (H - TOP - BOTTOM) * (1 - v / top)
 
     body = _y_axis(0, top, y)
     for i in range(len(labels)):
-        base = 0.0
+        base, left = 0.0, LEFT + step * i + (step - (width if stacked else width * len(
+            series))) / 2
         for n, values in enumerate(series.values()):
             value = values[i] or 0
             if value:
-                body.append(f'<rect x="{LEFT + step * i + (step - width) / 2:.1f}" '
-                            f'y="{y(base + value):.1f}" width="{width:.1f}" '
-                            f'height="{y(base) - y(base + value):.1f}" '
+                body.append(f'<rect x="{left:.1f}" y="{y(base + value):.1f}" '
+                            f'width="{width:.1f}" height="{y(base) - y(base + value):.1f}" '
                             f'fill="{COLORS[n % len(COLORS)]}"/>')
-            base += value
-    legend_x = W - RIGHT
-    for n, name in reversed(list(enumerate(series))):
-        legend_x -= 12 + 7 * len(name) + 10
-        body.append(f'<rect x="{legend_x}" y="7" width="10" height="10" '
-                    f'fill="{COLORS[n % len(COLORS)]}"/><text x="{legend_x + 13}" y="16">'
+            if stacked:
+                base += value
+            else:
+                left += width
+    legend_x = LEFT
+    for n, name in enumerate(series):
+        body.append(f'<rect x="{legend_x}" y="23" width="10" height="10" '
+                    f'fill="{COLORS[n % len(COLORS)]}"/><text x="{legend_x + 13}" y="32">'
                     f"{escape(name)}</text>")
+        legend_x += 12 + 7 * len(name) + 14
     return _frame(title, body, labels)

@@ -105,7 +105,7 @@ def dashboard(launch_id: str) -> str:
         "incidents": bar_chart("Incidents by severity", labels, {
             s: [p["incidents"].get(s, 0) for p in points] for s in ("P0", "P1", "P2")}),
         "flow": bar_chart("Action items: opened / closed / overdue", labels, {
-            k: [p[k] for p in points] for k in ("opened", "closed", "overdue")}),
+            k: [p[k] for p in points] for k in ("opened", "closed", "overdue")}, stacked=False),
         "mtta": line_chart("MTTA (minutes)", labels, [p["mtta_min"] for p in points]),
         "mttr": line_chart("MTTR (minutes)", labels, [p["mttr_min"] for p in points]),
     }
