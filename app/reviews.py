@@ -8,8 +8,15 @@ from uuid import UUID
 
 from app.core import SYSTEM_ACTOR, LedgerCore
 from domain.actions import ActionItem
-from domain.reviews import DEFAULT_TARGETS, MONTHLY_REVIEWS, Launch, Review, check_targets, \
-    propose_schedule
+from domain.reviews import (
+    DEFAULT_TARGETS,
+    MONTHLY_REVIEWS,
+    Launch,
+    ProposedReview,
+    Review,
+    check_targets,
+    propose_schedule,
+)
 
 
 class ReviewCommands(LedgerCore):
@@ -24,9 +31,15 @@ class ReviewCommands(LedgerCore):
                         description=description,
                         owner_id=str(actor.id) if actor is not None else SYSTEM_ACTOR,
                         targets=check_targets({**DEFAULT_TARGETS, **(targets or {})}))
-        reviews = [Review(launch_id=str(launch.id), seq=n, kind=p.kind,
-                          scheduled_for=p.day.isoformat())
-                   for n, p in enumerate(propose_schedule(launch_date, months), start=1)]
+        reviews = _schedule(launch, propose_schedule(launch_date, months))
+        self.save(launch, *reviews)
+        return {"id": str(launch.id), "review_ids": [str(r.id) for r in reviews]}
+
+    def extend_review_schedule(self, launch_id: UUID | str, months: int = 3) -> dict[str, Any]:
+        """Schedule the next monthly reviews (first Mondays) after the last scheduled one."""
+        self._writer()
+        launch = self._get(Launch, launch_id)
+        reviews = _schedule(launch, launch.propose_more_monthly_reviews(months))
         self.save(launch, *reviews)
         return {"id": str(launch.id), "review_ids": [str(r.id) for r in reviews]}
 
@@ -105,3 +118,13 @@ class ReviewCommands(LedgerCore):
         self.save(review)
         return {"id": str(review.id), "status": review.status,
                 "scheduled_for": review.scheduled_for}
+
+
+def _schedule(launch: Launch, proposed: list[ProposedReview]) -> list[Review]:
+    """Create the proposed reviews and record them on the launch."""
+    start = len(launch.review_days) + 1
+    reviews = [Review(launch_id=str(launch.id), seq=n, kind=p.kind,
+                      scheduled_for=p.day.isoformat()) for n, p in enumerate(proposed, start)]
+    launch.schedule_reviews([{"id": str(r.id), "seq": r.seq, "day": r.scheduled_for,
+                              "kind": r.kind} for r in reviews])
+    return reviews

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, post_dump, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from app.schemas import Text, jsonable
 from domain.actions import PRIORITIES, STATUSES
@@ -73,6 +82,12 @@ class MoveReviewSchema(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class ExtendScheduleSchema(Schema):
+    """How many more monthly reviews to schedule."""
+
+    months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
+
+
 class CancelReviewSchema(Schema):
     """Why a review is cancelled."""
 
@@ -90,6 +105,13 @@ class MetricsInputSchema(Schema):
                           values=fields.Integer(validate=COUNT), load_default=dict)
     source = fields.String(load_default="api", validate=validate.OneOf(
         ("form", "api", "monitoring")))
+
+    @validates_schema
+    def some_metric(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse a recording without any value."""
+        keys = ("uptime_pct", "error_rate_pct", "p95_ms", "active_users")
+        if all(data.get(k) is None for k in keys) and not data.get("tickets"):
+            raise ValidationError("give at least one metric", "uptime_pct")
 
 
 class MetricsFormSchema(MetricsInputSchema):

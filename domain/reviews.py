@@ -57,6 +57,17 @@ def first_monday(year: int, month: int) -> date:
     return first + timedelta(days=(MONDAY - first.weekday()) % 7)
 
 
+def first_mondays_after(day: date, count: int) -> list[date]:
+    """The first Mondays of the ``count`` months whose first Monday comes after ``day``."""
+    mondays, cursor = [], day.replace(day=1)
+    while len(mondays) < count:
+        candidate = first_monday(cursor.year, cursor.month)
+        if candidate > day:
+            mondays.append(candidate)
+        cursor = add_month(cursor)
+    return mondays
+
+
 def propose_schedule(launch_day: date, months: int = MONTHLY_REVIEWS) -> list[ProposedReview]:
     """The review cadence after a launch, in date order, without duplicates.
 
@@ -70,12 +81,7 @@ def propose_schedule(launch_day: date, months: int = MONTHLY_REVIEWS) -> list[Pr
     while friday <= month_end:
         weekly.append(friday)
         friday += timedelta(days=7)
-    monthly, cursor = [], month_end
-    while len(monthly) < months:
-        candidate = first_monday(cursor.year, cursor.month)
-        if candidate > month_end:
-            monthly.append(candidate)
-        cursor = add_month(cursor.replace(day=1))
+    monthly = first_mondays_after(month_end, months)
     return ([ProposedReview(d, "daily") for d in daily]
             + [ProposedReview(d, "weekly") for d in weekly]
             + [ProposedReview(d, "monthly") for d in monthly])
@@ -126,6 +132,20 @@ class Launch(LedgerAggregate):
         self.description = description
         self.owner_id = owner_id
         self.targets = dict(targets)
+        self.review_days: list[str] = []
+
+    def schedule_reviews(self, reviews: list[dict[str, Any]]) -> None:
+        """Record the reviews scheduled for this launch (id, seq, day, kind each)."""
+        self._schedule_reviews(reviews=[dict(r) for r in reviews])
+
+    @event("ReviewsScheduled")
+    def _schedule_reviews(self, reviews: list[dict[str, Any]]) -> None:
+        self.review_days += [r["day"] for r in reviews]
+
+    def propose_more_monthly_reviews(self, count: int) -> list[ProposedReview]:
+        """The next ``count`` monthly reviews after the last one scheduled."""
+        last = max(date.fromisoformat(d) for d in self.review_days)
+        return [ProposedReview(d, "monthly") for d in first_mondays_after(last, count)]
 
     def change_targets(self, targets: dict[str, Any]) -> None:
         """Set new targets for this launch's reviews."""

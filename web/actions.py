@@ -22,7 +22,7 @@ from app.errors import DomainError, PermissionDenied
 from domain.actions import PRIORITIES, SOURCES, STATUSES, ActionItem
 from domain.base import now
 from web.api_actions import list_args
-from web.context import acting, form_data, ledger, login_required, read_model
+from web.context import acting, can_write, form_data, ledger, login_required, read_model
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def detail(item_id: str, form: dict[str, Any] | None = None,
                            events=history_rows(ActionItem, item_id),
                            people=queries.list_people(read_model()),
                            tab=request.args.get("tab", "details"), form=form or {},
-                           errors=errors or {}, **CHOICES)
+                           errors=errors or {}, writer=can_write(), **CHOICES)
 
 
 def _command(item_id: str, schema: Any, run: Any, done: str) -> str | BaseResponse | tuple[str, int]:

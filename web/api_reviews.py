@@ -12,6 +12,7 @@ from app.reviews_document import render_markdown
 from app.reviews_schemas import (
     AddendumSchema,
     CancelReviewSchema,
+    ExtendScheduleSchema,
     LaunchInputSchema,
     LaunchSchema,
     MetricsInputSchema,
@@ -87,6 +88,15 @@ def change_targets(launch_id: str) -> dict[str, Any]:
     data = body(TargetsSchema())
     with acting():
         ledger().change_launch_targets(launch_id, **data)
+    return _launch(launch_id)
+
+
+@bp.post("/launches/<launch_id>/schedule")
+def extend_schedule(launch_id: str) -> dict[str, Any]:
+    """Schedule more monthly reviews after the last one."""
+    data = body(ExtendScheduleSchema())
+    with acting():
+        ledger().extend_review_schedule(launch_id, data["months"])
     return _launch(launch_id)
 
 
@@ -225,6 +235,8 @@ openapi.add({
         "responses": R("200", "Launch", "The launch", ("401", "404"))}},
     "/launches/{launch_id}/targets": _post("Change the launch's targets", "Targets",
                                            "launches", "Launch"),
+    "/launches/{launch_id}/schedule": _post("Schedule more monthly reviews", "ExtendSchedule",
+                                            "launches", "Launch"),
     "/launches/{launch_id}/dashboard": {"get": {
         "summary": "Trends over the launch's reviews", "tags": ["launches"],
         "parameters": _id("launch_id"), "responses": R("200", None, "Points", ("401", "404"))}},
@@ -266,5 +278,5 @@ openapi.add({
     "MoveReview": MoveReviewSchema, "CancelReview": CancelReviewSchema,
     "MetricsInput": MetricsInputSchema, "ReviewStatusUpdate": ReviewStatusUpdateSchema,
     "ReviewIssue": ReviewIssueSchema, "ReviewNotes": ReviewNotesSchema,
-    "Addendum": AddendumSchema,
+    "Addendum": AddendumSchema, "ExtendSchedule": ExtendScheduleSchema,
 })

@@ -15,6 +15,7 @@ from app.reviews_document import render_markdown, tickets_line
 from app.reviews_schemas import (
     AddendumSchema,
     CancelReviewSchema,
+    ExtendScheduleSchema,
     LaunchFormSchema,
     MetricsFormSchema,
     MoveReviewSchema,
@@ -28,7 +29,7 @@ from domain.base import now
 from domain.reviews import TICKET_SEVERITIES, Launch, Review
 from web.api_reviews import finalise
 from web.charts import bar_chart, line_chart
-from web.context import acting, form_data, ledger, login_required, read_model
+from web.context import acting, can_write, form_data, ledger, login_required, read_model
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def launches() -> str | BaseResponse | tuple[str, int]:
         except ValidationError as exc:
             errors = exc.messages
     html = render_template("reviews/launches.html", launches=q.list_launches(read_model()),
-                           form=form, errors=errors)
+                           form=form, errors=errors, writer=can_write())
     return (html, 422) if errors else html
 
 
@@ -67,7 +68,7 @@ def launch(launch_id: str, form: dict[str, Any] | None = None,
     return render_template("reviews/launch.html", launch=q.get_launch(read_model(), launch_id),
                            events=history_rows(Launch, launch_id), form=form or {},
                            errors=errors or {}, tab=request.args.get("tab", "schedule"),
-                           today=now().date())
+                           today=now().date(), writer=can_write())
 
 
 @bp.post("/launches/<launch_id>/targets")
@@ -84,6 +85,22 @@ def targets(launch_id: str) -> str | BaseResponse | tuple[str, int]:
         return launch(launch_id, form, exc.messages), 422
     except (DomainError, PermissionDenied) as exc:
         flash(f"Not saved: {exc.message}", "error")
+    return redirect(url_for("reviews.launch", launch_id=launch_id))
+
+
+@bp.post("/launches/<launch_id>/schedule")
+@login_required
+def extend_schedule(launch_id: str) -> BaseResponse:
+    """Schedule more monthly reviews after the last one."""
+    try:
+        data = ExtendScheduleSchema().load(form_data())
+        with acting():
+            ledger().extend_review_schedule(launch_id, data["months"])
+        flash(f"{data['months']} more monthly review(s) scheduled.")
+    except ValidationError as exc:
+        flash(f"Not scheduled: {exc.messages}", "error")
+    except (DomainError, PermissionDenied) as exc:
+        flash(f"Not scheduled: {exc.message}", "error")
     return redirect(url_for("reviews.launch", launch_id=launch_id))
 
 
@@ -169,7 +186,7 @@ def detail(review_id: str, form: dict[str, Any] | None = None,
         markdown=render_markdown(doc) if tab == "document" else "",
         events=history_rows(Review, review_id) if tab == "history" else [],
         people=queries.list_people(read_model()), form=form or {}, errors=errors or {},
-        which=which, statuses=STATUSES, priorities=PRIORITIES, severities=TICKET_SEVERITIES,
+        which=which, writer=can_write(), statuses=STATUSES, priorities=PRIORITIES, severities=TICKET_SEVERITIES,
         tickets_line=tickets_line)
 
 

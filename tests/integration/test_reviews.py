@@ -298,3 +298,24 @@ def test_the_openapi_document_lists_the_area_routes(client: FlaskClient, path: s
     spec = client.get("/api/v1/openapi.json").get_json()
 
     assert path in spec["paths"]
+
+
+def test_monthly_reviews_continue_on_first_mondays_when_the_schedule_is_extended(
+        client: FlaskClient, member: dict[str, Any]) -> None:
+    launch = record_launch(client, member)
+
+    response = post(client, member, f"/launches/{launch['id']}/schedule", months=2)
+
+    reviews = response.get_json()["reviews"]
+    assert [(r["seq"], r["scheduled_for"], r["kind"]) for r in reviews[-3:]] == [
+        (11, "2026-06-01", "monthly"), (12, "2026-07-06", "monthly"),
+        (13, "2026-08-03", "monthly")]
+
+
+def test_metrics_without_any_value_are_refused(
+        client: FlaskClient, member: dict[str, Any]) -> None:
+    review = record_launch(client, member)["reviews"][0]["id"]
+
+    response = post(client, member, f"/reviews/{review}/metrics", source="monitoring")
+
+    assert response.status_code == 422 and "uptime_pct" in response.get_json()["error"]["details"]

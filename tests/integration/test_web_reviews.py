@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tests.conftest import csrf_token, event_count, login
@@ -108,3 +109,20 @@ def test_the_dashboard_draws_charts_with_their_numbers(
     assert 'id="dashboard-numbers"' in html and "99.91" in html
     assert client.get("/reviews/").status_code == 200
     assert client.get(f"/reviews/{review}/document.md").mimetype == "text/markdown"
+
+
+def test_auditors_read_reviews_and_items_without_any_form(
+        client: FlaskClient, services: Services, member: dict[str, Any],
+        auditor: dict[str, Any]) -> None:
+    with services.ledger.acting_as(member["id"]):
+        launch = services.ledger.record_launch(name="Search v2", system="search",
+                                               launch_date=date(2026, 3, 2))
+        item = services.ledger.create_action_item(title="Tune", owner_id=member["id"])
+    login(client, {**auditor, "password": "correct-horse-battery"})
+
+    pages = [f"/reviews/{launch['review_ids'][0]}", f"/launches/{launch['id']}", "/launches/",
+             f"/action-items/{item['id']}"]
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert 'method="post"' not in html.replace(
+            'action="/auth/logout"', "").split("<main>")[1], path

@@ -75,3 +75,18 @@ def test_the_schedule_is_in_date_order_without_duplicates(launch: date) -> None:
 
     assert days == sorted(days)
     assert len(days) == len(set(days))
+
+
+@given(launch_days, st.integers(min_value=1, max_value=24))
+def test_extending_the_schedule_keeps_to_first_mondays_of_consecutive_months(
+        last: date, count: int) -> None:
+    """Monthly reviews go on forever: each extension adds the next months' first Mondays."""
+    from domain.reviews import first_mondays_after
+
+    mondays = first_mondays_after(last, count)
+
+    assert len(mondays) == count and mondays[0] > last
+    assert all(d.weekday() == 0 and d.day <= 7 for d in mondays)
+    months = [d.year * 12 + d.month for d in mondays]
+    assert months == list(range(months[0], months[0] + count))
+    assert months[0] - (last.year * 12 + last.month) in (0, 1)
