@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 
+from app.reviews_demo import load_reviews
 from domain.base import now
 
 if TYPE_CHECKING:
@@ -77,3 +78,4 @@ def load_change_requests(services: Services, ids: dict[str, str]) -> None:
 
 DEMO_STEPS: list[Callable[[Services, dict[str, str]], None]] = [load_change_requests]
 """Each area appends its demo loader here (called in order, after the people exist)."""
+DEMO_STEPS.append(load_reviews)

@@ -1,18 +1,19 @@
 """Action items: one tracker for items raised anywhere (reviews, incidents, drills, rehearsals,
-CCB meetings), each linked to its source."""
+CCB meetings), each linked to its source; follow-up policies say how fast items must close."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from eventsourcing.domain import event
 
-from domain.base import LedgerAggregate
+from domain.base import DomainError, LedgerAggregate, current_context
 
 PRIORITIES = ("P0", "P1", "P2")
 SOURCES = ("review", "incident", "drill", "rehearsal", "meeting", "manual")
 STATUSES = ("open", "in_progress", "blocked", "completed")
+OPEN_STATUSES = ("open", "in_progress", "blocked")
 
 
 def default_due(priority: str, today: date) -> date:
@@ -22,6 +23,11 @@ def default_due(priority: str, today: date) -> date:
     if priority == "P1":
         return today + timedelta(days=max(0, 4 - today.weekday()))
     return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+
+
+def is_overdue(due: date, status: str, today: date) -> bool:
+    """An item is overdue when it is not completed and its due date has passed."""
+    return status != "completed" and due < today
 
 
 class ActionItem(LedgerAggregate):
@@ -38,3 +44,143 @@ class ActionItem(LedgerAggregate):
         self.source_type = source_type
         self.source_id = source_id
         self.status = "open"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the item still needs work."""
+        return self.status != "completed"
+
+    def update_status(self, status: str, note: str = "", review_id: str | None = None) -> None:
+        """Record a status update (the status may stay the same: a progress note)."""
+        self.check_not_completed()
+        if status not in STATUSES:
+            raise InvalidStatus(f"unknown status {status}", status=status,
+                                allowed=list(STATUSES))
+        if status == "blocked" and not note.strip():
+            raise BlockedReasonRequired("say why the item is blocked",
+                                        action_item_id=str(self.id))
+        self._update_status(status=status, note=note.strip(), review_id=review_id)
+
+    @event("StatusUpdated")
+    def _update_status(self, status: str, note: str, review_id: str | None) -> None:
+        self.status = status
+
+    def reassign(self, owner_id: str) -> None:
+        """Give the item to someone else (a reason is required)."""
+        self.check_not_completed()
+        check_reason("reassigning an action item")
+        if owner_id == self.owner_id:
+            raise SameOwner("the item already belongs to this person", owner_id=owner_id)
+        self._reassign(owner_id=owner_id, previous_owner_id=self.owner_id)
+
+    @event("Reassigned")
+    def _reassign(self, owner_id: str, previous_owner_id: str) -> None:
+        self.owner_id = owner_id
+
+    def change_due(self, due: date) -> None:
+        """Move the due date (a reason is required)."""
+        self.check_not_completed()
+        check_reason("changing a due date")
+        if due.isoformat() == self.due:
+            raise SameDueDate("the item is already due on that date", due=self.due)
+        self._change_due(due=due.isoformat(), previous_due=self.due)
+
+    @event("DueDateChanged")
+    def _change_due(self, due: str, previous_due: str) -> None:
+        self.due = due
+
+    def check_not_completed(self) -> None:
+        """Refuse changes to a completed item."""
+        if self.status == "completed":
+            raise ItemCompleted("a completed action item cannot be changed",
+                                action_item_id=str(self.id))
+
+
+class FollowUpPolicy(LedgerAggregate):
+    """A rule such as "P0 items from incidents are completed within 2 days"."""
+
+    @event("PolicyDefined")
+    def __init__(self, name: str, source_type: str | None, priority: str | None,
+                 within_days: int) -> None:
+        self.name = name
+        self.source_type = source_type
+        self.priority = priority
+        self.within_days = within_days
+        self.active = True
+
+    def retire(self) -> None:
+        """Stop applying the policy."""
+        if not self.active:
+            raise PolicyRetired("the policy is already retired", policy_id=str(self.id))
+        self._retire()
+
+    @event("PolicyRetired")
+    def _retire(self) -> None:
+        self.active = False
+
+
+def policy_violation(policy: dict[str, object], item: dict[str, object],
+                     at: datetime) -> str | None:
+    """Return why ``item`` breaks ``policy`` at time ``at`` (None when it does not apply or holds).
+
+    An item is late when it was completed after its deadline, or is still open past it.
+    """
+    if policy["source_type"] and item["source_type"] != policy["source_type"]:
+        return None
+    if policy["priority"] and item["priority"] != policy["priority"]:
+        return None
+    deadline = item["raised_at"] + timedelta(days=int(policy["within_days"]))  # type: ignore[operator]
+    completed = item.get("completed_at")
+    if completed is not None and completed > deadline:  # type: ignore[operator]
+        return "completed late"
+    if completed is None and at > deadline:
+        return "open past the deadline"
+    return None
+
+
+def check_reason(what: str) -> None:
+    """Refuse a command whose context carries no reason."""
+    if not (current_context().reason or "").strip():
+        raise ReasonRequired(f"give a reason for {what}")
+
+
+class InvalidStatus(DomainError):
+    """Raised when a status is not one of the tracker's statuses."""
+
+    code = "invalid_status"
+
+
+class BlockedReasonRequired(DomainError):
+    """Raised when an item is marked blocked without saying why."""
+
+    code = "blocked_reason_required"
+
+
+class ReasonRequired(DomainError):
+    """Raised when a reassignment or due-date change has no reason."""
+
+    code = "reason_required"
+
+
+class SameOwner(DomainError):
+    """Raised when an item is reassigned to its current owner."""
+
+    code = "same_owner"
+
+
+class SameDueDate(DomainError):
+    """Raised when a due date is changed to the date it already has."""
+
+    code = "same_due_date"
+
+
+class ItemCompleted(DomainError):
+    """Raised when a completed item is changed."""
+
+    code = "action_item_completed"
+
+
+class PolicyRetired(DomainError):
+    """Raised when a retired policy is retired again."""
+
+    code = "policy_retired"
