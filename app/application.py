@@ -10,11 +10,12 @@ from app.actions import ActionItemCommands
 from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
 from app.people import PeopleCommands
+from app.rehearsals import RehearsalCommands
 
 __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 
-class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands):
+class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, RehearsalCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"
