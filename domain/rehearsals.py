@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import DomainError, LedgerAggregate, command_context
 
 PREFLIGHT_KINDS = ("migration_dry_run", "backup_verification", "team_availability", "parity")
 PREFLIGHT_LABELS = {"migration_dry_run": "Database migration dry-run",
@@ -239,7 +239,8 @@ class Rehearsal(LedgerAggregate):
         if step["status"] != "pending":
             raise StepNotPending(f"step {number} is {step['status']}", step=number,
                                  rehearsal_id=str(self.id))
-        self._skip_step(number=number)
+        with command_context(reason=reason):
+            self._skip_step(number=number)
         self._complete_if_done()
 
     @event("StepSkipped")
@@ -260,7 +261,8 @@ class Rehearsal(LedgerAggregate):
         if not (reason or "").strip():
             raise AbortReasonRequired("aborting a rehearsal needs a reason",
                                       rehearsal_id=str(self.id))
-        self._abort()
+        with command_context(reason=reason):
+            self._abort()
 
     @event("Aborted")
     def _abort(self) -> None:
@@ -350,9 +352,10 @@ class Rehearsal(LedgerAggregate):
                 f"deciding {decision} against the {self.recommendation} recommendation needs a "
                 "reason", rehearsal_id=str(self.id), recommendation=self.recommendation,
                 decision=decision)
-        self._decide(evaluation=self.evaluations, decision=decision,
-                     recommendation=self.recommendation, decided_by=decided_by,
-                     against_recommendation=against)
+        with command_context(reason=reason or None):
+            self._decide(evaluation=self.evaluations, decision=decision,
+                         recommendation=self.recommendation, decided_by=decided_by,
+                         against_recommendation=against)
         return against
 
     @event("DecisionRecorded")

@@ -18,6 +18,7 @@ from projections.actions import ActionItemProjection
 from projections.base import Writer
 from projections.changes import ChangeRequestProjection
 from projections.people import PeopleProjection
+from projections.rehearsals import RehearsalProjection
 from projections.tables import metadata, tracking
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
     PeopleProjection,
     ChangeRequestProjection,
     ActionItemProjection,
+    RehearsalProjection,
 ]
 """Every read model; areas add their projection class here."""
 
