@@ -131,9 +131,11 @@ def _latest_checks(checks: list[dict[str, Any]], names: dict[str, str]) -> list[
 
 
 def playbook_history(engine: Engine, playbook: str) -> list[dict[str, Any]]:
-    """Rehearsals of one playbook, oldest first, with estimate accuracy and its change."""
+    """Rehearsals of one playbook in the order their dry runs started (or were planned, when
+    not started yet), with estimate accuracy and its change from the previous one."""
     items = sorted(list_rehearsals(engine, playbook=playbook),
-                   key=lambda r: (r["planned_at"], r["id"]))
+                   key=lambda r: (r["started_at"] or r["planned_at"], r["planned_at"],
+                                  r["id"]))
     previous: Decimal | None = None
     for item in items:
         accuracy = item["estimate_accuracy"]

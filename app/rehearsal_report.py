@@ -109,16 +109,28 @@ def _rollback(test: dict[str, Any] | None) -> dict[str, Any]:
 def _criteria(evaluation: dict[str, Any] | None) -> list[dict[str, Any]]:
     if evaluation is None:
         return []
-    rows = [{"criterion": c["label"], "measured": f"{c['measured']} {c['unit']}".strip()
-             if c["measured"] is not None else "-",
-             "threshold": f"{c['comparator']} {c['threshold']} {c['unit']}".strip(),
+    rows = [{"criterion": c["label"], "measured": with_unit(c["measured"], c["unit"]),
+             "threshold": f"{c['comparator']} {with_unit(c['threshold'], c['unit'])}",
              "verdict": verdict(c["passed"])} for c in evaluation["criteria"]]
     for kind, passed in evaluation["preflight"].items():
-        rows.append({"criterion": f"Pre-flight: {PREFLIGHT_LABELS[kind]}", "measured":
-                     verdict(passed), "threshold": "PASS", "verdict": verdict(bool(passed))})
-    rows.append({"criterion": "Rollback test", "measured": verdict(evaluation["rollback_passed"]),
-                 "threshold": "PASS", "verdict": verdict(bool(evaluation["rollback_passed"]))})
+        rows.append({"criterion": f"Pre-flight: {PREFLIGHT_LABELS[kind]}",
+                     "measured": outcome(passed), "threshold": "passed",
+                     "verdict": verdict(bool(passed))})
+    rows.append({"criterion": "Rollback test", "measured": outcome(evaluation["rollback_passed"]),
+                 "threshold": "passed", "verdict": verdict(bool(evaluation["rollback_passed"]))})
     return rows
+
+
+def with_unit(value: Any, unit: str) -> str:
+    """``0.8%``, ``430 ms``, or a dash when nothing was measured."""
+    if value is None:
+        return "-"
+    return f"{value}{unit}" if unit in ("%", "") else f"{value} {unit}"
+
+
+def outcome(passed: bool | None) -> str:
+    """passed, failed or not run."""
+    return "not run" if passed is None else ("passed" if passed else "failed")
 
 
 def _adjustment(note: dict[str, Any]) -> dict[str, Any]:
