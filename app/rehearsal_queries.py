@@ -92,6 +92,7 @@ def get_rehearsal(engine: Engine, rehearsal_id: str) -> dict[str, Any]:
     r["preflight"] = _latest_checks(r["checks"], names)
     r["rollback"] = r["rollback_tests"][-1] if r["rollback_tests"] else None
     for e in r["evaluations"]:
+        e["failed"] = _failed(e)
         e["decided_by_name"] = names.get(e["decided_by"] or "")
         e["evaluated_by_name"] = names.get(e["evaluated_by"] or "")
     r["evaluation"] = r["evaluations"][-1] if r["evaluations"] else None
@@ -101,6 +102,14 @@ def get_rehearsal(engine: Engine, rehearsal_id: str) -> dict[str, Any]:
     r["estimate_accuracy"] = _accuracy(r["steps"])
     r["step_names"] = {s["number"]: s["name"] for s in r["steps"]}
     return r
+
+
+def _failed(evaluation: dict[str, Any]) -> list[str]:
+    """The names of the criteria and checks an evaluation found failing (or not run)."""
+    failed = [c["label"] for c in evaluation["criteria"] if not c["passed"]]
+    failed += [PREFLIGHT_LABELS[k] for k, passed in evaluation["preflight"].items()
+               if not passed]
+    return failed + ([] if evaluation["rollback_passed"] else ["Rollback test"])
 
 
 def _step(step: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

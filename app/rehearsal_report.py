@@ -85,13 +85,15 @@ def build_report(r: dict[str, Any]) -> dict[str, Any]:
                     "severity": i["severity"], "description": i["description"],
                     "resolution": i["resolution"] or "unresolved"} for i in r["issues"]],
         "rollback": _rollback(r["rollback"]),
+        "earlier_rollback_tests": [_rollback(t) for t in r["rollback_tests"][:-1]],
         "criteria": _criteria(evaluation),
         "evaluations": [{"evaluation": e["evaluation"], "evaluated_at": when(e["evaluated_at"]),
                          "recommendation": go(e["recommendation"]),
                          "decision": go(e["decision"]),
                          "decided_by": e["decided_by_name"],
                          "against_recommendation": bool(e["against_recommendation"]),
-                         "reason": e["decision_reason"]} for e in r["evaluations"]],
+                         "reason": e["decision_reason"],
+                         "failed": ", ".join(e["failed"]) or "-"} for e in r["evaluations"]],
         "lessons": [n["text"] for n in r["lessons"]],
         "adjustments": [_adjustment(n) for n in r["adjustments"]],
     }
@@ -192,15 +194,19 @@ def to_markdown(report: dict[str, Any]) -> str:
     rb = report["rollback"]
     out += ["", "## 4. Rollback test", "", f"- Performed: {rb['performed']}",
             f"- Result: {rb['result']}", f"- Duration: {rb['duration']}",
-            f"- Notes: {rb['notes'] or '-'}", "", "## 5. Go/No-Go criteria validation", ""]
+            f"- Notes: {rb['notes'] or '-'}"]
+    out += [f"- Earlier test: {t['result']} in {t['duration']} ({t['notes'] or 'no notes'})"
+            for t in report["earlier_rollback_tests"]]
+    out += ["", "## 5. Go/No-Go criteria validation", ""]
     out += (_table(["Criterion", "Measured", "Threshold", "Verdict"],
                    [[c["criterion"], c["measured"], c["threshold"], c["verdict"]]
                     for c in report["criteria"]]) if report["criteria"]
             else ["Not evaluated yet."])
     if report["evaluations"]:
         out += ["", "Evaluations and decisions:", ""]
-        out += _table(["#", "Evaluated", "Recommendation", "Decision", "Decided by", "Reason"],
-                      [[e["evaluation"], e["evaluated_at"], e["recommendation"],
+        out += _table(["#", "Evaluated", "Failed", "Recommendation", "Decision", "Decided by",
+                       "Reason"],
+                      [[e["evaluation"], e["evaluated_at"], e["failed"], e["recommendation"],
                         e["decision"] + (" (AGAINST)" if e["against_recommendation"] else ""),
                         e["decided_by"], e["reason"]] for e in report["evaluations"]])
     out += ["", "## 6. Lessons learned", ""]
@@ -276,11 +282,18 @@ def to_pdf(report: dict[str, Any]) -> bytes:
     rb = report["rollback"]
     line(f"Performed: {rb['performed']}. Result: {rb['result']}. Duration: {rb['duration']}. "
          f"Notes: {rb['notes'] or '-'}")
+    for t in report["earlier_rollback_tests"]:
+        line(f"Earlier test: {t['result']} in {t['duration']} ({t['notes'] or 'no notes'})")
     heading("5. Go/No-Go criteria validation")
     if report["criteria"]:
         table(["Criterion", "Measured", "Threshold", "Verdict"],
               [[c["criterion"], c["measured"], c["threshold"], c["verdict"]]
                for c in report["criteria"]])
+        pdf.ln(2)
+        table(["#", "Evaluated", "Failed", "Recommendation", "Decision", "Decided by", "Reason"],
+              [[e["evaluation"], e["evaluated_at"], e["failed"], e["recommendation"],
+                e["decision"] + (" (AGAINST)" if e["against_recommendation"] else ""),
+                e["decided_by"], e["reason"]] for e in report["evaluations"]])
     else:
         line("Not evaluated yet.")
     heading("6. Lessons learned")
