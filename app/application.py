@@ -11,11 +11,13 @@ from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
 from app.people import PeopleCommands
 from app.reviews import ReviewCommands
+from app.rehearsals import RehearsalCommands
 
 __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 
-class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, ReviewCommands):
+class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, ReviewCommands,
+             RehearsalCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"

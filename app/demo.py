@@ -79,3 +79,7 @@ def load_change_requests(services: Services, ids: dict[str, str]) -> None:
 DEMO_STEPS: list[Callable[[Services, dict[str, str]], None]] = [load_change_requests]
 """Each area appends its demo loader here (called in order, after the people exist)."""
 DEMO_STEPS.append(load_reviews)
+
+from app.rehearsal_demo import load_rehearsals  # noqa: E402
+
+DEMO_STEPS.append(load_rehearsals)

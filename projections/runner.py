@@ -19,6 +19,7 @@ from projections.base import Writer
 from projections.changes import ChangeRequestProjection
 from projections.people import PeopleProjection
 from projections.reviews import ReviewProjection
+from projections.rehearsals import RehearsalProjection
 from projections.tables import metadata, tracking
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
     ChangeRequestProjection,
     ActionItemProjection,
     ReviewProjection,
+    RehearsalProjection,
 ]
 """Every read model; areas add their projection class here."""
 
