@@ -9,12 +9,13 @@ from __future__ import annotations
 from app.actions import ActionItemCommands
 from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
+from app.oncall import OnCallCommands
 from app.people import PeopleCommands
 
 __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 
-class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands):
+class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, OnCallCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"
