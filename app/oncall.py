@@ -220,7 +220,7 @@ class OnCallCommands(LedgerCore):
         except IntegrityError:
             raise RunbookExists(f"the {category} runbook exists already",
                                 category=category) from None
-        return {"id": str(runbook.id), "revision": runbook.version}
+        return {"id": str(runbook.id), "revision": runbook.revision}
 
     def revise_runbook(self, runbook_id: str, content: str, summary: str,
                        source_type: str | None = None,
@@ -230,7 +230,7 @@ class OnCallCommands(LedgerCore):
         runbook = self._get(Runbook, runbook_id)
         runbook.revise(content, summary, source_type, str(source_id) if source_id else None)
         self.save(runbook)
-        return {"id": str(runbook.id), "revision": runbook.version}
+        return {"id": str(runbook.id), "revision": runbook.revision}
 
     def sign_off_runbook(self, runbook_id: str, kind: str) -> dict[str, Any]:
         """Record that the current revision was reviewed or validated by the acting person."""
@@ -238,7 +238,7 @@ class OnCallCommands(LedgerCore):
         runbook = self._get(Runbook, runbook_id)
         runbook.sign_off(kind, current_context().actor_id)
         self.save(runbook)
-        return {"id": str(runbook.id), "revision": runbook.version, "kind": kind}
+        return {"id": str(runbook.id), "revision": runbook.revision, "kind": kind}
 
     def record_training(self, title: str, held_on: date, topics: list[str],
                         attendee_ids: list[str]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class Runbook(LedgerAggregate):
         self.sign_offs: list[dict[str, object]] = []
 
     @property
-    def version(self) -> int:
+    def revision(self) -> int:
         """The current revision number (1 for the first text)."""
         return len(self.revisions)
 
@@ -47,7 +47,7 @@ class Runbook(LedgerAggregate):
         if content == self.revisions[-1]:
             raise RunbookUnchanged("the new text is the same as the current revision",
                                    runbook_id=str(self.id))
-        self._revised(revision=self.version + 1, content=content, summary=summary,
+        self._revised(revision=self.revision + 1, content=content, summary=summary,
                       source_type=source_type, source_id=source_id)
 
     @event("Revised")
@@ -57,11 +57,11 @@ class Runbook(LedgerAggregate):
 
     def sign_off(self, kind: str, by: str | None) -> None:
         """Record that the current revision was reviewed or validated (once per person)."""
-        if any(s["kind"] == kind and s["revision"] == self.version and s["by"] == by
+        if any(s["kind"] == kind and s["revision"] == self.revision and s["by"] == by
                for s in self.sign_offs):
             raise AlreadySignedOff(f"this revision is already {kind} by this person",
-                                   runbook_id=str(self.id), revision=self.version)
-        self._signed_off(kind=kind, revision=self.version, by=by)
+                                   runbook_id=str(self.id), revision=self.revision)
+        self._signed_off(kind=kind, revision=self.revision, by=by)
 
     @event("SignedOff")
     def _signed_off(self, kind: str, revision: int, by: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from domain.incidents import Incident
 from domain.rotations import Rotation
@@ -56,8 +56,10 @@ class RotationProjection(Projection):
         if isinstance(e, Rotation.RosterChanged):
             w.execute(update(rotations).where(rotations.c.id == rotation_id)
                       .values(roster=list(e.roster)))
+        reason = e.reason
         if isinstance(e, Rotation.SwapAccepted):
             w.execute(update(swaps).where(swaps.c.id == e.swap_id).values(status="accepted"))
+            reason = reason or w.scalar(select(swaps.c.reason).where(swaps.c.id == e.swap_id))
         weeks = [s["week_start"] for s in e.shifts]
         if weeks:
             w.execute(delete(shifts).where(shifts.c.rotation_id == rotation_id,
@@ -72,7 +74,7 @@ class RotationProjection(Projection):
             w.insert(shift_notices, id=_key(e, i), rotation_id=rotation_id,
                      person_id=c["person_id"], week_start=c["week_start"],
                      starts_at=datetime.fromisoformat(c["starts_at"]), role=c["role"],
-                     change=c["change"], cause=cause, actor_id=e.actor_id, reason=e.reason,
+                     change=c["change"], cause=cause, actor_id=e.actor_id, reason=reason,
                      recorded_at=e.timestamp)
 
     @handles(Rotation.UnavailabilityDeclared)
