@@ -222,6 +222,19 @@ class OnCallCommands(LedgerCore):
                                 category=category) from None
         return {"id": str(runbook.id), "revision": runbook.revision}
 
+    def seed_runbooks(self) -> list[str]:
+        """Create the guide's six runbooks that do not exist yet; returns their ids."""
+        from app.oncall_seeds import RUNBOOKS, runbook_markdown
+
+        created = []
+        for book in RUNBOOKS:
+            try:
+                created.append(self.create_runbook(book["category"], book["title"],
+                                                   runbook_markdown(book))["id"])
+            except RunbookExists:
+                continue
+        return created
+
     def revise_runbook(self, runbook_id: str, content: str, summary: str,
                        source_type: str | None = None,
                        source_id: str | None = None) -> dict[str, Any]:
