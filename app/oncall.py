@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from app.core import LedgerCore
+from app.errors import PermissionDenied
 from domain.base import current_context, now
 from domain.incidents import Incident
 from domain.people import Person
@@ -62,8 +63,6 @@ class OnCallCommands(LedgerCore):
         """Declare unavailability (for yourself, or anyone as an admin)."""
         actor = self._writer()
         if actor is not None and str(actor.id) != str(person_id) and "admin" not in actor.roles:
-            from app.errors import PermissionDenied
-
             raise PermissionDenied("only admins declare unavailability for someone else",
                                    code="role_required", required=["admin"])
         rotation = self._get(Rotation, rotation_id)
@@ -73,10 +72,14 @@ class OnCallCommands(LedgerCore):
 
     def override_shift(self, rotation_id: str, week_start: str, role: str,
                        person_id: str) -> dict[str, Any]:
-        """Put someone else on a shift for one week (the reason is recorded)."""
-        self._writer()
+        """Put someone else on a week's shift (admins, or whoever holds it; reason recorded)."""
+        actor = self._writer()
         self._get(Person, person_id)
         rotation = self._get(Rotation, rotation_id)
+        holder = rotation.shifts.get(week_start, {}).get(f"{role}_id")
+        if actor is not None and "admin" not in actor.roles and str(actor.id) != holder:
+            raise PermissionDenied("only admins or the person on the shift may override it",
+                                   code="not_shift_holder")
         rotation.override(week_start, role, str(person_id))
         self.save(rotation)
         return {"id": str(rotation.id), "shift": dict(rotation.shifts[week_start])}

@@ -26,7 +26,13 @@ bp = Blueprint("api_oncall", __name__, url_prefix="/api/v1")
 
 @bp.before_request
 def require_token() -> None:
-    """Every call needs a valid bearer token."""
+    """Every call needs a valid bearer token (calendar feeds also take ``?token=``, because
+    calendar clients cannot send headers)."""
+    token = request.args.get("token")
+    if g.get("user") is None and token and request.path.endswith(".ics"):
+        person_id = ledger().authenticate_token(token)
+        person = ledger().get_person(person_id) if person_id else None
+        g.user = person if person and person["active"] else None
     if g.get("user") is None:
         raise NotAuthenticated("send a valid bearer token in the Authorization header")
 
@@ -70,7 +76,9 @@ def plan_rotation(rotation_id: str) -> dict[str, Any]:
     data = body(s.PlanInputSchema())
     with acting():
         ledger().plan_rotation(rotation_id, data["weeks"], data["start"])
-    return {"items": s.ShiftSchema(many=True).dump(q.list_shifts(read_model(), rotation_id))}
+    engine = read_model()
+    return {"items": s.ShiftSchema(many=True).dump(q.list_shifts(engine, rotation_id)),
+            "warnings": q.plan_warnings(engine, rotation_id, now())}
 
 
 @bp.get("/rotations/<rotation_id>/shifts")
@@ -191,6 +199,11 @@ def notices() -> dict[str, Any]:
 @bp.get("/rotations/<rotation_id>/calendar.ics")
 def rotation_calendar(rotation_id: str) -> Response:
     """iCalendar feed of every shift of a rotation."""
+    return rotation_ics(rotation_id)
+
+
+def rotation_ics(rotation_id: str) -> Response:
+    """The iCalendar response of a rotation (shared with the page route)."""
     engine = read_model()
     rotation = q.get_rotation(engine, rotation_id)
     ics = build_calendar(f"On-call: {rotation['name']}",

@@ -120,6 +120,15 @@ def _rotation_form(rotation_id: str, which: str, schema: Any,
     return redirect(url_for("oncall.rotation", rotation_id=rotation_id))
 
 
+@bp.get("/rotations/<rotation_id>/calendar.ics")
+@login_required
+def calendar(rotation_id: str) -> Response:
+    """The rotation's iCalendar file for the signed-in person (session auth)."""
+    from web.api_oncall import rotation_ics
+
+    return rotation_ics(rotation_id)
+
+
 @bp.post("/rotations/<rotation_id>/plan")
 @login_required
 def plan(rotation_id: str) -> str | Response | tuple[str, int]:

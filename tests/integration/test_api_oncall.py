@@ -154,7 +154,51 @@ class TestRotations:
         assert "reason" in assert_error(response, 422, "invalid_input")["details"]
 
 
+    def test_only_the_shift_holder_or_an_admin_may_override_it(
+            self, client: FlaskClient, services: Services, member: dict[str, Any],
+            rotation: dict[str, Any], crew: list[dict[str, Any]]) -> None:
+        week = rotation["shifts"][1]
+        holder = next(p for p in crew if p["id"] == week["primary_id"])
+        body = {"week_start": week["week_start"], "role": "primary", "person_id": member["id"],
+                "reason": "covering while Ana is ill"}
+        before = event_count(services)
+
+        refused = client.post(f"/api/v1/rotations/{rotation['id']}/overrides",
+                              headers=bearer(member), json=body)
+        assert event_count(services) == before
+        done = client.post(f"/api/v1/rotations/{rotation['id']}/overrides",
+                           headers=bearer(holder), json=body)
+        oncall = client.get(f"/api/v1/rotations/{rotation['id']}/oncall",
+                            query_string={"at": week["starts_at"]},
+                            headers=bearer(member)).get_json()
+        notices = client.get("/api/v1/rotations/notices", headers=bearer(member)).get_json()
+
+        assert_error(refused, 403, "not_shift_holder")
+        assert done.status_code == 200 and oncall["primary_id"] == member["id"]
+        assert [(n["cause"], n["change"], n["reason"]) for n in notices["items"]] == [
+            ("override", "assigned", "covering while Ana is ill")]
+
+    def test_planning_warns_about_untrained_people_on_the_schedule(
+            self, client: FlaskClient, admin: dict[str, Any], rotation: dict[str, Any]) -> None:
+        response = client.post(f"/api/v1/rotations/{rotation['id']}/plan",
+                               headers=bearer(admin), json={"weeks": 4})
+
+        warnings = response.get_json()["warnings"]
+        assert warnings and {w["training_status"] for w in warnings} == {"untrained"}
+
+
 class TestCalendars:
+    def test_calendar_clients_may_pass_the_token_in_the_query_string(
+            self, client: FlaskClient, member: dict[str, Any], rotation: dict[str, Any]) -> None:
+        url = f"/api/v1/rotations/{rotation['id']}/calendar.ics"
+
+        anonymous = client.get(url)
+        with_token = client.get(f"{url}?token={member['token']}")
+        elsewhere = client.get(f"/api/v1/rotations/{rotation['id']}?token={member['token']}")
+
+        assert anonymous.status_code == 401 and elsewhere.status_code == 401
+        assert with_token.status_code == 200 and with_token.mimetype == "text/calendar"
+
     def test_the_rotation_feed_parses_back_event_by_event_with_stable_uids(
             self, client: FlaskClient, admin: dict[str, Any], member: dict[str, Any],
             rotation: dict[str, Any]) -> None:
