@@ -8,7 +8,8 @@ The escalation path is L1 primary → L2 secondary → L3 engineering lead → e
 - ``major_outage``: P0 affecting more than ``major_outage_percent`` (50) of users → L3 at once;
 - ``security_incident``: security or data-breach flag → L3 at once;
 - ``regulatory_implications``: regulatory or legal flag → executive at once;
-- ``manual``: a person escalates one level, with a reason.
+- ``manual``: a person escalates one level, with a reason;
+- ``nobody_on_call``: no primary is on call when it opens (a coverage gap) → L2 at once.
 
 A trigger only fires when it raises the level, so each fires at most once. Acknowledgement (or
 mitigation or resolution) stops the time-based triggers.
@@ -64,6 +65,8 @@ class Incident(LedgerAggregate):
         """Open an incident, page L1 and apply the triggers that fire at once."""
         incident = cls(**fields)
         incident._paged(level="L1", person_id=incident.responders.get("L1"))
+        if incident.responders.get("L1") is None:
+            incident._raise_to("nobody_on_call", "L2", incident.opened_at)
         for trigger, level in incident.immediate_triggers():
             incident._raise_to(trigger, level, incident.opened_at)
         return incident

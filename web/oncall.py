@@ -308,11 +308,43 @@ def _run_incident_action(incident_id: str, action: str, form: dict[str, Any]) ->
 
 # -- runbooks and trainings ----------------------------------------------------------------------
 
-@bp.get("/runbooks")
+@bp.route("/runbooks", methods=("GET", "POST"))
 @login_required
-def runbooks() -> str:
-    """Runbooks with their sign-off state."""
-    return render_template("oncall/runbooks.html", runbooks=q.list_runbooks(read_model()))
+def runbooks() -> str | Response | tuple[str, int]:
+    """Runbooks with their sign-off state, and the form to write a category's runbook."""
+    form = form_data()
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            data = s.RunbookInputSchema().load(form)
+            with acting():
+                result = ledger().create_runbook(**data)
+        except ValidationError as exc:
+            errors = exc.messages  # type: ignore[assignment]
+        except (DomainError, PermissionDenied) as exc:
+            errors = {"_form": [exc.message]}
+        else:
+            flash("Runbook created.")
+            return redirect(url_for("oncall.runbook", runbook_id=result["id"]))
+    books = q.list_runbooks(read_model())
+    return render_template("oncall/runbooks.html", runbooks=books, form=form, errors=errors,
+                           categories=[c for c in CATEGORIES
+                                       if c not in {b["category"] for b in books}]), (
+        422 if errors else 200)
+
+
+@bp.post("/runbooks/seed")
+@login_required
+def seed_runbooks() -> Response:
+    """Create the team guide's six runbooks that do not exist yet."""
+    try:
+        with acting():
+            created = ledger().seed_runbooks()
+    except PermissionDenied as exc:
+        flash(f"Not done: {exc.message}", "error")
+    else:
+        flash(f"Created {len(created)} runbooks from the team guide.")
+    return redirect(url_for("oncall.runbooks"))
 
 
 @bp.route("/runbooks/<runbook_id>", methods=("GET", "POST"))

@@ -58,6 +58,13 @@ class TestRotations:
         assert (body["primary_id"], body["secondary_id"]) == (week["primary_id"],
                                                               week["secondary_id"])
 
+    def test_a_moment_that_is_not_a_date_time_is_422(
+            self, client: FlaskClient, member: dict[str, Any], rotation: dict[str, Any]) -> None:
+        response = client.get(f"/api/v1/rotations/{rotation['id']}/oncall?at=tomorrow",
+                              headers=bearer(member))
+
+        assert "at" in assert_error(response, 422, "invalid_input")["details"]
+
     def test_before_the_plan_nobody_is_on_call_and_the_gap_is_reported(
             self, client: FlaskClient, member: dict[str, Any], rotation: dict[str, Any]) -> None:
         rid = rotation["id"]

@@ -208,3 +208,38 @@ class TestClockDrivenEscalation:
 
         assert code == 2 and "--now" in capsys.readouterr().err
         assert event_count(services) == before
+
+
+class TestServeLoop:
+    def test_the_background_loop_of_serve_escalates_without_anyone_pressing_a_button(
+            self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+        import time
+
+        from app.background import Background
+
+        incident_id = open_incident(services, team)
+        clock.advance(minutes=16)
+        background = Background(services, interval=0.05)
+        background.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not escalations(services, incident_id) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            background.stop()
+
+        [escalation] = escalations(services, incident_id)
+        assert escalation.trigger == "not_acknowledged"
+
+
+def test_a_gap_in_coverage_pages_the_next_level_at_once(
+        services: Services, admin: dict[str, Any]) -> None:
+    people = [add_person(services, name=n) for n in ("Ana", "Ben")]
+    with services.ledger.acting_as(admin["id"]):
+        rid = services.ledger.create_rotation(name="Unplanned", timezone="UTC",
+                                              roster=[p["id"] for p in people])["id"]
+        incident_id = services.ledger.open_incident(rid, title="Nobody home", severity="P2",
+                                                    category="other")["id"]
+
+    [escalation] = escalations(services, incident_id)
+    assert (escalation.trigger, escalation.level) == ("nobody_on_call", "L2")

@@ -139,3 +139,19 @@ def test_a_runbook_revision_from_the_form_shows_a_diff(
     html = client.get(f"/oncall/runbooks/{book}?from=1&to=2").get_data(as_text=True)
 
     assert "+Call the DBA." in html
+
+
+def test_a_runbook_for_a_free_category_is_written_from_the_form(
+        client: FlaskClient, member: dict[str, Any], world: dict[str, Any]) -> None:
+    login(client, member)
+    token = csrf_token(client, "/oncall/runbooks")
+
+    missing = client.post("/oncall/runbooks", data={"csrf_token": token, "category": "other",
+                                                     "title": "Other issues", "content": ""})
+    created = client.post("/oncall/runbooks", data={"csrf_token": token, "category": "other",
+                                                     "title": "Other issues",
+                                                     "content": "# Other\n"})
+
+    assert missing.status_code == 422 and 'id="content-error"' in missing.get_data(as_text=True)
+    assert created.status_code == 302
+    assert "Other issues" in client.get("/oncall/runbooks").get_data(as_text=True)
