@@ -9,6 +9,7 @@ from __future__ import annotations
 from app.actions import ActionItemCommands
 from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
+from app.oncall import OnCallCommands
 from app.people import PeopleCommands
 from app.reviews import ReviewCommands
 from app.rehearsals import RehearsalCommands
@@ -17,7 +18,7 @@ __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 
 class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, ReviewCommands,
-             RehearsalCommands):
+             RehearsalCommands, OnCallCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"

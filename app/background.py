@@ -37,3 +37,9 @@ class Background:
                 self.services.projections.catch_up()
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("projection catch-up failed")
+            try:
+                from app.escalations import tick
+
+                tick(self.services)
+            except Exception:  # noqa: BLE001 - keep serving; the next tick retries
+                log.exception("escalation tick failed")

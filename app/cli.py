@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_rebuild)
     proj.add_parser("status", help="position and lag of each projection").set_defaults(
         func=cmd_status)
+    esc = sub.add_parser("escalations", help="clock-driven incident escalation").add_subparsers(
+        dest="action", required=True)
+    tick = esc.add_parser("tick", help="fire every time-based escalation that is due")
+    tick.add_argument("--now", default=None, help="evaluate at this ISO 8601 time (default: now)")
+    tick.set_defaults(func=cmd_escalations_tick)
     return parser
 
 
@@ -177,6 +182,20 @@ def cmd_status(services: Services, args: argparse.Namespace) -> int:
     print(f"{'projection':<24}{'position':>10}{'head':>10}{'pending':>10}")
     for row in services.projections.status():
         print(f"{row['name']:<24}{row['position']:>10}{row['head']:>10}{row['pending']:>10}")
+    return 0
+
+
+def cmd_escalations_tick(services: Services, args: argparse.Namespace) -> int:
+    """Append the escalations due now (or at --now); safe to run late, twice or concurrently."""
+    from app.escalations import tick
+    from app.schemas import when
+
+    try:
+        at = when().deserialize(args.now) if args.now else None
+    except ValidationError as exc:
+        raise ValidationError({"now": exc.messages}) from None
+    fired = tick(services, at)
+    print(json.dumps({"escalations": fired}))
     return 0
 
 

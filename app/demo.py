@@ -83,3 +83,7 @@ DEMO_STEPS.append(load_reviews)
 from app.rehearsal_demo import load_rehearsals  # noqa: E402
 
 DEMO_STEPS.append(load_rehearsals)
+
+from app.oncall_demo import load_oncall  # noqa: E402
+
+DEMO_STEPS.append(load_oncall)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from projections.actions import ActionItemProjection
 from projections.base import Writer
 from projections.changes import ChangeRequestProjection
+from projections.oncall import IncidentProjection, RotationProjection, RunbookProjection
 from projections.people import PeopleProjection
 from projections.reviews import ReviewProjection
 from projections.rehearsals import RehearsalProjection
@@ -36,6 +37,9 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
     ActionItemProjection,
     ReviewProjection,
     RehearsalProjection,
+    RotationProjection,
+    IncidentProjection,
+    RunbookProjection,
 ]
 """Every read model; areas add their projection class here."""
 

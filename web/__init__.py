@@ -42,14 +42,16 @@ def _register(app: Flask) -> None:
     from web import actions, api_actions
     from web import api_reviews, reviews
     from web import api_rehearsals, rehearsals
+    from web import api_oncall, oncall
 
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp,
                       actions.bp, api_actions.bp, reviews.bp, api_reviews.bp,
-                      rehearsals.bp, api_rehearsals.bp):
+                      rehearsals.bp, api_rehearsals.bp, api_oncall.bp, oncall.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
     csrf.exempt(api_actions.bp)
     csrf.exempt(api_reviews.bp)
     csrf.exempt(api_rehearsals.bp)
+    csrf.exempt(api_oncall.bp)
