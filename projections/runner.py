@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.actions import ActionItemProjection
 from projections.base import Writer
+from projections.ccb import CcbProjection
 from projections.changes import ChangeRequestProjection
 from projections.people import PeopleProjection
 from projections.tables import metadata, tracking
@@ -32,6 +33,7 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
     PeopleProjection,
     ChangeRequestProjection,
     ActionItemProjection,
+    CcbProjection,
 ]
 """Every read model; areas add their projection class here."""
 
