@@ -304,8 +304,12 @@ class DecisionLogQueryArgsSchema(Schema):
 
     @pre_load
     def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields (from a GET form) as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+        """Treat empty filter fields as absent; a bare date covers that whole day (UTC)."""
+        data = {k: v for k, v in dict(data).items() if v not in ("", None)}
+        for key, clock in (("from", "T00:00:00"), ("to", "T23:59:59.999999")):
+            if isinstance(data.get(key), str) and len(data[key]) == 10:
+                data[key] += clock
+        return data
 
 
 class DecisionLogEntrySchema(Schema):
