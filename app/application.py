@@ -7,6 +7,7 @@ below. Every command loads aggregates, checks the actor, calls the aggregate and
 from __future__ import annotations
 
 from app.actions import ActionItemCommands
+from app.ccb import BoardCommands
 from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
 from app.oncall import OnCallCommands
@@ -18,7 +19,8 @@ __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 
 class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, ReviewCommands,
-             RehearsalCommands, OnCallCommands):
+             RehearsalCommands, OnCallCommands,
+             BoardCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"

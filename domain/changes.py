@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
@@ -46,6 +46,8 @@ class ChangeRequest(LedgerAggregate):
         self.planned_end = planned_end
         self.rollback_plan = rollback_plan
         self.status = "submitted"
+        self.approvals: list[dict[str, Any]] = []
+        self.ratification: str | None = None
 
     @classmethod
     def submit(cls, **fields: object) -> ChangeRequest:
@@ -67,6 +69,125 @@ class ChangeRequest(LedgerAggregate):
     def _withdraw(self) -> None:
         self.status = "withdrawn"
 
+    # -- the board (T4.1) -------------------------------------------------------------------------
+
+    @property
+    def awaiting_ratification(self) -> bool:
+        """Whether an emergency approval still waits for the board's ratification."""
+        return self.ratification == "pending"
+
+    def schedule(self, meeting_id: str, board_id: str) -> None:
+        """Put the request on a meeting's agenda (an emergency approval: for ratification)."""
+        if self.board_id not in (None, board_id):
+            raise OtherBoard("the change request belongs to another board",
+                             change_request_id=str(self.id), board_id=self.board_id)
+        if self.category == "standard":
+            raise StandardChange("standard changes are pre-approved by charter: logged, not "
+                                 "voted", change_request_id=str(self.id))
+        if self.awaiting_ratification:
+            self._schedule_ratification(meeting_id=meeting_id, board_id=board_id)
+            return
+        if self.status not in ("submitted", "deferred"):
+            raise NotSchedulable(f"a change request that is {self.status} cannot go on an "
+                                 "agenda", change_request_id=str(self.id), status=self.status)
+        self._schedule(meeting_id=meeting_id, board_id=board_id)
+
+    @event("Scheduled")
+    def _schedule(self, meeting_id: str, board_id: str) -> None:
+        self.board_id = board_id
+        self.status = "scheduled"
+
+    @event("ScheduledForRatification")
+    def _schedule_ratification(self, meeting_id: str, board_id: str) -> None:
+        self.board_id = board_id
+
+    def check_decidable(self) -> None:
+        """Refuse a board decision on a request that is not waiting for one."""
+        if self.status != "scheduled" and not self.awaiting_ratification:
+            raise NotDecidable(f"a change request that is {self.status} cannot be decided",
+                               change_request_id=str(self.id), status=self.status)
+
+    def record_decision(self, meeting_id: str, outcome: str) -> None:
+        """Record the board's decision (approved, rejected or deferred) on this request."""
+        self.check_decidable()
+        if self.awaiting_ratification:
+            {"approved": self._ratify, "rejected": self._reject,
+             "deferred": self._defer_ratification}[outcome](meeting_id=meeting_id)
+            return
+        {"approved": self._approve, "rejected": self._reject,
+         "deferred": self._defer}[outcome](meeting_id=meeting_id)
+
+    @event("Approved")
+    def _approve(self, meeting_id: str) -> None:
+        self.status = "approved"
+
+    @event("Rejected")
+    def _reject(self, meeting_id: str) -> None:
+        self.status = "rejected"
+        if self.awaiting_ratification:
+            self.ratification = "rejected"
+
+    @event("Deferred")
+    def _defer(self, meeting_id: str) -> None:
+        self.status = "deferred"
+
+    @event("Ratified")
+    def _ratify(self, meeting_id: str) -> None:
+        self.ratification = "ratified"
+
+    @event("RatificationDeferred")
+    def _defer_ratification(self, meeting_id: str) -> None:
+        pass
+
+    def approve_emergency(self, approver_id: str, function: str, capacity: str) -> bool:
+        """Record one out-of-meeting approval of an emergency change; True once it is approved.
+
+        ``capacity`` is ``chair``, ``delegate`` or ``member``. The change is approved once the
+        chair (or delegate) and an approver of another function have approved.
+        """
+        self.check_emergency_approver(approver_id)
+        if self.status not in ("submitted", "scheduled", "deferred"):
+            raise AlreadyDecidedChange(f"the change request is already {self.status}",
+                                       change_request_id=str(self.id), status=self.status)
+        if any(a["approver_id"] == approver_id for a in self.approvals):
+            raise AlreadyApproved("this person already approved the change",
+                                  approver_id=approver_id)
+        self._give_emergency_approval(approver_id=approver_id, function=function,
+                                      capacity=capacity)
+        if emergency_approval_complete(self.approvals):
+            self._approve_emergency(approvals=list(self.approvals), board_id=self.board_id)
+            return True
+        return False
+
+    def check_emergency_approver(self, approver_id: str) -> None:
+        """Only emergency changes are approved outside a meeting, never by their requester."""
+        if self.category != "emergency":
+            raise NotEmergency("only emergency changes are approved outside a meeting",
+                               change_request_id=str(self.id), category=self.category)
+        if approver_id == self.requester_id:
+            raise SelfApproval("the requester can never approve their own change",
+                               change_request_id=str(self.id))
+        if self.board_id is None:
+            raise NoBoard("the emergency change names no board to approve it",
+                          change_request_id=str(self.id))
+
+    @event("EmergencyApprovalGiven")
+    def _give_emergency_approval(self, approver_id: str, function: str, capacity: str) -> None:
+        self.approvals.append({"approver_id": approver_id, "function": function,
+                               "capacity": capacity, "version": self.version + 1})
+
+    @event("EmergencyApproved")
+    def _approve_emergency(self, approvals: list[dict[str, Any]], board_id: str | None) -> None:
+        self.status = "approved"
+        self.ratification = "pending"
+
+
+def emergency_approval_complete(approvals: list[dict[str, Any]]) -> bool:
+    """The chair (or delegate) plus at least one approver of a different function."""
+    leads = [a for a in approvals if a["capacity"] in ("chair", "delegate")]
+    return any(a["function"] != lead["function"] and a["approver_id"] != lead["approver_id"]
+               for lead in leads for a in approvals)
+
 
 def check_window(start: datetime, end: datetime) -> None:
     """Refuse a planned window that ends before it starts."""
@@ -85,6 +206,60 @@ class NotWithdrawable(DomainError):
     """Raised when a change request is past the point where it can be withdrawn."""
 
     code = "change_request_not_withdrawable"
+
+
+class OtherBoard(DomainError):
+    """Raised when a change request of one board is put on another board's agenda."""
+
+    code = "other_board"
+
+
+class StandardChange(DomainError):
+    """Raised when a standard (pre-approved) change is put to a vote."""
+
+    code = "standard_change"
+
+
+class NotSchedulable(DomainError):
+    """Raised when a change request cannot go on an agenda in its current status."""
+
+    code = "not_schedulable"
+
+
+class NotDecidable(DomainError):
+    """Raised when the board decides a change request that is not waiting for a decision."""
+
+    code = "change_request_not_decidable"
+
+
+class NotEmergency(DomainError):
+    """Raised when approving a non-emergency change outside a meeting."""
+
+    code = "not_emergency"
+
+
+class NoBoard(DomainError):
+    """Raised when an emergency change names no board whose chair could approve it."""
+
+    code = "no_board"
+
+
+class SelfApproval(DomainError):
+    """Raised when the requester approves their own change."""
+
+    code = "self_approval"
+
+
+class AlreadyDecidedChange(DomainError):
+    """Raised when approving a change request that is already decided."""
+
+    code = "already_decided"
+
+
+class AlreadyApproved(DomainError):
+    """Raised when the same person approves an emergency change twice."""
+
+    code = "already_approved"
 
 
 class InvalidWindow(DomainError):

@@ -34,10 +34,36 @@ class ChangeRequestProjection(Projection):
     def withdrawn(self, w: Writer, e: Any) -> None:
         self.set_status(w, e, "withdrawn")
 
+    @handles(ChangeRequest.Scheduled)
+    def scheduled(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, "scheduled", board_id=e.board_id)
+
+    @handles(ChangeRequest.ScheduledForRatification)
+    def scheduled_for_ratification(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, None, board_id=e.board_id)
+
+    @handles(ChangeRequest.Approved, ChangeRequest.EmergencyApproved)
+    def approved(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, "approved")
+
+    @handles(ChangeRequest.Rejected)
+    def rejected(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, "rejected")
+
+    @handles(ChangeRequest.Deferred)
+    def deferred(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, "deferred")
+
+    @handles(ChangeRequest.EmergencyApprovalGiven, ChangeRequest.Ratified,
+             ChangeRequest.RatificationDeferred)
+    def touched(self, w: Writer, e: Any) -> None:
+        self.set_status(w, e, None)
+
     @staticmethod
-    def set_status(w: Writer, e: Any, status: str) -> None:
-        """Record a new status and the event that set it."""
+    def set_status(w: Writer, e: Any, status: str | None, **values: Any) -> None:
+        """Record a new status (None: unchanged) and the event that set it."""
+        if status is not None:
+            values["status"] = status
         w.execute(update(change_requests)
                   .where(change_requests.c.id == str(e.originator_id))
-                  .values(status=status, updated_at=e.timestamp,
-                          version=e.originator_version))
+                  .values(updated_at=e.timestamp, version=e.originator_version, **values))

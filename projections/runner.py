@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.actions import ActionItemProjection
 from projections.base import Writer
+from projections.ccb import CcbProjection
 from projections.changes import ChangeRequestProjection
 from projections.oncall import IncidentProjection, RotationProjection, RunbookProjection
 from projections.people import PeopleProjection
@@ -40,6 +41,7 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
     RotationProjection,
     IncidentProjection,
     RunbookProjection,
+    CcbProjection,
 ]
 """Every read model; areas add their projection class here."""
 

@@ -43,15 +43,18 @@ def _register(app: Flask) -> None:
     from web import api_reviews, reviews
     from web import api_rehearsals, rehearsals
     from web import api_oncall, oncall
+    from web import api_ccb, ccb
 
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp,
                       actions.bp, api_actions.bp, reviews.bp, api_reviews.bp,
-                      rehearsals.bp, api_rehearsals.bp, api_oncall.bp, oncall.bp):
+                      rehearsals.bp, api_rehearsals.bp, api_oncall.bp, oncall.bp,
+                      api_ccb.bp, ccb.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
     csrf.exempt(api_actions.bp)
     csrf.exempt(api_reviews.bp)
     csrf.exempt(api_rehearsals.bp)
     csrf.exempt(api_oncall.bp)
+    csrf.exempt(api_ccb.bp)

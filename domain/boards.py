@@ -1,0 +1,139 @@
+"""Change Control Boards: chair, members with their functions, and a charter amended by events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import event
+
+from domain.base import DomainError, LedgerAggregate
+
+TIE_BREAKERS = ("chair", "status_quo", "defer")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FREQUENCIES = ("weekly", "biweekly", "monthly")
+
+DEFAULT_CHARTER: dict[str, Any] = {
+    "quorum_min_members": 3,
+    "quorum_min_functions": 3,
+    "proxies_count_toward_quorum": False,
+    "tie_breaker": "chair",
+    "requester_may_vote": False,
+    "timebox_minutes": 120,
+    "timezone": "UTC",
+    "cadence_frequency": "biweekly",
+    "cadence_weekday": "wednesday",
+    "cadence_start": "14:00",
+    "cadence_end": "16:00",
+    "chair_delegate_id": None,
+}
+"""The charter of DOMAIN.md (T4.1); every field can be overridden at creation or amended."""
+
+
+def charter_with(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the default charter with ``overrides`` applied (unknown keys refused)."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None or
+                 k == "chair_delegate_id"}
+    unknown = set(overrides) - set(DEFAULT_CHARTER)
+    if unknown:
+        raise UnknownCharterField(f"unknown charter fields: {', '.join(sorted(unknown))}",
+                                  fields=sorted(unknown))
+    return {**DEFAULT_CHARTER, **overrides}
+
+
+class Board(LedgerAggregate):
+    """A Change Control Board with its charter and its queue of items for the next meeting."""
+
+    @event("Created")
+    def __init__(self, name: str, chair_id: str, members: dict[str, str],
+                 charter: dict[str, Any]) -> None:
+        self.name = name
+        self.chair_id = chair_id
+        self.members = dict(members)
+        self.charter = dict(charter)
+        self.queue: dict[str, str] = {}
+
+    @classmethod
+    def create(cls, name: str, chair_id: str, members: dict[str, str],
+               charter: dict[str, Any]) -> Board:
+        """Create a board; the chair is always a member, the delegate must be one."""
+        if chair_id not in members:
+            raise ChairNotMember("the chair must be one of the members", chair_id=chair_id)
+        board = cls(name=name, chair_id=chair_id, members=members, charter=charter)
+        board.check_delegate(charter.get("chair_delegate_id"))
+        return board
+
+    # -- charter ---------------------------------------------------------------------------------
+
+    def amend_charter(self, changes: dict[str, Any]) -> None:
+        """Amend the charter (the reason travels in the command context)."""
+        merged = {**self.charter, **changes}
+        charter_with(merged)
+        self.check_delegate(merged.get("chair_delegate_id"))
+        changed = {k: v for k, v in changes.items() if self.charter.get(k) != v}
+        if not changed:
+            raise NothingToAmend("the amendment changes nothing", fields=sorted(changes))
+        self._amend_charter(changes=changed, charter=merged)
+
+    @event("CharterAmended")
+    def _amend_charter(self, changes: dict[str, Any], charter: dict[str, Any]) -> None:
+        self.charter = dict(charter)
+
+    def check_delegate(self, delegate_id: str | None) -> None:
+        """The chair's named delegate must be a member other than the chair."""
+        if delegate_id and (delegate_id not in self.members or delegate_id == self.chair_id):
+            raise NotAMember("the chair's delegate must be another member of the board",
+                             person_id=delegate_id)
+
+    # -- people ----------------------------------------------------------------------------------
+
+    def is_member(self, person_id: str | None) -> bool:
+        """Whether ``person_id`` sits on the board."""
+        return person_id in self.members
+
+    def check_member(self, person_id: str) -> None:
+        """Refuse someone who does not sit on the board."""
+        if not self.is_member(person_id):
+            raise NotAMember("this person is not a member of the board", person_id=person_id,
+                             board_id=str(self.id))
+
+    def is_chair_or_delegate(self, person_id: str | None) -> bool:
+        """Whether ``person_id`` is the chair or the chair's named delegate."""
+        return person_id is not None and person_id in (
+            self.chair_id, self.charter.get("chair_delegate_id"))
+
+    # -- queue for the next meeting held ---------------------------------------------------------
+
+    @event("ItemQueued")
+    def queue_item(self, change_request_id: str, why: str) -> None:
+        """Queue a change request for the board's next meeting held (deferral, ratification)."""
+        self.queue[change_request_id] = why
+
+    @event("QueueTaken")
+    def take_queue(self, meeting_id: str, change_request_ids: list[str]) -> None:
+        """Record that a meeting took these queued items onto its agenda."""
+        for change_id in change_request_ids:
+            self.queue.pop(change_id, None)
+
+
+class NotAMember(DomainError):
+    """Raised when a person who does not sit on the board acts as a member."""
+
+    code = "not_a_member"
+
+
+class ChairNotMember(DomainError):
+    """Raised when a board's chair is not among its members."""
+
+    code = "chair_not_member"
+
+
+class UnknownCharterField(DomainError):
+    """Raised when a charter names a field that does not exist."""
+
+    code = "unknown_charter_field"
+
+
+class NothingToAmend(DomainError):
+    """Raised when a charter amendment would change nothing."""
+
+    code = "nothing_to_amend"
