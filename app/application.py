@@ -7,6 +7,7 @@ below. Every command loads aggregates, checks the actor, calls the aggregate and
 from __future__ import annotations
 
 from app.actions import ActionItemCommands
+from app.audit import AuditCommands
 from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
 from app.people import PeopleCommands
@@ -14,7 +15,7 @@ from app.people import PeopleCommands
 __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 
-class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands):
+class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, AuditCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"

@@ -6,6 +6,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from app.audit import audit
+
 if TYPE_CHECKING:
     from app.bootstrap import Services
 
@@ -37,3 +39,7 @@ class Background:
                 self.services.projections.catch_up()
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("projection catch-up failed")
+            try:
+                audit(self.services).seal()
+            except Exception:  # noqa: BLE001 - keep serving; the next tick retries
+                log.exception("sealing failed")
