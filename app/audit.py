@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -170,6 +171,10 @@ class AuditCommands(LedgerCore):
             keyring.rotate(key_id, public_key_pem)
         self.save(keyring)
         return {"key_id": key_id}
+
+    def authorize_seal(self) -> None:
+        """Sealing on demand is for admins (it appends no event, but it signs)."""
+        self._writer("admin")
 
     def signing_keys(self) -> dict[str, Any]:
         """Every key that ever signed checkpoints and the current one."""
@@ -440,6 +445,43 @@ class Audit:
             bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["tree_size"],
             [bytes.fromhex(p) for p in proof["audit_path"]], bytes.fromhex(latest["root_hash"]))
         return {"included": ok, "checkpoint": latest, "proof": proof}
+
+    def positions_of(self, originator_id: str | UUID) -> dict[int, int]:
+        """Map each version of one aggregate to its position in the log."""
+        recorder = self.ledger.recorder
+        table = recorder.events_table_name
+        pos = "notification_id" if self.services.settings.is_postgres else "rowid"
+        oid = UUID(str(originator_id))
+        key: Any = oid if self.services.settings.is_postgres else oid.hex
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT originator_version, {pos} FROM {table} "  # noqa: S608
+                                     "WHERE originator_id = :o"), {"o": key}).all()
+        return {int(v): int(p) for v, p in rows}
+
+    def inclusion_many(self, positions: list[int]) -> dict[int, dict[str, Any]]:
+        """For each position: whether it is in the latest checkpoint, proof checked against the
+        signed root (one load of the leaves for all of them)."""
+        latest = self.latest()
+        if latest is None or not positions:
+            return {}
+        size = latest["tree_size"]
+        with self.engine.connect() as conn:
+            found = {r.position: r for r in conn.execute(select(audit_leaves).where(
+                audit_leaves.c.position.in_(positions)))}
+        leaves = self.leaf_hashes(size)
+        root = bytes.fromhex(latest["root_hash"])
+        result: dict[int, dict[str, Any]] = {}
+        for position in positions:
+            leaf = found.get(position)
+            if leaf is None or leaf.leaf_index >= size:
+                result[position] = {"included": False, "checkpoint": latest}
+                continue
+            proof = merkle.inclusion_proof(leaves, leaf.leaf_index)
+            result[position] = {
+                "included": merkle.verify_inclusion(bytes.fromhex(leaf.leaf_hash),
+                                                    leaf.leaf_index, size, proof, root),
+                "checkpoint": latest, "leaf_index": leaf.leaf_index, "tree_size": size}
+        return result
 
     # -- as of ------------------------------------------------------------------------------------
 

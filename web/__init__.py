@@ -39,9 +39,12 @@ def create_app(test_config: dict[str, Any] | None = None,
 
 def _register(app: Flask) -> None:
     from web import api, auth, changes, errors, home, openapi, people
+    from web import api_audit, audit
 
     errors.init_app(app)
     auth.init_app(app)
-    for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp):
+    for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp,
+                      api_audit.bp, audit.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
+    csrf.exempt(api_audit.bp)

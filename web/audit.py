@@ -1,0 +1,67 @@
+"""Auditor pages: checkpoints and public key, and the ledger verification with progress."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+
+from app.audit import audit
+from web.context import login_required, services
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Response
+
+    from app.bootstrap import Services
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+_JOBS: dict[str, dict[str, Any]] = {}
+_LOCK = threading.Lock()
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """Checkpoints, the public keys and the verify button."""
+    sealer = audit(services())
+    return render_template("audit/index.html", checkpoints=sealer.checkpoints()[::-1][:20],
+                           keys=sealer.public_keys(), sealed=sealer.sealed_size(),
+                           head=services().ledger.recorder.max_notification_id() or 0)
+
+
+@bp.post("/verify")
+@login_required
+def start_verify() -> Response:
+    """Start verifying the whole ledger in the background (read-only: auditors may)."""
+    job_id = uuid.uuid4().hex
+    total = services().ledger.recorder.max_notification_id() or 0
+    job = {"id": job_id, "done": 0, "total": total, "report": None, "error": None}
+    with _LOCK:
+        _JOBS[job_id] = job
+        for old in list(_JOBS)[:-20]:
+            _JOBS.pop(old, None)
+    threading.Thread(target=_run, args=(services(), job), daemon=True).start()
+    return redirect(url_for("audit.verify_job", job_id=job_id))
+
+
+def _run(svc: Services, job: dict[str, Any]) -> None:
+    def advance(n: int) -> None:
+        job["done"] += n
+
+    try:
+        job["report"] = audit(svc).verify(progress=advance)
+    except Exception as exc:  # noqa: BLE001 - shown on the page
+        job["error"] = str(exc)
+
+
+@bp.get("/verify/<job_id>")
+@login_required
+def verify_job(job_id: str) -> str:
+    """Progress of a verification (the page refreshes itself until it is done)."""
+    job = _JOBS.get(job_id)
+    if job is None:
+        abort(404)
+    return render_template("audit/verify.html", job=job)
