@@ -46,6 +46,9 @@ def auditors_never_write() -> None:
             and request.path.startswith("/api/v1/") and not can_write()):
         raise PermissionDenied("auditors and people without a role may not change anything",
                                code="read_only_role", roles=user["roles"])
+    if request.method in WRITE_METHODS and request.args.get("as_of"):
+        raise PermissionDenied("you are viewing the ledger as of a past moment; go back to now "
+                               "to change anything", code="as_of_read_only")
 
 
 @bp.get("/ledger/public-key")

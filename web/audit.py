@@ -6,10 +6,12 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
 
 from app.audit import audit
-from web.context import login_required, services
+from app.audit_schemas import AsOfSchema
+from web.context import current_as_of, login_required, services
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -20,6 +22,31 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 _JOBS: dict[str, dict[str, Any]] = {}
 _LOCK = threading.Lock()
+
+
+@bp.before_app_request
+def remember_as_of() -> None:
+    """Pages: the as-of picker's choice sticks (in the session) until "back to now"."""
+    if request.path.startswith("/api/") or "as_of" not in request.args:
+        return
+    raw = request.args["as_of"]
+    if not raw:
+        session.pop("as_of", None)
+        return
+    try:
+        AsOfSchema().load({"as_of": raw})
+    except ValidationError:
+        return  # the view reports it (422 naming as_of)
+    session["as_of"] = raw
+
+
+@bp.app_context_processor
+def as_of_context() -> dict[str, Any]:
+    """``view_as_of`` for the banner and the picker."""
+    try:
+        return {"view_as_of": current_as_of()}
+    except ValidationError:
+        return {"view_as_of": None}
 
 
 @bp.get("/")
