@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from app.schemas import when
 
@@ -107,12 +115,17 @@ class BundleQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = when(required=True, data_key="from")
-    end = when(required=True, data_key="to")
+    start = fields.String(required=True, data_key="from")
+    end = fields.String(required=True, data_key="to")
     full_prefix = fields.Boolean(load_default=False)
 
-    @validates_schema
-    def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
-        """A period ends after it starts."""
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+    @post_load
+    def moments(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Dates mean whole days (from the start of ``from`` to the end of ``to``), UTC."""
+        from app.bundle import parse_moment
+
+        data["start"] = parse_moment(data["start"], "from")
+        data["end"] = parse_moment(data["end"], "to", end=True)
+        if data["end"] < data["start"]:
             raise ValidationError("must be after from", "to")
+        return data

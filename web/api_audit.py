@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, request
 
 from app.audit import audit
 from app.audit_schemas import (
+    BundleQuerySchema,
     CheckpointSchema,
     ConsistencyProofSchema,
     ConsistencyQuerySchema,
@@ -105,6 +106,23 @@ def verify() -> dict[str, Any]:
     return VerifyReportSchema().dump(audit(services()).verify().as_dict())
 
 
+@bp.get("/ledger/bundle")
+def bundle() -> Response:
+    """Download a self-verifying compliance export (zip) for a period."""
+    return bundle_response(BundleQuerySchema().load(request.args.to_dict()))
+
+
+def bundle_response(args: dict[str, Any]) -> Response:
+    """The zip for a loaded BundleQuerySchema (API and auditor page)."""
+    from app.bundle import build_bundle
+
+    data, manifest = build_bundle(services(), args["start"], args["end"], args["full_prefix"])
+    name = (f"govledger-bundle-{args['start']:%Y%m%d}-{args['end']:%Y%m%d}.zip")
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename={name}",
+        "X-Bundle-Events": str(manifest["counts"]["events"])})
+
+
 @bp.get("/entities/<entity_id>/history")
 def entity_history(entity_id: str) -> dict[str, Any]:
     """Every event of any entity (change request, meeting, schedule, incident ...), oldest
@@ -144,6 +162,14 @@ openapi.add({
         "summary": "Recompute the whole ledger and check every checkpoint", "tags": ["audit"],
         "responses": openapi.responses("200", "VerifyReport", "Report (ok false when tampered)",
                                        ("401",))}},
+    "/ledger/bundle": {"get": {
+        "summary": "Compliance export bundle (zip): events, checkpoint, proofs, reports, "
+                   "verify_bundle.py", "tags": ["audit"],
+        "parameters": [_query("from", "string"), _query("to", "string"),
+                       _query("full_prefix", "boolean", False)],
+        "responses": {**openapi.responses("200", None, "", ("401", "422")),
+                      "200": {"description": "The zip", "content": {"application/zip": {
+                          "schema": {"type": "string", "format": "binary"}}}}}}},
     "/entities/{entity_id}/history": {"get": {
         "summary": "Every event of any entity, oldest first", "tags": ["audit"],
         "parameters": [{"name": "entity_id", "in": "path", "required": True,

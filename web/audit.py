@@ -10,7 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from marshmallow import ValidationError
 
 from app.audit import audit
-from app.audit_schemas import AsOfSchema
+from app.audit_schemas import AsOfSchema, BundleQuerySchema
 from web.context import current_as_of, login_required, services
 
 if TYPE_CHECKING:
@@ -57,6 +57,15 @@ def index() -> str:
     return render_template("audit/index.html", checkpoints=sealer.checkpoints()[::-1][:20],
                            keys=sealer.public_keys(), sealed=sealer.sealed_size(),
                            head=services().ledger.recorder.max_notification_id() or 0)
+
+
+@bp.get("/bundle")
+@login_required
+def bundle() -> Any:
+    """Download the compliance export for the period in the form."""
+    from web.api_audit import bundle_response
+
+    return bundle_response(BundleQuerySchema().load(request.args.to_dict()))
 
 
 @bp.post("/verify")

@@ -44,7 +44,9 @@ def test_verify_passes_on_an_intact_ledger_and_names_a_changed_position(
         cli_env: Path, capsys: pytest.CaptureFixture[str], database_url: str,
         backend: str) -> None:
     run(capsys, "init")
-    run(capsys, "demo")
+    for name in ("quinn", "riley", "sam"):
+        run(capsys, "user", "add", "--name", name, "--email", f"{name}@example.org",
+            "--function", "qa", "--role", "member")
     code, out, err = run(capsys, "verify")
     assert code == 0 and "intact" in out and err == ""
 

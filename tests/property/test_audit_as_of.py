@@ -53,7 +53,7 @@ def apply(services: Services, clock: conftest.FakeClock, kind: str, person: dict
 
 
 @pytest.mark.parametrize("backend", conftest.BACKENDS)
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(plan=steps)
 def test_the_view_as_of_each_moment_equals_the_live_view_then(
         backend: str, plan: list[tuple[str, int]]) -> None:

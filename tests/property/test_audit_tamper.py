@@ -120,7 +120,7 @@ def tamper(store: Store, kind: str, p: int, q: int, byte: int) -> None:
 
 
 @pytest.mark.parametrize("backend", conftest.BACKENDS)
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(changes=st.lists(st.booleans(), min_size=1, max_size=5),
        seal_points=st.sets(st.integers(0, 4), max_size=3),
        kind=st.sampled_from(TAMPERINGS), data=st.data())
