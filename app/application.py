@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.actions import ActionItemCommands
 from app.ccb import BoardCommands
+from app.audit import AuditCommands
 from app.changes import ChangeRequestCommands
 from app.core import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
 from app.oncall import OnCallCommands
@@ -20,7 +21,7 @@ __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 
 class Ledger(PeopleCommands, ChangeRequestCommands, ActionItemCommands, ReviewCommands,
              RehearsalCommands, OnCallCommands,
-             BoardCommands):
+             BoardCommands, AuditCommands):
     """Governance Ledger's application service."""
 
     name = "ledger"

@@ -6,6 +6,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from app.audit import audit
+
 if TYPE_CHECKING:
     from app.bootstrap import Services
 
@@ -43,3 +45,7 @@ class Background:
                 tick(self.services)
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("escalation tick failed")
+            try:
+                audit(self.services).seal()
+            except Exception:  # noqa: BLE001 - keep serving; the next tick retries
+                log.exception("sealing failed")

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError
 
+from app.audit import audit
+from app.audit_cli import add_audit_commands
 from app.bootstrap import Services, bootstrap
 from app.config import ConfigError, load_settings
 from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     tick = esc.add_parser("tick", help="fire every time-based escalation that is due")
     tick.add_argument("--now", default=None, help="evaluate at this ISO 8601 time (default: now)")
     tick.set_defaults(func=cmd_escalations_tick)
+    add_audit_commands(sub)
     return parser
 
 
@@ -102,6 +105,7 @@ def first_admin_exists(services: Services) -> bool:
 def cmd_init(services: Services, args: argparse.Namespace) -> int:
     """Create the store (already done by bootstrap) and the first admin, once."""
     if first_admin_exists(services):
+        audit(services).seal()
         print("govledger: store already initialised (an admin exists); nothing to do")
         return 0
     password = secrets.token_urlsafe(12)
@@ -110,6 +114,7 @@ def cmd_init(services: Services, args: argparse.Namespace) -> int:
             name="Administrator", email="admin@example.org", function="management",
             role="admin", password=password)
     services.projections.catch_up()
+    audit(services).seal(force=True)
     print("Created the first admin. These credentials are shown once:")
     print("  email:    admin@example.org")
     print(f"  password: {password}")
@@ -125,6 +130,7 @@ def cmd_user_add(services: Services, args: argparse.Namespace) -> int:
     with services.ledger.as_system(reason="govledger user add"):
         result = services.ledger.register_person(**data)
     services.projections.catch_up()
+    audit(services).seal()
     print(json.dumps({"id": result["id"], "token": result["token"]}))
     return 0
 
@@ -134,6 +140,7 @@ def cmd_demo(services: Services, args: argparse.Namespace) -> int:
     from app.demo import load_demo
 
     loaded = load_demo(services)
+    audit(services).seal(force=loaded)
     print("Loaded demo data." if loaded else "Demo data already present; nothing to do.")
     return 0
 

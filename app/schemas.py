@@ -146,6 +146,10 @@ class HistoryEventSchema(Schema):
     reason = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
     data = fields.Function(lambda e: jsonable(e["data"]))
+    position = fields.Integer(allow_none=True)
+    sealed = fields.Function(lambda e: None if not e.get("sealed") else {
+        "included": e["sealed"]["included"], "checkpoint_id": e["sealed"]["checkpoint"]["id"],
+        "tree_size": e["sealed"]["checkpoint"]["tree_size"]})
 
 
 class HistorySchema(Schema):

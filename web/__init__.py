@@ -44,13 +44,14 @@ def _register(app: Flask) -> None:
     from web import api_rehearsals, rehearsals
     from web import api_oncall, oncall
     from web import api_ccb, ccb
+    from web import api_audit, audit
 
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp,
                       actions.bp, api_actions.bp, reviews.bp, api_reviews.bp,
                       rehearsals.bp, api_rehearsals.bp, api_oncall.bp, oncall.bp,
-                      api_ccb.bp, ccb.bp):
+                      api_ccb.bp, ccb.bp, api_audit.bp, audit.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
     csrf.exempt(api_actions.bp)
@@ -58,3 +59,4 @@ def _register(app: Flask) -> None:
     csrf.exempt(api_rehearsals.bp)
     csrf.exempt(api_oncall.bp)
     csrf.exempt(api_ccb.bp)
+    csrf.exempt(api_audit.bp)

@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, session, url_for
 
-from app.errors import NotAuthenticated
+from app.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
     from sqlalchemy import Engine
 
@@ -33,9 +34,31 @@ def ledger() -> Ledger:
 
 
 def read_model() -> Engine:
-    """Catch the read models up with the log, then return their engine."""
+    """Catch the read models up with the log, then return their engine — or, when the request
+    asks for ``as_of`` (query arg, or the page picker's choice kept in the session), an engine
+    over every read model as it stood at that moment (see ``app/as_of.py``)."""
     services().projections.catch_up()
-    return services().engine
+    moment = current_as_of()
+    if moment is None:
+        return services().engine
+    from app.as_of import as_of_engine
+
+    return as_of_engine(services(), moment)
+
+
+def current_as_of() -> datetime | None:
+    """The moment this request views (None: now). Invalid values raise a 422 naming ``as_of``."""
+    if not has_request_context():
+        return None
+    if "as_of" not in g:
+        raw = request.args.get("as_of")
+        if raw is None and not request.path.startswith("/api/"):
+            raw = session.get("as_of")
+        from app.audit_schemas import AsOfSchema
+
+        g.as_of = None
+        g.as_of = AsOfSchema().load({"as_of": raw or None})["as_of"]
+    return g.as_of
 
 
 def request_id() -> str:
@@ -50,6 +73,9 @@ def acting(reason: str | None = None) -> Iterator[None]:
     """Run commands as the signed-in person, with this request's id and an optional reason."""
     if g.get("user") is None:
         raise NotAuthenticated()
+    if current_as_of() is not None:
+        raise PermissionDenied("you are viewing the ledger as of a past moment; go back to now "
+                               "to change anything", code="as_of_read_only")
     with ledger().acting_as(g.user["id"], request_id=request_id(), reason=reason or None):
         yield
     services().projections.catch_up()

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Check a Governance Ledger compliance bundle offline, with the Python standard library only.
+
+Usage: python3 verify_bundle.py [BUNDLE_FOLDER or BUNDLE.zip]   (default: this script's folder)
+
+Checks: every file against SHA256SUMS; the manifest against the events; every event's leaf
+(recomputed from its fields, its state against the committed SHA-256) and its RFC 6962 inclusion
+proof against the root in the signed checkpoint (or, for a whole-prefix bundle, the root
+recomputed from every leaf); that the period's events are contiguous in the log and that the
+events just outside it are outside the period. The Ed25519 signature of the checkpoint is
+checked with openssl when it is installed (the command is printed either way).
+Exit 0 when every check passes, 1 otherwise.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+OPENSSL = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in checkpoint.txt "
+           "-sigfile checkpoint.sig")
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def tree_root(leaves):
+    """RFC 6962 MTH, recursive definition."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return node_hash(tree_root(leaves[:k]), tree_root(leaves[k:]))
+
+
+def verify_inclusion(leaf, index, size, path, root):
+    """RFC 9162 section 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def main(folder):
+    failures = []
+
+    def fail(message):
+        failures.append(message)
+        print("FAIL  " + message)
+
+    def read(name):
+        with open(os.path.join(folder, name), "rb") as fh:
+            return fh.read()
+
+    # 1. every file against SHA256SUMS
+    listed = {}
+    for line in read("SHA256SUMS").decode().splitlines():
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    for name, digest in sorted(listed.items()):
+        try:
+            actual = hashlib.sha256(read(name)).hexdigest()
+        except OSError:
+            fail(f"{name}: listed in SHA256SUMS but missing")
+            continue
+        if actual != digest:
+            fail(f"{name}: SHA-256 does not match SHA256SUMS")
+    print(f"ok    {len(listed)} files checked against SHA256SUMS" if not failures else
+          "FAIL  SHA256SUMS")
+
+    # 2. the checkpoint
+    note = read("checkpoint.txt").decode()
+    lines = note.split("\n")
+    size, root = int(lines[1]), base64.b64decode(lines[2])
+    manifest = json.loads(read("manifest.json"))
+    if manifest["checkpoint"]["tree_size"] != size or \
+            manifest["checkpoint"]["root_hash"] != root.hex():
+        fail("manifest.json and checkpoint.txt disagree on the tree size or root")
+
+    # 3. every event: leaf, state, proof
+    events = [json.loads(line) for line in read("events.jsonl").decode().splitlines() if line]
+    proofs = {}
+    if "proofs.jsonl" in listed:
+        for line in read("proofs.jsonl").decode().splitlines():
+            if line:
+                p = json.loads(line)
+                proofs[p["leaf_index"]] = p
+    leaves = {}
+    for e in events:
+        leaf, where = e["leaf"], f"position {e['leaf']['position']}"
+        if e.get("state") is not None:
+            state = base64.b64decode(e["state"])
+            if hashlib.sha256(state).hexdigest() != leaf["state_sha256"]:
+                fail(f"{where}: state does not match its committed SHA-256")
+            try:
+                recorded = json.loads(state)["timestamp"]["_data_"]
+                if not recorded.startswith(leaf["recorded_at"][:19]):
+                    fail(f"{where}: recorded_at does not match the time inside the state")
+            except (ValueError, KeyError, TypeError):
+                pass
+        h = leaf_hash(canonical(leaf))
+        leaves[e["leaf_index"]] = h
+        if manifest["mode"] != "full_prefix":
+            p = proofs.get(e["leaf_index"])
+            if p is None or not verify_inclusion(h, e["leaf_index"], size,
+                                                 [bytes.fromhex(x) for x in p["audit_path"]],
+                                                 root):
+                fail(f"{where}: inclusion proof does not lead to the signed root")
+    if manifest["mode"] == "full_prefix":
+        if sorted(leaves) != list(range(size)):
+            fail("the whole-prefix bundle does not hold every leaf 0..tree_size-1")
+        elif tree_root([leaves[i] for i in range(size)]) != root:
+            fail("the root recomputed from every event is not the signed root")
+    print(f"ok    {len(events)} events: leaves recomputed, proofs checked against the signed "
+          f"root" if not failures else "FAIL  events")
+
+    # 4. completeness of the period
+    period = [e for e in events if e["in_period"]]
+    if len(period) != manifest["counts"]["events"]:
+        fail("manifest event count does not match events.jsonl")
+    indexes = [e["leaf_index"] for e in period]
+    if indexes and indexes != list(range(indexes[0], indexes[0] + len(indexes))):
+        fail("the period's events are not contiguous in the log")
+    start, end = manifest["period"]["from"], manifest["period"]["to"]
+    for e in events:
+        inside = start <= e["leaf"]["recorded_at"] <= end
+        if inside != e["in_period"]:
+            fail(f"position {e['leaf']['position']}: in_period flag does not match its time")
+    if period:
+        if manifest["first_position"] != period[0]["leaf"]["position"] or \
+                manifest["last_position"] != period[-1]["leaf"]["position"]:
+            fail("manifest first/last positions do not match events.jsonl")
+        before = [e for e in events if e["leaf_index"] == indexes[0] - 1]
+        after = [e for e in events if e["leaf_index"] == indexes[-1] + 1]
+        if indexes[0] > 0 and not before:
+            fail("the event just before the period is missing (completeness unproven)")
+        if indexes[-1] + 1 < size and not after:
+            fail("the event just after the period is missing (completeness unproven)")
+    print("ok    period complete: contiguous, bounded by events outside it"
+          if not failures else "FAIL  completeness")
+
+    # 5. the signature
+    openssl = shutil.which("openssl")
+    if openssl:
+        result = subprocess.run(OPENSSL.replace("openssl", openssl, 1).split(), cwd=folder,
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            fail("checkpoint signature: openssl says " + (result.stdout + result.stderr).strip())
+        else:
+            print("ok    checkpoint signature verified with openssl (Ed25519, ledger.pub)")
+    else:
+        print("note  openssl not found; check the signature with:  " + OPENSSL)
+
+    print("PASS" if not failures else f"FAIL  {len(failures)} problem(s)")
+    return 0 if not failures else 1
+
+
+def run(target):
+    """Verify a bundle folder, or a .zip of one."""
+    if os.path.isfile(target):
+        import tempfile
+        import zipfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            with zipfile.ZipFile(target) as archive:
+                archive.extractall(tmp)
+            return main(tmp)
+    return main(target)
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(
+        __file__))))

@@ -1,0 +1,47 @@
+"""The ledger's signing keys: which Ed25519 public key signed checkpoints from when on.
+
+Key creation and every rotation are events in the log (and so are sealed themselves); the
+private key never enters the log, only its public half and a short id derived from it.
+"""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import DomainError, LedgerAggregate
+
+KEYRING_ID = uuid5(NAMESPACE_URL, "/govledger/audit/signing-keys")
+
+
+class SigningKeyring(LedgerAggregate):
+    """The one keyring: the current checkpoint-signing key and every key used before."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        """There is one keyring per ledger."""
+        return KEYRING_ID
+
+    @event("KeyCreated")
+    def __init__(self, key_id: str, public_key_pem: str, algorithm: str = "Ed25519") -> None:
+        self.keys: dict[str, str] = {key_id: public_key_pem}
+        self.current = key_id
+        self.algorithm = algorithm
+
+    def rotate(self, key_id: str, public_key_pem: str) -> None:
+        """Replace the current key; old keys stay known so old checkpoints still verify."""
+        if key_id in self.keys:
+            raise KeyAlreadyUsed(f"the key {key_id} was used before", key_id=key_id)
+        self._rotate(key_id, public_key_pem, self.current)
+
+    @event("KeyRotated")
+    def _rotate(self, key_id: str, public_key_pem: str, previous_key_id: str) -> None:
+        self.keys[key_id] = public_key_pem
+        self.current = key_id
+
+
+class KeyAlreadyUsed(DomainError):
+    """Raised when rotating to a key that signed before."""
+
+    code = "key_already_used"
