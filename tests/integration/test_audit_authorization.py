@@ -23,7 +23,8 @@ def write_routes(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        values = {arg: str(uuid.uuid4()) for arg in rule.arguments}
+        values = {arg: "1" if type(rule._converters[arg]).__name__ in (  # noqa: SLF001
+            "IntegerConverter", "NumberConverter") else str(uuid.uuid4()) for arg in rule.arguments}
         url = rule.build(values, append_unknown=False)[1]
         routes += [(method, url) for method in sorted(set(rule.methods or ()) & set(WRITES))]
     return routes

@@ -37,18 +37,16 @@ def post(client: FlaskClient, person: dict[str, Any], path: str, **body: Any) ->
 
 
 def incidents_table(services: Services, *rows: dict[str, Any]) -> None:
-    """The on-call area's promised read model, created here as it would be there."""
-    table = Table("rm_incidents", MetaData(), Column("id", String(36), primary_key=True),
-                  Column("title", String(200)), Column("severity", String(10)),
-                  Column("category", String(50)), Column("practice", Boolean),
-                  Column("status", String(20)), Column("opened_at", UtcDateTime()),
-                  Column("acknowledged_at", UtcDateTime()), Column("resolved_at", UtcDateTime()))
-    table.create(services.engine, checkfirst=True)
+    """Incident rows in the on-call area's read model, as its projection would write them."""
+    from projections.oncall_tables import incidents
+
+    defaults = {"category": "api", "practice": False, "status": "resolved",
+                "acknowledged_at": None, "resolved_at": None, "level": "L1",
+                "affected_users_percent": 0.0, "security": False, "regulatory": False,
+                "rotation_id": "r", "policy": {}, "responders": {}, "version": 1}
     with services.engine.begin() as conn:
         for row in rows:
-            conn.execute(insert(table).values(**{"category": "availability", "practice": False,
-                                                 "status": "resolved", "acknowledged_at": None,
-                                                 "resolved_at": None, **row}))
+            conn.execute(insert(incidents).values(**{**defaults, **row}))
 
 
 def at(text: str) -> datetime:
