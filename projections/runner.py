@@ -8,6 +8,7 @@ event is ever applied twice; a crash mid-batch rolls back both the rows and the 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -22,7 +23,7 @@ from projections.oncall import IncidentProjection, RotationProjection, RunbookPr
 from projections.people import PeopleProjection
 from projections.reviews import ReviewProjection
 from projections.rehearsals import RehearsalProjection
-from projections.tables import metadata, tracking
+from projections.tables import metadata, schemas, tracking
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -46,6 +47,17 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
 """Every read model; areas add their projection class here."""
 
 
+def fingerprint(projection: Projection, conn: Connection) -> str:
+    """Hash of the DDL of a projection's tables (and indexes) on this database."""
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    ddl = []
+    for table in projection.tables:
+        ddl.append(str(CreateTable(table).compile(conn)))
+        ddl += sorted(str(CreateIndex(i).compile(conn)) for i in table.indexes)
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()
+
+
 class LostRace(Exception):
     """Raised when another runner applied the batch first."""
 
@@ -62,13 +74,33 @@ class ProjectionRunner:
         self._caught_up_to = -1
 
     def create_tables(self) -> None:
-        """Create missing read-model and tracking tables and tracking rows."""
+        """Create missing tables; rebuild any read model whose table definitions changed."""
         metadata.create_all(self.engine)
         with self.engine.begin() as conn:
-            known = set(conn.scalars(select(tracking.c.name)))
+            known = {n: pos for n, pos in conn.execute(select(tracking.c.name,
+                                                                  tracking.c.position))}
+            stored = {n: fp for n, fp in conn.execute(select(schemas.c.name,
+                                                             schemas.c.fingerprint))}
             for p in self.projections:
+                current = fingerprint(p, conn)
                 if p.name not in known:
                     conn.execute(insert(tracking).values(name=p.name, position=0))
+                elif stored.get(p.name) != current and (p.name in stored or known[p.name]):
+                    self._reset(conn, p)
+                if p.name not in stored:
+                    conn.execute(insert(schemas).values(name=p.name, fingerprint=current))
+                elif stored[p.name] != current:
+                    conn.execute(update(schemas).where(schemas.c.name == p.name)
+                                 .values(fingerprint=current))
+
+    @staticmethod
+    def _reset(conn: Connection, projection: Projection) -> None:
+        """Drop and recreate a projection's tables and replay it from the start."""
+        for table in projection.tables:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+        conn.execute(update(tracking).where(tracking.c.name == projection.name)
+                     .values(position=0))
 
     def position(self, name: str) -> int:
         """Return the last notification id applied by projection ``name``."""
@@ -125,11 +157,7 @@ class ProjectionRunner:
         """Drop every read model, recreate it empty and replay the whole log into it."""
         with self.engine.begin() as conn:
             for p in self.projections:
-                for table in p.tables:
-                    table.drop(conn, checkfirst=True)
-                    table.create(conn)
-                conn.execute(update(tracking).where(tracking.c.name == p.name)
-                             .values(position=0))
+                self._reset(conn, p)
         self._caught_up_to = -1
         batch_size, self.batch_size = self.batch_size, max(self.batch_size, 5000)
         try:

@@ -61,6 +61,14 @@ tracking = Table(
 )
 """One row per projection: the last notification id applied (updated with the rows it wrote)."""
 
+schemas = Table(
+    "projection_schemas",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+)
+"""One row per projection: a hash of its tables' DDL, so a changed read model is rebuilt."""
+
 people = Table(
     "rm_people",
     metadata,

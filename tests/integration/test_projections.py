@@ -114,3 +114,38 @@ class TestRebuild:
 
         assert (rows(services), rows(services, people)) == before
         assert dict((r[0], r[11]) for r in rows(services))[ids[3]] == "withdrawn"
+
+
+class TestSchemaChanges:
+    def test_a_read_model_whose_tables_changed_is_rebuilt_at_start_up(
+            self, services: Services) -> None:
+        from sqlalchemy import update as sql_update
+
+        from projections.tables import schemas
+
+        person = add_person(services)
+        submit_many(services, person, 4)
+        services.projections.catch_up()
+        with services.engine.begin() as conn:
+            conn.execute(sql_update(schemas).where(schemas.c.name == "change_requests")
+                         .values(fingerprint="an older table definition"))
+
+        services.projections.create_tables()
+
+        assert services.projections.position("change_requests") == 0
+        assert rows(services) == []
+        assert services.projections.position("people") > 0
+        services.projections._caught_up_to = -1  # noqa: SLF001
+        services.projections.catch_up()
+        assert len(rows(services)) == 4
+
+    def test_unchanged_read_models_are_left_alone(self, services: Services) -> None:
+        person = add_person(services)
+        submit_many(services, person, 2)
+        services.projections.catch_up()
+        position = services.projections.position("change_requests")
+
+        services.projections.create_tables()
+
+        assert services.projections.position("change_requests") == position
+        assert len(rows(services)) == 2
