@@ -41,6 +41,8 @@ def require_token() -> None:
 def list_args(args: dict[str, Any]) -> dict[str, Any]:
     """Turn loaded query args into list_action_items keywords."""
     args = dict(args)
+    if args.get("owner_id") == "me":
+        args["owner_id"] = g.user["id"]
     if args.get("status") == "not_completed":
         args.pop("status")
         args["open_only"] = True
