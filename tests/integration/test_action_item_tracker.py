@@ -284,3 +284,6 @@ def test_an_admin_defines_and_retires_a_policy_through_the_page(
     assert bad.status_code == 422 and 'id="within_days-error"' in bad.get_data(as_text=True)
     assert client.get("/api/v1/follow-up-policies",
                       headers=bearer(admin)).get_json()["items"][0]["active"] is False
+    history = client.get(f"/action-items/policies/{policy['id']}").get_data(as_text=True)
+    assert "PolicyDefined" in history and "PolicyRetired" in history
+    assert client.get("/action-items/policies/nope").status_code == 404
