@@ -28,6 +28,9 @@ class ActionItemCommands(LedgerCore):
         """
         self._writer()
         self._get(Person, owner_id)
+        if not title.strip() or len(title) > 200 or len(str(source_id or "")) > 100:
+            raise InvalidActionItem("an action item needs a title of at most 200 characters "
+                                    "and a source id of at most 100", title=title[:200])
         if priority not in PRIORITIES:
             raise InvalidPriority(f"priority must be one of {', '.join(PRIORITIES)}",
                                   priority=priority)
@@ -116,6 +119,12 @@ class ActionItemCommands(LedgerCore):
 def _summary(item: ActionItem) -> dict[str, Any]:
     return {"id": str(item.id), "status": item.status, "owner_id": item.owner_id,
             "due": item.due}
+
+
+class InvalidActionItem(DomainError):
+    """Raised when an item's title or source id does not fit the tracker."""
+
+    code = "invalid_action_item"
 
 
 class InvalidPriority(DomainError):

@@ -120,11 +120,3 @@ def policy_violations(engine: Engine, at: datetime) -> list[dict[str, Any]]:
                              "item": item, "why": why})
     return rows
 
-
-def update_counts_by_review(engine: Engine, review_id: str) -> dict[str, dict[str, Any]]:
-    """The latest status update recorded in a review, per item."""
-    u = action_item_updates.c
-    with engine.connect() as conn:
-        rows = conn.execute(select(action_item_updates).where(
-            u.review_id == review_id, u.kind == "status").order_by(u.at))
-        return {r.item_id: {**dict(r._mapping), "at": from_db(r.at)} for r in rows}

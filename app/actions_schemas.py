@@ -25,7 +25,7 @@ class ActionItemInputSchema(Schema):
     priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     due = fields.Date(load_default=None, allow_none=True)
     source_type = fields.String(load_default="manual", validate=validate.OneOf(SOURCES))
-    source_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    source_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
 class ActionItemFormSchema(ActionItemInputSchema):

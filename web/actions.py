@@ -18,8 +18,8 @@ from app.actions_schemas import (
     ReassignSchema,
     StatusUpdateSchema,
 )
-from app.errors import DomainError, PermissionDenied
-from domain.actions import PRIORITIES, SOURCES, STATUSES, ActionItem
+from app.errors import DomainError, NotFoundError, PermissionDenied
+from domain.actions import PRIORITIES, SOURCES, STATUSES, ActionItem, FollowUpPolicy
 from domain.base import now
 from web.api_actions import list_args
 from web.context import acting, can_write, form_data, ledger, login_required, read_model
@@ -168,6 +168,17 @@ def policies() -> str | BaseResponse | tuple[str, int]:
                            violations=q.policy_violations(engine, now()), form=form,
                            errors=errors, **CHOICES)
     return (html, 422) if errors else html
+
+
+@bp.get("/policies/<policy_id>")
+@login_required
+def policy(policy_id: str) -> str:
+    """One follow-up policy and its history."""
+    found = {p["id"]: p for p in q.list_policies(read_model())}
+    if policy_id not in found:
+        raise NotFoundError(f"no follow-up policy with id {policy_id}", id=policy_id)
+    return render_template("actions/policy.html", policy=found[policy_id],
+                           events=history_rows(FollowUpPolicy, policy_id))
 
 
 @bp.post("/policies/<policy_id>/retire")

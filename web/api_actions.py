@@ -21,7 +21,7 @@ from app.actions_schemas import (
 )
 from app.errors import NotAuthenticated
 from app.schemas import HistorySchema
-from domain.actions import ActionItem
+from domain.actions import ActionItem, FollowUpPolicy
 from domain.base import now
 from web import openapi
 from web.api import body
@@ -41,6 +41,8 @@ def require_token() -> None:
 def list_args(args: dict[str, Any]) -> dict[str, Any]:
     """Turn loaded query args into list_action_items keywords."""
     args = dict(args)
+    if args.get("owner_id") == "me":
+        args["owner_id"] = g.user["id"]
     if args.get("status") == "not_completed":
         args.pop("status")
         args["open_only"] = True
@@ -141,6 +143,12 @@ def retire_policy(policy_id: str) -> dict[str, Any]:
     return PolicySchema().dump(policies[policy_id])
 
 
+@bp.get("/follow-up-policies/<policy_id>/history")
+def policy_history(policy_id: str) -> dict[str, Any]:
+    """Every event of a follow-up policy, oldest first."""
+    return HistorySchema().dump({"events": history_rows(FollowUpPolicy, policy_id)})
+
+
 @bp.get("/follow-up-policies/violations")
 def violations() -> dict[str, Any]:
     """Items breaking an active policy now."""
@@ -195,6 +203,10 @@ openapi.add({
     "/follow-up-policies/{policy_id}/retire": {"post": {
         "summary": "Retire a policy (admin)", "tags": TAG, "parameters": _id("policy_id"),
         "responses": R("200", "Policy", "Retired", ("401", "403", "404", "409"))}},
+    "/follow-up-policies/{policy_id}/history": {"get": {
+        "summary": "Every event of a follow-up policy", "tags": [*TAG, "audit"],
+        "parameters": _id("policy_id"),
+        "responses": R("200", "History", "Events, oldest first", ("401", "404"))}},
     "/follow-up-policies/violations": {"get": {
         "summary": "Items breaking an active policy now", "tags": TAG,
         "responses": R("200", "ViolationReport", "Violations", ("401",))}},

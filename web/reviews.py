@@ -127,7 +127,8 @@ def dashboard(launch_id: str) -> str:
         "mttr": line_chart("MTTR (minutes)", labels, [p["mttr_min"] for p in points]),
     }
     return render_template("reviews/dashboard.html", launch=data["launch"], points=points,
-                           charts=charts, has_incident_times=data["has_incident_times"])
+                           charts=charts, has_incident_times=data["has_incident_times"],
+                           incident_total=sum(sum(p["incidents"].values()) for p in points))
 
 
 # -- schedule changes -----------------------------------------------------------------------------

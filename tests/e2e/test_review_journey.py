@@ -28,8 +28,8 @@ def test_member_records_a_review_and_finalises_it(
     page.click("button[type=submit]")
     page.wait_for_url("**/")
 
-    page.click("header >> text=Reviews")
-    page.click("text=Launches")
+    page.click("header >> text=Action items & reviews")
+    page.click("nav.subnav >> text=Launches")
     page.fill("#name", "New checkout")
     page.fill("#system", "checkout")
     page.fill("#launch_date", "2026-03-02")

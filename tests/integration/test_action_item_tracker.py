@@ -265,3 +265,25 @@ def test_every_tracker_page_renders_for_a_signed_in_member(
         assert response.status_code == 200, path
         assert "Render me" in response.get_data(as_text=True) or "new" in path or \
             "policies" in path, path
+
+
+def test_an_admin_defines_and_retires_a_policy_through_the_page(
+        client: FlaskClient, admin: dict[str, Any]) -> None:
+    login(client, admin)
+    token = csrf_token(client, "/action-items/policies")
+
+    bad = client.post("/action-items/policies", data={"name": "P0 fast", "within_days": "-1",
+                                                      "csrf_token": token})
+    client.post("/action-items/policies", data={
+        "name": "P0 incident items within 2 days", "source_type": "incident",
+        "priority": "P0", "within_days": "2", "csrf_token": token})
+    policy = client.get("/api/v1/follow-up-policies",
+                        headers=bearer(admin)).get_json()["items"][0]
+    client.post(f"/action-items/policies/{policy['id']}/retire", data={"csrf_token": token})
+
+    assert bad.status_code == 422 and 'id="within_days-error"' in bad.get_data(as_text=True)
+    assert client.get("/api/v1/follow-up-policies",
+                      headers=bearer(admin)).get_json()["items"][0]["active"] is False
+    history = client.get(f"/action-items/policies/{policy['id']}").get_data(as_text=True)
+    assert "PolicyDefined" in history and "PolicyRetired" in history
+    assert client.get("/action-items/policies/nope").status_code == 404

@@ -38,3 +38,37 @@ def test_an_unknown_owner_is_refused_and_nothing_is_appended(
         services.ledger.create_action_item(title="x", owner_id="not-a-person")
 
     assert event_count(services) == before
+
+
+@pytest.mark.parametrize(("fields", "code"), [
+    ({"title": "  "}, "invalid_action_item"),
+    ({"title": "x" * 201}, "invalid_action_item"),
+    ({"source_id": "s" * 101}, "invalid_action_item"),
+    ({"priority": "P3"}, "invalid_priority"),
+])
+def test_items_other_areas_raise_are_checked_before_anything_is_appended(
+        services: Services, member: dict[str, Any], fields: dict[str, Any], code: str) -> None:
+    from app.errors import DomainError
+
+    before = event_count(services)
+
+    with services.ledger.acting_as(member["id"]), pytest.raises(DomainError) as refused:
+        services.ledger.raise_action_item(**{"title": "Fine", "owner_id": member["id"],
+                                             **fields})
+
+    assert refused.value.code == code
+    assert event_count(services) == before
+
+
+def test_my_items_through_the_api(client: Any, services: Services,
+                                  member: dict[str, Any]) -> None:
+    from tests.conftest import add_person, bearer
+
+    other = add_person(services)
+    with services.ledger.acting_as(member["id"]):
+        services.ledger.create_action_item(title="Mine", owner_id=member["id"])
+        services.ledger.create_action_item(title="Theirs", owner_id=other["id"])
+
+    page = client.get("/api/v1/action-items?owner_id=me", headers=bearer(member)).get_json()
+
+    assert [i["title"] for i in page["items"]] == ["Mine"]

@@ -126,3 +126,18 @@ def test_auditors_read_reviews_and_items_without_any_form(
         html = client.get(path).get_data(as_text=True)
         assert 'method="post"' not in html.replace(
             'action="/auth/logout"', "").split("<main>")[1], path
+
+
+def test_the_backlog_form_carries_over_the_previous_reviews_backlog(
+        client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+    with services.ledger.acting_as(member["id"]):
+        launch = services.ledger.record_launch(name="Search v2", system="search",
+                                               launch_date=date(2026, 3, 2))
+        first, second = launch["review_ids"][:2]
+        services.ledger.record_review_notes(first, backlog=["Warm the cache"], positive=[],
+                                            negative=[], next_review_date=None, focus_areas=[])
+    login(client, member)
+
+    html = client.get(f"/reviews/{second}").get_data(as_text=True)
+
+    assert re.search(r'<textarea id="backlog"[^>]*>Warm the cache</textarea>', html)
