@@ -59,6 +59,26 @@ class TestPlanForm:
         assert event_count(services) == before
 
 
+    def test_the_next_rehearsal_can_start_from_the_actual_durations_of_the_last(
+            self, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
+        rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
+        login(client, member)
+        page = f"/rehearsals/{rid}"
+        form(client, f"{page}/steps/1/start", page)
+        clock.advance(minutes=12, seconds=10)
+        form(client, f"{page}/steps/1/finish", page)
+
+        html = client.get(f"/rehearsals/new?from={rid}").get_data(as_text=True)
+
+        def value(field: str) -> str:
+            match = re.search(rf'name="{field}"[^>]*value="([^"]*)"', html)
+            assert match, field
+            return match.group(1)
+
+        assert (value("step_name_1"), value("step_minutes_1")) == ("Deploy", "13")
+        assert (value("step_name_2"), value("step_minutes_2")) == ("Verify", "5")
+
+
 class TestChecklist:
     def test_start_and_finish_are_plain_form_posts(
             self, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
