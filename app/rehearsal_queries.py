@@ -64,7 +64,7 @@ def list_rehearsals(engine: Engine, *, status: str | None = None,
 
 def _accuracy(steps: list[dict[str, Any]]) -> Decimal | None:
     pairs = [(s["planned_minutes"], s["actual_seconds"]) for s in steps
-             if s["actual_seconds"] is not None]
+             if s["status"] == "finished"]
     accuracy = estimate_accuracy(pairs)
     return None if accuracy is None else as_percent(accuracy, 1)
 
@@ -115,7 +115,7 @@ def _failed(evaluation: dict[str, Any]) -> list[str]:
 def _step(step: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     step["owner_name"] = names.get(step["owner_id"])
     actual = step["actual_seconds"]
-    if actual is None:
+    if actual is None or step["status"] != "finished":
         step["variance_seconds"] = step["variance_percent"] = None
     else:
         step["variance_seconds"] = variance_seconds(step["planned_minutes"], actual)
