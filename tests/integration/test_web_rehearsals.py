@@ -59,6 +59,16 @@ class TestPlanForm:
         assert event_count(services) == before
 
 
+    def test_a_plan_without_steps_says_so(self, client: FlaskClient,
+                                          member: dict[str, Any]) -> None:
+        login(client, member)
+
+        response = form(client, "/rehearsals/new", "/rehearsals/new", release_version="5.0.2",
+                        environment="staging-us")
+
+        assert response.status_code == 422
+        assert 'id="steps-error"' in response.get_data(as_text=True)
+
     def test_the_next_rehearsal_can_start_from_the_actual_durations_of_the_last(
             self, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
         rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
@@ -137,6 +147,7 @@ class TestGoNoGoReportHistory:
 
         assert "against recommendation" in pages[0]
         assert 'id="against"' in pages[1] and "Replica gap" in pages[1]
+        assert "replicas per service | 3 | 2" in pages[1]  # the parity re-run is prefilled
         assert "against the recommendation" in pages[2]
         assert "DECISION AGAINST THE RECOMMENDATION" in pages[3]
 
