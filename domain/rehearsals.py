@@ -126,10 +126,9 @@ class Rehearsal(LedgerAggregate):
         self.status = "planned"
         self.preflight: dict[str, bool] = {}
         self.rollback_passed: bool | None = None
-        self.measured: dict[str, Decimal] | None = None
-        self.extra_criteria: list[dict[str, Any]] = []
         self.issues: list[dict[str, Any]] = []
         self.evaluations = 0
+        self.recommendation: str | None = None
         self.decided_evaluation = 0
         self.decision: str | None = None
 
