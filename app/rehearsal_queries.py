@@ -64,7 +64,7 @@ def list_rehearsals(engine: Engine, *, status: str | None = None,
 
 def _accuracy(steps: list[dict[str, Any]]) -> Decimal | None:
     pairs = [(s["planned_minutes"], s["actual_seconds"]) for s in steps
-             if s["actual_seconds"] is not None]
+             if s["status"] == "finished"]
     accuracy = estimate_accuracy(pairs)
     return None if accuracy is None else as_percent(accuracy, 1)
 
@@ -115,7 +115,7 @@ def _failed(evaluation: dict[str, Any]) -> list[str]:
 def _step(step: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     step["owner_name"] = names.get(step["owner_id"])
     actual = step["actual_seconds"]
-    if actual is None:
+    if actual is None or step["status"] != "finished":
         step["variance_seconds"] = step["variance_percent"] = None
     else:
         step["variance_seconds"] = variance_seconds(step["planned_minutes"], actual)
@@ -152,3 +152,37 @@ def playbook_history(engine: Engine, playbook: str) -> list[dict[str, Any]]:
                                    and previous is not None else None)
         previous = accuracy if accuracy is not None else previous
     return items
+
+
+DECISION_REPORT_COLUMNS = ["rehearsal_id", "release_version", "environment", "evaluation",
+                           "evaluated_at", "failed", "recommendation", "decision",
+                           "against_recommendation", "decided_by", "reason", "decided_at"]
+"""Columns of the Go/No-Go decisions report (for the compliance bundle's report registry)."""
+
+
+def decision_rows(ctx: Any) -> list[dict[str, Any]]:
+    """Every Go/No-Go decision recorded in ``ctx.start``..``ctx.end``, oldest first, read from
+    ``ctx.engine`` (shaped for ``app.reports.Report(..., rows=decision_rows)``)."""
+    rows = []
+    with ctx.engine.connect() as conn:
+        names = _names(conn)
+        found = conn.execute(select(rehearsal_evaluations, rehearsals.c.release_version,
+                                    rehearsals.c.environment)
+                             .join(rehearsals, rehearsals.c.id ==
+                                   rehearsal_evaluations.c.rehearsal_id)
+                             .where(rehearsal_evaluations.c.decided_at.is_not(None))
+                             .order_by(rehearsal_evaluations.c.decided_at))
+        evaluations = [dict(r._mapping) for r in found]
+    for e in evaluations:
+        if not ctx.start <= e["decided_at"] <= ctx.end:
+            continue
+        rows.append({"rehearsal_id": e["rehearsal_id"], "release_version": e["release_version"],
+                     "environment": e["environment"], "evaluation": e["evaluation"],
+                     "evaluated_at": e["evaluated_at"].isoformat(),
+                     "failed": "; ".join(_failed(e)), "recommendation": e["recommendation"],
+                     "decision": e["decision"],
+                     "against_recommendation": "yes" if e["against_recommendation"] else "no",
+                     "decided_by": names.get(e["decided_by"], e["decided_by"]),
+                     "reason": e["decision_reason"] or "",
+                     "decided_at": e["decided_at"].isoformat()})
+    return rows

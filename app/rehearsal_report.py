@@ -219,9 +219,15 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 # -- PDF ------------------------------------------------------------------------------------------
 
+PDF_TEXT = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2019": "'", "\u2018": "'",
+                          "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u2192": "->",
+                          "\u2265": ">=", "\u2264": "<=", "\u26a0": "!"})
+
+
 def _latin(text: Any) -> str:
-    """Core PDF fonts are Latin-1: replace anything else."""
-    return str(text if text is not None else "-").encode("latin-1", "replace").decode("latin-1")
+    """Core PDF fonts are Latin-1: common typography is spelled out, anything else is '?'."""
+    text = str(text if text is not None else "-").translate(PDF_TEXT)
+    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def to_pdf(report: dict[str, Any]) -> bytes:

@@ -12,7 +12,7 @@ from app.schemas import Text
 from domain.actions import PRIORITIES
 from domain.rehearsals import COMPARATORS, DECISIONS, PREFLIGHT_KINDS, SEVERITIES, STATUSES
 
-FORM_STEP_ROWS = 8
+FORM_STEP_ROWS = 12
 """How many step rows the create form offers (blank rows are ignored)."""
 
 MANUAL_PREFLIGHT = tuple(k for k in PREFLIGHT_KINDS if k != "parity")

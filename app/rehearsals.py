@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from app.core import SYSTEM_ACTOR, LedgerCore
 from domain.base import current_context
 from domain.people import Person
@@ -140,9 +142,17 @@ class RehearsalCommands(LedgerCore):
     # -- helpers --------------------------------------------------------------------------------
 
     def _run(self, rehearsal_id: UUID | str, command: str, **kwargs: Any) -> dict[str, Any]:
-        rehearsal = self._get(Rehearsal, rehearsal_id)
-        result = getattr(rehearsal, command)(**kwargs)
-        self.save(rehearsal)
+        """Load, run one aggregate command and save; on a concurrent write (two people pressing
+        Start at once) reload and run it again, so the rules judge the latest state."""
+        for attempt in range(3):
+            rehearsal = self._get(Rehearsal, rehearsal_id)
+            result = getattr(rehearsal, command)(**kwargs)
+            try:
+                self.save(rehearsal)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
         summary = self._summary(rehearsal)
         if isinstance(result, dict):
             summary.update(result)

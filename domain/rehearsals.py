@@ -26,7 +26,7 @@ SEVERITIES = ("critical", "major", "minor")
 COMPARATORS = ("<", "<=", ">", ">=")
 DECISIONS = ("go", "no_go")
 STATUSES = ("planned", "in_progress", "completed", "aborted")
-STEP_STATUSES = ("pending", "running", "finished", "skipped")
+STEP_STATUSES = ("pending", "running", "finished", "skipped", "aborted")
 DEFAULT_PARITY_THRESHOLD = Decimal("90")
 DEFAULT_CRITERIA: tuple[dict[str, Any], ...] = (
     {"key": "error_rate", "label": "Error rate", "comparator": "<", "threshold": Decimal("2"),
@@ -126,10 +126,9 @@ class Rehearsal(LedgerAggregate):
         self.status = "planned"
         self.preflight: dict[str, bool] = {}
         self.rollback_passed: bool | None = None
-        self.measured: dict[str, Decimal] | None = None
-        self.extra_criteria: list[dict[str, Any]] = []
         self.issues: list[dict[str, Any]] = []
         self.evaluations = 0
+        self.recommendation: str | None = None
         self.decided_evaluation = 0
         self.decision: str | None = None
 
@@ -219,6 +218,7 @@ class Rehearsal(LedgerAggregate):
     def finish_step(self, number: int) -> None:
         """Finish a running step; the last one completes the rehearsal's execution."""
         step = self.step(number)
+        self.check_open()
         if step["status"] != "running":
             raise StepNotRunning(f"step {number} is {step['status']}, not running",
                                  step=number, rehearsal_id=str(self.id))
@@ -256,7 +256,8 @@ class Rehearsal(LedgerAggregate):
         self.status = "completed"
 
     def abort(self, reason: str | None) -> None:
-        """Abort the dry run (before it completes); a reason is required."""
+        """Abort the dry run (before it completes); a reason is required. A running step stops
+        with it (its status becomes ``aborted``)."""
         self.check_open()
         if not (reason or "").strip():
             raise AbortReasonRequired("aborting a rehearsal needs a reason",
@@ -267,6 +268,8 @@ class Rehearsal(LedgerAggregate):
     @event("Aborted")
     def _abort(self) -> None:
         self.status = "aborted"
+        self.steps = [{**s, "status": "aborted"} if s["status"] == "running" else s
+                      for s in self.steps]
 
     def log_issue(self, number: int, severity: str, description: str,
                   resolution: str | None) -> int:

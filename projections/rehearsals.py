@@ -240,6 +240,14 @@ class RehearsalProjection(Projection):
 
     @handles(Rehearsal.Aborted)
     def aborted(self, w: Writer, e: Any) -> None:
+        steps = rehearsal_steps.c
+        running = w.execute(select(steps.number, steps.started_at).where(
+            steps.rehearsal_id == str(e.originator_id), steps.status == "running")).all()
+        for number, started in running:
+            w.execute(update(rehearsal_steps).where(
+                steps.rehearsal_id == str(e.originator_id), steps.number == number).values(
+                status="aborted", finished_at=e.timestamp,
+                actual_seconds=int((e.timestamp - started).total_seconds())))
         self.touch(w, e, status="aborted", ended_at=e.timestamp, abort_reason=e.reason)
 
     @handles(Rehearsal.IssueLogged)

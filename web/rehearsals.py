@@ -33,6 +33,7 @@ from app.rehearsal_schemas import (
     RollbackInputSchema,
     step_row_errors,
 )
+from app.schemas import jsonable
 from domain.actions import PRIORITIES
 from domain.rehearsals import COMPARATORS, PREFLIGHT_LABELS, SEVERITIES, STATUSES, Rehearsal
 from web.api_rehearsals import report_response
@@ -79,7 +80,23 @@ def new() -> str | Response | tuple[str, int]:
             return _plan_form(form, exc.messages), 422
         flash("Rehearsal planned.")
         return redirect(url_for("rehearsals.detail", rehearsal_id=result["id"]))
+    if request.args.get("from"):
+        form = _copy_of(rq.get_rehearsal(read_model(), request.args["from"]))
     return _plan_form(form, {})
+
+
+def _copy_of(previous: dict[str, Any]) -> dict[str, Any]:
+    """Prefill the plan form from an earlier rehearsal: same playbook, owners and steps, each
+    estimate replaced by the actual duration it took (rounded up to whole minutes)."""
+    form = {"release_version": "", "environment": previous["environment"],
+            "playbook": previous["playbook"]}
+    for s in previous["steps"][:FORM_STEP_ROWS]:
+        actual = s["actual_seconds"]
+        minutes = -(-actual // 60) if actual else s["planned_minutes"]
+        form.update({f"step_name_{s['number']}": s["name"],
+                     f"step_minutes_{s['number']}": str(max(1, minutes)),
+                     f"step_owner_{s['number']}": s["owner_id"]})
+    return form
 
 
 def _plan_form(form: dict[str, Any], errors: Any) -> str:
@@ -103,7 +120,8 @@ def _detail(rehearsal_id: str, tab: str, errors: dict[str, Any], form: dict[str,
     if tab == "report":
         extra["report"] = build_report(r)
     if tab == "history":
-        extra["events"] = history_rows(Rehearsal, rehearsal_id)
+        extra["events"] = [{**e, "data": jsonable(e["data"])}
+                           for e in history_rows(Rehearsal, rehearsal_id)]
         extra["accuracy"] = rq.playbook_history(engine, r["playbook"])
     return render_template(
         "rehearsals/detail.html", r=r, tab=tab, errors=errors, form=form,

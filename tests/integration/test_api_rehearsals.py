@@ -63,6 +63,26 @@ class TestPlanningAndRunning:
         assert body["adjustments"][1]["runbook_name"] == "Release runbook"
 
 
+    def test_aborting_stops_the_running_step_and_closes_the_dry_run(
+            self, client: FlaskClient, services: Services, member: dict[str, Any],
+            clock: Any) -> None:
+        rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
+        post(client, member, f"/{rid}/steps/1/start")
+        clock.advance(minutes=7)
+
+        body = post(client, member, f"/{rid}/abort", {"reason": "staging database is down"})
+        before = event_count(services)
+        refused = client.post(f"/api/v1/rehearsals/{rid}/steps/1/finish",
+                              headers=bearer(member))
+
+        assert body["status"] == "aborted" and body["abort_reason"] == "staging database is down"
+        assert (body["steps"][0]["status"], body["steps"][0]["actual_seconds"]) == ("aborted", 420)
+        assert body["steps"][0]["variance_seconds"] is None
+        assert body["estimate_accuracy"] is None
+        assert_error(refused, 409, "rehearsal_closed")
+        assert event_count(services) == before
+
+
 class TestRules:
     @pytest.mark.parametrize(("path", "payload", "code"), [
         ("/steps/2/start", None, "step_out_of_order"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app.errors import DomainError, PermissionDenied
+from domain.rehearsals import Rehearsal
 from tests.conftest import event_count
 
 if TYPE_CHECKING:
@@ -60,4 +61,31 @@ def test_an_auditor_cannot_plan_a_rehearsal(services: Services, member: dict[str
     with pytest.raises(PermissionDenied):
         plan(services, auditor)
 
+    assert event_count(services) == before
+
+
+def test_a_concurrent_start_is_retried_and_then_refused_by_the_rule(
+        services: Services, member: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = plan(services, member, steps=1)
+    ledger = services.ledger
+    stale = ledger.repository.get(UUID(rid))
+    with ledger.acting_as(member["id"]):
+        ledger.start_rehearsal_step(rid, 1)
+    real_get = ledger._get  # noqa: SLF001
+    calls: list[int] = []
+
+    def first_stale(cls: type, aggregate_id: Any) -> Any:
+        if cls is not Rehearsal:
+            return real_get(cls, aggregate_id)
+        calls.append(1)
+        return stale if len(calls) == 1 else real_get(cls, aggregate_id)
+
+    monkeypatch.setattr(ledger, "_get", first_stale)
+    before = event_count(services)
+
+    with ledger.acting_as(member["id"]), pytest.raises(DomainError) as refused:
+        ledger.start_rehearsal_step(rid, 1)
+
+    assert refused.value.code == "step_not_pending"
+    assert len(calls) == 2
     assert event_count(services) == before

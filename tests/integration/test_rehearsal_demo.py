@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from app import rehearsal_queries as rq
@@ -35,3 +37,18 @@ def test_the_demo_has_a_no_go_followed_by_a_go_and_improving_estimates(
     report = pages["report"].get_data(as_text=True)
     assert "Run database migrations" in report and "NO-GO" in report
     assert client.get(f"/rehearsals/{latest['id']}/report.pdf").data.startswith(b"%PDF")
+
+
+def test_the_decision_report_rows_list_every_decision_in_the_period(
+        services: Services) -> None:
+    load_demo(services)
+    services.projections.catch_up()
+    ctx = SimpleNamespace(engine=services.engine, start=datetime(2000, 1, 1, tzinfo=timezone.utc),
+                          end=datetime(2100, 1, 1, tzinfo=timezone.utc))
+
+    rows = rq.decision_rows(ctx)
+
+    assert [(r["release_version"], r["decision"]) for r in rows] == [
+        ("2.3.0", "go"), ("2.4.0", "no_go"), ("2.4.0", "go")]
+    assert rows[1]["failed"] == "Staging-to-production parity; Rollback test"
+    assert set(rows[0]) == set(rq.DECISION_REPORT_COLUMNS)

@@ -28,7 +28,8 @@ def report(client: FlaskClient, person: dict[str, Any], rid: str, fmt: str) -> A
 def test_the_markdown_report_of_a_realistic_rehearsal_matches_the_golden_file(
         services: Services, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
     rid = realistic(services, client, clock, member)
-    item_id = report(client, member, rid, "json").get_json()["adjustments"][0]["becomes"].split()[-1]
+    adjustments = report(client, member, rid, "json").get_json()["adjustments"]
+    item_id = adjustments[0]["becomes"].split()[-1]
 
     markdown = report(client, member, rid, "markdown").get_data(as_text=True).replace(
         item_id, "<action-item-id>")

@@ -59,6 +59,36 @@ class TestPlanForm:
         assert event_count(services) == before
 
 
+    def test_a_plan_without_steps_says_so(self, client: FlaskClient,
+                                          member: dict[str, Any]) -> None:
+        login(client, member)
+
+        response = form(client, "/rehearsals/new", "/rehearsals/new", release_version="5.0.2",
+                        environment="staging-us")
+
+        assert response.status_code == 422
+        assert 'id="steps-error"' in response.get_data(as_text=True)
+
+    def test_the_next_rehearsal_can_start_from_the_actual_durations_of_the_last(
+            self, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
+        rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
+        login(client, member)
+        page = f"/rehearsals/{rid}"
+        form(client, f"{page}/steps/1/start", page)
+        clock.advance(minutes=12, seconds=10)
+        form(client, f"{page}/steps/1/finish", page)
+
+        html = client.get(f"/rehearsals/new?from={rid}").get_data(as_text=True)
+
+        def value(field: str) -> str:
+            match = re.search(rf'name="{field}"[^>]*value="([^"]*)"', html)
+            assert match, field
+            return match.group(1)
+
+        assert (value("step_name_1"), value("step_minutes_1")) == ("Deploy", "13")
+        assert (value("step_name_2"), value("step_minutes_2")) == ("Verify", "5")
+
+
 class TestChecklist:
     def test_start_and_finish_are_plain_form_posts(
             self, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
@@ -117,6 +147,7 @@ class TestGoNoGoReportHistory:
 
         assert "against recommendation" in pages[0]
         assert 'id="against"' in pages[1] and "Replica gap" in pages[1]
+        assert "replicas per service | 3 | 2" in pages[1]  # the parity re-run is prefilled
         assert "against the recommendation" in pages[2]
         assert "DECISION AGAINST THE RECOMMENDATION" in pages[3]
 

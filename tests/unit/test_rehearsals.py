@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain.rehearsals import (
+    AbortReasonRequired,
     AlreadyDecided,
     DecisionReasonRequired,
     NotEvaluated,
@@ -20,7 +21,6 @@ from domain.rehearsals import (
     RehearsalNotFinished,
     RollbackNotPerformed,
     SkipReasonRequired,
-    AbortReasonRequired,
     StepNotPending,
     StepNotRunning,
     StepNotStarted,
