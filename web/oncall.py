@@ -129,6 +129,15 @@ def calendar(rotation_id: str) -> Response:
     return rotation_ics(rotation_id)
 
 
+@bp.get("/me/calendar.ics")
+@login_required
+def my_calendar() -> Response:
+    """The signed-in person's own shifts as an iCalendar file."""
+    from web.api_oncall import person_ics
+
+    return person_ics(g.user["id"])
+
+
 @bp.post("/rotations/<rotation_id>/plan")
 @login_required
 def plan(rotation_id: str) -> str | Response | tuple[str, int]:

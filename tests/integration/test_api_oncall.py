@@ -284,6 +284,18 @@ class TestIncidents:
                                      "acknowledged": 1, "resolved": 1, "mtta_s": 420.0,
                                      "mttr_s": 2400.0, "ack_within_target": 1}]
 
+    def test_auditors_cannot_open_incidents(self, client: FlaskClient, services: Services,
+                                            auditor: dict[str, Any],
+                                            rotation: dict[str, Any]) -> None:
+        before = event_count(services)
+
+        response = client.post("/api/v1/incidents", headers=bearer(auditor), json={
+            "rotation_id": rotation["id"], "title": "Audit this", "severity": "P2",
+            "category": "other"})
+
+        assert_error(response, 403, "read_only_role")
+        assert event_count(services) == before
+
     def test_acknowledging_twice_is_409_and_appends_nothing(
             self, client: FlaskClient, services: Services, member: dict[str, Any],
             rotation: dict[str, Any]) -> None:

@@ -41,7 +41,9 @@ def test_every_oncall_page_renders(client: FlaskClient, admin: dict[str, Any],
                  "/oncall/incidents?group_by=category", "/oncall/incidents/new",
                  f"/oncall/incidents/{world['incident_id']}",
                  f"/oncall/incidents/{world['incident_id']}?tab=history", "/oncall/runbooks",
-                 f"/oncall/runbooks/{world['runbooks'][0]}", "/oncall/trainings"):
+                 f"/oncall/runbooks/{world['runbooks'][0]}", "/oncall/trainings",
+                 f"/oncall/rotations/{world['rotation_id']}/calendar.ics",
+                 "/oncall/me/calendar.ics"):
         response = client.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:500])
 
