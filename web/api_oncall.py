@@ -283,6 +283,15 @@ def _incident_action(incident_id: str, method: str, schema: Any = None,
     return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
 
 
+@bp.post("/incidents/<incident_id>/assess")
+def assess(incident_id: str) -> dict[str, Any]:
+    """Re-assess severity, affected users and flags (may escalate at once)."""
+    data = body(s.AssessmentSchema())
+    with acting():
+        ledger().assess_incident(incident_id, **data)
+    return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
+
+
 @bp.post("/incidents/<incident_id>/acknowledge")
 def acknowledge(incident_id: str) -> dict[str, Any]:
     """Acknowledge the page."""
@@ -480,6 +489,9 @@ openapi.add({
                                       query=s.MetricsQueryArgsSchema)},
     "/incidents/{incident_id}": {"get": _op("One incident with its timeline", INC, "200",
                                             "Incident", ("401", "404"), IID)},
+    "/incidents/{incident_id}/assess": {"post": _op(
+        "Re-assess impact; L3/executive triggers fire at once if they now apply", INC, "200",
+        "Incident", W, IID, "Assessment")},
     "/incidents/{incident_id}/acknowledge": {"post": _op("Acknowledge", INC, "200", "Incident",
                                                          W, IID)},
     "/incidents/{incident_id}/escalate": {"post": _op("Escalate one level with a reason", INC,
@@ -518,7 +530,7 @@ openapi.add({
     "SwapInput": s.SwapInputSchema, "PolicyInput": s.PolicyInputSchema,
     "Oncall": s.OncallSchema, "Shift": s.ShiftSchema, "Incident": s.IncidentSchema,
     "IncidentInput": s.IncidentInputSchema, "Reason": s.ReasonSchema, "Note": s.NoteSchema,
-    "Summary": s.SummarySchema, "DebriefInput": s.DebriefInputSchema,
+    "Summary": s.SummarySchema, "Assessment": s.AssessmentSchema, "DebriefInput": s.DebriefInputSchema,
     "Runbook": s.RunbookSchema, "RunbookInput": s.RunbookInputSchema,
     "RevisionInput": s.RevisionInputSchema, "SignOffInput": s.SignOffInputSchema,
     "Training": s.TrainingSchema, "TrainingInput": s.TrainingInputSchema,

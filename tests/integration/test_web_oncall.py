@@ -88,6 +88,8 @@ def test_open_acknowledge_and_resolve_from_the_pages(client: FlaskClient, member
         "practice": "on"})
     url = opened.headers["Location"]
     incident_id = re.search(r"/incidents/([0-9a-f-]+)", url).group(1)  # type: ignore[union-attr]
+    client.post(f"/oncall/incidents/{incident_id}/assess", data={
+        "csrf_token": token, "severity": "P0", "affected_users_percent": "75"})
     client.post(f"/oncall/incidents/{incident_id}/acknowledge", data={"csrf_token": token})
     client.post(f"/oncall/incidents/{incident_id}/resolve",
                 data={"csrf_token": token, "summary": "quota raised"})
@@ -97,7 +99,8 @@ def test_open_acknowledge_and_resolve_from_the_pages(client: FlaskClient, member
 
     html = client.get(url).get_data(as_text=True)
     assert opened.status_code == 302
-    for text in ("acknowledged", "resolved", "quota raised", "Alert on quota", "fire drill"):
+    for text in ("assessed", "major_outage", "acknowledged", "resolved", "quota raised",
+                 "Alert on quota", "fire drill"):
         assert text in html
 
 
