@@ -161,6 +161,17 @@ class OnCallCommands(LedgerCore):
         self.save(incident)
         return self._incident_result(incident)
 
+    def assess_incident(self, incident_id: str, **impact: Any) -> dict[str, Any]:
+        """Re-assess severity, reach and flags; L3/executive triggers fire if they now apply."""
+        self._writer()
+        incident = self._get(Incident, incident_id)
+        current = {"severity": incident.severity, "security": incident.security,
+                   "affected_users_percent": incident.affected_users_percent,
+                   "regulatory": incident.regulatory}
+        incident.assess(**{**current, **{k: v for k, v in impact.items() if v is not None}})
+        self.save(incident)
+        return self._incident_result(incident)
+
     def acknowledge_incident(self, incident_id: str) -> dict[str, Any]:
         """Acknowledge the page (stops time-based escalation)."""
         return self._incident_command(incident_id, "acknowledge", current_context().actor_id)

@@ -178,6 +178,26 @@ class IncidentFormSchema(FormMixin, IncidentInputSchema):
     FLAGS = ("security", "regulatory", "practice")
 
 
+class AssessmentSchema(Schema):
+    """A new impact assessment (omitted fields keep their value)."""
+
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    affected_users_percent = fields.Float(validate=validate.Range(min=0, max=100))
+    security = fields.Boolean()
+    regulatory = fields.Boolean()
+
+
+class AssessmentFormSchema(FormMixin, AssessmentSchema):
+    """The assessment form (unchecked boxes mean false)."""
+
+    FLAGS = ("security", "regulatory")
+
+    @pre_load
+    def unchecked(self, data: Any, **kwargs: Any) -> Any:
+        """A form always states both flags: an absent checkbox is false."""
+        return {"security": False, "regulatory": False, **data} if isinstance(data, dict) else data
+
+
 class ReasonSchema(Schema):
     """A required reason (manual escalation)."""
 

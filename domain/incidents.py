@@ -132,6 +132,23 @@ class Incident(LedgerAggregate):
                                     incident_id=str(self.id))
         self._raise_to("manual", LEVELS[index + 1], at)
 
+    def assess(self, severity: str, affected_users_percent: float, security: bool,
+               regulatory: bool) -> None:
+        """Record a new impact assessment; triggers that now apply fire at once."""
+        self._check_open()
+        self._assessed(severity=severity, affected_users_percent=float(affected_users_percent),
+                       security=security, regulatory=regulatory)
+        for trigger, level in self.immediate_triggers():
+            self._raise_to(trigger, level, self.modified_on)
+
+    @event("ImpactAssessed")
+    def _assessed(self, severity: str, affected_users_percent: float, security: bool,
+                  regulatory: bool) -> None:
+        self.severity = severity
+        self.affected_users_percent = affected_users_percent
+        self.security = security
+        self.regulatory = regulatory
+
     # -- response --------------------------------------------------------------------------------
 
     def _check_open(self) -> None:

@@ -126,6 +126,14 @@ class IncidentProjection(Projection):
         self.timeline(w, e, "escalated", level=e.level, person_id=e.person_id,
                       trigger=e.trigger, due_at=e.due_at)
 
+    @handles(Incident.ImpactAssessed)
+    def assessed(self, w: Writer, e: Any) -> None:
+        self.change(w, e, severity=e.severity, security=e.security, regulatory=e.regulatory,
+                    affected_users_percent=float(e.affected_users_percent))
+        self.timeline(w, e, "assessed", note=f"{e.severity}, {e.affected_users_percent:g}% of "
+                      f"users{', security' if e.security else ''}"
+                      f"{', regulatory' if e.regulatory else ''}")
+
     @handles(Incident.Acknowledged)
     def acknowledged(self, w: Writer, e: Any) -> None:
         self.change(w, e, status="acknowledged", acknowledged_at=e.timestamp)

@@ -214,6 +214,11 @@ def rotation_ics(rotation_id: str) -> Response:
 @bp.get("/rotations/people/<person_id>/calendar.ics")
 def person_calendar(person_id: str) -> Response:
     """iCalendar feed of one person's shifts across rotations."""
+    return person_ics(person_id)
+
+
+def person_ics(person_id: str) -> Response:
+    """The iCalendar response of one person's shifts (shared with the page route)."""
     engine = read_model()
     name = q.names(engine).get(person_id)
     if name is None:
@@ -275,6 +280,15 @@ def _incident_action(incident_id: str, method: str, schema: Any = None,
     with acting(reason=reason):
         action = getattr(ledger(), method)
         action(incident_id, data[field]) if field else action(incident_id)
+    return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
+
+
+@bp.post("/incidents/<incident_id>/assess")
+def assess(incident_id: str) -> dict[str, Any]:
+    """Re-assess severity, affected users and flags (may escalate at once)."""
+    data = body(s.AssessmentSchema())
+    with acting():
+        ledger().assess_incident(incident_id, **data)
     return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
 
 
@@ -412,7 +426,7 @@ def _op(summary: str, tag: str, ok: str, schema: str | None, errors: tuple[str, 
     return op
 
 
-R, I, B, T = "rotations", "incidents", "runbooks", "trainings"
+R, INC, B, T = "rotations", "incidents", "runbooks", "trainings"
 W = ("401", "403", "404", "409", "422")
 RID, IID, BID = ("rotation_id",), ("incident_id",), ("runbook_id",)
 ICS = {"200": {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {}}},
@@ -466,27 +480,30 @@ openapi.add({
                         "schema": {"type": "string"}}]}},
     "/rotations/{rotation_id}/history": {"get": _op("Every event of a rotation", R, "200",
                                                     "History", ("401", "404"), RID)},
-    "/incidents": {"get": _op("List incidents", I, "200", None, ("401", "422"),
+    "/incidents": {"get": _op("List incidents", INC, "200", None, ("401", "422"),
                               query=s.IncidentQueryArgsSchema),
-                   "post": _op("Open an incident or fire drill; pages the primary", I, "201",
+                   "post": _op("Open an incident or fire drill; pages the primary", INC, "201",
                                "Incident", W, body_schema="IncidentInput")},
-    "/incidents/metrics": {"get": _op("MTTA/MTTR per period, severity, category, practice", I,
+    "/incidents/metrics": {"get": _op("MTTA/MTTR per period, severity, category, practice", INC,
                                       "200", None, ("401", "422"),
                                       query=s.MetricsQueryArgsSchema)},
-    "/incidents/{incident_id}": {"get": _op("One incident with its timeline", I, "200",
+    "/incidents/{incident_id}": {"get": _op("One incident with its timeline", INC, "200",
                                             "Incident", ("401", "404"), IID)},
-    "/incidents/{incident_id}/acknowledge": {"post": _op("Acknowledge", I, "200", "Incident",
+    "/incidents/{incident_id}/assess": {"post": _op(
+        "Re-assess impact; L3/executive triggers fire at once if they now apply", INC, "200",
+        "Incident", W, IID, "Assessment")},
+    "/incidents/{incident_id}/acknowledge": {"post": _op("Acknowledge", INC, "200", "Incident",
                                                          W, IID)},
-    "/incidents/{incident_id}/escalate": {"post": _op("Escalate one level with a reason", I,
+    "/incidents/{incident_id}/escalate": {"post": _op("Escalate one level with a reason", INC,
                                                       "200", "Incident", W, IID, "Reason")},
-    "/incidents/{incident_id}/mitigate": {"post": _op("Mitigate", I, "200", "Incident", W, IID,
+    "/incidents/{incident_id}/mitigate": {"post": _op("Mitigate", INC, "200", "Incident", W, IID,
                                                       "Note")},
-    "/incidents/{incident_id}/resolve": {"post": _op("Resolve", I, "200", "Incident", W, IID,
+    "/incidents/{incident_id}/resolve": {"post": _op("Resolve", INC, "200", "Incident", W, IID,
                                                      "Summary")},
     "/incidents/{incident_id}/debrief": {"post": _op(
-        "Debrief a resolved fire drill; improvements become action items", I, "200",
+        "Debrief a resolved fire drill; improvements become action items", INC, "200",
         "Incident", W, IID, "DebriefInput")},
-    "/incidents/{incident_id}/history": {"get": _op("Every event of an incident", I, "200",
+    "/incidents/{incident_id}/history": {"get": _op("Every event of an incident", INC, "200",
                                                     "History", ("401", "404"), IID)},
     "/runbooks": {"get": _op("List runbooks", B, "200", None, ("401",)),
                   "post": _op("Create a category's runbook", B, "201", "Runbook", W,
@@ -513,7 +530,7 @@ openapi.add({
     "SwapInput": s.SwapInputSchema, "PolicyInput": s.PolicyInputSchema,
     "Oncall": s.OncallSchema, "Shift": s.ShiftSchema, "Incident": s.IncidentSchema,
     "IncidentInput": s.IncidentInputSchema, "Reason": s.ReasonSchema, "Note": s.NoteSchema,
-    "Summary": s.SummarySchema, "DebriefInput": s.DebriefInputSchema,
+    "Summary": s.SummarySchema, "Assessment": s.AssessmentSchema, "DebriefInput": s.DebriefInputSchema,
     "Runbook": s.RunbookSchema, "RunbookInput": s.RunbookInputSchema,
     "RevisionInput": s.RevisionInputSchema, "SignOffInput": s.SignOffInputSchema,
     "Training": s.TrainingSchema, "TrainingInput": s.TrainingInputSchema,

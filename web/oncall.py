@@ -129,6 +129,15 @@ def calendar(rotation_id: str) -> Response:
     return rotation_ics(rotation_id)
 
 
+@bp.get("/me/calendar.ics")
+@login_required
+def my_calendar() -> Response:
+    """The signed-in person's own shifts as an iCalendar file."""
+    from web.api_oncall import person_ics
+
+    return person_ics(g.user["id"])
+
+
 @bp.post("/rotations/<rotation_id>/plan")
 @login_required
 def plan(rotation_id: str) -> str | Response | tuple[str, int]:
@@ -278,7 +287,7 @@ def incident_action(incident_id: str, action: str) -> Response:
     return redirect(url_for("oncall.incident", incident_id=incident_id))
 
 
-ACTIONS = {"acknowledge": "acknowledged", "escalate": "escalated", "mitigate": "mitigated",
+ACTIONS = {"assess": "re-assessed", "acknowledge": "acknowledged", "escalate": "escalated", "mitigate": "mitigated",
            "resolve": "resolved", "debrief": "debriefed"}
 
 
@@ -286,7 +295,9 @@ def _run_incident_action(incident_id: str, action: str, form: dict[str, Any]) ->
     if action not in ACTIONS:
         abort(404)
     lg = ledger()
-    if action == "acknowledge":
+    if action == "assess":
+        lg.assess_incident(incident_id, **s.AssessmentFormSchema().load(form))
+    elif action == "acknowledge":
         lg.acknowledge_incident(incident_id)
     elif action == "escalate":
         s.ReasonSchema().load({"reason": form.get("reason", "")})

@@ -284,6 +284,37 @@ class TestIncidents:
                                      "acknowledged": 1, "resolved": 1, "mtta_s": 420.0,
                                      "mttr_s": 2400.0, "ack_within_target": 1}]
 
+    def test_a_reassessment_to_a_major_outage_escalates_and_bad_input_is_refused(
+            self, client: FlaskClient, services: Services, member: dict[str, Any],
+            rotation: dict[str, Any]) -> None:
+        iid = client.post("/api/v1/incidents", headers=bearer(member), json={
+            "rotation_id": rotation["id"], "title": "Site down", "severity": "P1",
+            "category": "api"}).get_json()["id"]
+        before = event_count(services)
+
+        bad = client.post(f"/api/v1/incidents/{iid}/assess", headers=bearer(member),
+                          json={"severity": "P9"})
+        unchanged = event_count(services)
+        body = client.post(f"/api/v1/incidents/{iid}/assess", headers=bearer(member),
+                           json={"severity": "P0", "affected_users_percent": 80}).get_json()
+
+        assert "severity" in assert_error(bad, 422, "invalid_input")["details"]
+        assert unchanged == before
+        assert (body["severity"], body["level"]) == ("P0", "L3")
+        assert body["timeline"][-1]["trigger"] == "major_outage"
+
+    def test_auditors_cannot_open_incidents(self, client: FlaskClient, services: Services,
+                                            auditor: dict[str, Any],
+                                            rotation: dict[str, Any]) -> None:
+        before = event_count(services)
+
+        response = client.post("/api/v1/incidents", headers=bearer(auditor), json={
+            "rotation_id": rotation["id"], "title": "Audit this", "severity": "P2",
+            "category": "other"})
+
+        assert_error(response, 403, "read_only_role")
+        assert event_count(services) == before
+
     def test_acknowledging_twice_is_409_and_appends_nothing(
             self, client: FlaskClient, services: Services, member: dict[str, Any],
             rotation: dict[str, Any]) -> None:

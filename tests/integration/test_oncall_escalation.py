@@ -76,6 +76,20 @@ class TestOpening:
         if level == "L3":
             assert escalation.person_id == team["lead"]["id"]
 
+    def test_a_security_finding_after_opening_escalates_to_l3_at_once(
+            self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+        incident_id = open_incident(services, team)
+        clock.advance(minutes=5)
+
+        with services.ledger.acting_as(team["primary"], reason="customer data exposed"):
+            services.ledger.assess_incident(incident_id, security=True)
+        with services.ledger.acting_as(team["primary"]):
+            services.ledger.assess_incident(incident_id, severity="P0")
+
+        [escalation] = escalations(services, incident_id)
+        assert (escalation.trigger, escalation.level) == ("security_incident", "L3")
+        assert escalation.due_at == clock.now
+
     def test_a_p0_affecting_half_the_users_or_fewer_stays_at_l1(
             self, services: Services, team: dict[str, Any]) -> None:
         incident_id = open_incident(services, team, severity="P0", affected_users_percent=50)

@@ -41,7 +41,9 @@ def test_every_oncall_page_renders(client: FlaskClient, admin: dict[str, Any],
                  "/oncall/incidents?group_by=category", "/oncall/incidents/new",
                  f"/oncall/incidents/{world['incident_id']}",
                  f"/oncall/incidents/{world['incident_id']}?tab=history", "/oncall/runbooks",
-                 f"/oncall/runbooks/{world['runbooks'][0]}", "/oncall/trainings"):
+                 f"/oncall/runbooks/{world['runbooks'][0]}", "/oncall/trainings",
+                 f"/oncall/rotations/{world['rotation_id']}/calendar.ics",
+                 "/oncall/me/calendar.ics"):
         response = client.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:500])
 
@@ -86,6 +88,8 @@ def test_open_acknowledge_and_resolve_from_the_pages(client: FlaskClient, member
         "practice": "on"})
     url = opened.headers["Location"]
     incident_id = re.search(r"/incidents/([0-9a-f-]+)", url).group(1)  # type: ignore[union-attr]
+    client.post(f"/oncall/incidents/{incident_id}/assess", data={
+        "csrf_token": token, "severity": "P0", "affected_users_percent": "75"})
     client.post(f"/oncall/incidents/{incident_id}/acknowledge", data={"csrf_token": token})
     client.post(f"/oncall/incidents/{incident_id}/resolve",
                 data={"csrf_token": token, "summary": "quota raised"})
@@ -95,7 +99,8 @@ def test_open_acknowledge_and_resolve_from_the_pages(client: FlaskClient, member
 
     html = client.get(url).get_data(as_text=True)
     assert opened.status_code == 302
-    for text in ("acknowledged", "resolved", "quota raised", "Alert on quota", "fire drill"):
+    for text in ("assessed", "major_outage", "acknowledged", "resolved", "quota raised",
+                 "Alert on quota", "fire drill"):
         assert text in html
 
 
