@@ -77,3 +77,8 @@ def load_change_requests(services: Services, ids: dict[str, str]) -> None:
 
 DEMO_STEPS: list[Callable[[Services, dict[str, str]], None]] = [load_change_requests]
 """Each area appends its demo loader here (called in order, after the people exist)."""
+
+
+from app.ccb_demo import load_ccb  # noqa: E402
+
+DEMO_STEPS.append(load_ccb)
