@@ -3,16 +3,18 @@ out-of-meeting emergency approvals. Each use case loads, checks, calls the aggre
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
 from marshmallow import ValidationError
 
 from app.core import LedgerCore
 from app.errors import NotFoundError, PermissionDenied
 from domain.base import current_context
-from domain.boards import Board, charter_with
+from domain.calendar import ChangeCalendar
+from domain.boards import Board, charter_with, series_slots
 from domain.changes import ChangeRequest
 from domain.meetings import Meeting, check_chair
 from domain.people import Person
@@ -49,7 +51,7 @@ class BoardCommands(LedgerCore):
         taken = list(board.queue)
         for change_id in taken:
             change = self._get(ChangeRequest, change_id)
-            if change.status == "withdrawn" or change_id in meeting.items:
+            if not change.schedulable or change_id in meeting.items:
                 continue
             change.schedule(str(meeting.id), str(board.id))
             meeting.add_item(change_id, change.requester_id, change.category == "emergency",
@@ -109,6 +111,20 @@ class BoardCommands(LedgerCore):
         self.save(meeting)
         return {"id": str(meeting.id), "board_id": str(board.id), "status": meeting.status}
 
+    def schedule_series(self, board_id: UUID | str, first_day: date,
+                        count: int = 6) -> dict[str, Any]:
+        """Schedule the next ``count`` meetings from the charter's cadence (chair or admin)."""
+        actor_id, is_admin = self._board_actor()
+        board = self._get(Board, board_id)
+        check_chair(board, actor_id, is_admin)
+        series_id = str(uuid4())
+        created = [Meeting(board_id=str(board.id), scheduled_start=start, scheduled_end=end,
+                           series_id=series_id)
+                   for start, end in series_slots(board.charter, first_day, count)]
+        self.save(*created)
+        return {"series_id": series_id, "meetings": [
+            {"id": str(m.id), "scheduled_start": m.scheduled_start} for m in created]}
+
     def open_meeting(self, meeting_id: UUID | str) -> dict[str, Any]:
         """Open a meeting (chair or admin); queued deferrals and ratifications join the agenda."""
         actor_id, is_admin = self._board_actor()
@@ -127,8 +143,7 @@ class BoardCommands(LedgerCore):
         changed: list[Aggregate] = []
         for change_id in deferred:
             change = self._get(ChangeRequest, change_id)
-            if change.status != "withdrawn":
-                change.check_decidable()
+            if change.decidable:
                 change.record_decision(str(meeting.id), "deferred")
                 board.queue_item(change_request_id=change_id, why=reason)
                 changed.append(change)
@@ -225,6 +240,9 @@ class BoardCommands(LedgerCore):
 
     def _save_decision(self, meeting: Meeting, board: Board, change: ChangeRequest,
                        decision: dict[str, Any]) -> dict[str, Any]:
+        if decision["outcome"] == "approved":
+            self.check_change_window(change.category, change.planned_start,
+                                     change.planned_end, change.systems)
         change.record_decision(str(meeting.id), decision["outcome"])
         if decision["outcome"] == "deferred":
             board.queue_item(change_request_id=str(change.id), why="tie_break_defer")
@@ -248,6 +266,42 @@ class BoardCommands(LedgerCore):
                                  else None, title, str(owner_id))
         self.save(meeting, item)
         return {"id": str(item.id), "due": item.due, "status": item.status}
+
+    # -- change calendar -------------------------------------------------------------------------
+
+    def _calendar(self) -> ChangeCalendar | None:
+        try:
+            return self.repository.get(ChangeCalendar.create_id())
+        except AggregateNotFoundError:
+            return None
+
+    def check_change_window(self, category: str, start: datetime, end: datetime,
+                            systems: list[str]) -> None:
+        """Refuse a non-emergency change whose window overlaps a freeze (409 freeze_window)."""
+        calendar = self._calendar()
+        if calendar is not None:
+            calendar.check_window(category, start, end, list(systems))
+
+    def declare_freeze(self, title: str, start: datetime, end: datetime,
+                       systems: list[str] | None = None) -> dict[str, Any]:
+        """Declare a freeze (blackout) window (admins); the reason is required."""
+        self._writer("admin")
+        if not current_context().reason:
+            raise ValidationError({"reason": ["a freeze window needs a reason"]})
+        calendar = self._calendar() or ChangeCalendar()
+        freeze_id = calendar.declare_freeze(title, start, end, list(systems or []))
+        self.save(calendar)
+        return {"id": freeze_id, **calendar.freezes[freeze_id]}
+
+    def lift_freeze(self, freeze_id: str) -> dict[str, Any]:
+        """Lift a freeze window (admins)."""
+        self._writer("admin")
+        calendar = self._calendar()
+        if calendar is None or freeze_id not in calendar.freezes:
+            raise NotFoundError(f"no freeze window with id {freeze_id}", id=freeze_id)
+        calendar.lift_freeze(freeze_id)
+        self.save(calendar)
+        return {"id": freeze_id, "status": "lifted"}
 
     # -- emergency changes -----------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.errors import NotFoundError
+from app.errors import DomainError, NotFoundError
 from projections.base import from_db
-from projections.ccb import board_charters, boards, decisions, meetings
+from projections.ccb import board_charters, boards, decisions, freeze_windows, meetings
 from projections.tables import change_requests, people
 
 if TYPE_CHECKING:
@@ -140,3 +140,74 @@ def _as_of(row: dict[str, Any], as_of: datetime) -> dict[str, Any]:
     if row["ratified_at"] and row["ratified_at"] > as_of:
         row["ratification"], row["ratified_at"] = "pending", None
     return row
+
+
+# -- change calendar and gate ---------------------------------------------------------------------
+
+def list_freezes(engine: Engine, include_lifted: bool = False) -> list[dict[str, Any]]:
+    """Freeze windows, by start."""
+    query = select(freeze_windows).order_by(freeze_windows.c.start)
+    if not include_lifted:
+        query = query.where(freeze_windows.c.lifted_at.is_(None))
+    return [_aware(r, "start", "end", "declared_at", "lifted_at") for r in _rows(engine, query)]
+
+
+def change_calendar(engine: Engine) -> dict[str, Any]:
+    """Scheduled and approved changes' windows, freeze windows, and the conflicts between them:
+    two changes on a shared system with overlapping windows, or a change inside a freeze."""
+    c = change_requests.c
+    changes = [_aware(r, "planned_start", "planned_end") for r in _rows(engine, select(
+        c.id, c.title, c.status, c.category, c.systems, c.planned_start, c.planned_end,
+        c.board_id).where(c.status.in_(["scheduled", "approved", "implemented"]))
+        .order_by(c.planned_start))]
+    freezes = list_freezes(engine)
+    conflicts = []
+    for i, a in enumerate(changes):
+        for b in changes[i + 1:]:
+            shared = sorted(set(a["systems"]) & set(b["systems"]))
+            if shared and a["planned_start"] < b["planned_end"] and b["planned_start"] < a[
+                    "planned_end"]:
+                conflicts.append({"kind": "overlap", "change_request_ids": [a["id"], b["id"]],
+                                  "systems": shared})
+        for f in freezes:
+            if a["planned_start"] < f["end"] and f["start"] < a["planned_end"] and (
+                    not f["systems"] or set(f["systems"]) & set(a["systems"])):
+                conflicts.append({"kind": "freeze", "change_request_ids": [a["id"]],
+                                  "freeze_id": f["id"], "emergency": a["category"] == "emergency"})
+    return {"changes": changes, "freezes": freezes, "conflicts": conflicts}
+
+
+def gate(engine: Engine, change_id: str, at: datetime) -> dict[str, Any]:
+    """The deployment gate: the approval evidence when the change may be deployed at ``at``.
+
+    :raise GateClosed: naming why not (not approved, outside its window, inside a freeze).
+    """
+    c = change_requests.c
+    rows = _rows(engine, select(change_requests).where(c.id == change_id))
+    if not rows:
+        raise NotFoundError(f"no change request with id {change_id}", id=change_id)
+    change = _aware(rows[0], "planned_start", "planned_end")
+    if change["status"] != "approved":
+        raise GateClosed("not_approved", f"the change request is {change['status']}, not "
+                         "approved", status=change["status"])
+    if not change["planned_start"] <= at < change["planned_end"]:
+        raise GateClosed("outside_window", "now is outside the change's planned window",
+                         planned_start=change["planned_start"].isoformat(),
+                         planned_end=change["planned_end"].isoformat(), now=at.isoformat())
+    frozen = [f for f in list_freezes(engine) if f["start"] <= at < f["end"] and (
+        not f["systems"] or set(f["systems"]) & set(change["systems"]))]
+    if frozen and change["category"] != "emergency":
+        raise GateClosed("freeze_window", "a freeze window is in force for these systems",
+                         freezes=[f["id"] for f in frozen])
+    evidence = [d for d in list_decisions(engine) if d["change_request_id"] == change_id]
+    return {"change_request_id": change_id, "status": "open", "checked_at": at,
+            "planned_start": change["planned_start"], "planned_end": change["planned_end"],
+            "decisions": evidence}
+
+
+class GateClosed(DomainError):
+    """Raised when the deployment gate is closed for a change; ``code`` says why."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.code = code

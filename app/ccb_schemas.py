@@ -152,6 +152,37 @@ class MeetingInputSchema(Schema):
     scheduled_end = when(load_default=None)
 
 
+class SeriesInputSchema(Schema):
+    """Plan the next meetings from the charter's cadence."""
+
+    first_day = fields.Date(load_default=None)
+    count = fields.Integer(load_default=6, validate=validate.Range(min=1, max=52))
+
+
+class FreezeInputSchema(Schema):
+    """A freeze (blackout) window: no normal or standard change may run inside it."""
+
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    start = when(required=True)
+    end = when(required=True)
+    systems = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list)
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Accept systems as a comma-separated string (form)."""
+        if isinstance(data, dict) and isinstance(data.get("systems"), str):
+            data = {**data, "systems": [s for s in re.split(r"[,\n]", data["systems"])
+                                        if s.strip()]}
+        return data
+
+    @validates_schema
+    def check_window(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """The window ends after it starts."""
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise ValidationError("must be after start", "end")
+
+
 class MeetingCreatedSchema(Schema):
     """A scheduled meeting's id."""
 

@@ -18,6 +18,8 @@ class ChangeRequestCommands(LedgerCore):
         actor = self._writer()
         requester = str(actor.id) if actor is not None else SYSTEM_ACTOR
         board_id = fields.pop("board_id", None)
+        self.check_change_window(  # type: ignore[attr-defined]  # the board area's freeze check
+            fields["category"], fields["planned_start"], fields["planned_end"], fields["systems"])
         change = ChangeRequest.submit(requester_id=requester,
                                       board_id=str(board_id) if board_id else None, **fields)
         self.save(change)

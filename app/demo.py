@@ -87,3 +87,7 @@ DEMO_STEPS.append(load_rehearsals)
 from app.oncall_demo import load_oncall  # noqa: E402
 
 DEMO_STEPS.append(load_oncall)
+
+from app.ccb_demo import load_ccb  # noqa: E402
+
+DEMO_STEPS.append(load_ccb)

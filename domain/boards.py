@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import event
 
@@ -38,6 +40,39 @@ def charter_with(overrides: dict[str, Any] | None) -> dict[str, Any]:
         raise UnknownCharterField(f"unknown charter fields: {', '.join(sorted(unknown))}",
                                   fields=sorted(unknown))
     return {**DEFAULT_CHARTER, **overrides}
+
+
+def series_slots(charter: dict[str, Any], first_day: date,
+                 count: int) -> list[tuple[datetime, datetime]]:
+    """The next ``count`` meeting slots from the charter's cadence, from ``first_day`` on.
+
+    Times are wall-clock times in the board's time zone (daylight saving respected), returned
+    in UTC. ``monthly`` means the first such weekday of each month.
+    """
+    zone = ZoneInfo(charter["timezone"])
+    weekday = WEEKDAYS.index(charter["cadence_weekday"])
+    start_t, end_t = (time.fromisoformat(charter[k]) for k in ("cadence_start", "cadence_end"))
+    day = first_day + timedelta(days=(weekday - first_day.weekday()) % 7)
+    days = []
+    while len(days) < count:
+        if charter["cadence_frequency"] == "monthly":
+            first = day.replace(day=1)
+            day = first + timedelta(days=(weekday - first.weekday()) % 7)
+            if day < first_day:
+                day = _next_month(day, weekday)
+                continue
+            days.append(day)
+            day = _next_month(day, weekday)
+        else:
+            days.append(day)
+            day += timedelta(days=7 if charter["cadence_frequency"] == "weekly" else 14)
+    return [(datetime.combine(d, start_t, zone).astimezone(timezone.utc),
+             datetime.combine(d, end_t, zone).astimezone(timezone.utc)) for d in days]
+
+
+def _next_month(day: date, weekday: int) -> date:
+    first = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7)
 
 
 class Board(LedgerAggregate):

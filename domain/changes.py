@@ -76,6 +76,17 @@ class ChangeRequest(LedgerAggregate):
         """Whether an emergency approval still waits for the board's ratification."""
         return self.ratification == "pending"
 
+    @property
+    def schedulable(self) -> bool:
+        """Whether the request may go on an agenda now."""
+        return self.category != "standard" and (
+            self.awaiting_ratification or self.status in ("submitted", "deferred"))
+
+    @property
+    def decidable(self) -> bool:
+        """Whether the request waits for a board decision."""
+        return self.status == "scheduled" or self.awaiting_ratification
+
     def schedule(self, meeting_id: str, board_id: str) -> None:
         """Put the request on a meeting's agenda (an emergency approval: for ratification)."""
         if self.board_id not in (None, board_id):
@@ -103,7 +114,7 @@ class ChangeRequest(LedgerAggregate):
 
     def check_decidable(self) -> None:
         """Refuse a board decision on a request that is not waiting for one."""
-        if self.status != "scheduled" and not self.awaiting_ratification:
+        if not self.decidable:
             raise NotDecidable(f"a change request that is {self.status} cannot be decided",
                                change_request_id=str(self.id), status=self.status)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, select, update
 
 from domain.boards import Board
+from domain.calendar import ChangeCalendar
 from domain.changes import ChangeRequest
 from domain.meetings import Meeting
 from projections.base import Projection, handles
@@ -88,6 +89,23 @@ decisions = Table(
 """The decision log: every decision with tally, quorum snapshot and the events it rests on."""
 
 
+freeze_windows = Table(
+    "rm_freeze_windows",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("start", UtcDateTime(), nullable=False, index=True),
+    Column("end", UtcDateTime(), nullable=False),
+    Column("systems", JSON, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("declared_by", String(36), nullable=True),
+    Column("declared_at", UtcDateTime(), nullable=False),
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lifted_by", String(36), nullable=True),
+)
+"""Freeze (blackout) windows of the change calendar, lifted ones kept with when and who."""
+
+
 def empty_state() -> dict[str, Any]:
     """A meeting's state before anything happened in it."""
     return {"attendance": [], "proxies": [], "items": [], "actions": [],
@@ -98,7 +116,7 @@ class CcbProjection(Projection):
     """Keeps boards, charters, meetings and the decision log in step with their events."""
 
     name = "ccb"
-    tables = (boards, board_charters, meetings, decisions)
+    tables = (boards, board_charters, meetings, decisions, freeze_windows)
 
     # -- boards ----------------------------------------------------------------------------------
 
@@ -285,6 +303,19 @@ class CcbProjection(Projection):
                            "decision_version": e.originator_version,
                            "event_versions": sorted([a["version"] for a in approvals] +
                                                     [e.originator_version])})
+
+    # -- change calendar -------------------------------------------------------------------------
+
+    @handles(ChangeCalendar.FreezeDeclared)
+    def freeze_declared(self, w: Writer, e: Any) -> None:
+        w.insert(freeze_windows, id=e.freeze_id, title=e.title, start=e.start, end=e.end,
+                 systems=list(e.systems), reason=e.reason, declared_by=e.actor_id,
+                 declared_at=e.timestamp, lifted_at=None, lifted_by=None)
+
+    @handles(ChangeCalendar.FreezeLifted)
+    def freeze_lifted(self, w: Writer, e: Any) -> None:
+        w.execute(update(freeze_windows).where(freeze_windows.c.id == e.freeze_id).values(
+            lifted_at=e.timestamp, lifted_by=e.actor_id))
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from app import ccb_queries as q
+from app.ccb_calendar import board_calendar
 from app.ccb_exports import decision_log_csv
 from app.ccb_minutes import render_minutes
 from app.ccb_schemas import (
@@ -26,11 +27,13 @@ from app.ccb_schemas import (
     MeetingCreatedSchema,
     MeetingInputSchema,
     MeetingSchema,
+    FreezeInputSchema,
     ProxyInputSchema,
+    SeriesInputSchema,
     VoteInputSchema,
 )
 from app.errors import NotAuthenticated
-from app.schemas import HistorySchema
+from app.schemas import HistorySchema, jsonable
 from domain.base import now
 from domain.boards import Board
 from domain.meetings import Meeting
@@ -115,6 +118,22 @@ def schedule_meeting(board_id: str) -> tuple[dict[str, Any], int]:
     with acting():
         result = ledger().schedule_meeting(board_id, **data)
     return MeetingCreatedSchema().dump(result), 201
+
+
+@bp.post("/boards/<board_id>/meeting-series")
+def schedule_series(board_id: str) -> tuple[dict[str, Any], int]:
+    """Schedule the next meetings from the charter's cadence (chair or admin)."""
+    data = body(SeriesInputSchema())
+    with acting():
+        result = ledger().schedule_series(board_id, data["first_day"] or now().date(),
+                                          data["count"])
+    return jsonable(result), 201
+
+
+@bp.get("/boards/<board_id>/calendar.ics")
+def calendar(board_id: str) -> Response:
+    """The board's meetings as an iCalendar feed."""
+    return Response(board_calendar(read_model(), board_id), mimetype="text/calendar")
 
 
 # -- meetings -------------------------------------------------------------------------------------
@@ -233,6 +252,35 @@ def approve_emergency(change_id: str) -> dict[str, Any]:
     return EmergencyApprovalSchema().dump(result)
 
 
+@bp.get("/change-requests/<change_id>/gate")
+def gate(change_id: str) -> dict[str, Any]:
+    """Deployment gate: 200 with the approval evidence when approved and inside the window."""
+    return jsonable(q.gate(read_model(), change_id, now()))
+
+
+@bp.post("/freeze-windows")
+def declare_freeze() -> tuple[dict[str, Any], int]:
+    """Declare a freeze window (admins) with a reason."""
+    data = body(FreezeInputSchema())
+    reason = data.pop("reason")
+    with acting(reason=reason):
+        result = ledger().declare_freeze(**data)
+    return jsonable(result), 201
+
+
+@bp.delete("/freeze-windows/<freeze_id>")
+def lift_freeze(freeze_id: str) -> dict[str, Any]:
+    """Lift a freeze window (admins)."""
+    with acting(reason=request.args.get("reason")):
+        return ledger().lift_freeze(freeze_id)
+
+
+@bp.get("/change-calendar")
+def change_calendar() -> dict[str, Any]:
+    """Approved and scheduled changes' windows, freeze windows and conflicts."""
+    return jsonable(q.change_calendar(read_model()))
+
+
 @bp.get("/decision-log")
 def decision_log() -> Any:
     """Every decision, filtered by board, outcome and date; ``format=csv`` for CSV."""
@@ -295,6 +343,13 @@ openapi.add({
         "get": _op("The board's meetings", R("200", None, "Meetings", ("401", "404")), BOARD),
         "post": _op("Schedule an ad-hoc meeting", R("201", "MeetingCreated", "Scheduled",
                                                     WRITE), BOARD, "MeetingInput")},
+    "/boards/{board_id}/meeting-series": {"post": _op(
+        "Schedule the next meetings from the charter's cadence (chair or admin)",
+        R("201", None, "Series id and meetings", WRITE), BOARD, "SeriesInput")},
+    "/boards/{board_id}/calendar.ics": {"get": _op(
+        "The board's meetings as an iCalendar feed",
+        {"200": {"description": "iCalendar", "content": {"text/calendar": {
+            "schema": {"type": "string"}}}}}, BOARD)},
     "/meetings/{meeting_id}": {"get": _op("One meeting", R("200", "Meeting", "The meeting",
                                                            ("401", "404")), MEETING)},
     "/meetings/{meeting_id}/history": {"get": _op("Every event of a meeting", R(
@@ -337,6 +392,18 @@ openapi.add({
     "/change-requests/{change_id}/emergency-approvals": {"post": _op(
         "Approve an emergency change outside a meeting (chair/delegate + another function)",
         R("200", "EmergencyApproval", "Approvals so far", WRITE), [_param("change_id")])},
+    "/change-requests/{change_id}/gate": {"get": _op(
+        "Deployment gate: 200 with approval evidence only when approved and now is inside the "
+        "window; else 409 not_approved | outside_window | freeze_window",
+        R("200", None, "Gate open, with the decisions", ("401", "404", "409")),
+        [_param("change_id")])},
+    "/freeze-windows": {"post": _op(
+        "Declare a freeze window (admin) with a reason", R("201", None, "Declared", WRITE),
+        schema="FreezeInput")},
+    "/freeze-windows/{freeze_id}": {"delete": _op(
+        "Lift a freeze window (admin)", R("200", None, "Lifted", WRITE), [_param("freeze_id")])},
+    "/change-calendar": {"get": _op(
+        "Changes' windows, freeze windows and conflicts", R("200", None, "Calendar", ("401",)))},
     "/decision-log": {"get": _op(
         "The decision log (filters; format=csv; as_of)",
         R("200", "DecisionLog", "Decisions, oldest first", ("401", "422")),
@@ -349,5 +416,6 @@ openapi.add({
     "AgendaInput": AgendaInputSchema, "VoteInput": VoteInputSchema,
     "CastingVoteInput": CastingVoteInputSchema, "ActionInput": ActionInputSchema,
     "Decision": DecisionSchema, "EmergencyApproval": EmergencyApprovalSchema,
-    "DecisionLog": DecisionLogSchema,
+    "DecisionLog": DecisionLogSchema, "SeriesInput": SeriesInputSchema,
+    "FreezeInput": FreezeInputSchema,
 })

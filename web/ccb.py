@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app import ccb_queries as q
 from app import queries
+from app.ccb_calendar import board_calendar
 from app.ccb_exports import decision_log_csv, decision_log_json
 from app.ccb_minutes import render_minutes
 from app.ccb_schemas import (
@@ -24,12 +25,15 @@ from app.ccb_schemas import (
     CastingVoteInputSchema,
     CharterAmendmentSchema,
     DecisionLogQueryArgsSchema,
+    FreezeInputSchema,
     MeetingInputSchema,
     ProxyInputSchema,
+    SeriesInputSchema,
     VoteInputSchema,
 )
 from app.errors import DomainError, NotAuthenticated, PermissionDenied
 from domain.actions import PRIORITIES
+from domain.base import now
 from domain.boards import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAYS, Board
 from domain.meetings import CHOICES, MODES, OUTCOMES, Meeting
 from projections.tables import change_requests
@@ -125,6 +129,27 @@ def schedule(board_id: str) -> WerkzeugResponse:
         with acting():
             ledger().schedule_meeting(board_id, **data)
     return _run(run, "Meeting scheduled.", url_for("ccb.board", board_id=board_id))
+
+
+@bp.post("/boards/<board_id>/meeting-series")
+@login_required
+def schedule_series(board_id: str) -> WerkzeugResponse:
+    """Schedule the next meetings from the charter's cadence."""
+    def run() -> None:
+        data = SeriesInputSchema().load({k: v for k, v in form_data().items() if v})
+        with acting():
+            result = ledger().schedule_series(board_id, data["first_day"] or now().date(),
+                                              data["count"])
+        flash(f"{len(result['meetings'])} meetings scheduled from the cadence.")
+    return _run(run, None, url_for("ccb.board", board_id=board_id) + "#meetings")
+
+
+@bp.get("/boards/<board_id>/calendar.ics")
+@login_required
+def calendar(board_id: str) -> Response:
+    """Download the board's meetings as an iCalendar file."""
+    return Response(board_calendar(read_model(), board_id), mimetype="text/calendar",
+                    headers={"Content-Disposition": "attachment; filename=ccb-meetings.ics"})
 
 
 @bp.post("/changes/<change_id>/emergency-approval")
@@ -273,6 +298,42 @@ def minutes_download(meeting_id: str) -> Response:
     text = render_minutes(read_model(), meeting_id)
     return Response(text, mimetype="text/markdown", headers={
         "Content-Disposition": f"attachment; filename=ccb-minutes-{meeting_id}.md"})
+
+
+# -- change calendar ------------------------------------------------------------------------------
+
+@bp.route("/change-calendar", methods=("GET", "POST"))
+@login_required
+def change_calendar() -> str | tuple[str, int]:
+    """Approved and scheduled changes, freeze windows, conflicts; admins declare freezes."""
+    form = form_data()
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            data = FreezeInputSchema().load(form)
+            reason = data.pop("reason")
+            with acting(reason=reason):
+                ledger().declare_freeze(**data)
+            flash("Freeze window declared.")
+            return redirect(url_for("ccb.change_calendar"))  # type: ignore[return-value]
+        except ValidationError as exc:
+            errors = exc.messages  # type: ignore[assignment]
+        except (DomainError, PermissionDenied) as exc:
+            errors = {"_form": [exc.message]}
+    engine = read_model()
+    return render_template("ccb/calendar.html", calendar=q.change_calendar(engine),
+                           changes=q.change_titles(engine), form=form,
+                           errors=errors), (422 if errors else 200)
+
+
+@bp.post("/change-calendar/freezes/<freeze_id>/lift")
+@login_required
+def lift_freeze(freeze_id: str) -> WerkzeugResponse:
+    """Lift a freeze window (admins)."""
+    def run() -> None:
+        with acting(reason=request.form.get("reason") or None):
+            ledger().lift_freeze(freeze_id)
+    return _run(run, "Freeze window lifted.", url_for("ccb.change_calendar"))
 
 
 # -- decision log ---------------------------------------------------------------------------------

@@ -138,6 +138,48 @@ class TestTheContract:
         log = call(client, ccb.chair, "GET", "/decision-log?flagged=true").get_json()
         assert [d["kind"] for d in log["items"]] == ["emergency"]
 
+    def test_a_series_follows_the_cadence_in_the_board_time_zone_and_feeds_the_calendar(
+            self, client: FlaskClient, services: Services) -> None:
+        ccb = make_ccb(services, charter={"timezone": "Europe/Berlin"})
+
+        response = call(client, ccb.chair, "POST", f"/boards/{ccb.board_id}/meeting-series",
+                        {"first_day": "2026-03-02", "count": 3})
+
+        assert response.status_code == 201, response.get_json()
+        starts = [m["scheduled_start"] for m in response.get_json()["meetings"]]
+        assert starts == ["2026-03-04T13:00:00+00:00", "2026-03-18T13:00:00+00:00",
+                          "2026-04-01T12:00:00+00:00"]  # 14:00 Berlin, before and after DST
+        feed = call(client, ccb.chair, "GET", f"/boards/{ccb.board_id}/calendar.ics")
+        assert feed.mimetype == "text/calendar"
+        from icalendar import Calendar
+
+        events = Calendar.from_ical(feed.get_data()).walk("VEVENT")
+        assert [e.decoded("dtstart").isoformat() for e in events] == starts
+
+    def test_the_decision_log_as_of_a_past_moment_and_by_date(
+            self, client: FlaskClient, services: Services, clock: Any) -> None:
+        ccb = running_meeting(services, n_changes=2)
+        ccb.vote(ccb.people[1], ccb.changes[0], "approve")
+        ccb.decide(ccb.changes[0])
+        between = clock.now.isoformat()
+        clock.advance(days=1)
+        ccb.vote(ccb.people[1], ccb.changes[1], "reject")
+        ccb.decide(ccb.changes[1])
+
+        def outcomes(query: str) -> list[str]:
+            response = call(client, ccb.chair, "GET", f"/decision-log?{query}")
+            assert response.status_code == 200, response.get_json()
+            return [d["outcome"] for d in response.get_json()["items"]]
+
+        from urllib.parse import quote
+
+        assert outcomes("") == ["approved", "rejected"]
+        assert outcomes(f"as_of={quote(between)}") == ["approved"]
+        assert outcomes("outcome=rejected") == ["rejected"]
+        assert outcomes("from=2026-03-03") == ["rejected"]
+        assert outcomes("to=2026-03-02") == ["approved"]
+        assert call(client, ccb.chair, "GET", "/decision-log?outcome=maybe").status_code == 422
+
     def test_the_openapi_document_lists_the_board_routes(self, client: FlaskClient) -> None:
         spec = client.get("/api/v1/openapi.json").get_json()
 

@@ -240,3 +240,31 @@ class TestMeetingsAndEmergencies:
 
         assert refused.value.code == "self_approval"
         assert event_count(services) == before
+
+    def test_an_emergency_ratified_in_the_meeting_it_was_on_is_not_put_on_the_next_one(
+            self, services: Services) -> None:
+        ccb = make_ccb(services)
+        change = ccb.submit(category="emergency", board_id=ccb.board_id)
+        ccb.schedule()
+        ccb.add(change)
+        ccb.open()
+        for approver in (ccb.chair, ccb.people[2]):
+            with ccb.as_(approver):
+                services.ledger.approve_emergency_change(change)
+        for person in ccb.people:
+            ccb.attend(person)
+        ccb.vote(ccb.people[1], change, "approve")
+        ccb.decide(change)
+        with ccb.as_(ccb.chair):
+            services.ledger.close_meeting(ccb.meeting_id)
+
+        ccb.schedule()
+        ccb.open()
+
+        services.projections.catch_up()
+        with services.engine.connect() as conn:
+            row = conn.execute(select(meetings).where(meetings.c.id == ccb.meeting_id)).one()
+            emergency = conn.execute(select(decisions).where(
+                decisions.c.kind == "emergency")).one()
+        assert row.state["items"] == []
+        assert emergency.ratification == "ratified"

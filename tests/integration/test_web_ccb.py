@@ -112,3 +112,22 @@ def test_board_pages_and_history_render(client: FlaskClient, services: Services)
         response = client.get(path)
         assert response.status_code == 200, path
     assert "Created" in client.get(f"/boards/{ccb.board_id}?tab=history").get_data(as_text=True)
+
+
+def test_an_admin_declares_a_freeze_on_the_calendar_page(client: FlaskClient,
+                                                         services: Services) -> None:
+    ccb = make_ccb(services)
+    login(client, ccb.admin)
+
+    bad = client.post("/change-calendar", data={
+        "csrf_token": csrf_token(client, "/change-calendar"), "title": "Year end",
+        "start": "2026-12-20T00:00", "end": "2026-12-19T00:00", "reason": "holidays"})
+    good = client.post("/change-calendar", data={
+        "csrf_token": csrf_token(client, "/change-calendar"), "title": "Year end",
+        "start": "2026-12-20T00:00", "end": "2027-01-04T00:00", "systems": "",
+        "reason": "holidays"})
+
+    assert bad.status_code == 422 and 'id="end-error"' in bad.get_data(as_text=True)
+    assert good.status_code == 302
+    page = client.get("/change-calendar").get_data(as_text=True)
+    assert "Year end" in page and "all systems" in page

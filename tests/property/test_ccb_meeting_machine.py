@@ -31,6 +31,8 @@ from tests.ccb_support import make_ccb
 PEOPLE = st.integers(0, 4)
 ITEMS = st.integers(0, 1)
 CHOICES = st.sampled_from(["approve", "reject", "abstain"])
+PAIRS = st.permutations(range(5)).map(lambda p: (p[0], p[1]))
+"""Two different members (a proxy to oneself is tried separately, less often)."""
 
 
 class MeetingMachine(RuleBasedStateMachine):
@@ -90,7 +92,7 @@ class MeetingMachine(RuleBasedStateMachine):
 
     # -- rules -----------------------------------------------------------------------------------
 
-    @initialize(first=st.lists(PEOPLE, unique=True, max_size=4))
+    @initialize(first=st.lists(PEOPLE, unique=True, min_size=1, max_size=3))
     def early_arrivals(self, first: list[int]) -> None:
         for who in first:
             self.attend(who)
@@ -107,8 +109,9 @@ class MeetingMachine(RuleBasedStateMachine):
                 if p["grantor"] == who and p["status"] == "active":
                     p["status"] = "lapsed"
 
-    @rule(grantor=PEOPLE, holder=PEOPLE)
-    def give_proxy(self, grantor: int, holder: int) -> None:
+    @rule(pair=st.one_of(PAIRS, PAIRS, PAIRS, PEOPLE.map(lambda p: (p, p))))
+    def give_proxy(self, pair: tuple[int, int]) -> None:
+        grantor, holder = pair
         standing = self.standing()
         expected = ("proxy_to_self" if grantor == holder else
                     "grantor_present" if grantor in self.present else
@@ -157,6 +160,14 @@ class MeetingMachine(RuleBasedStateMachine):
             self.votes[item][voter if own else grantor] = choice  # type: ignore[index]
             if not own:
                 proxy["status"] = "used"  # type: ignore[index]
+
+    @rule(data=st.data(), item=ITEMS, choice=CHOICES)
+    def proxy_vote(self, data: st.DataObject, item: int, choice: str) -> None:
+        """A holder votes for the grantor of one of the proxies ever given (any state)."""
+        if not self.proxies:
+            return
+        proxy = self.proxies[data.draw(st.sampled_from(sorted(self.proxies)))]
+        self.vote(proxy["holder"], item, choice, proxy["grantor"])
 
     @rule(item=ITEMS)
     def decide(self, item: int) -> None:
@@ -241,7 +252,7 @@ class MeetingMachine(RuleBasedStateMachine):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-MeetingMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=20,
+MeetingMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=40,
                                             deadline=None)
 TestMeetingRulesOnSQLite = MeetingMachine.TestCase
 
