@@ -15,7 +15,6 @@ import io
 import json
 import zipfile
 from datetime import datetime, time, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,28 +65,9 @@ def parse_moment(value: str, name: str, end: bool = False) -> datetime:
 
 
 def proofs_for(leaves: Sequence[bytes], indexes: list[int]) -> dict[int, list[bytes]]:
-    """Inclusion proofs for many leaves, sharing subtree roots (O(n + k log n))."""
-
-    @lru_cache(maxsize=None)
-    def subroot(lo: int, hi: int) -> bytes:
-        if hi - lo == 1:
-            return leaves[lo]
-        k = merkle.split(hi - lo)
-        return merkle.node_hash(subroot(lo, lo + k), subroot(lo + k, hi))
-
-    result = {}
-    for index in indexes:
-        path, lo, hi = [], 0, len(leaves)
-        while hi - lo > 1:
-            k = merkle.split(hi - lo)
-            if index < lo + k:
-                path.append(subroot(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(subroot(lo, lo + k))
-                lo += k
-        result[index] = path[::-1]
-    return result
+    """Inclusion proofs for many leaves in the tree over ``leaves`` (shared subtree roots)."""
+    tree = merkle.Tree(leaves)
+    return {i: tree.inclusion(i, len(leaves)) for i in indexes}
 
 
 def build_bundle(services: Services, start: datetime, end: datetime,

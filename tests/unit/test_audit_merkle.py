@@ -102,3 +102,18 @@ def test_tampered_consistency_proofs_are_refused(n: int, data: st.DataObject) ->
     flipped[data.draw(st.integers(0, 31))] ^= 0x80
     assert not merkle.verify_consistency(m, n, old, new,
                                          [*proof[:k], bytes(flipped), *proof[k + 1:]])
+
+
+def test_proofs_from_one_tree_with_shared_subtrees_verify_on_large_trees() -> None:
+    leaves = leaves_of(300)
+    tree = merkle.Tree(leaves)
+
+    for size in (129, 256, 300):
+        root = naive_root(leaves[:size])
+        assert tree.root(size) == root
+        for index in range(0, size, 37):
+            assert merkle.verify_inclusion(leaves[index], index, size,
+                                           tree.inclusion(index, size), root)
+        for first in (1, 64, 100, size):
+            assert merkle.verify_consistency(first, size, naive_root(leaves[:first]), root,
+                                             tree.consistency(first, size))
