@@ -259,7 +259,8 @@ How to check this bundle (two commands, in the unzipped folder)
   python3 verify_bundle.py
   {openssl}
 
-The first needs only Python 3 (no packages). The second needs OpenSSL 3 and prints
+The first needs only Python 3 (no packages) and checks everything, including the Ed25519
+signature. The second checks the signature independently with OpenSSL 3 and prints
 "Signature Verified Successfully". `sha256sum -c SHA256SUMS` checks the file hashes alone.
 
 What a passing check proves
