@@ -26,7 +26,7 @@ from app.core import SECRET_FIELDS, event_to_dict
 from app.reports import REPORTS, ReportContext
 from app.schemas import jsonable
 from domain import merkle
-from domain.base import now
+from domain.base import DomainError, now
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,15 +38,10 @@ OPENSSL = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in checkpoi
            "-sigfile checkpoint.sig")
 
 
-class BundleError(Exception):
-    """Raised when a bundle cannot be made (e.g. the store no longer matches its seal)."""
+class BundleError(DomainError):
+    """Raised when a bundle cannot be made because the store no longer matches its seal."""
 
-    code = "bundle_refused"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details: dict[str, Any] = {}
+    code = "ledger_tampered"
 
 
 def parse_moment(value: str, name: str, end: bool = False) -> datetime:
@@ -173,7 +168,7 @@ def _events(services: Services, selected: list[int], period: set[int],
             record = sealer._record(n)  # noqa: SLF001
             if leaf_of(record) != leaves[index]:
                 raise BundleError(f"the event at position {n.id} no longer matches its seal; "
-                                  f"run `govledger verify`")
+                                  f"run `govledger verify`", position=n.id)
             state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
             secret = _has_secret(state)
             redacted += secret
