@@ -71,6 +71,9 @@ def as_of_engine(services: Services, moment: datetime) -> Engine:
     """An engine over every read model as it stood at ``moment``."""
     sealer = audit(services)
     position = sealer.position_as_of(moment)
+    if position and position >= (services.ledger.recorder.max_notification_id() or 0):
+        services.projections.catch_up()
+        return services.engine  # nothing recorded after the moment: the live read models
     key = (services.settings.database_url, position,
            sealer.leaf_at(position)["leaf_hash"] if position else "")
     with _lock:
