@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 CACHE_SECONDS = 120.0
 CACHE_ENTRIES = 4
+IN_USE_SECONDS = 30.0
 BATCH = 2000
 
 
@@ -59,7 +60,7 @@ class _Prefix:
 class _View:
     engine: Engine
     path: str
-    built: float
+    used: float
 
 
 _cache: dict[tuple[str, int, str], _View] = {}
@@ -70,6 +71,9 @@ def as_of_engine(services: Services, moment: datetime) -> Engine:
     """An engine over every read model as it stood at ``moment``."""
     sealer = audit(services)
     position = sealer.position_as_of(moment)
+    if position and position >= (services.ledger.recorder.max_notification_id() or 0):
+        services.projections.catch_up()
+        return services.engine  # nothing recorded after the moment: the live read models
     key = (services.settings.database_url, position,
            sealer.leaf_at(position)["leaf_hash"] if position else "")
     with _lock:
@@ -77,6 +81,7 @@ def as_of_engine(services: Services, moment: datetime) -> Engine:
         view = _cache.get(key)
         if view is None:
             view = _cache[key] = build(services, position)
+        view.used = time.monotonic()
         return view.engine
 
 
@@ -98,15 +103,19 @@ def build(services: Services, position: int) -> _View:
                               batch_size=BATCH)
     runner.create_tables()
     runner.catch_up()
-    return _View(engine=engine, path=path, built=time.monotonic())
+    return _View(engine=engine, path=path, used=time.monotonic())
 
 
 def _expire() -> None:
+    """Drop views unused for CACHE_SECONDS, then the least recently used beyond CACHE_ENTRIES
+    (never one used in the last IN_USE_SECONDS: a request may still be reading it)."""
     now = time.monotonic()
-    stale = [k for k, v in _cache.items() if now - v.built > CACHE_SECONDS]
-    stale += sorted((k for k in _cache if k not in stale),
-                    key=lambda k: _cache[k].built)[:max(0, len(_cache) - len(stale)
-                                                       - CACHE_ENTRIES + 1)]
+    stale = [k for k, v in _cache.items() if now - v.used > CACHE_SECONDS]
+    extra = len(_cache) - len(stale) - CACHE_ENTRIES + 1
+    if extra > 0:
+        stale += [k for k in sorted((k for k in _cache if k not in stale),
+                                    key=lambda k: _cache[k].used)
+                  if now - _cache[k].used > IN_USE_SECONDS][:extra]
     for key in stale:
         _drop(_cache.pop(key))
 

@@ -360,10 +360,13 @@ class Audit:
     def sealed_size(self) -> int:
         """How many leaves the sealer has appended."""
         with self.engine.connect() as conn:
-            return int(conn.scalar(select(func.count()).select_from(audit_leaves)) or 0)
+            last = conn.scalar(select(func.max(audit_leaves.c.leaf_index)))
+        return 0 if last is None else int(last) + 1
 
-    def seal(self, force: bool = False) -> dict[str, Any] | None:
-        """Append new leaves; sign a checkpoint when N events or T seconds passed, or if forced."""
+    def seal(self, force: bool = False, create_key: bool = True) -> dict[str, Any] | None:
+        """Append new leaves; sign a checkpoint when N events or T seconds passed, or if forced.
+        With ``create_key=False`` (after web commands) no key is created: without one, only the
+        leaves are appended."""
         self.index()
         size = self.sealed_size()
         latest = self.latest()
@@ -375,6 +378,8 @@ class Audit:
                 seconds=self.every_seconds)
             if not (due_by_count or due_by_time):
                 return None
+        if not create_key and not self.key_path.exists():
+            return None
         key = self.ensure_key()
         self.index()  # the key's own event, if it was just recorded
         size = self.sealed_size()
@@ -415,10 +420,10 @@ class Audit:
         if not leaf["leaf_index"] < size <= self.sealed_size():
             raise NotFoundError(f"tree size {size} does not cover position {position}",
                                 position=position, tree_size=size)
-        leaves = self.leaf_hashes(size)
-        proof = merkle.inclusion_proof(leaves, leaf["leaf_index"])
+        tree = merkle.Tree(self.leaf_hashes(size))
+        proof = tree.inclusion(leaf["leaf_index"], size)
         return {"position": position, "leaf_index": leaf["leaf_index"], "tree_size": size,
-                "leaf_hash": leaf["leaf_hash"], "root_hash": merkle.root(leaves).hex(),
+                "leaf_hash": leaf["leaf_hash"], "root_hash": tree.root(size).hex(),
                 "audit_path": [p.hex() for p in proof]}
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
@@ -426,11 +431,10 @@ class Audit:
         if not 0 <= first <= second <= self.sealed_size():
             raise NotFoundError(f"sizes {first} and {second} are not 0 <= first <= second <= "
                                 f"{self.sealed_size()}", first=first, second=second)
-        leaves = self.leaf_hashes(second)
+        tree = merkle.Tree(self.leaf_hashes(second))
         return {"first": first, "second": second,
-                "first_root": merkle.root(leaves[:first]).hex(),
-                "second_root": merkle.root(leaves).hex(),
-                "proof": [p.hex() for p in merkle.consistency_proof(leaves, first)]}
+                "first_root": tree.root(first).hex(), "second_root": tree.root(second).hex(),
+                "proof": [p.hex() for p in tree.consistency(first, second)]}
 
     def included_in_latest(self, position: int) -> dict[str, Any] | None:
         """Whether the event at ``position`` is in the latest checkpoint, with the checked proof."""
@@ -468,7 +472,7 @@ class Audit:
         with self.engine.connect() as conn:
             found = {r.position: r for r in conn.execute(select(audit_leaves).where(
                 audit_leaves.c.position.in_(positions)))}
-        leaves = self.leaf_hashes(size)
+        tree = merkle.Tree(self.leaf_hashes(size))
         root = bytes.fromhex(latest["root_hash"])
         result: dict[int, dict[str, Any]] = {}
         for position in positions:
@@ -476,7 +480,7 @@ class Audit:
             if leaf is None or leaf.leaf_index >= size:
                 result[position] = {"included": False, "checkpoint": latest}
                 continue
-            proof = merkle.inclusion_proof(leaves, leaf.leaf_index)
+            proof = tree.inclusion(leaf.leaf_index, size)
             result[position] = {
                 "included": merkle.verify_inclusion(bytes.fromhex(leaf.leaf_hash),
                                                     leaf.leaf_index, size, proof, root),
@@ -612,6 +616,7 @@ class Audit:
         if not checkpoints:
             return
         leaves = self.leaf_hashes()
+        tree = merkle.Tree(leaves)
         previous = None
         for cp in checkpoints:
             if cp["tree_size"] > len(leaves):
@@ -620,7 +625,7 @@ class Audit:
                                      f"but only {len(leaves)} are sealed"))
                 return
             if previous is not None:
-                proof = merkle.consistency_proof(leaves[:cp["tree_size"]], previous["tree_size"])
+                proof = tree.consistency(previous["tree_size"], cp["tree_size"])
                 if not merkle.verify_consistency(
                         previous["tree_size"], cp["tree_size"],
                         bytes.fromhex(previous["root_hash"]), bytes.fromhex(cp["root_hash"]),

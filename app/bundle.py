@@ -15,7 +15,6 @@ import io
 import json
 import zipfile
 from datetime import datetime, time, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from app.core import SECRET_FIELDS, event_to_dict
 from app.reports import REPORTS, ReportContext
 from app.schemas import jsonable
 from domain import merkle
-from domain.base import now
+from domain.base import DomainError, now
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,15 +38,10 @@ OPENSSL = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in checkpoi
            "-sigfile checkpoint.sig")
 
 
-class BundleError(Exception):
-    """Raised when a bundle cannot be made (e.g. the store no longer matches its seal)."""
+class BundleError(DomainError):
+    """Raised when a bundle cannot be made because the store no longer matches its seal."""
 
-    code = "bundle_refused"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details: dict[str, Any] = {}
+    code = "ledger_tampered"
 
 
 def parse_moment(value: str, name: str, end: bool = False) -> datetime:
@@ -66,28 +60,9 @@ def parse_moment(value: str, name: str, end: bool = False) -> datetime:
 
 
 def proofs_for(leaves: Sequence[bytes], indexes: list[int]) -> dict[int, list[bytes]]:
-    """Inclusion proofs for many leaves, sharing subtree roots (O(n + k log n))."""
-
-    @lru_cache(maxsize=None)
-    def subroot(lo: int, hi: int) -> bytes:
-        if hi - lo == 1:
-            return leaves[lo]
-        k = merkle.split(hi - lo)
-        return merkle.node_hash(subroot(lo, lo + k), subroot(lo + k, hi))
-
-    result = {}
-    for index in indexes:
-        path, lo, hi = [], 0, len(leaves)
-        while hi - lo > 1:
-            k = merkle.split(hi - lo)
-            if index < lo + k:
-                path.append(subroot(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(subroot(lo, lo + k))
-                lo += k
-        result[index] = path[::-1]
-    return result
+    """Inclusion proofs for many leaves in the tree over ``leaves`` (shared subtree roots)."""
+    tree = merkle.Tree(leaves)
+    return {i: tree.inclusion(i, len(leaves)) for i in indexes}
 
 
 def build_bundle(services: Services, start: datetime, end: datetime,
@@ -193,7 +168,7 @@ def _events(services: Services, selected: list[int], period: set[int],
             record = sealer._record(n)  # noqa: SLF001
             if leaf_of(record) != leaves[index]:
                 raise BundleError(f"the event at position {n.id} no longer matches its seal; "
-                                  f"run `govledger verify`")
+                                  f"run `govledger verify`", position=n.id)
             state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
             secret = _has_secret(state)
             redacted += secret
@@ -279,7 +254,8 @@ How to check this bundle (two commands, in the unzipped folder)
   python3 verify_bundle.py
   {openssl}
 
-The first needs only Python 3 (no packages). The second needs OpenSSL 3 and prints
+The first needs only Python 3 (no packages) and checks everything, including the Ed25519
+signature. The second checks the signature independently with OpenSSL 3 and prints
 "Signature Verified Successfully". `sha256sum -c SHA256SUMS` checks the file hashes alone.
 
 What a passing check proves

@@ -7,8 +7,8 @@ Checks: every file against SHA256SUMS; the manifest against the events; every ev
 (recomputed from its fields, its state against the committed SHA-256) and its RFC 6962 inclusion
 proof against the root in the signed checkpoint (or, for a whole-prefix bundle, the root
 recomputed from every leaf); that the period's events are contiguous in the log and that the
-events just outside it are outside the period. The Ed25519 signature of the checkpoint is
-checked with openssl when it is installed (the command is printed either way).
+events just outside it are outside the period; the checkpoint's Ed25519 signature with
+ledger.pub (RFC 8032, in pure Python here, and again with openssl when it is installed).
 Exit 0 when every check passes, 1 otherwise.
 """
 
@@ -60,6 +60,88 @@ def verify_inclusion(leaf, index, size, path, root):
             r = node_hash(r, p)
         fn, sn = fn >> 1, sn >> 1
     return sn == 0 and r == root
+
+
+# -- Ed25519 signature verification (RFC 8032 section 5.1.7), pure Python ------------------------
+
+P = 2 ** 255 - 19
+D = -121665 * pow(121666, P - 2, P) % P
+Q = 2 ** 252 + 27742317777372353535851937790883648493
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def _recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P)
+    if x2 % P == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+def _add(a, b):
+    e1 = (a[1] - a[0]) * (b[1] - b[0]) % P
+    e2 = (a[1] + a[0]) * (b[1] + b[0]) % P
+    c = 2 * a[3] * b[3] * D % P
+    d = 2 * a[2] * b[2] % P
+    e, f, g, h = e2 - e1, d - c, d + c, e2 + e1
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def _mul(s, point):
+    result = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        s >>= 1
+    return result
+
+
+def _decompress(data):
+    if len(data) != 32:
+        return None
+    y = int.from_bytes(data, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % P)
+
+
+_GY = 4 * pow(5, P - 2, P) % P
+BASE = (_recover_x(_GY, 0), _GY, 1, _recover_x(_GY, 0) * _GY % P)
+
+
+def ed25519_verify(public, message, signature):
+    """Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``public`` (32 bytes)."""
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    a, r = _decompress(public), _decompress(signature[:32])
+    if a is None or r is None:
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= Q:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % Q
+    left, right = _mul(s, BASE), _add(r, _mul(h, a))
+    return (left[0] * right[2] - right[0] * left[2]) % P == 0 and \
+        (left[1] * right[2] - right[1] * left[2]) % P == 0
+
+
+def public_key_from_pem(pem):
+    """The raw 32-byte key of an Ed25519 SubjectPublicKeyInfo PEM."""
+    body = "".join(line for line in pem.strip().splitlines() if not line.startswith("-----"))
+    der = base64.b64decode(body)
+    if not der.startswith(SPKI_PREFIX) or len(der) != len(SPKI_PREFIX) + 32:
+        raise ValueError("not an Ed25519 public key")
+    return der[len(SPKI_PREFIX):]
 
 
 def canonical(obj):
@@ -165,6 +247,15 @@ def main(folder):
           if not failures else "FAIL  completeness")
 
     # 5. the signature
+    try:
+        signed = ed25519_verify(public_key_from_pem(read("ledger.pub").decode()),
+                                read("checkpoint.txt"), read("checkpoint.sig"))
+    except ValueError:
+        signed = False
+    if signed:
+        print("ok    checkpoint signature verified (Ed25519, ledger.pub, pure Python)")
+    else:
+        fail("checkpoint signature does not verify with ledger.pub")
     openssl = shutil.which("openssl")
     if openssl:
         result = subprocess.run(OPENSSL.replace("openssl", openssl, 1).split(), cwd=folder,

@@ -63,41 +63,13 @@ def root(leaves: Iterable[bytes]) -> bytes:
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """The audit path of leaf ``index`` in the tree over ``leaves`` (RFC 6962 PATH)."""
-    if not 0 <= index < len(leaves):
-        raise ValueError(f"leaf index {index} is outside a tree of size {len(leaves)}")
-    proof: list[bytes] = []
-    lo, hi = 0, len(leaves)
-    while hi - lo > 1:
-        k = split(hi - lo)
-        if index < lo + k:
-            proof.append(root(leaves[lo + k:hi]))
-            hi = lo + k
-        else:
-            proof.append(root(leaves[lo:lo + k]))
-            lo += k
-    return proof[::-1]
+    return Tree(leaves).inclusion(index, len(leaves))
 
 
 def consistency_proof(leaves: Sequence[bytes], first: int) -> list[bytes]:
-    """The proof that the tree of size ``first`` is a prefix of the one over ``leaves``."""
-    n = len(leaves)
-    if not 0 <= first <= n:
-        raise ValueError(f"size {first} is outside a tree of size {n}")
-    if first in (0, n):
-        return []
-    proof: list[bytes] = []
-    lo, hi, m, whole = 0, n, first, True
-    while m != hi - lo:
-        k = split(hi - lo)
-        if m <= k:
-            proof.append(root(leaves[lo + k:hi]))
-            hi = lo + k
-        else:
-            proof.append(root(leaves[lo:lo + k]))
-            lo, m, whole = lo + k, m - k, False
-    if not whole:
-        proof.append(root(leaves[lo:hi]))
-    return proof[::-1]
+    """The proof that the tree of size ``first`` is a prefix of the one over ``leaves``
+    (RFC 6962 PROOF)."""
+    return Tree(leaves).consistency(first, len(leaves))
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
@@ -148,3 +120,68 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     return sn == 0 and fr == first_root and sr == second_root
+
+
+class Tree:
+    """Proofs over a list of leaf hashes, sharing the roots of large perfect subtrees between
+    proofs (many proofs cost O(n + k log n) instead of O(k n))."""
+
+    CACHE_FROM = 64
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.leaves = leaves
+        self._cache: dict[tuple[int, int], bytes] = {}
+
+    def subroot(self, lo: int, hi: int) -> bytes:
+        """The root of leaves[lo:hi]."""
+        n = hi - lo
+        if n == 1:
+            return self.leaves[lo]
+        if n == 0:
+            return EMPTY_ROOT
+        perfect = n & (n - 1) == 0 and n >= self.CACHE_FROM
+        if perfect and (lo, hi) in self._cache:
+            return self._cache[(lo, hi)]
+        k = split(n)
+        node = node_hash(self.subroot(lo, lo + k), self.subroot(lo + k, hi))
+        if perfect:
+            self._cache[(lo, hi)] = node
+        return node
+
+    def root(self, size: int) -> bytes:
+        """The root of the first ``size`` leaves."""
+        return self.subroot(0, size)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of the first ``size`` leaves."""
+        if not 0 <= index < size <= len(self.leaves):
+            raise ValueError(f"leaf index {index} is outside a tree of size {size}")
+        proof, lo, hi = [], 0, size
+        while hi - lo > 1:
+            k = split(hi - lo)
+            if index < lo + k:
+                proof.append(self.subroot(lo + k, hi))
+                hi = lo + k
+            else:
+                proof.append(self.subroot(lo, lo + k))
+                lo += k
+        return proof[::-1]
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """The proof that the tree of ``first`` leaves is a prefix of the tree of ``second``."""
+        if not 0 <= first <= second <= len(self.leaves):
+            raise ValueError(f"sizes {first}, {second} are not within {len(self.leaves)}")
+        if first in (0, second):
+            return []
+        proof, lo, hi, m, whole = [], 0, second, first, True
+        while m != hi - lo:
+            k = split(hi - lo)
+            if m <= k:
+                proof.append(self.subroot(lo + k, hi))
+                hi = lo + k
+            else:
+                proof.append(self.subroot(lo, lo + k))
+                lo, m, whole = lo + k, m - k, False
+        if not whole:
+            proof.append(self.subroot(lo, hi))
+        return proof[::-1]

@@ -10,7 +10,8 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from marshmallow import ValidationError
 
 from app.audit import audit
-from app.audit_schemas import AsOfSchema, BundleQuerySchema
+from app.audit_schemas import AsOfSchema, BundleQuerySchema, InclusionQuerySchema
+from domain import merkle
 from web.context import current_as_of, login_required, services
 
 if TYPE_CHECKING:
@@ -66,6 +67,21 @@ def bundle() -> Any:
     from web.api_audit import bundle_response
 
     return bundle_response(BundleQuerySchema().load(request.args.to_dict()))
+
+
+@bp.get("/proofs/<int:position>")
+@login_required
+def proof(position: int) -> str:
+    """An event's inclusion proof, checked here against the signed checkpoint of that size."""
+    sealer = audit(services())
+    args = InclusionQuerySchema().load({**request.args.to_dict(), "position": position})
+    result = sealer.inclusion(**args)
+    signed = next((c for c in sealer.checkpoints() if c["tree_size"] == result["tree_size"]),
+                  None)
+    ok = signed is not None and merkle.verify_inclusion(
+        bytes.fromhex(result["leaf_hash"]), result["leaf_index"], result["tree_size"],
+        [bytes.fromhex(p) for p in result["audit_path"]], bytes.fromhex(signed["root_hash"]))
+    return render_template("audit/proof.html", proof=result, checkpoint=signed, ok=ok)
 
 
 @bp.post("/verify")

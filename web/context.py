@@ -79,6 +79,17 @@ def acting(reason: str | None = None) -> Iterator[None]:
     with ledger().acting_as(g.user["id"], request_id=request_id(), reason=reason or None):
         yield
     services().projections.catch_up()
+    seal_quietly()
+
+
+def seal_quietly() -> None:
+    """Seal after a command when a checkpoint is due (never fails the command)."""
+    from app.audit import audit
+
+    try:
+        audit(services()).seal(create_key=False)
+    except Exception:  # noqa: BLE001 - the background loop and `govledger seal` retry
+        current_app.logger.exception("sealing after a command failed")
 
 
 def login_required(view: F) -> F:

@@ -4,6 +4,7 @@ verification, any entity's history with its inclusion in the latest checkpoint."
 from __future__ import annotations
 
 import base64
+import re
 import hashlib
 import time
 from typing import TYPE_CHECKING, Any
@@ -146,8 +147,12 @@ class TestHistory:
         login(client, member)
 
         html = client.get(f"/changes/{change_id}?tab=history").get_data(as_text=True)
+        link = re.search(r'href="(/audit/proofs/[^"]+)"', html)
+        assert link is not None
+        proof = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
 
-        assert "in checkpoint" in html and "proof" in html
+        assert "in checkpoint" in html
+        assert "leads to the signed root" in proof
 
 
 class TestVerifyPage:
@@ -168,3 +173,12 @@ class TestVerifyPage:
             time.sleep(0.05)
 
         assert "Intact." in html
+
+
+def test_the_openapi_document_describes_the_audit_routes(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    docs = client.get("/api/v1/docs")
+
+    assert {"/ledger/proofs/inclusion", "/ledger/proofs/consistency", "/ledger/public-key",
+            "/ledger/bundle", "/entities/{entity_id}/history"} <= set(spec["paths"])
+    assert docs.status_code == 200

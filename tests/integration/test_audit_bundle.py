@@ -99,7 +99,7 @@ def test_the_documented_openssl_command_checks_the_checkpoint_signature(
     assert bad.returncode != 0
 
 
-@pytest.mark.parametrize("tampering", ["event", "proof", "drop_line", "sums_too"])
+@pytest.mark.parametrize("tampering", ["event", "proof", "drop_line", "sums_too", "signature"])
 def test_a_tampered_bundle_fails(services: Services, ledger_over_days: dict[str, Any],
                                  tmp_path: Path, tampering: str) -> None:
     data, _ = build_bundle(services, parse_moment("2026-03-02", "from"),
@@ -119,19 +119,26 @@ def test_a_tampered_bundle_fails(services: Services, ledger_over_days: dict[str,
         (folder / "proofs.jsonl").write_text("\n".join([json.dumps(proof), *proofs[1:]]) + "\n")
     elif tampering in ("drop_line", "sums_too"):
         (folder / "events.jsonl").write_text("\n".join(events[:1] + events[2:]) + "\n")
-    if tampering == "sums_too":
+    elif tampering == "signature":
+        sig = bytearray((folder / "checkpoint.sig").read_bytes())
+        sig[5] ^= 0x10
+        (folder / "checkpoint.sig").write_bytes(bytes(sig))
+    if tampering in ("sums_too", "signature"):
         import hashlib
 
-        sums = (folder / "SHA256SUMS").read_text().splitlines()
-        digest = hashlib.sha256((folder / "events.jsonl").read_bytes()).hexdigest()
-        (folder / "SHA256SUMS").write_text("\n".join(
-            f"{digest}  events.jsonl" if line.endswith("  events.jsonl") else line
-            for line in sums) + "\n")
+        (folder / "SHA256SUMS").write_text("".join(
+            f"{hashlib.sha256((folder / line.split('  ')[1]).read_bytes()).hexdigest()}  "
+            f"{line.split('  ')[1]}\n"
+            for line in (folder / "SHA256SUMS").read_text().splitlines()))
 
     result = verify(folder)
 
     assert result.returncode == 1, result.stdout
     assert "FAIL" in result.stdout
+    if tampering in ("sums_too", "signature"):
+        assert "SHA256SUMS" not in result.stdout.split("FAIL", 1)[1].splitlines()[0]
+    if tampering == "signature":
+        assert "signature does not verify" in result.stdout
 
 
 def test_the_cli_writes_a_bundle_that_verifies(

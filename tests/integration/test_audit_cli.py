@@ -79,3 +79,44 @@ def test_a_key_rotation_is_an_event_and_old_checkpoints_still_verify(
     assert stat.S_IMODE((cli_env / KEY_FILENAME).stat().st_mode) == 0o600
     assert run(capsys, "keys", "show")[1].count("BEGIN PUBLIC KEY") == 2
     assert run(capsys, "verify")[0] == 0
+
+
+def test_on_the_demo_data_verify_and_bundle_pass_and_one_changed_byte_fails_both(
+        cli_env: Path, capsys: pytest.CaptureFixture[str], database_url: str, backend: str,
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    from app.bootstrap import bootstrap
+    from app.config import load_settings
+
+    run(capsys, "init")
+    run(capsys, "demo")
+    out = tmp_path / "bundle.zip"
+    assert run(capsys, "verify")[0] == 0
+    assert run(capsys, "bundle", "--from", "2000-01-01", "--to", "2100-01-01",
+               "--out", str(out))[0] == 0
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(tmp_path / "b")
+    checked = subprocess.run([sys.executable, "-I", "verify_bundle.py"], cwd=tmp_path / "b",
+                             env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                             check=False)
+    assert checked.returncode == 0, checked.stdout
+
+    services = bootstrap(load_settings(database_url=database_url, instance_path=cli_env))
+    table = services.ledger.recorder.events_table_name
+    pos = "notification_id" if backend == "postgres" else "rowid"
+    with services.engine.begin() as conn:
+        state = bytearray(conn.execute(text(f"SELECT state FROM {table} WHERE {pos} = 9"))
+                          .scalar_one())
+        state[-2] ^= 0x01
+        conn.execute(text(f"UPDATE {table} SET state = :s WHERE {pos} = 9"),
+                     {"s": bytes(state)})
+    services.close()
+
+    code, _, err = run(capsys, "verify")
+    bundled, _, bundle_err = run(capsys, "bundle", "--from", "2000-01-01", "--to", "2100-01-01",
+                                 "--out", str(tmp_path / "again.zip"))
+    assert code == 1 and "first bad position: 9" in err
+    assert bundled == 2 and "ledger_tampered" in bundle_err and "position 9" in bundle_err

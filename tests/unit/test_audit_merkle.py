@@ -102,3 +102,46 @@ def test_tampered_consistency_proofs_are_refused(n: int, data: st.DataObject) ->
     flipped[data.draw(st.integers(0, 31))] ^= 0x80
     assert not merkle.verify_consistency(m, n, old, new,
                                          [*proof[:k], bytes(flipped), *proof[k + 1:]])
+
+
+def test_proofs_from_one_tree_with_shared_subtrees_verify_on_large_trees() -> None:
+    leaves = leaves_of(300)
+    tree = merkle.Tree(leaves)
+
+    for size in (129, 256, 300):
+        root = naive_root(leaves[:size])
+        assert tree.root(size) == root
+        for index in range(0, size, 37):
+            assert merkle.verify_inclusion(leaves[index], index, size,
+                                           tree.inclusion(index, size), root)
+        for first in (1, 64, 100, size):
+            assert merkle.verify_consistency(first, size, naive_root(leaves[:first]), root,
+                                             tree.consistency(first, size))
+
+
+VECTOR_LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
+                 bytes(range(0x50, 0x58)), bytes(range(0x60, 0x70))]
+"""The reference inputs of the Certificate Transparency / transparency-dev Merkle tests."""
+
+VECTOR_ROOTS = [
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+]
+
+
+def test_roots_and_proofs_match_the_reference_vectors() -> None:
+    leaves = [merkle.leaf_hash(d) for d in VECTOR_LEAVES]
+
+    assert [merkle.root(leaves[:n]).hex() for n in range(1, 9)] == VECTOR_ROOTS
+    assert [p.hex() for p in merkle.inclusion_proof(leaves, 0)] == [
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]
+    assert [p.hex() for p in merkle.consistency_proof(leaves[:6], 4)] == [
+        "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"]
