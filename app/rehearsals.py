@@ -9,9 +9,11 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from app.core import SYSTEM_ACTOR, LedgerCore
+from app.errors import NotFoundError
 from domain.base import current_context
 from domain.people import Person
 from domain.rehearsals import Rehearsal
+from domain.runbooks import Runbook
 
 
 class RehearsalCommands(LedgerCore):
@@ -136,8 +138,25 @@ class RehearsalCommands(LedgerCore):
             return {**self._summary(rehearsal), "action_item_id": str(item.id)}
         rehearsal.propose_runbook_adjustment(runbook_category=str(runbook_category),
                                              runbook_name=str(runbook_name), text=text)
-        self.save(rehearsal)
-        return self._summary(rehearsal)
+        runbook = self._category_runbook(str(runbook_category))
+        if runbook is None:
+            self.save(rehearsal)
+            return self._summary(rehearsal)
+        runbook.revise(
+            f"{runbook.revisions[-1].rstrip()}\n\n## Adjustment from the {rehearsal.release_version}"
+            f" rehearsal\n\n{text.strip()}\n",
+            summary=f"From rehearsal of {rehearsal.release_version}: {text.strip()[:120]}",
+            source_type="rehearsal", source_id=str(rehearsal.id))
+        self.save(rehearsal, runbook)
+        return {**self._summary(rehearsal), "runbook_id": str(runbook.id),
+                "runbook_revision": runbook.revision}
+
+    def _category_runbook(self, category: str) -> Runbook | None:
+        """The runbook of an incident category, if one exists (revised from rehearsals)."""
+        try:
+            return self._get(Runbook, Runbook.create_id(category))
+        except NotFoundError:
+            return None
 
     # -- helpers --------------------------------------------------------------------------------
 
