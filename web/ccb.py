@@ -24,6 +24,7 @@ from app.ccb_schemas import (
     BoardFormSchema,
     CastingVoteInputSchema,
     CharterAmendmentSchema,
+    CharterQueryArgsSchema,
     DecisionLogQueryArgsSchema,
     FreezeInputSchema,
     MeetingInputSchema,
@@ -31,7 +32,7 @@ from app.ccb_schemas import (
     SeriesInputSchema,
     VoteInputSchema,
 )
-from app.errors import DomainError, NotAuthenticated, PermissionDenied
+from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
 from domain.actions import PRIORITIES
 from domain.base import now
 from domain.boards import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAYS, Board
@@ -91,13 +92,27 @@ def board(board_id: str) -> str:
             c.board_id == board_id, c.category == "emergency",
             c.status.in_(["submitted", "scheduled", "deferred"])))]
     tab = request.args.get("tab", "details")
+    at, at_error = _charter_at(engine, board_id)
     return render_template(
-        "ccb/board.html", board=data, names=names, tab=tab,
+        "ccb/board.html", board=data, names=names, tab=tab, at=at, at_error=at_error,
         charters=q.charter_history(engine, board_id),
         meetings=q.list_meetings(engine, board_id), emergencies=emergencies,
         events=history_rows(Board, board_id) if tab == "history" else [],
         is_chair=g.user["id"] == data["chair_id"] or "admin" in g.user["roles"],
         **CHARTER_CHOICES)
+
+
+def _charter_at(engine: Any, board_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The charter in force at ``?at=`` (a UTC date-time), or why it cannot be shown."""
+    if not request.args.get("at"):
+        return None, None
+    try:
+        moment = CharterQueryArgsSchema().load({"at": request.args["at"]})["at"]
+        return q.charter_at(engine, board_id, moment), None
+    except ValidationError:
+        return None, "use a date and time such as 2026-03-04T14:00"
+    except NotFoundError as exc:
+        return None, exc.message
 
 
 @bp.post("/boards/<board_id>/charter")

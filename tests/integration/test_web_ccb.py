@@ -131,3 +131,24 @@ def test_an_admin_declares_a_freeze_on_the_calendar_page(client: FlaskClient,
     assert good.status_code == 302
     page = client.get("/change-calendar").get_data(as_text=True)
     assert "Year end" in page and "all systems" in page
+
+
+def test_the_charter_tab_shows_the_charter_in_force_at_a_past_moment(
+        client: FlaskClient, services: Services, clock: Any) -> None:
+    ccb = make_ccb(services)
+    clock.advance(days=2)
+    login(client, ccb.chair)
+    post(client, f"/boards/{ccb.board_id}/charter", f"/boards/{ccb.board_id}",
+         charter_quorum_min_members="4", charter_quorum_min_functions="3",
+         charter_tie_breaker="chair", charter_timebox_minutes="120", charter_timezone="UTC",
+         charter_cadence_frequency="biweekly", charter_cadence_weekday="wednesday",
+         charter_cadence_start="14:00", charter_cadence_end="16:00", reason="bigger board")
+
+    then = client.get(f"/boards/{ccb.board_id}?tab=charter&at=2026-03-03T00:00")
+    now = client.get(f"/boards/{ccb.board_id}?tab=charter&at=2026-03-05T00:00")
+    before = client.get(f"/boards/{ccb.board_id}?tab=charter&at=2020-01-01T00:00")
+
+    assert "<dt>quorum_min_members</dt><dd>3</dd>" in then.get_data(as_text=True)
+    assert "<dt>quorum_min_members</dt><dd>4</dd>" in now.get_data(as_text=True)
+    assert "bigger board" in now.get_data(as_text=True)
+    assert 'id="at-error"' in before.get_data(as_text=True)
