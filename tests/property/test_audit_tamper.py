@@ -156,3 +156,16 @@ def test_a_rewritten_checkpoint_fails_its_signature(backend: str) -> None:
         report = audit(services).verify()
 
     assert [p.kind for p in report.problems] == ["bad_signature"]
+
+
+@pytest.mark.parametrize("backend", conftest.BACKENDS)
+def test_a_rewritten_sealed_leaf_is_caught_by_the_signed_root(backend: str) -> None:
+    with fresh_services(backend) as services:
+        make_ledger(services, [False, False], set())
+        with services.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_leaves SET leaf_hash = :h WHERE leaf_index = 2"),
+                         {"h": "00" * 32})
+
+        report = audit(services).verify()
+
+    assert "sealed_leaves_mismatch" in [p.kind for p in report.problems]
