@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

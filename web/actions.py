@@ -20,9 +20,9 @@ from app.actions_schemas import (
 )
 from app.errors import DomainError, NotFoundError, PermissionDenied
 from domain.actions import PRIORITIES, SOURCES, STATUSES, ActionItem, FollowUpPolicy
-from domain.base import now
 from web.api_actions import list_args
-from web.context import acting, can_write, form_data, ledger, login_required, read_model
+from web.context import (acting, can_write, form_data, ledger, login_required, read_model,
+                         view_now)
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _filtered(extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict
         errors: dict[str, Any] = {}
     except ValidationError as exc:
         args, errors = {}, exc.messages
-    page = q.list_action_items(read_model(), now().date(), **list_args(args))
+    page = q.list_action_items(read_model(), view_now().date(), **list_args(args))
     return page, errors
 
 
@@ -98,7 +98,7 @@ def _new_form(form: dict[str, Any], errors: Any) -> str:
 def detail(item_id: str, form: dict[str, Any] | None = None,
            errors: dict[str, Any] | None = None) -> str:
     """One item: fields, updates, forms to change it, and its history."""
-    item = q.get_action_item(read_model(), item_id, now().date())
+    item = q.get_action_item(read_model(), item_id, view_now().date())
     names = queries.people_names(read_model())
     return render_template("actions/detail.html", item=item, names=names,
                            events=history_rows(ActionItem, item_id),
@@ -165,7 +165,7 @@ def policies() -> str | BaseResponse | tuple[str, int]:
             return redirect(url_for("actions.policies"))
     engine = read_model()
     html = render_template("actions/policies.html", policies=q.list_policies(engine),
-                           violations=q.policy_violations(engine, now()), form=form,
+                           violations=q.policy_violations(engine, view_now()), form=form,
                            errors=errors, **CHOICES)
     return (html, 422) if errors else html
 

@@ -22,10 +22,9 @@ from app.actions_schemas import (
 from app.errors import NotAuthenticated
 from app.schemas import HistorySchema
 from domain.actions import ActionItem, FollowUpPolicy
-from domain.base import now
 from web import openapi
 from web.api import body
-from web.context import acting, ledger, read_model
+from web.context import acting, ledger, read_model, view_now
 from web.history import history_rows
 
 bp = Blueprint("api_actions", __name__, url_prefix="/api/v1")
@@ -50,14 +49,15 @@ def list_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item(item_id: str) -> dict[str, Any]:
-    return ActionItemSchema().dump(q.get_action_item(read_model(), item_id, now().date()))
+    return ActionItemSchema().dump(q.get_action_item(read_model(), item_id, view_now().date()))
 
 
 @bp.get("/action-items")
 def list_items() -> dict[str, Any]:
     """List action items with filters (overdue derived from the clock)."""
     args = list_args(ActionItemQueryArgsSchema().load(request.args.to_dict()))
-    return ActionItemPageSchema().dump(q.list_action_items(read_model(), now().date(), **args))
+    return ActionItemPageSchema().dump(
+        q.list_action_items(read_model(), view_now().date(), **args))
 
 
 @bp.get("/action-items/export.csv")
@@ -65,7 +65,7 @@ def export_items() -> Response:
     """The filtered list as CSV."""
     args = list_args(ActionItemQueryArgsSchema().load(request.args.to_dict()))
     args.update(limit=1_000_000, offset=0)
-    items = q.list_action_items(read_model(), now().date(), **args)["items"]
+    items = q.list_action_items(read_model(), view_now().date(), **args)["items"]
     return Response(q.action_items_csv(items), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=action-items.csv"})
 
@@ -152,7 +152,8 @@ def policy_history(policy_id: str) -> dict[str, Any]:
 @bp.get("/follow-up-policies/violations")
 def violations() -> dict[str, Any]:
     """Items breaking an active policy now."""
-    return ViolationReportSchema().dump({"violations": q.policy_violations(read_model(), now())})
+    return ViolationReportSchema().dump(
+        {"violations": q.policy_violations(read_model(), view_now())})
 
 
 def _id(name: str) -> list[dict[str, Any]]:

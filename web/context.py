@@ -116,3 +116,11 @@ def form_data() -> dict[str, str]:
     data = request.form.to_dict()
     data.pop("csrf_token", None)
     return data
+
+
+def view_now() -> datetime:
+    """The moment a page describes: the as-of moment when viewing the past, else the clock's now
+    (so derived facts such as "overdue" are judged as they stood then)."""
+    from domain.base import now
+
+    return current_as_of() or now()

@@ -25,11 +25,11 @@ from app.reviews_schemas import (
     TargetsSchema,
 )
 from domain.actions import PRIORITIES, STATUSES
-from domain.base import now
 from domain.reviews import TICKET_SEVERITIES, Launch, Review
 from web.api_reviews import finalise
 from web.charts import bar_chart, line_chart
-from web.context import acting, can_write, form_data, ledger, login_required, read_model
+from web.context import (acting, can_write, form_data, ledger, login_required, read_model,
+                         view_now)
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def launch(launch_id: str, form: dict[str, Any] | None = None,
     return render_template("reviews/launch.html", launch=q.get_launch(read_model(), launch_id),
                            events=history_rows(Launch, launch_id), form=form or {},
                            errors=errors or {}, tab=request.args.get("tab", "schedule"),
-                           today=now().date(), writer=can_write())
+                           today=view_now().date(), writer=can_write())
 
 
 @bp.post("/launches/<launch_id>/targets")
@@ -108,7 +108,7 @@ def extend_schedule(launch_id: str) -> BaseResponse:
 @login_required
 def dashboard(launch_id: str) -> str:
     """Trends over the launch's reviews, each chart with its numbers in a table."""
-    data = q.dashboard(read_model(), launch_id, now().date())
+    data = q.dashboard(read_model(), launch_id, view_now().date())
     points, targets = data["points"], data["launch"]["targets"]
     labels = [p["label"] for p in points]
     charts = {
@@ -172,7 +172,7 @@ def cancel(review_id: str) -> str | BaseResponse | tuple[str, int]:
 def index() -> str:
     """Every review of every launch, by date."""
     return render_template("reviews/index.html", reviews=q.list_reviews(read_model()),
-                           today=now().date())
+                           today=view_now().date())
 
 
 @bp.get("/reviews/<review_id>")

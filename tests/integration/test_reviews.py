@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import Boolean, Column, MetaData, String, Table, insert
+from sqlalchemy import insert
 
-from projections.tables import UtcDateTime
 from tests.conftest import add_person, bearer, event_count
 
 if TYPE_CHECKING:
