@@ -291,7 +291,9 @@ proofs.jsonl   RFC 6962 audit path of each event (absent for a whole-prefix expo
 checkpoint.txt the signed note: origin, tree size, base64 root, time, key id
 checkpoint.sig its raw Ed25519 signature;  ledger.pub  the public key (PEM)
 manifest.json  query, period, counts, first/last positions, checkpoint
-reports/       CSV per report and reports.pdf (change request population, approval evidence ...)
+reports/       CSV per report and reports.pdf: change requests, change approval evidence,
+               CCB decision log, on-call schedule, incidents and MTTA/MTTR, action items,
+               rehearsal Go/No-Go decisions, post-launch reviews
 Leaf hash = SHA-256(0x00 || canonical JSON of "leaf") with keys sorted, no spaces, ASCII only;
 node = SHA-256(0x01 || left || right).
 """

@@ -13,13 +13,13 @@ on_behalf_of, reason, recorded_at, data). Each report becomes a CSV file and a s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from app import queries
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlalchemy import Engine
 
 
@@ -50,6 +50,21 @@ def register(report: Report) -> Report:
     """Add a report to every bundle (replaces one with the same name)."""
     REPORTS[:] = [r for r in REPORTS if r.name != report.name] + [report]
     return report
+
+
+def cell(value: Any) -> str:
+    """A report cell: empty for None, yes/no for booleans, ISO 8601 for times, else ``str``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
 
 
 def _population(ctx: ReportContext) -> list[dict[str, Any]]:
@@ -111,3 +126,11 @@ register(Report("change_approval_evidence",
                 "Change approval evidence (SOC 2 CC8.1, ISO 27001 A.8.32 / A.5.3)",
                 ["change_id", "position", "event", "recorded_at", "actor", "on_behalf_of",
                  "reason", "requester", "approval", "segregation_of_duties"], _evidence))
+
+# Every area's reports register themselves when imported (last, so ``register`` exists above);
+# in the issue's order, which is the order of the PDF's sections.
+import app.ccb_reports  # noqa: E402, F401
+import app.oncall_reports  # noqa: E402, F401
+import app.actions_reports  # noqa: E402, F401
+import app.rehearsal_reports  # noqa: E402, F401
+import app.reviews_reports  # noqa: E402, F401
