@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from marshmallow import ValidationError
 
 from app.schemas import LoginSchema
@@ -41,8 +54,49 @@ def load_user() -> None:
         g.user = person if person["active"] else None
 
 
+class SignInThrottle:
+    """Refuses sign-in for an email (from one address) after repeated failures in a window.
+
+    Kept in process memory: with several server processes each counts its own failures.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] < time.monotonic() - self.window:
+            times.popleft()
+        return times
+
+    def wait_seconds(self, key: tuple[str, str]) -> int:
+        """Seconds until ``key`` may try again (0 when it may now)."""
+        with self._lock:
+            times = self._recent(key)
+            if len(times) < self.limit:
+                return 0
+            return int(times[0] + self.window - time.monotonic()) + 1
+
+    def failed(self, key: tuple[str, str]) -> None:
+        """Count a failed attempt."""
+        with self._lock:
+            self._recent(key).append(time.monotonic())
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        """Forget the failures of ``key``."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def throttle() -> SignInThrottle:
+    """The app's sign-in throttle."""
+    return current_app.extensions.setdefault("govledger_signin_throttle", SignInThrottle())
+
+
 @bp.route("/login", methods=("GET", "POST"))
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     """Show the sign-in form, or sign in."""
     errors: dict[str, list[str]] = {}
     form = form_data()
@@ -52,10 +106,18 @@ def login() -> str | Response:
         except ValidationError as exc:
             errors = exc.messages  # type: ignore[assignment]
         else:
+            key = (data["email"].strip().lower(), request.remote_addr or "")
+            wait = throttle().wait_seconds(key)
+            if wait:
+                errors = {"password": [f"too many failed sign-ins; try again in "
+                                       f"{(wait + 59) // 60} minute(s)"]}
+                return render_template("auth/login.html", form=form, errors=errors), 429
             person_id = ledger().authenticate_password(data["email"], data["password"])
             if person_id is None:
+                throttle().failed(key)
                 errors = {"password": ["email or password is not right"]}
             else:
+                throttle().succeeded(key)
                 session.clear()
                 session["person_id"] = person_id
                 target = request.args.get("next", "")

@@ -109,3 +109,33 @@ class TestDetailAndWithdraw:
         assert response.status_code == 404
         assert "no ChangeRequest" in response.get_data(as_text=True) or "no change request" in (
             response.get_data(as_text=True))
+
+
+class TestSignInThrottle:
+    def test_repeated_failures_lock_the_email_out_for_a_while_even_with_the_right_password(
+            self, client: FlaskClient, member: dict[str, Any]) -> None:
+        def attempt(password: str) -> Any:
+            return client.post("/auth/login", data={
+                "email": member["email"], "password": password,
+                "csrf_token": csrf_token(client)})
+
+        statuses = [attempt("wrong-password").status_code for _ in range(5)]
+        locked = attempt(member["password"])
+
+        assert statuses == [422] * 5
+        assert locked.status_code == 429
+        assert "too many failed sign-ins" in locked.get_data(as_text=True)
+
+    def test_a_success_before_the_limit_resets_the_count(
+            self, client: FlaskClient, member: dict[str, Any]) -> None:
+        for _ in range(4):
+            client.post("/auth/login", data={"email": member["email"], "password": "nope",
+                                             "csrf_token": csrf_token(client)})
+        login(client, member)
+        client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
+
+        responses = [client.post("/auth/login", data={
+            "email": member["email"], "password": "nope",
+            "csrf_token": csrf_token(client)}).status_code for _ in range(4)]
+
+        assert responses == [422] * 4
