@@ -3,20 +3,25 @@
 Alice (Engineering Lead) chairs; Carol is the Product Owner, Bob the Security Lead, Erin the
 DevOps Lead and Dave the QA Representative. Dave gives Erin his proxy; one tie is broken by the
 chair; an emergency hotfix approved out of meeting is ratified; one item runs out of time.
+
+Scenes of the demo story (:mod:`app.demo_timeline`): the board is chartered on day 12; in the
+night of day 21 a hotfix is approved out of meeting, that morning the inaugural meeting is
+scheduled for day 23, where the time-box runs out; yesterday the bi-weekly series and the
+quarter-end freeze were planned, from tomorrow on.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from domain.base import now
 from projections.tables import change_requests
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
+    from app.demo_timeline import Story
 
 
 def _change_id(services: Services, title: str) -> str:
@@ -25,48 +30,78 @@ def _change_id(services: Services, title: str) -> str:
             change_requests.c.title == title)).scalar_one()
 
 
-def load_ccb(services: Services, ids: dict[str, str]) -> None:
+def load_ccb(story: Story) -> None:
     """A board with the five roles, an inaugural meeting reviewing four changes, minutes."""
+    services, ids = story.services, story.ids
     ledger = services.ledger
     alice, bob, carol, dave, erin = (ids[n] for n in ("alice", "bob", "carol", "dave", "erin"))
-    with ledger.as_system(reason="CCB charter review (T4.1)"):
-        board = ledger.create_board(name="Platform Change Control Board", chair_id=alice,
-                                    members=[alice, carol, bob, erin, dave])["id"]
-    start = now().replace(minute=0, second=0, microsecond=0)
-    plan = {"description": "Demo change request for the inaugural CCB meeting.",
-            "risk": "medium", "planned_start": start + timedelta(days=6, hours=2),
-            "planned_end": start + timedelta(days=6, hours=4)}
-    with ledger.acting_as(erin, reason="demo data"):
-        hotfix = ledger.submit_change_request(
-            title="Hotfix: raise the billing-api connection pool limit", category="emergency",
-            systems=["billing-api"], rollback_plan="Redeploy the previous configuration.",
-            board_id=board, **{**plan, "risk": "high", "planned_start": start,
-                               "planned_end": start + timedelta(hours=1)})["id"]
-    with ledger.acting_as(carol, reason="demo data"):
-        runners = ledger.submit_change_request(
-            title="Move CI runners to ARM instances", category="normal", systems=["ci"],
-            rollback_plan="Switch the runner pool back to x86.", board_id=board, **plan)["id"]
-    for approver in (alice, bob):
-        with ledger.acting_as(approver, reason="production outage on billing-api"):
-            ledger.approve_emergency_change(hotfix)
-    services.projections.catch_up()
-    db = _change_id(services, "Upgrade payments-db to PostgreSQL 16")
-    mfa = _change_id(services, "Enforce 2FA for the admin console")
-    _inaugural_meeting(services, board, start, (db, mfa, runners, hotfix),
-                       (alice, bob, carol, dave, erin))
+    meeting_start = story.day(23, 10)
+    state: dict[str, Any] = {}
+
+    @story.scene(story.day(12, 9))
+    def charter() -> None:
+        with ledger.as_system(reason="CCB charter review (T4.1)"):
+            state["board"] = ledger.create_board(name="Platform Change Control Board",
+                                                 chair_id=alice,
+                                                 members=[alice, carol, bob, erin, dave])["id"]
+
+    @story.scene(story.day(21, 3))
+    def hotfix() -> None:
+        start = story.clock.now.replace(second=0, microsecond=0)
+        with ledger.acting_as(erin, reason="demo data"):
+            state["hotfix"] = ledger.submit_change_request(
+                title="Hotfix: raise the billing-api connection pool limit",
+                category="emergency", systems=["billing-api"], risk="high",
+                description="Demo change request for the inaugural CCB meeting.",
+                rollback_plan="Redeploy the previous configuration.", board_id=state["board"],
+                planned_start=start, planned_end=start + timedelta(hours=1))["id"]
+        for approver in (alice, bob):
+            story.clock.advance(10)
+            with ledger.acting_as(approver, reason="production outage on billing-api"):
+                ledger.approve_emergency_change(state["hotfix"])
+
+    @story.scene(story.day(21, 10))
+    def agenda() -> None:
+        with ledger.acting_as(carol, reason="demo data"):
+            runners = ledger.submit_change_request(
+                title="Move CI runners to ARM instances", category="normal", systems=["ci"],
+                description="Demo change request for the inaugural CCB meeting.",
+                risk="medium", rollback_plan="Switch the runner pool back to x86.",
+                board_id=state["board"], planned_start=meeting_start + timedelta(days=6),
+                planned_end=meeting_start + timedelta(days=6, hours=2))["id"]
+        services.projections.catch_up()
+        items = (_change_id(services, "Upgrade payments-db to PostgreSQL 16"),
+                 _change_id(services, "Enforce 2FA for the admin console"), runners)
+        story.clock.advance(30)
+        with ledger.acting_as(carol, reason="inaugural CCB meeting"):
+            state["meeting"] = ledger.schedule_meeting(state["board"], meeting_start)["id"]
+            for change in items:
+                ledger.add_agenda_item(state["meeting"], change)
+        state["items"] = (*items, state["hotfix"])
+
+    @story.scene(story.day(22, 17))
+    def proxy() -> None:
+        with ledger.acting_as(dave, reason="travelling on the meeting day"):
+            ledger.give_proxy(state["meeting"], dave, erin)
+
+    story.add(meeting_start, lambda: _inaugural_meeting(
+        story, state["meeting"], state["items"], (alice, bob, carol, dave, erin)))
+
+    @story.scene(story.day(29, 16))
+    def plans() -> None:
+        with ledger.acting_as(alice, reason="bi-weekly recurring schedule (T4.1)"):
+            ledger.schedule_series(state["board"], story.end.date() + timedelta(days=1), 6)
+        freeze = story.today + timedelta(days=30)
+        with ledger.as_system(reason="finance closes the quarter"):
+            ledger.declare_freeze("Quarter-end freeze", freeze, freeze + timedelta(days=3), [])
 
 
-def _inaugural_meeting(services: Services, board: str, start: object,
-                       items: tuple[str, str, str, str], people: tuple[str, ...]) -> None:
-    ledger = services.ledger
+def _inaugural_meeting(story: Story, meeting: str, items: tuple[str, str, str, str],
+                       people: tuple[str, ...]) -> None:
+    ledger, clock = story.services.ledger, story.clock
+    opened: datetime = clock.now
     db, mfa, runners, hotfix = items
     alice, bob, carol, dave, erin = people
-    with ledger.acting_as(carol, reason="inaugural CCB meeting"):
-        meeting = ledger.schedule_meeting(board, start)["id"]  # type: ignore[arg-type]
-        for change in (db, mfa, runners):
-            ledger.add_agenda_item(meeting, change)
-    with ledger.acting_as(dave, reason="travelling on the meeting day"):
-        ledger.give_proxy(meeting, dave, erin)
     with ledger.acting_as(alice):
         ledger.open_meeting(meeting)
         for person, mode in ((alice, "in_person"), (carol, "in_person"), (erin, "in_person")):
@@ -79,19 +114,17 @@ def _inaugural_meeting(services: Services, board: str, start: object,
              (hotfix, alice, "approve", None), (hotfix, carol, "approve", None),
              (hotfix, bob, "approve", None)]
     for change, voter, choice, grantor in votes:
+        clock.advance(6)
         with ledger.acting_as(voter):
             ledger.cast_vote(meeting, change, choice, grantor)
     with ledger.acting_as(alice):
         ledger.decide_item(meeting, db)
         ledger.raise_meeting_action(meeting, "Book the payments-db maintenance window", erin,
                                     "P1", db)
+        clock.advance(10)
         ledger.cast_deciding_vote(meeting, mfa, "approve")
         ledger.decide_item(meeting, hotfix)
         ledger.raise_meeting_action(meeting, "Name the decision log maintainer", erin, "P2")
+    clock.move_to(opened + timedelta(minutes=121))  # the runners discussion ran out of time
     with ledger.acting_as(alice, reason="time-box reached"):
         ledger.close_meeting(meeting)
-    with ledger.acting_as(alice, reason="bi-weekly recurring schedule (T4.1)"):
-        ledger.schedule_series(board, (start + timedelta(days=1)).date(), 6)  # type: ignore[operator]
-    with ledger.as_system(reason="finance closes the quarter"):
-        ledger.declare_freeze("Quarter-end freeze", start + timedelta(days=30),  # type: ignore[operator]
-                              start + timedelta(days=33), [])  # type: ignore[operator]

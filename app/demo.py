@@ -1,12 +1,17 @@
-"""Demo data: a small team and a handful of change requests, loaded once."""
+"""Demo data: a small team and a handful of change requests, loaded once.
+
+Every area's demo is a set of scenes on one timeline (:mod:`app.demo_timeline`): the team joins
+about a month ago and the story runs day by day up to yesterday, so the log is in time order.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 
+from app.demo_timeline import Story
 from app.reviews_demo import load_reviews
-from domain.base import now
+from domain.base import now, using_clock
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -41,10 +46,13 @@ def load_demo(services: Services) -> bool:
     ledger = services.ledger
     if ledger._person_id_by_email(PEOPLE[0][1]) is not None:  # noqa: SLF001
         return False
-    ids = load_people(services)
+    story = Story(services, {}, now())
+    with using_clock(lambda: story.day(0, 8)):
+        story.ids.update(load_people(services))
+    services.projections.catch_up()
     for step in DEMO_STEPS:
-        step(services, ids)
-        services.projections.catch_up()
+        step(story)
+    story.run()
     return True
 
 
@@ -60,24 +68,33 @@ def load_people(services: Services) -> dict[str, str]:
     return ids
 
 
-def load_change_requests(services: Services, ids: dict[str, str]) -> None:
-    """A handful of change requests, one withdrawn."""
-    ledger = services.ledger
-    start = now().replace(minute=0, second=0, microsecond=0)
+def load_change_requests(story: Story) -> None:
+    """A handful of change requests submitted on the second day, one withdrawn the next."""
+    ledger, ids = story.services.ledger, story.ids
     created: dict[str, str] = {}
-    for who, title, category, risk, systems, days, rollback in CHANGES:
+
+    def submit(who: str, title: str, category: str, risk: str, systems: list[str], days: int,
+               rollback: str) -> None:
+        start = story.clock.now.replace(minute=0, second=0, microsecond=0)
         with ledger.acting_as(ids[who], reason="demo data"):
             created[title] = ledger.submit_change_request(
                 title=title, description=f"{title}. Demo change request.", category=category,
                 risk=risk, systems=systems, planned_start=start + timedelta(days=days, hours=2),
                 planned_end=start + timedelta(days=days, hours=4),
                 rollback_plan=rollback)["id"]
-    with ledger.acting_as(ids["carol"], reason="postponed to next quarter"):
-        ledger.withdraw_change_request(created["Launch the new onboarding flow"])
+
+    for n, change in enumerate(CHANGES):
+        story.add(story.day(1, 10, 20 * n), lambda change=change: submit(*change))
+
+    @story.scene(story.day(2, 15))
+    def withdraw() -> None:
+        with ledger.acting_as(ids["carol"], reason="postponed to next quarter"):
+            ledger.withdraw_change_request(created["Launch the new onboarding flow"])
 
 
-DEMO_STEPS: list[Callable[[Services, dict[str, str]], None]] = [load_change_requests]
-"""Each area appends its demo loader here (called in order, after the people exist)."""
+DEMO_STEPS: list[Callable[[Story], None]] = [load_change_requests]
+"""Each area appends its demo loader here: it adds its scenes to the story (called in order,
+after the people exist; scenes at the same moment play in that order)."""
 DEMO_STEPS.append(load_reviews)
 
 from app.rehearsal_demo import load_rehearsals  # noqa: E402

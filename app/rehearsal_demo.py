@@ -1,8 +1,8 @@
 """Demo rehearsals: two dry runs of the same playbook, the second with a No-Go followed by a Go.
 
-* 2.3.0 ran eight days ago: everything passed, Go, but the estimates were poor; its lessons
+* 2.3.0 ran on day 5 of the demo story (about 25 days ago): everything passed, Go, but the estimates were poor; its lessons
   raised the estimates of the playbook.
-* 2.4.0 ran yesterday with the better estimates (so the History tab shows estimate accuracy
+* 2.4.0 ran on day 26 (four days ago) with the better estimates (so the History tab shows estimate accuracy
   improving). Parity was exactly 90% (a failure) and the rollback test failed, so the first
   evaluation recommended No-Go and the team decided No-Go. They fixed staging's replica count
   and added the missing down-migration, re-ran parity and the rollback test, and re-evaluated
@@ -10,21 +10,18 @@
   neither fix touched the deployment steps themselves; both evaluations and decisions stay on
   the record and in the report.
 
-The events get times from a demo clock that moves through those past days, so actual step
-durations are realistic.
+Both are scenes of the demo story (:mod:`app.demo_timeline`); its clock moves through the
+steps, so actual step durations are realistic.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.base import now, using_clock
-
 if TYPE_CHECKING:
     from app.application import Ledger
-    from app.bootstrap import Services
+    from app.demo_timeline import DemoClock, Story
 
 PLAYBOOK = [("Announce the window and freeze merges", "erin"),
             ("Take a pre-release database snapshot", "erin"),
@@ -43,28 +40,11 @@ PREFLIGHT = [("migration_dry_run", "141 migrations applied to the anonymised clo
              ("team_availability", "6 of 6 confirmed in #release")]
 
 
-class DemoClock:
-    """A clock the demo moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        """Move the clock forward."""
-        self.now += timedelta(minutes=minutes)
-
-
-def load_rehearsals(services: Services, ids: dict[str, str]) -> None:
+def load_rehearsals(story: Story) -> None:
     """Two rehearsals of the release runbook (see the module docstring)."""
-    today = now().replace(hour=9, minute=0, second=0, microsecond=0)
-    clock = DemoClock(today - timedelta(days=8))
-    with using_clock(clock):
-        _first(services.ledger, ids, clock)
-        clock.now = today - timedelta(days=1)
-        _second(services.ledger, ids, clock)
+    ledger, ids, clock = story.services.ledger, story.ids, story.clock
+    story.add(story.day(5, 9), lambda: _first(ledger, ids, clock))
+    story.add(story.day(26, 9), lambda: _second(ledger, ids, clock))
 
 
 def _plan(ledger: Ledger, ids: dict[str, str], version: str, minutes: list[int]) -> str:

@@ -1,33 +1,37 @@
 """Demo data of the tracker and post-launch reviews: action items from several sources, a
 follow-up policy, and a launch whose first-week daily reviews and first two weekly reviews are
-recorded and finalised, with metrics that improve over time."""
+recorded and finalised, with metrics that improve over time.
+
+Scenes of the demo story (:mod:`app.demo_timeline`): the policy is defined on day 4, each action
+item is raised after the event it comes from, and every review is recorded on its own day.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from domain.actions import ActionItem
-from domain.base import now
 from domain.reviews import propose_schedule
 
 if TYPE_CHECKING:
     from app.application import Ledger
-    from app.bootstrap import Services
+    from app.demo_timeline import Story
 
 ITEMS = [
-    # who, owner, title, priority, source, source id, days overdue (None: default due), status
-    ("erin", "alice", "Add a connection-pool saturation alert", "P0", "incident", "INC-1042", 3,
-     "in_progress"),
-    ("erin", "erin", "Write the runbook for payment-provider timeouts", "P1", "incident",
+    # day raised, who, owner, title, priority, source, source id,
+    # days overdue today (None: default due), status
+    (9, "erin", "alice", "Add a connection-pool saturation alert", "P0", "incident", "INC-1042",
+     3, "in_progress"),
+    (9, "erin", "erin", "Write the runbook for payment-provider timeouts", "P1", "incident",
      "INC-1042", None, "completed"),
-    ("dave", "dave", "Automate the failover drill's data check", "P2", "drill", "DRILL-07", None,
-     "open"),
-    ("bob", "bob", "Rotate the rehearsal environment's secrets", "P1", "rehearsal", "REH-2026-11",
-     1, "blocked"),
-    ("carol", "carol", "Publish the CCB decision summary to stakeholders", "P2", "meeting",
+    (10, "dave", "dave", "Automate the failover drill's data check", "P2", "drill", "DRILL-07",
+     None, "open"),
+    (6, "bob", "bob", "Rotate the rehearsal environment's secrets", "P1", "rehearsal",
+     "REH-2026-11", 1, "blocked"),
+    (12, "carol", "carol", "Publish the CCB decision summary to stakeholders", "P2", "meeting",
      "CCB-2026-47", None, "completed"),
-    ("alice", "erin", "Tag every production alert with its runbook", "P2", "meeting",
+    (12, "alice", "erin", "Tag every production alert with its runbook", "P2", "meeting",
      "CCB-2026-47", None, "open"),
 ]
 
@@ -62,39 +66,57 @@ def demo_launch_day(today: date) -> date:
     return today - timedelta(days=21)
 
 
-def load_reviews(services: Services, ids: dict[str, str]) -> None:
+def load_reviews(story: Story) -> None:
     """Action items from several sources, a follow-up policy and a reviewed launch."""
-    ledger = services.ledger
-    today = now().date()
-    with ledger.as_system(reason="demo data"):
-        ledger.define_follow_up_policy(name="P0 items from incidents completed within 2 days",
-                                       source_type="incident", priority="P0", within_days=2)
-    _items(ledger, ids, today)
-    _launch(ledger, ids, today)
+    ledger, ids = story.services.ledger, story.ids
+    today = story.end.date()
+
+    @story.scene(story.day(4, 9, 30))
+    def policy() -> None:
+        with ledger.as_system(reason="demo data"):
+            ledger.define_follow_up_policy(
+                name="P0 items from incidents completed within 2 days",
+                source_type="incident", priority="P0", within_days=2)
+
+    for n, row in enumerate(ITEMS):
+        story.add(story.day(row[0], 11, 10 * n), lambda row=row: _item(ledger, ids, today, row))
+    _launch(story, today)
 
 
-def _items(ledger: Ledger, ids: dict[str, str], today: date) -> None:
-    for who, owner, title, priority, source, source_id, overdue, status in ITEMS:
-        with ledger.acting_as(ids[who], reason="demo data"):
-            item = ledger.create_action_item(
-                title=title, owner_id=ids[owner], priority=priority, source_type=source,
-                source_id=source_id, description=f"Raised from {source} {source_id}.",
-                due=today - timedelta(days=overdue) if overdue else None)
-            if status != "open":
-                ledger.update_action_item_status(
-                    item["id"], status, "waiting for the vendor's new credentials"
-                    if status == "blocked" else "demo progress")
+def _item(ledger: Ledger, ids: dict[str, str], today: date, row: tuple[Any, ...]) -> None:
+    _, who, owner, title, priority, source, source_id, overdue, status = row
+    with ledger.acting_as(ids[who], reason="demo data"):
+        item = ledger.create_action_item(
+            title=title, owner_id=ids[owner], priority=priority, source_type=source,
+            source_id=source_id, description=f"Raised from {source} {source_id}.",
+            due=today - timedelta(days=overdue) if overdue else None)
+        if status != "open":
+            ledger.update_action_item_status(
+                item["id"], status, "waiting for the vendor's new credentials"
+                if status == "blocked" else "demo progress")
 
 
-def _launch(ledger: Ledger, ids: dict[str, str], today: date) -> None:
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+
+
+def _launch(story: Story, today: date) -> None:
+    ledger, ids = story.services.ledger, story.ids
     launch_day = demo_launch_day(today)
-    with ledger.acting_as(ids["carol"], reason="demo data"):
-        launch = ledger.record_launch(
-            name="New checkout", system="checkout", launch_date=launch_day,
-            description="The redesigned checkout flow, rolled out to every customer.")
+    review_ids: list[str] = []
+
+    @story.scene(_at(launch_day, 8))
+    def launch() -> None:
+        with ledger.acting_as(ids["carol"], reason="demo data"):
+            review_ids.extend(ledger.record_launch(
+                name="New checkout", system="checkout", launch_date=launch_day,
+                description="The redesigned checkout flow, rolled out to every customer.",
+            )["review_ids"])
+
     days = [p.day for p in propose_schedule(launch_day)]
-    for n, (review_id, day, row) in enumerate(zip(launch["review_ids"], days, REVIEWS)):
-        _review(ledger, ids, review_id, day, row, FEEDBACK[n % 2])
+    for n, (day, row) in enumerate(zip(days, REVIEWS)):
+        story.add(_at(day, 16), lambda n=n, day=day, row=row: _review(
+            ledger, ids, review_ids[n], day, row, FEEDBACK[n % 2]))
 
 
 def _review(ledger: Ledger, ids: dict[str, str], review_id: str, day: date,
