@@ -25,8 +25,8 @@ install-dev: $(DEVSTAMP)
 
 ## make run: install, initialise the SQLite store in instance/ with demo data, serve on :8000
 run: $(STAMP)
+	$(BIN)/govledger demo   # first: its story is dated in the past, so the log stays in time order
 	$(BIN)/govledger init
-	$(BIN)/govledger demo
 	@echo "Sign in at http://$(HOST):$(PORT)/ as alice@example.org (member), bob@example.org,"
 	@echo "carol@example.org ... or frank@example.org (auditor), password: demo-password-123"
 	$(BIN)/govledger serve --host $(HOST) --port $(PORT)

@@ -139,9 +139,14 @@ def cmd_demo(services: Services, args: argparse.Namespace) -> int:
     """Load the demo data unless it is there already."""
     from app.demo import load_demo
 
+    earlier = services.ledger.recorder.max_notification_id() or 0
     loaded = load_demo(services)
     audit(services).seal(force=loaded)
     print("Loaded demo data." if loaded else "Demo data already present; nothing to do.")
+    if loaded and earlier:
+        print(f"Note: the store already held {earlier} events, so the demo's story (dated over "
+              "the last 30 days) sits after them in the log; as-of views show it from now on. "
+              "Load the demo into an empty store to browse its history as of past days.")
     return 0
 
 
