@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 COLUMNS = ("decided_at", "board_id", "meeting_id", "change_request_id", "change_request_title",
-           "kind", "outcome", "approve", "reject", "abstain", "quorum_met", "present",
+           "kind", "outcome", "reason", "approve", "reject", "abstain", "quorum_met", "present",
            "functions", "proxies", "tie_break", "casting_vote", "emergency", "ratification",
            "unratified", "decided_by", "evidence_aggregate", "evidence_versions")
 
@@ -20,7 +20,7 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
         "decided_at": d["decided_at"].isoformat(), "board_id": d["board_id"],
         "meeting_id": d["meeting_id"] or "", "change_request_id": d["change_request_id"],
         "change_request_title": d.get("change_request_title") or "", "kind": d["kind"],
-        "outcome": d["outcome"], "approve": tally.get("approve", ""),
+        "outcome": d["outcome"], "reason": d.get("reason") or "", "approve": tally.get("approve", ""),
         "reject": tally.get("reject", ""), "abstain": tally.get("abstain", ""),
         "quorum_met": quorum.get("met", ""), "present": " ".join(quorum.get("present", [])),
         "functions": " ".join(quorum.get("functions", [])),

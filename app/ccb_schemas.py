@@ -353,6 +353,7 @@ class DecisionLogEntrySchema(Schema):
     change_request_id = fields.String()
     change_request_title = fields.String(allow_none=True)
     outcome = fields.String()
+    reason = fields.String(allow_none=True)
     decided_at = fields.DateTime()
     decided_by = fields.String(allow_none=True)
     tally = fields.Dict(allow_none=True)

@@ -23,6 +23,14 @@ def _blank_to_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
     return {**data, **{n: None for n in names if data.get(n) == ""}}
 
 
+def form_rows(form: Any) -> int:
+    """How many step rows a plan form has: at least ``FORM_STEP_ROWS``, more when a prefilled
+    playbook (from a runbook or an earlier rehearsal) is longer, at most 100."""
+    numbers = [int(m.group(1)) for key in form
+               if (m := re.fullmatch(r"step_(?:name|minutes|owner)_(\d{1,3})", str(key)))]
+    return min(100, max([FORM_STEP_ROWS, *numbers]))
+
+
 class RehearsalStepInputSchema(Schema):
     """One playbook step."""
 
@@ -41,17 +49,40 @@ class RehearsalInputSchema(Schema):
                         validate=validate.Length(min=1, max=100))
 
 
+class RehearsalPlanInputSchema(RehearsalInputSchema):
+    """The API body: either ``steps`` or ``from_runbook_id`` (the runbook's numbered steps, owned
+    by the caller; ``playbook`` defaults to the runbook's title)."""
+
+    steps = fields.List(fields.Nested(RehearsalStepInputSchema),
+                        validate=validate.Length(min=1, max=100))
+    from_runbook_id = fields.UUID()
+
+    @validates_schema
+    def steps_or_runbook(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Exactly one source of steps."""
+        if "steps" in data and "from_runbook_id" in data:
+            raise ValidationError("give either steps or from_runbook_id, not both",
+                                  "from_runbook_id")
+        if "steps" not in data and "from_runbook_id" not in data:
+            raise ValidationError("give the steps, or from_runbook_id to take them from a "
+                                  "runbook", "steps")
+
+
 class RehearsalFormSchema(RehearsalInputSchema):
-    """The same from the HTML form: rows ``step_name_N``, ``step_minutes_N``, ``step_owner_N``."""
+    """The same from the HTML form: rows ``step_name_N``, ``step_minutes_N``, ``step_owner_N``;
+    hidden ``source_runbook_id``/``source_runbook_revision`` when prefilled from a runbook."""
+
+    source_runbook_id = fields.UUID(load_default=None)
+    source_runbook_revision = fields.Integer(load_default=None)
 
     @pre_load
     def from_form(self, data: Any, **kwargs: Any) -> Any:
         """Collect the non-blank step rows into ``steps``."""
         if not isinstance(data, dict) or "steps" in data:
             return data
-        data = dict(data)
+        data = _blank_to_none(dict(data), "source_runbook_id", "source_runbook_revision")
         steps = []
-        for n in range(1, FORM_STEP_ROWS + 1):
+        for n in range(1, form_rows(data) + 1):
             row = {"name": data.pop(f"step_name_{n}", ""),
                    "planned_minutes": data.pop(f"step_minutes_{n}", ""),
                    "owner_id": data.pop(f"step_owner_{n}", "")}
@@ -346,6 +377,8 @@ class RehearsalSchema(RehearsalSummarySchema):
 
     planned_by = fields.String()
     planned_by_name = fields.String(allow_none=True)
+    source = fields.Dict(allow_none=True, metadata={
+        "description": "the runbook revision the playbook was taken from, if any"})
     parity_threshold = fields.String()
     abort_reason = fields.String(allow_none=True)
     steps = fields.List(fields.Nested(RehearsalStepSchema))

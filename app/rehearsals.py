@@ -20,8 +20,10 @@ class RehearsalCommands(LedgerCore):
     """Use cases of a release rehearsal."""
 
     def plan_rehearsal(self, release_version: str, environment: str, playbook: str,
-                       steps: list[dict[str, Any]]) -> dict[str, Any]:
-        """Plan a rehearsal with its ordered playbook (each step's owner must exist)."""
+                       steps: list[dict[str, Any]],
+                       source: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Plan a rehearsal with its ordered playbook (each step's owner must exist); ``source``
+        records the runbook revision the steps were taken from, if any."""
         actor = self._writer()
         for step in steps:
             self._get(Person, step["owner_id"])
@@ -29,7 +31,8 @@ class RehearsalCommands(LedgerCore):
             release_version=release_version, environment=environment, playbook=playbook,
             planned_by=str(actor.id) if actor is not None else SYSTEM_ACTOR,
             steps=[{"name": s["name"], "planned_minutes": int(s["planned_minutes"]),
-                    "owner_id": str(s["owner_id"])} for s in steps])
+                    "owner_id": str(s["owner_id"])} for s in steps],
+            **({"source": dict(source)} if source else {}))
         self.save(rehearsal)
         return self._summary(rehearsal)
 

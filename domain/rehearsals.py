@@ -114,8 +114,10 @@ class Rehearsal(LedgerAggregate):
     @event("Planned")
     def __init__(self, release_version: str, environment: str, playbook: str,
                  planned_by: str, steps: list[dict[str, Any]], parity_threshold: Decimal,
-                 criteria: list[dict[str, Any]]) -> None:
+                 criteria: list[dict[str, Any]], source: dict[str, Any] | None = None) -> None:
         self.release_version = release_version
+        self.source = source
+        """Where the playbook came from, e.g. ``{"runbook_id", "revision", "title"}``."""
         self.environment = environment
         self.playbook = playbook
         self.planned_by = planned_by

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, sele
 from domain.boards import Board
 from domain.calendar import ChangeCalendar
 from domain.changes import ChangeRequest
-from domain.meetings import Meeting
+from domain.meetings import CHOICES, LIVE_PROXY, Meeting
 from projections.base import Projection, handles
 from projections.tables import UtcDateTime, metadata
 
@@ -85,8 +85,12 @@ decisions = Table(
     Column("ratified_at", UtcDateTime(), nullable=True),
     Column("votes", JSON, nullable=False),
     Column("evidence", JSON, nullable=False),
+    Column("reason", String(40), nullable=True),
 )
-"""The decision log: every decision with tally, quorum snapshot and the events it rests on."""
+"""The decision log: every decision with tally, quorum snapshot and the events it rests on.
+Items deferred when their meeting closes are decisions too (outcome ``deferred``, ``reason``
+``timebox`` or ``not_decided_before_close``); a tie deferred by the charter has reason
+``tie_break_defer``."""
 
 
 freeze_windows = Table(
@@ -172,7 +176,31 @@ class CcbProjection(Projection):
 
     @handles(Meeting.Closed)
     def meeting_closed(self, w: Writer, e: Any) -> None:
-        state = self.load_state(w, e)
+        meeting_id = str(e.originator_id)
+        row = w.execute(select(meetings.c.board_id, meetings.c.state).where(
+            meetings.c.id == meeting_id)).one()
+        state = copy.deepcopy(row.state)
+        board = w.execute(select(boards.c.members, boards.c.charter).where(
+            boards.c.id == row.board_id)).one_or_none()
+        quorum = quorum_snapshot(state, board.members, board.charter) if board else None
+        for change_id in e.deferred:
+            item = find_item(state, change_id)
+            votes = [{"member_id": m, "choice": v["choice"], "proxy_id": v["proxy_id"],
+                      "version": v["version"]} for m, v in item["votes"].items()]
+            present = quorum["present"] if quorum else []
+            versions = sorted({v["version"] for v in votes} | {
+                a["version"] for a in state["attendance"] if a["person_id"] in present}
+                | {item["version"], e.originator_version})
+            w.insert(decisions, id=f"{meeting_id}:{change_id}", kind="meeting",
+                     board_id=row.board_id, meeting_id=meeting_id, change_request_id=change_id,
+                     outcome="deferred", decided_at=e.timestamp, decided_by=e.actor_id,
+                     tally={c: sum(1 for v in votes if v["choice"] == c) for c in CHOICES},
+                     quorum=quorum, tie_break=None, casting_vote=None,
+                     emergency=bool(item["emergency"]), ratification=None, ratified_at=None,
+                     votes=votes, reason=e.deferral_reason,
+                     evidence={"aggregate": "Meeting", "meeting_id": meeting_id,
+                               "decision_version": e.originator_version,
+                               "event_versions": versions})
         state["deferral_reason"] = e.deferral_reason if e.deferred else None
         for item in state["items"]:
             if item["change_request_id"] in e.deferred:
@@ -274,6 +302,7 @@ class CcbProjection(Projection):
                  quorum=dict(e.quorum), tie_break=e.tie_break, casting_vote=e.casting_vote,
                  emergency=bool(e.emergency), ratification=None, ratified_at=None,
                  votes=list(e.votes),
+                 reason="tie_break_defer" if e.outcome == "deferred" else None,
                  evidence={"aggregate": "Meeting", "meeting_id": meeting_id,
                            "decision_version": e.originator_version,
                            "event_versions": list(e.evidence_versions)})
@@ -295,7 +324,7 @@ class CcbProjection(Projection):
                  outcome="approved", decided_at=e.timestamp, decided_by=e.actor_id,
                  tally={"approve": len(approvals), "reject": 0, "abstain": 0}, quorum=None,
                  tie_break=None, casting_vote=None, emergency=True, ratification="pending",
-                 ratified_at=None,
+                 ratified_at=None, reason=None,
                  votes=[{"member_id": a["approver_id"], "choice": "approve",
                          "capacity": a["capacity"], "function": a["function"],
                          "version": a["version"]} for a in approvals],
@@ -336,3 +365,26 @@ class CcbProjection(Projection):
 def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:
     """The agenda item of a change request in a meeting's state."""
     return next(i for i in state["items"] if i["change_request_id"] == change_request_id)
+
+
+def quorum_snapshot(state: dict[str, Any], members: list[dict[str, str]],
+                    charter: dict[str, Any]) -> dict[str, Any]:
+    """The quorum as it stands in a meeting's state (as ``Meeting.quorum`` computes it)."""
+    functions_of = {m["person_id"]: m["function"] for m in members}
+    present_ids = {a["person_id"] for a in state["attendance"]}
+    present = [a["person_id"] for a in state["attendance"] if a["person_id"] in functions_of]
+    functions = {a["function"] for a in state["attendance"] if a["person_id"] in functions_of}
+    proxies = [{"grantor_id": p["grantor_id"], "holder_id": p["holder_id"]}
+               for p in state["proxies"] if p["status"] in LIVE_PROXY
+               and p["holder_id"] in present_ids and p["grantor_id"] not in present_ids]
+    count = len(present)
+    if charter["proxies_count_toward_quorum"]:
+        count += len(proxies)
+        functions |= {functions_of[p["grantor_id"]] for p in proxies
+                      if p["grantor_id"] in functions_of}
+    met = (count >= int(charter["quorum_min_members"])
+           and len(functions) >= int(charter["quorum_min_functions"]))
+    return {"met": met, "present": present, "functions": sorted(functions),
+            "proxies": proxies, "counted": count,
+            "required_members": int(charter["quorum_min_members"]),
+            "required_functions": int(charter["quorum_min_functions"])}

@@ -49,6 +49,7 @@ rehearsals = Table(
     Column("ended_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("source", JSON, nullable=True),
 )
 
 rehearsal_steps = Table(
@@ -171,7 +172,7 @@ class RehearsalProjection(Projection):
                  criteria=plain(e.criteria), abort_reason=None, recommendation=None,
                  decision=None, against_recommendation=False, planned_at=e.timestamp,
                  started_at=None, ended_at=None, updated_at=e.timestamp,
-                 version=e.originator_version)
+                 version=e.originator_version, source=getattr(e, "source", None))
         for number, step in enumerate(e.steps, start=1):
             self.insert_step(w, rid, number, step)
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, request
 from app import rehearsal_queries as rq
 from app.errors import NotAuthenticated
 from app.rehearsal_report import build_report, to_markdown, to_pdf
+from app.rehearsal_runbooks import runbook_playbook
 from app.rehearsal_schemas import (
     AdjustmentInputSchema,
     DecisionInputSchema,
@@ -18,8 +19,8 @@ from app.rehearsal_schemas import (
     ParityInputSchema,
     PreflightInputSchema,
     ReasonSchema,
-    RehearsalInputSchema,
     RehearsalListSchema,
+    RehearsalPlanInputSchema,
     RehearsalQueryArgsSchema,
     RehearsalSchema,
     ReportQueryArgsSchema,
@@ -62,8 +63,15 @@ def command(rehearsal_id: str, run: Callable[[], Any], reason: str | None = None
 
 @bp.post("/rehearsals")
 def create_rehearsal() -> tuple[dict[str, Any], int]:
-    """Plan a rehearsal with its playbook."""
-    data = body(RehearsalInputSchema())
+    """Plan a rehearsal with its playbook: the steps given, or a runbook's numbered steps."""
+    data = body(RehearsalPlanInputSchema())
+    runbook_id = data.pop("from_runbook_id", None)
+    if runbook_id is not None:
+        book = runbook_playbook(read_model(), str(runbook_id), g.user["id"])
+        data["steps"] = book["steps"]
+        data["source"] = {k: book[k] for k in ("runbook_id", "revision")}
+        if "playbook" not in (request.get_json(silent=True) or {}):
+            data["playbook"] = book["title"]
     with acting():
         result = ledger().plan_rehearsal(**data)
     return detail(result["id"]), 201
@@ -241,6 +249,12 @@ openapi.add({
                 "responses": openapi.responses("200", "RehearsalList", "Rehearsals",
                                                ("401", "422"))},
         "post": {"summary": "Plan a rehearsal with its playbook", "tags": TAG,
+                 "description": "Give the ordered `steps`, or `from_runbook_id` to take the "
+                                "numbered steps of an on-call runbook's current revision (a "
+                                "duration such as \"(10 min)\" in a step sets its planned "
+                                "minutes, else 15; the caller owns every step; `playbook` "
+                                "defaults to the runbook's title). 404 for an unknown runbook, "
+                                "422 naming `from_runbook_id` when it has no numbered steps.",
                  "requestBody": openapi.body("RehearsalInput"),
                  "responses": openapi.responses("201", "Rehearsal", "Planned",
                                                 ("401", "403", "404", "409", "422"))}},
@@ -297,7 +311,7 @@ openapi.add({
                                        ("401", "404"))}},
 }, {
     "RehearsalStepInput": RehearsalStepInputSchema, "Rehearsal": RehearsalSchema,
-    "RehearsalList": RehearsalListSchema, "RehearsalInput": RehearsalInputSchema,
+    "RehearsalList": RehearsalListSchema, "RehearsalInput": RehearsalPlanInputSchema,
     "RehearsalParityInput": ParityInputSchema, "RehearsalPreflightInput": PreflightInputSchema,
     "RehearsalReason": ReasonSchema, "RehearsalIssueInput": IssueInputSchema,
     "RehearsalResolveIssue": ResolveIssueSchema, "RehearsalRollbackInput": RollbackInputSchema,

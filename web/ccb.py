@@ -16,7 +16,7 @@ from app import ccb_queries as q
 from app import queries
 from app.ccb_calendar import board_calendar
 from app.ccb_exports import decision_log_csv, decision_log_json
-from app.ccb_minutes import render_minutes
+from app.ccb_minutes import DEFERRAL, render_minutes
 from app.ccb_schemas import (
     ActionInputSchema,
     AgendaInputSchema,
@@ -371,7 +371,8 @@ def decision_log() -> str:
     engine = read_model()
     return render_template("ccb/decision_log.html", rows=rows, errors=errors,
                            args=request.args, boards=q.list_boards(engine),
-                           names=q.names(engine), outcomes=OUTCOMES)
+                           names=q.names(engine), outcomes=OUTCOMES,
+                           deferral_reasons=DEFERRAL)
 
 
 @bp.get("/decision-log.csv")

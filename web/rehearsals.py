@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from app import queries
 from app import rehearsal_queries as rq
 from app.errors import DomainError
+from app.oncall_queries import list_runbooks
 from app.rehearsal_report import build_report, duration, go, variance
+from app.rehearsal_runbooks import runbook_playbook
 from app.rehearsal_schemas import (
     ADJUSTMENT_KINDS,
     FORM_STEP_ROWS,
@@ -31,6 +33,7 @@ from app.rehearsal_schemas import (
     RehearsalQueryArgsSchema,
     ResolveIssueSchema,
     RollbackInputSchema,
+    form_rows,
     step_row_errors,
 )
 from app.schemas import jsonable
@@ -72,6 +75,10 @@ def new() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         try:
             data = RehearsalFormSchema().load(dict(form))
+            runbook_id = data.pop("source_runbook_id")
+            revision = data.pop("source_runbook_revision")
+            if runbook_id is not None:
+                data["source"] = {"runbook_id": str(runbook_id), "revision": revision}
             with acting():
                 result = ledger().plan_rehearsal(**{
                     **data, "steps": [{**s, "owner_id": str(s["owner_id"])}
@@ -82,7 +89,25 @@ def new() -> str | Response | tuple[str, int]:
         return redirect(url_for("rehearsals.detail", rehearsal_id=result["id"]))
     if request.args.get("from"):
         form = _copy_of(rq.get_rehearsal(read_model(), request.args["from"]))
+    if request.args.get("from_runbook"):
+        try:
+            book = runbook_playbook(read_model(), request.args["from_runbook"], g.user["id"],
+                                    field="from_runbook")
+        except ValidationError as exc:
+            return _plan_form(form, exc.messages), 422
+        form = _from_runbook(book)
     return _plan_form(form, {})
+
+
+def _from_runbook(book: dict[str, Any]) -> dict[str, Any]:
+    """Prefill the plan form with a runbook's numbered steps (owned by the planner)."""
+    form = {"release_version": "", "environment": "", "playbook": book["title"],
+            "source_runbook_id": book["runbook_id"],
+            "source_runbook_revision": str(book["revision"])}
+    for n, s in enumerate(book["steps"], start=1):
+        form.update({f"step_name_{n}": s["name"], f"step_minutes_{n}": str(s["planned_minutes"]),
+                     f"step_owner_{n}": s["owner_id"]})
+    return form
 
 
 def _copy_of(previous: dict[str, Any]) -> dict[str, Any]:
@@ -100,9 +125,11 @@ def _copy_of(previous: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plan_form(form: dict[str, Any], errors: Any) -> str:
+    engine = read_model()
     return render_template("rehearsals/new.html", form=form, errors=errors,
-                           row_errors=step_row_errors(errors), rows=FORM_STEP_ROWS,
-                           people=queries.list_people(read_model()))
+                           row_errors=step_row_errors(errors), rows=form_rows(form),
+                           people=queries.list_people(engine), runbooks=list_runbooks(engine),
+                           from_runbook=request.args.get("from_runbook", ""))
 
 
 @bp.get("/<rehearsal_id>")

@@ -4,7 +4,8 @@ Whatever order the commands come in, the ledger must agree with a simple dict mo
 commands are refused (and by which rule), and the read models must keep these invariants:
 no proxy chain ever exists; at most one counted vote per member per item; a decision exists only
 with quorum; every tally equals the votes in the events; rebuilding the projections from the
-events gives the same decision log.
+events gives the same decision log. At the end the meeting closes: every undecided item becomes a
+``deferred`` row of the log with the tally so far and the quorum as it stood.
 """
 
 from __future__ import annotations
@@ -241,7 +242,17 @@ class MeetingMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
+            with self.ccb.as_(self.ccb.chair):
+                self.ccb.ledger.close_meeting(self.ccb.meeting_id)
             _, before = self.read()
+            deferred = [r for r in before if r.outcome == "deferred"]
+            assert sorted(r.change_request_id for r in deferred) == sorted(
+                self.ccb.changes[n] for n, d in enumerate(self.decided) if not d)
+            for row in deferred:
+                assert row.reason in ("timebox", "not_decided_before_close")
+                counts = self.tally(self.ccb.changes.index(row.change_request_id))
+                assert row.tally == {c: counts[c] for c in ("approve", "reject", "abstain")}
+                assert row.quorum["met"] == self.quorum_met()
             self.services.projections.rebuild()
             _, after = self.read()
             assert [tuple(r) for r in after] == [tuple(r) for r in before]
