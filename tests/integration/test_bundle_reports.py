@@ -5,7 +5,6 @@ covered by SHA256SUMS and the bundle's own verifier."""
 from __future__ import annotations
 
 import csv
-import io
 import subprocess
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
