@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
@@ -263,6 +264,8 @@ class Audit:
         self.every_events = int(extra.get("seal_every_events", SEAL_EVERY_EVENTS))
         self.every_seconds = float(extra.get("seal_every_seconds", SEAL_EVERY_SECONDS))
         audit_metadata.create_all(self.engine)
+        self._tree: merkle.Tree | None = None
+        self._tree_lock = threading.Lock()
 
     # -- keys -------------------------------------------------------------------------------------
 
@@ -383,7 +386,7 @@ class Audit:
         key = self.ensure_key()
         self.index()  # the key's own event, if it was just recorded
         size = self.sealed_size()
-        root = merkle.root(self.leaf_hashes(size))
+        root = self.tree(size).root(size)
         issued_at = iso(now())
         key_id = key_id_of(key.public_key())
         body = checkpoint_body(size, root, issued_at, key_id)
@@ -396,9 +399,41 @@ class Audit:
 
     # -- proofs -----------------------------------------------------------------------------------
 
-    def leaf_hashes(self, size: int | None = None) -> list[bytes]:
-        """The first ``size`` sealed leaf hashes (all when None)."""
+    def tree(self, size: int) -> merkle.Tree:
+        """A proof tree over (at least) the first ``size`` sealed leaves, kept between calls.
+
+        Leaves are append-only, so the tree is extended with the new leaves and the cached roots
+        of its perfect subtrees stay valid: checkpoints, history pages and proof requests cost
+        O(new leaves + log n) instead of reloading and rehashing the whole log. The last cached
+        leaf is compared with the table first, and the cache is dropped if it differs.
+        ``verify`` never uses this: it recomputes every leaf from the stored events.
+        """
+        with self._tree_lock:
+            tree = self._tree
+            if tree is not None and tree.leaves and not self._leaf_matches(
+                    len(tree.leaves) - 1, tree.leaves[-1]):
+                tree = None
+            have = 0 if tree is None else len(tree.leaves)
+            if size > have:
+                new = self.leaf_hashes(size, start=have)
+                if tree is None:
+                    tree = merkle.Tree(new)
+                else:
+                    tree.leaves.extend(new)  # type: ignore[attr-defined]
+            self._tree = tree if tree is not None else merkle.Tree([])
+            return self._tree
+
+    def _leaf_matches(self, index: int, leaf_hash: bytes) -> bool:
+        with self.engine.connect() as conn:
+            stored = conn.scalar(select(audit_leaves.c.leaf_hash).where(
+                audit_leaves.c.leaf_index == index))
+        return stored == leaf_hash.hex()
+
+    def leaf_hashes(self, size: int | None = None, start: int = 0) -> list[bytes]:
+        """The first ``size`` sealed leaf hashes (all when None), from index ``start`` on."""
         query = select(audit_leaves.c.leaf_hash).order_by(audit_leaves.c.leaf_index)
+        if start:
+            query = query.where(audit_leaves.c.leaf_index >= start)
         if size is not None:
             query = query.where(audit_leaves.c.leaf_index < size)
         with self.engine.connect() as conn:
@@ -420,7 +455,7 @@ class Audit:
         if not leaf["leaf_index"] < size <= self.sealed_size():
             raise NotFoundError(f"tree size {size} does not cover position {position}",
                                 position=position, tree_size=size)
-        tree = merkle.Tree(self.leaf_hashes(size))
+        tree = self.tree(size)
         proof = tree.inclusion(leaf["leaf_index"], size)
         return {"position": position, "leaf_index": leaf["leaf_index"], "tree_size": size,
                 "leaf_hash": leaf["leaf_hash"], "root_hash": tree.root(size).hex(),
@@ -431,7 +466,7 @@ class Audit:
         if not 0 <= first <= second <= self.sealed_size():
             raise NotFoundError(f"sizes {first} and {second} are not 0 <= first <= second <= "
                                 f"{self.sealed_size()}", first=first, second=second)
-        tree = merkle.Tree(self.leaf_hashes(second))
+        tree = self.tree(second)
         return {"first": first, "second": second,
                 "first_root": tree.root(first).hex(), "second_root": tree.root(second).hex(),
                 "proof": [p.hex() for p in tree.consistency(first, second)]}
@@ -472,7 +507,7 @@ class Audit:
         with self.engine.connect() as conn:
             found = {r.position: r for r in conn.execute(select(audit_leaves).where(
                 audit_leaves.c.position.in_(positions)))}
-        tree = merkle.Tree(self.leaf_hashes(size))
+        tree = self.tree(size)
         root = bytes.fromhex(latest["root_hash"])
         result: dict[int, dict[str, Any]] = {}
         for position in positions:

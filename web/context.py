@@ -37,9 +37,9 @@ def read_model() -> Engine:
     """Catch the read models up with the log, then return their engine — or, when the request
     asks for ``as_of`` (query arg, or the page picker's choice kept in the session), an engine
     over every read model as it stood at that moment (see ``app/as_of.py``)."""
-    services().projections.catch_up()
     moment = current_as_of()
     if moment is None:
+        services().projections.catch_up()
         return services().engine
     from app.as_of import as_of_engine
 
