@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+import json
+
+from sqlalchemy import Text, cast, func, select
 
 from app.errors import NotFoundError
 from projections.base import from_db
@@ -37,12 +39,21 @@ def list_change_requests(engine: Engine, *, status: str | None = None,
         (c.requester_id, requester_id), (c.board_id, board_id)) if value]
     if q:
         conditions.append(func.lower(c.title).contains(q.lower(), autoescape=True))
-    rows = [_change_request(r) for r in (
-        _fetch(engine, query.where(*conditions).order_by(c.submitted_at.desc(), c.id)))]
-    if system:
-        rows = [r for r in rows if system in r["systems"]]
-    return {"items": rows[offset:offset + limit], "total": len(rows),
+    if system:  # an exact element of the JSON list: its quoted form in the stored text
+        conditions.append(cast(c.systems, Text).contains(json.dumps(system), autoescape=True))
+    total = _fetch(engine, select(func.count()).select_from(change_requests).where(
+        *conditions))[0][0]
+    rows = _fetch(engine, query.where(*conditions).order_by(c.submitted_at.desc(), c.id)
+                  .limit(limit).offset(offset))
+    return {"items": [_change_request(r) for r in rows], "total": total,
             "limit": limit, "offset": offset}
+
+
+def count_change_requests_by_status(engine: Engine) -> dict[str, int]:
+    """How many change requests are in each status."""
+    c = change_requests.c
+    return {status: n for status, n in _fetch(
+        engine, select(c.status, func.count()).group_by(c.status))}
 
 
 def _fetch(engine: Engine, query: Any) -> list[Row[Any]]:

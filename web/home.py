@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Blueprint, render_template
 
 from app import queries
@@ -16,7 +14,7 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> str:
     """Show the change requests that need attention and counts by status."""
-    page = queries.list_change_requests(read_model(), limit=10)
-    counts = Counter(c["status"] for c in queries.list_change_requests(
-        read_model(), limit=10_000)["items"])
+    engine = read_model()
+    page = queries.list_change_requests(engine, limit=10)
+    counts = queries.count_change_requests_by_status(engine)
     return render_template("home.html", recent=page["items"], counts=counts)

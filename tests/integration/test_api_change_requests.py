@@ -194,3 +194,23 @@ class TestOpenAPI:
                 "/change-requests/{change_id}/history"} <= set(spec["paths"])
         assert "ChangeRequestInput" in spec["components"]["schemas"]
         assert client.get("/api/v1/docs").status_code == 200
+
+
+class TestListPaging:
+    def test_the_system_filter_matches_whole_names_and_paging_counts_every_match(
+            self, client: FlaskClient, member: dict[str, Any]) -> None:
+        for i in range(5):
+            submit(client, member, title=f"Change {i}", systems=["db", "api"] if i % 2 else
+                   ["db2"])
+
+        def page(query: str) -> dict[str, Any]:
+            return client.get(f"/api/v1/change-requests?{query}",
+                              headers=bearer(member)).get_json()
+
+        assert page("system=db")["total"] == 2
+        assert page("system=db2")["total"] == 3
+        assert page("system=d")["total"] == 0
+        two = page("limit=2&offset=1")
+        assert two["total"] == 5 and len(two["items"]) == 2
+        everything = [c["title"] for c in page("limit=5")["items"]]
+        assert [c["title"] for c in two["items"]] == everything[1:3]
