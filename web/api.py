@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from flask import Blueprint, g, request
+from marshmallow import ValidationError
 
 from app import queries
 from app.errors import NotAuthenticated
@@ -42,7 +43,11 @@ def body(schema: Schema) -> dict[str, Any]:
     data = request.get_json(silent=True)
     if data is None and request.get_data():
         raise ApiError(400, "malformed_json", "the request body is not valid JSON")
-    return schema.load(data if data is not None else {})
+    data = data if data is not None else {}
+    if not isinstance(data, list if schema.many else dict):
+        raise ValidationError({"_schema": [
+            "the body must be a JSON " + ("array" if schema.many else "object")]})
+    return schema.load(data)
 
 
 @bp.get("/me")
