@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from app.audit import audit
+from app.audit.service import audit
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -40,7 +40,7 @@ class Background:
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("projection catch-up failed")
             try:
-                from app.escalations import tick
+                from app.oncall.escalations import tick
 
                 tick(self.services)
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 
 from app.demo_timeline import Story
-from app.reviews_demo import load_reviews
+from app.reviews.demo import load_reviews
 from domain.base import now, using_clock
 
 if TYPE_CHECKING:
@@ -97,14 +97,14 @@ DEMO_STEPS: list[Callable[[Story], None]] = [load_change_requests]
 after the people exist; scenes at the same moment play in that order)."""
 DEMO_STEPS.append(load_reviews)
 
-from app.rehearsal_demo import load_rehearsals  # noqa: E402
+from app.rehearsals.demo import load_rehearsals  # noqa: E402
 
 DEMO_STEPS.append(load_rehearsals)
 
-from app.oncall_demo import load_oncall  # noqa: E402
+from app.oncall.demo import load_oncall  # noqa: E402
 
 DEMO_STEPS.append(load_oncall)
 
-from app.ccb_demo import load_ccb  # noqa: E402
+from app.ccb.demo import load_ccb  # noqa: E402
 
 DEMO_STEPS.append(load_ccb)

@@ -18,8 +18,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from domain.changes import CATEGORIES, RISKS, STATUSES
-from domain.people import FUNCTIONS, ROLES
+from domain.changes.change_request import CATEGORIES, RISKS, STATUSES
+from domain.people.person import FUNCTIONS, ROLES
 
 __all__ = ["ValidationError"]
 

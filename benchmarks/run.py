@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from app.bootstrap import bootstrap
 from app.config import eventsourcing_env, load_settings
-from domain.changes import ChangeRequest
+from domain.changes.change_request import ChangeRequest
 
 RESULTS = Path(__file__).with_name("results.json")
 COMMANDS = 2000
@@ -153,8 +153,8 @@ def rebuild_throughput(folder: Path) -> dict[str, Any]:
 def as_of_throughput(folder: Path) -> dict[str, Any]:
     """An as-of view of the whole log (every read model, replayed into a temporary SQLite file)
     against the same raw pipeline as the rebuild."""
-    from app.as_of import _drop, build
-    from app.audit import audit
+    from app.audit.as_of import _drop, build
+    from app.audit.service import audit
 
     services, person = ledger_services(folder)
     with services.ledger.acting_as(person):

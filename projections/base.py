@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from eventsourcing.utils import get_topic
-
 from sqlalchemy import insert
+
+from domain.topics import topics_of
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Dialect, Executable, Table
@@ -88,8 +88,8 @@ class Projection:
 
     @property
     def topics(self) -> list[str]:
-        """The topics of the events this projection follows."""
-        return [get_topic(cls) for cls in self.handlers]
+        """The topics of the events this projection follows (with those of earlier releases)."""
+        return [topic for cls in self.handlers for topic in topics_of(cls)]
 
     def process_event(self, writer: Writer, domain_event: Any) -> None:
         """Apply one event to the read model inside the caller's transaction."""

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from projections.actions import ActionItemProjection
+from projections.reviews.action_items import ActionItemProjection
 from projections.base import Writer
-from projections.ccb import CcbProjection
-from projections.changes import ChangeRequestProjection
-from projections.oncall import IncidentProjection, RotationProjection, RunbookProjection
-from projections.people import PeopleProjection
-from projections.reviews import ReviewProjection
-from projections.rehearsals import RehearsalProjection
+from projections.ccb.projection import CcbProjection
+from projections.changes.projection import ChangeRequestProjection
+from projections.oncall.projection import IncidentProjection, RotationProjection, RunbookProjection
+from projections.people.projection import PeopleProjection
+from projections.reviews.projection import ReviewProjection
+from projections.rehearsals.projection import RehearsalProjection
 from projections.tables import metadata, schemas, tracking
 
 if TYPE_CHECKING:

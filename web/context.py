@@ -36,12 +36,12 @@ def ledger() -> Ledger:
 def read_model() -> Engine:
     """Catch the read models up with the log, then return their engine — or, when the request
     asks for ``as_of`` (query arg, or the page picker's choice kept in the session), an engine
-    over every read model as it stood at that moment (see ``app/as_of.py``)."""
+    over every read model as it stood at that moment (see ``app/audit/as_of.py``)."""
     moment = current_as_of()
     if moment is None:
         services().projections.catch_up()
         return services().engine
-    from app.as_of import as_of_engine
+    from app.audit.as_of import as_of_engine
 
     return as_of_engine(services(), moment)
 
@@ -54,7 +54,7 @@ def current_as_of() -> datetime | None:
         raw = request.args.get("as_of")
         if raw is None and not request.path.startswith("/api/"):
             raw = session.get("as_of")
-        from app.audit_schemas import AsOfSchema
+        from app.audit.schemas import AsOfSchema
 
         g.as_of = None
         g.as_of = AsOfSchema().load({"as_of": raw or None})["as_of"]
@@ -84,7 +84,7 @@ def acting(reason: str | None = None) -> Iterator[None]:
 
 def seal_quietly() -> None:
     """Seal after a command when a checkpoint is due (never fails the command)."""
-    from app.audit import audit
+    from app.audit.service import audit
 
     try:
         audit(services()).seal(create_key=False)

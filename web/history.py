@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import queries
-from app.audit import audit
+from app.audit.service import audit
 from web.context import ledger, read_model, services
 
 

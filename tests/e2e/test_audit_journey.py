@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.audit import audit
+from app.audit.service import audit
 from app.schemas import ChangeRequestInputSchema
 from tests.conftest import valid_change
 

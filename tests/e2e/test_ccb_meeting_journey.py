@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.ccb_support import running_meeting
+from tests.support.ccb import running_meeting
 
 if TYPE_CHECKING:
     from app.bootstrap import Services

@@ -1,0 +1,299 @@
+"""Compliance export bundle: a zip that proves, offline, what the ledger recorded in a period.
+
+Contents: the period's events as canonical JSON Lines (with the events just outside it, to prove
+completeness), the signed checkpoint covering them and each event's inclusion proof (or the whole
+log prefix on request), the public key, reports (registry in ``app/reporting.py``) as CSV and PDF,
+a manifest, ``verify_bundle.py`` (standard library only), a README and ``SHA256SUMS``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from app.audit.service import audit, audit_leaves, canonical, iso, leaf_of
+from app.ledger import SECRET_FIELDS, event_to_dict
+from app.reporting import REPORTS, ReportContext
+from app.schemas import jsonable
+from domain.audit import merkle
+from domain.base import DomainError, now
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from app.bootstrap import Services
+
+VERIFIER = Path(__file__).with_name("verify_bundle.py")
+OPENSSL = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in checkpoint.txt "
+           "-sigfile checkpoint.sig")
+
+
+class BundleError(DomainError):
+    """Raised when a bundle cannot be made because the store no longer matches its seal."""
+
+    code = "ledger_tampered"
+
+
+def parse_moment(value: str, name: str, end: bool = False) -> datetime:
+    """An ISO 8601 date (start of day, or end of day for ``end``) or date-time (UTC default)."""
+    try:
+        if len(value) == 10:
+            day = datetime.fromisoformat(value).date()
+            moment = datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValidationError({name: [f"not an ISO 8601 date or date-time: {value!r}"]}) from None
+    return moment
+
+
+def proofs_for(leaves: Sequence[bytes], indexes: list[int]) -> dict[int, list[bytes]]:
+    """Inclusion proofs for many leaves in the tree over ``leaves`` (shared subtree roots)."""
+    tree = merkle.Tree(leaves)
+    return {i: tree.inclusion(i, len(leaves)) for i in indexes}
+
+
+def build_bundle(services: Services, start: datetime, end: datetime,
+                 full_prefix: bool = False) -> tuple[bytes, dict[str, Any]]:
+    """Return the zip's bytes and its manifest."""
+    if end < start:
+        raise ValidationError({"to": ["must be after from"]})
+    sealer = audit(services)
+    sealer.index()
+    latest = sealer.latest()
+    if latest is None or latest["tree_size"] < sealer.sealed_size():
+        latest = sealer.seal(force=True)
+    assert latest is not None
+    size = latest["tree_size"]
+    with services.engine.connect() as conn:
+        period = [r.leaf_index for r in conn.execute(
+            select(audit_leaves.c.leaf_index).where(
+                audit_leaves.c.recorded_at >= iso(start), audit_leaves.c.recorded_at <= iso(end),
+                audit_leaves.c.leaf_index < size).order_by(audit_leaves.c.leaf_index))]
+    if full_prefix:
+        selected = list(range(size))
+    else:
+        selected = sorted({*period, *([period[0] - 1] if period and period[0] > 0 else []),
+                           *([period[-1] + 1] if period and period[-1] + 1 < size else [])})
+    leaves = sealer.leaf_hashes(size)
+    events, decoded, redacted = _events(services, selected, set(period), leaves)
+    files: dict[str, bytes] = {}
+    files["events.jsonl"] = b"".join(canonical(e) + b"\n" for e in events)
+    if not full_prefix:
+        proofs = proofs_for(leaves, selected)
+        files["proofs.jsonl"] = b"".join(canonical({
+            "leaf_index": i, "tree_size": size, "audit_path": [p.hex() for p in proofs[i]]})
+            + b"\n" for i in selected)
+    files["checkpoint.txt"] = latest["body"].encode()
+    files["checkpoint.sig"] = base64.b64decode(latest["signature"])
+    files["checkpoint.json"] = json.dumps(latest, indent=2).encode()
+    keys = sealer.public_keys()["keys"]
+    files["ledger.pub"] = keys[latest["key_id"]].encode()
+    report_counts = _reports(services, start, end, decoded, files)
+    in_period = [e for e in events if e["in_period"]]
+    manifest = {
+        "format": "govledger-bundle/1",
+        "generated_at": iso(now()),
+        "query": {"from": start.isoformat(), "to": end.isoformat(), "full_prefix": full_prefix,
+                  "selection": "every sealed event whose recorded time is within the period "
+                               "(inclusive), in log order, plus the events just before and "
+                               "after it"},
+        "period": {"from": iso(start), "to": iso(end)},
+        "mode": "full_prefix" if full_prefix else "period",
+        "counts": {"events": len(in_period), "events_in_file": len(events),
+                   "redacted_states": redacted, "reports": report_counts},
+        "first_position": in_period[0]["leaf"]["position"] if in_period else None,
+        "last_position": in_period[-1]["leaf"]["position"] if in_period else None,
+        "first_leaf_index": in_period[0]["leaf_index"] if in_period else None,
+        "last_leaf_index": in_period[-1]["leaf_index"] if in_period else None,
+        "checkpoint": {k: latest[k] for k in ("id", "tree_size", "root_hash", "issued_at",
+                                              "key_id")},
+        "leaf_encoding": "SHA-256(0x00 || canonical JSON of the six leaf fields); see README",
+    }
+    files["manifest.json"] = json.dumps(manifest, indent=2).encode()
+    files["verify_bundle.py"] = VERIFIER.read_bytes()
+    files["README.txt"] = README.format(**{**manifest, "openssl": OPENSSL,
+                                           "size": size}).encode()
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                                  for name, data in sorted(files.items())).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(name, data)
+    return buffer.getvalue(), manifest
+
+
+def write_bundle(services: Services, start: datetime, end: datetime, out: str,
+                 full_prefix: bool = False) -> dict[str, Any]:
+    """Write the bundle to ``out``; returns its manifest."""
+    data, manifest = build_bundle(services, start, end, full_prefix)
+    Path(out).write_bytes(data)
+    return manifest
+
+
+def _events(services: Services, selected: list[int], period: set[int],
+            leaves: Sequence[bytes]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    sealer = audit(services)
+    if not selected:
+        return [], [], 0
+    with services.engine.connect() as conn:
+        positions = dict(conn.execute(select(audit_leaves.c.leaf_index, audit_leaves.c.position)
+                                      .where(audit_leaves.c.leaf_index.in_(selected))).all()
+                         ) if len(selected) < 5000 else dict(conn.execute(select(
+                             audit_leaves.c.leaf_index, audit_leaves.c.position)).all())
+    by_position = {positions[i]: i for i in selected}
+    events, decoded, redacted = [], [], 0
+    start = min(by_position)
+    stop = max(by_position)
+    while start <= stop:
+        batch = services.ledger.recorder.select_notifications(start=start, limit=1000, stop=stop)
+        if not batch:
+            break
+        for n in batch:
+            index = by_position.get(n.id)
+            if index is None:
+                continue
+            record = sealer._record(n)  # noqa: SLF001
+            if leaf_of(record) != leaves[index]:
+                raise BundleError(f"the event at position {n.id} no longer matches its seal; "
+                                  f"run `govledger verify`", position=n.id)
+            state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
+            secret = _has_secret(state)
+            redacted += secret
+            events.append({"leaf_index": index, "in_period": index in period, "leaf": record,
+                           "state": None if secret else base64.b64encode(state).decode(),
+                           "redacted": secret})
+            if index in period:
+                row = event_to_dict(services.ledger.mapper.to_domain_event(n))
+                decoded.append({**row, "data": jsonable(row["data"]), "position": n.id,
+                                "topic": n.topic, "aggregate_id": str(n.originator_id),
+                                "recorded_at": record["recorded_at"]})
+        start = batch[-1].id + 1
+    return events, decoded, redacted
+
+
+def _has_secret(state: bytes) -> bool:
+    try:
+        data = json.loads(state)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and bool(SECRET_FIELDS & set(data))
+
+
+def _reports(services: Services, start: datetime, end: datetime,
+             events: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, int]:
+    from app.audit.as_of import as_of_engine
+
+    services.projections.catch_up()
+    engine = services.engine if end >= now() else as_of_engine(services, end)
+    ctx = ReportContext(engine=engine, start=start, end=end, events=events)
+    tables = []
+    counts = {}
+    for report in REPORTS:
+        rows = report.rows(ctx)
+        counts[report.name] = len(rows)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=report.columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        files[f"reports/{report.name}.csv"] = out.getvalue().encode()
+        tables.append((report, rows))
+    files["reports/reports.pdf"] = _pdf(tables, start, end)
+    return counts
+
+
+def _pdf(tables: list[tuple[Any, list[dict[str, Any]]]], start: datetime,
+         end: datetime) -> bytes:
+    from fpdf import FPDF
+
+    def text(value: Any) -> str:
+        return str(value).encode("latin-1", "replace").decode("latin-1")
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, text(f"Governance Ledger - compliance reports {iso(start)} to {iso(end)}"),
+             new_x="LMARGIN", new_y="NEXT")
+    for report, rows in tables:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(0, 8, text(f"{report.title} ({len(rows)})"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 7)
+        if not rows:
+            pdf.cell(0, 5, "None in the period.", new_x="LMARGIN", new_y="NEXT")
+        for row in rows:
+            pdf.multi_cell(0, 4, text("; ".join(f"{c}: {row.get(c, '')}"
+                                                for c in report.columns)),
+                           new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+    return bytes(pdf.output())
+
+
+README = """Governance Ledger compliance export
+===================================
+
+Period: {period[from]} to {period[to]} (UTC, inclusive)
+Events in the period: {counts[events]} (positions {first_position} to {last_position})
+Signed checkpoint: {size} events, root {checkpoint[root_hash]}, signed {checkpoint[issued_at]}
+with key {checkpoint[key_id]}.
+
+How to check this bundle (two commands, in the unzipped folder)
+---------------------------------------------------------------
+  python3 verify_bundle.py
+  {openssl}
+
+The first needs only Python 3 (no packages) and checks everything, including the Ed25519
+signature. The second checks the signature independently with OpenSSL 3 and prints
+"Signature Verified Successfully". `sha256sum -c SHA256SUMS` checks the file hashes alone.
+
+What a passing check proves
+---------------------------
+- Every file is exactly as exported (SHA256SUMS).
+- Every event in events.jsonl is part of the ledger's history as it was when the checkpoint was
+  signed: its fingerprint, combined with the proof in proofs.jsonl, gives exactly the root hash
+  that the ledger's private key signed. Changing, removing or reordering any earlier event would
+  have changed that root.
+- The events of the period are complete: they are consecutive in the ledger's single order and
+  the events immediately before and after them (also proven) fall outside the period. Nothing
+  recorded in the period was left out of this file.
+- The signature shows the checkpoint was signed by the holder of the private key whose public
+  half is ledger.pub (compare its key id with the one the ledger publishes at
+  /api/v1/ledger/public-key, or with a copy you kept earlier).
+
+What it does not prove
+----------------------
+- That the events are true statements about the world: only that the ledger recorded them,
+  in this order, at these times, and has not changed them since the checkpoint.
+- Anything about events after the checkpoint.
+- That the key holder did not rewrite history *before* signing this checkpoint: for that,
+  compare this checkpoint with one you obtained earlier (the ledger serves consistency proofs at
+  /api/v1/ledger/proofs/consistency?first=M1&second=M2).
+
+Files
+-----
+events.jsonl   one event per line: "leaf" (the six fields hashed into the tree: position,
+               originator_id, version, topic, state_sha256, recorded_at), "leaf_index",
+               "in_period", and "state" (the stored event, base64) unless "redacted" (events
+               that carry credential hashes: only their SHA-256 is included)
+proofs.jsonl   RFC 6962 audit path of each event (absent for a whole-prefix export)
+checkpoint.txt the signed note: origin, tree size, base64 root, time, key id
+checkpoint.sig its raw Ed25519 signature;  ledger.pub  the public key (PEM)
+manifest.json  query, period, counts, first/last positions, checkpoint
+reports/       CSV per report and reports.pdf: change requests, change approval evidence,
+               CCB decision log, on-call schedule, incidents and MTTA/MTTR, action items,
+               rehearsal Go/No-Go decisions, post-launch reviews
+Leaf hash = SHA-256(0x00 || canonical JSON of "leaf") with keys sorted, no spaces, ASCII only;
+node = SHA-256(0x01 || left || right).
+"""

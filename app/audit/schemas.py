@@ -1,0 +1,131 @@
+"""Schemas of the audit API: proof queries and answers, checkpoints, verification, as-of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from app.schemas import when
+
+
+class InclusionQuerySchema(Schema):
+    """``position`` (notification id) and an optional ``tree_size`` (default: sealed size)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    position = fields.Integer(required=True, validate=validate.Range(min=1))
+    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class ConsistencyQuerySchema(Schema):
+    """Two tree sizes, ``first`` <= ``second``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    first = fields.Integer(required=True, validate=validate.Range(min=0))
+    second = fields.Integer(required=True, validate=validate.Range(min=0))
+
+    @validates_schema
+    def check_order(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """The first tree cannot be larger than the second."""
+        if data.get("first", 0) > data.get("second", 0):
+            raise ValidationError("must be at least first", "second")
+
+
+class InclusionProofSchema(Schema):
+    """An RFC 6962 audit path (hashes in hex)."""
+
+    position = fields.Integer()
+    leaf_index = fields.Integer()
+    tree_size = fields.Integer()
+    leaf_hash = fields.String()
+    root_hash = fields.String()
+    audit_path = fields.List(fields.String())
+
+
+class ConsistencyProofSchema(Schema):
+    """An RFC 6962 consistency proof (hashes in hex)."""
+
+    first = fields.Integer()
+    second = fields.Integer()
+    first_root = fields.String()
+    second_root = fields.String()
+    proof = fields.List(fields.String())
+
+
+class CheckpointSchema(Schema):
+    """A signed checkpoint: ``body`` is the signed note, ``signature`` base64 Ed25519."""
+
+    id = fields.Integer()
+    tree_size = fields.Integer()
+    root_hash = fields.String()
+    issued_at = fields.String()
+    key_id = fields.String()
+    body = fields.String()
+    signature = fields.String()
+
+
+class PublicKeySchema(Schema):
+    """The current checkpoint-signing key and every earlier one (PEM)."""
+
+    current = fields.String(allow_none=True)
+    keys = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ProblemSchema(Schema):
+    kind = fields.String()
+    position = fields.Integer(allow_none=True)
+    detail = fields.String()
+
+
+class VerifyReportSchema(Schema):
+    """The result of recomputing the ledger."""
+
+    ok = fields.Boolean()
+    events = fields.Integer()
+    sealed = fields.Integer()
+    checkpoints = fields.Integer()
+    first_bad_position = fields.Integer(allow_none=True)
+    problems = fields.List(fields.Nested(ProblemSchema))
+
+
+class AsOfSchema(Schema):
+    """``as_of``: an ISO 8601 moment (UTC when no offset is given)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    as_of = when(load_default=None, allow_none=True)
+
+
+class BundleQuerySchema(Schema):
+    """The period of a compliance export."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.String(required=True, data_key="from")
+    end = fields.String(required=True, data_key="to")
+    full_prefix = fields.Boolean(load_default=False)
+
+    @post_load
+    def moments(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Dates mean whole days (from the start of ``from`` to the end of ``to``), UTC."""
+        from app.audit.bundle import parse_moment
+
+        data["start"] = parse_moment(data["start"], "from")
+        data["end"] = parse_moment(data["end"], "to", end=True)
+        if data["end"] < data["start"]:
+            raise ValidationError("must be after from", "to")
+        return data

@@ -1,0 +1,725 @@
+"""Tamper evidence: canonical leaf encoding, the sealer, signed checkpoints, proofs, verification.
+
+The sealer follows the notification log in its one total order, appends one leaf per stored event
+to ``audit_leaves`` and writes Ed25519-signed checkpoints (tree size, root, time) to
+``audit_checkpoints``. Neither table is a read model: both are append-only and never rebuilt (a
+rebuild would re-derive leaves from possibly tampered events). ``verify`` trusts neither table nor
+the events: it recomputes every leaf from the stored events and checks each signed root, each
+signature and the consistency between successive checkpoints. See docs/AUDIT.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable
+from uuid import UUID
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from eventsourcing.application import AggregateNotFoundError
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
+
+from app.ledger import LedgerCore
+from app.errors import NotFoundError
+from domain.audit import merkle
+from domain.audit.keys import KEYRING_ID, SigningKeyring
+from domain.base import now
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from sqlalchemy import Engine
+
+    from app.bootstrap import Services
+
+Progress = Callable[[int], None]
+
+ORIGIN = "Governance Ledger"
+"""First line of every checkpoint note (C2SP signed-note style)."""
+KEY_FILENAME = "ledger_signing_key.pem"
+SEAL_EVERY_EVENTS = 1000
+SEAL_EVERY_SECONDS = 60.0
+BATCH = 1000
+
+audit_metadata = MetaData()
+
+audit_leaves = Table(
+    "audit_leaves",
+    audit_metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, nullable=False, unique=True),
+    Column("leaf_hash", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("recorded_at", String(32), nullable=False),
+    Column("watermark", String(32), nullable=False, index=True),
+)
+"""One row per sealed event, in log order: its leaf hash, the hash of its content without the
+position (to tell a move from a change), its recorded time and the running maximum of recorded
+times up to it (``watermark``: the as-of index, non-decreasing in log order)."""
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    audit_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger, nullable=False, index=True),
+    Column("root_hash", String(64), nullable=False),
+    Column("issued_at", String(32), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("signature", String(100), nullable=False),
+)
+"""Signed checkpoints, append-only: ``body`` is the signed note, ``signature`` its Ed25519
+signature (base64)."""
+
+
+# -- canonical encoding ---------------------------------------------------------------------------
+
+def iso(value: datetime) -> str:
+    """UTC ISO 8601 with microseconds and ``+00:00`` (fixed width: sorts in time order)."""
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, ASCII only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def recorded_time(state: bytes, decode: Callable[[], datetime] | None = None) -> str:
+    """The event time the ledger recorded in the stored state (``timestamp``), normalised."""
+    try:
+        raw = json.loads(state)["timestamp"]["_data_"]
+        return iso(datetime.fromisoformat(raw))
+    except (ValueError, KeyError, TypeError):
+        if decode is None:
+            return "undecodable"
+        try:
+            return iso(decode())
+        except Exception:  # noqa: BLE001 - a damaged record still gets a (different) leaf
+            return "undecodable"
+
+
+def leaf_record(position: int, originator_id: UUID | str, version: int, topic: str,
+                state: bytes, recorded_at: str) -> dict[str, Any]:
+    """The fields a leaf commits to (documented in docs/AUDIT.md)."""
+    return {"position": int(position), "originator_id": str(originator_id).lower(),
+            "version": int(version), "topic": topic,
+            "state_sha256": hashlib.sha256(state).hexdigest(), "recorded_at": recorded_at}
+
+
+def leaf_of(record: dict[str, Any]) -> bytes:
+    """Leaf hash: SHA-256(0x00 || canonical JSON of the record)."""
+    return merkle.leaf_hash(canonical(record))
+
+
+def content_of(record: dict[str, Any]) -> str:
+    """Hash of a record without its position (finds an event that moved)."""
+    return hashlib.sha256(canonical({k: v for k, v in record.items()
+                                     if k != "position"})).hexdigest()
+
+
+def checkpoint_body(size: int, root: bytes, issued_at: str, key_id: str) -> str:
+    """The signed note: origin, size, base64 root, then time and key id lines."""
+    return (f"{ORIGIN}\n{size}\n{base64.b64encode(root).decode()}\n"
+            f"time {issued_at}\nkey {key_id}\n")
+
+
+def key_id_of(public: Ed25519PublicKey) -> str:
+    """Short id of a public key: the first 8 bytes of SHA-256 of its raw form, hex."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_pem(public: Ed25519PublicKey) -> str:
+    """SubjectPublicKeyInfo PEM (what ``openssl pkeyutl -pubin`` reads)."""
+    return public.public_bytes(serialization.Encoding.PEM,
+                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+# -- commands (mixed into the Ledger) -------------------------------------------------------------
+
+class AuditCommands(LedgerCore):
+    """Recording signing keys in the log."""
+
+    def register_signing_key(self, key_id: str, public_key_pem: str) -> dict[str, Any]:
+        """Record a new checkpoint-signing key (the first, or a rotation); admins or the system."""
+        self._writer("admin")
+        try:
+            keyring = self.repository.get(KEYRING_ID)
+        except AggregateNotFoundError:
+            keyring = SigningKeyring(key_id=key_id, public_key_pem=public_key_pem)
+        else:
+            keyring.rotate(key_id, public_key_pem)
+        self.save(keyring)
+        return {"key_id": key_id}
+
+    def authorize_seal(self) -> None:
+        """Sealing on demand is for admins (it appends no event, but it signs)."""
+        self._writer("admin")
+
+    def signing_keys(self) -> dict[str, Any]:
+        """Every key that ever signed checkpoints and the current one."""
+        try:
+            keyring = self.repository.get(KEYRING_ID)
+        except AggregateNotFoundError:
+            return {"current": None, "keys": {}}
+        return {"current": keyring.current, "keys": dict(keyring.keys)}
+
+
+# -- verification report --------------------------------------------------------------------------
+
+@dataclass
+class Problem:
+    """One thing verification found wrong."""
+
+    kind: str
+    position: int | None
+    detail: str
+
+    def line(self) -> str:
+        where = f"position {self.position}" if self.position is not None else "ledger"
+        return f"{where}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify`` checked and what it found."""
+
+    events: int = 0
+    sealed: int = 0
+    checkpoints: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        """The problem at the lowest position (ledger-wide ones last)."""
+        if not self.problems:
+            return None
+        return min(self.problems, key=_order)
+
+    def as_dict(self) -> dict[str, Any]:
+        first = self.first
+        return {"ok": self.ok, "events": self.events, "sealed": self.sealed,
+                "checkpoints": self.checkpoints,
+                "first_bad_position": first.position if first else None,
+                "problems": [p.__dict__ for p in self.problems]}
+
+    def lines(self) -> list[str]:
+        head = (f"{self.events} events, {self.sealed} sealed, {self.checkpoints} checkpoints: ")
+        if self.ok:
+            return [head + "intact"]
+        first = self.first
+        assert first is not None
+        return [head + f"TAMPERED; first bad position: {first.position}",
+                *[p.line() for p in sorted(self.problems, key=_order)]]
+
+
+def _order(p: Problem) -> tuple[bool, int, bool]:
+    """Lowest position first; a leaf-level finding before a root mismatch at the same place."""
+    return (p.position is None, p.position or 0, p.kind == "root_mismatch")
+
+
+# -- the service ----------------------------------------------------------------------------------
+
+def audit(services: Services) -> Audit:
+    """The audit service of these services (created once, tables made on first use)."""
+    existing = services.__dict__.get("_audit")
+    if existing is None:
+        existing = services.__dict__["_audit"] = Audit(services)
+    return existing
+
+
+class Audit:
+    """Sealer, signer, prover and verifier over one ledger's log."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.ledger = services.ledger
+        self.engine: Engine = services.engine
+        extra = services.settings.extra
+        self.every_events = int(extra.get("seal_every_events", SEAL_EVERY_EVENTS))
+        self.every_seconds = float(extra.get("seal_every_seconds", SEAL_EVERY_SECONDS))
+        audit_metadata.create_all(self.engine)
+        self._tree: merkle.Tree | None = None
+        self._tree_lock = threading.Lock()
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    @property
+    def key_path(self) -> Path:
+        return self.services.settings.instance_path / KEY_FILENAME
+
+    def ensure_key(self) -> Ed25519PrivateKey:
+        """Load the signing key, creating it (mode 0600) and recording it in the log if needed."""
+        path = self.key_path
+        if path.exists():
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            assert isinstance(key, Ed25519PrivateKey)
+        else:
+            key = Ed25519PrivateKey.generate()
+            _write_private(path, key)
+        key_id = key_id_of(key.public_key())
+        if key_id not in self.ledger.signing_keys()["keys"]:
+            with self.ledger.as_system(reason="checkpoint signing key in use"):
+                self.ledger.register_signing_key(key_id, public_pem(key.public_key()))
+        return key
+
+    def rotate_key(self) -> str:
+        """Replace the signing key (the old private key is destroyed); returns the new key id."""
+        self.ensure_key()
+        key = Ed25519PrivateKey.generate()
+        tmp = self.key_path.with_suffix(".new")
+        tmp.unlink(missing_ok=True)
+        _write_private(tmp, key)
+        key_id = key_id_of(key.public_key())
+        with self.ledger.as_system(reason="signing key rotation"):
+            self.ledger.register_signing_key(key_id, public_pem(key.public_key()))
+        os.replace(tmp, self.key_path)
+        self.seal(force=True)
+        return key_id
+
+    def public_keys(self) -> dict[str, Any]:
+        """The current key and every earlier one, as PEM."""
+        return self.ledger.signing_keys()
+
+    # -- sealing ----------------------------------------------------------------------------------
+
+    def index(self, progress: Progress | None = None) -> int:
+        """Append a leaf for every event not yet sealed; returns how many were added."""
+        added = 0
+        while True:
+            with self.engine.connect() as conn:
+                last = conn.execute(select(audit_leaves).order_by(
+                    audit_leaves.c.leaf_index.desc()).limit(1)).first()
+            next_index = last.leaf_index + 1 if last else 0
+            watermark = last.watermark if last else ""
+            start = last.position + 1 if last else 1
+            batch = self.ledger.recorder.select_notifications(start=start, limit=BATCH)
+            if not batch:
+                return added
+            rows = []
+            for i, n in enumerate(batch):
+                record = self._record(n)
+                if record["recorded_at"][:1].isdigit():
+                    watermark = max(watermark, record["recorded_at"])
+                rows.append({"leaf_index": next_index + i, "position": n.id,
+                             "leaf_hash": leaf_of(record).hex(),
+                             "content_hash": content_of(record),
+                             "recorded_at": record["recorded_at"], "watermark": watermark})
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(audit_leaves), rows)
+            except IntegrityError:
+                return added  # another sealer got there first
+            added += len(rows)
+            if progress is not None:
+                progress(len(rows))
+
+    def _record(self, n: Any) -> dict[str, Any]:
+        state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
+        return leaf_record(n.id, n.originator_id, n.originator_version, n.topic, state,
+                           recorded_time(state,
+                                         lambda: self.ledger.mapper.to_domain_event(n).timestamp))
+
+    def latest(self) -> dict[str, Any] | None:
+        """The latest checkpoint, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(audit_checkpoints).order_by(
+                audit_checkpoints.c.tree_size.desc(), audit_checkpoints.c.id.desc()
+            ).limit(1)).first()
+        return _checkpoint(row) if row else None
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """Every checkpoint, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit_checkpoints).order_by(
+                audit_checkpoints.c.tree_size, audit_checkpoints.c.id)).all()
+        return [_checkpoint(r) for r in rows]
+
+    def sealed_size(self) -> int:
+        """How many leaves the sealer has appended."""
+        with self.engine.connect() as conn:
+            last = conn.scalar(select(func.max(audit_leaves.c.leaf_index)))
+        return 0 if last is None else int(last) + 1
+
+    def seal(self, force: bool = False, create_key: bool = True) -> dict[str, Any] | None:
+        """Append new leaves; sign a checkpoint when N events or T seconds passed, or if forced.
+        With ``create_key=False`` (after web commands) no key is created: without one, only the
+        leaves are appended."""
+        self.index()
+        size = self.sealed_size()
+        latest = self.latest()
+        if latest is not None and latest["tree_size"] == size and not force:
+            return None
+        if not force and latest is not None:
+            due_by_count = size - latest["tree_size"] >= self.every_events
+            due_by_time = now() - datetime.fromisoformat(latest["issued_at"]) >= timedelta(
+                seconds=self.every_seconds)
+            if not (due_by_count or due_by_time):
+                return None
+        if not create_key and not self.key_path.exists():
+            return None
+        key = self.ensure_key()
+        self.index()  # the key's own event, if it was just recorded
+        size = self.sealed_size()
+        root = self.tree(size).root(size)
+        issued_at = iso(now())
+        key_id = key_id_of(key.public_key())
+        body = checkpoint_body(size, root, issued_at, key_id)
+        signature = base64.b64encode(key.sign(body.encode())).decode()
+        with self.engine.begin() as conn:
+            conn.execute(insert(audit_checkpoints).values(
+                tree_size=size, root_hash=root.hex(), issued_at=issued_at, key_id=key_id,
+                body=body, signature=signature))
+        return self.latest()
+
+    # -- proofs -----------------------------------------------------------------------------------
+
+    def tree(self, size: int) -> merkle.Tree:
+        """A proof tree over (at least) the first ``size`` sealed leaves, kept between calls.
+
+        Leaves are append-only, so the tree is extended with the new leaves and the cached roots
+        of its perfect subtrees stay valid: checkpoints, history pages and proof requests cost
+        O(new leaves + log n) instead of reloading and rehashing the whole log. The last cached
+        leaf is compared with the table first, and the cache is dropped if it differs.
+        ``verify`` never uses this: it recomputes every leaf from the stored events.
+        """
+        with self._tree_lock:
+            tree = self._tree
+            if tree is not None and tree.leaves and not self._leaf_matches(
+                    len(tree.leaves) - 1, tree.leaves[-1]):
+                tree = None
+            have = 0 if tree is None else len(tree.leaves)
+            if size > have:
+                new = self.leaf_hashes(size, start=have)
+                if tree is None:
+                    tree = merkle.Tree(new)
+                else:
+                    tree.leaves.extend(new)  # type: ignore[attr-defined]
+            self._tree = tree if tree is not None else merkle.Tree([])
+            return self._tree
+
+    def _leaf_matches(self, index: int, leaf_hash: bytes) -> bool:
+        with self.engine.connect() as conn:
+            stored = conn.scalar(select(audit_leaves.c.leaf_hash).where(
+                audit_leaves.c.leaf_index == index))
+        return stored == leaf_hash.hex()
+
+    def leaf_hashes(self, size: int | None = None, start: int = 0) -> list[bytes]:
+        """The first ``size`` sealed leaf hashes (all when None), from index ``start`` on."""
+        query = select(audit_leaves.c.leaf_hash).order_by(audit_leaves.c.leaf_index)
+        if start:
+            query = query.where(audit_leaves.c.leaf_index >= start)
+        if size is not None:
+            query = query.where(audit_leaves.c.leaf_index < size)
+        with self.engine.connect() as conn:
+            return [bytes.fromhex(h) for h in conn.scalars(query)]
+
+    def leaf_at(self, position: int) -> dict[str, Any]:
+        """The sealed leaf of the event at ``position`` (NotFoundError when not sealed)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(audit_leaves).where(
+                audit_leaves.c.position == position)).first()
+        if row is None:
+            raise NotFoundError(f"position {position} is not sealed yet", position=position)
+        return dict(row._mapping)
+
+    def inclusion(self, position: int, tree_size: int | None = None) -> dict[str, Any]:
+        """The audit path of the event at ``position`` in the tree of ``tree_size`` leaves."""
+        leaf = self.leaf_at(position)
+        size = tree_size if tree_size is not None else self.sealed_size()
+        if not leaf["leaf_index"] < size <= self.sealed_size():
+            raise NotFoundError(f"tree size {size} does not cover position {position}",
+                                position=position, tree_size=size)
+        tree = self.tree(size)
+        proof = tree.inclusion(leaf["leaf_index"], size)
+        return {"position": position, "leaf_index": leaf["leaf_index"], "tree_size": size,
+                "leaf_hash": leaf["leaf_hash"], "root_hash": tree.root(size).hex(),
+                "audit_path": [p.hex() for p in proof]}
+
+    def consistency(self, first: int, second: int) -> dict[str, Any]:
+        """The proof that the tree of ``first`` leaves is a prefix of the one of ``second``."""
+        if not 0 <= first <= second <= self.sealed_size():
+            raise NotFoundError(f"sizes {first} and {second} are not 0 <= first <= second <= "
+                                f"{self.sealed_size()}", first=first, second=second)
+        tree = self.tree(second)
+        return {"first": first, "second": second,
+                "first_root": tree.root(first).hex(), "second_root": tree.root(second).hex(),
+                "proof": [p.hex() for p in tree.consistency(first, second)]}
+
+    def included_in_latest(self, position: int) -> dict[str, Any] | None:
+        """Whether the event at ``position`` is in the latest checkpoint, with the checked proof."""
+        latest = self.latest()
+        if latest is None:
+            return None
+        try:
+            proof = self.inclusion(position, latest["tree_size"])
+        except NotFoundError:
+            return {"included": False, "checkpoint": latest}
+        ok = merkle.verify_inclusion(
+            bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["tree_size"],
+            [bytes.fromhex(p) for p in proof["audit_path"]], bytes.fromhex(latest["root_hash"]))
+        return {"included": ok, "checkpoint": latest, "proof": proof}
+
+    def positions_of(self, originator_id: str | UUID) -> dict[int, int]:
+        """Map each version of one aggregate to its position in the log."""
+        recorder = self.ledger.recorder
+        table = recorder.events_table_name
+        pos = "notification_id" if self.services.settings.is_postgres else "rowid"
+        oid = UUID(str(originator_id))
+        key: Any = oid if self.services.settings.is_postgres else oid.hex
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT originator_version, {pos} FROM {table} "  # noqa: S608
+                                     "WHERE originator_id = :o"), {"o": key}).all()
+        return {int(v): int(p) for v, p in rows}
+
+    def inclusion_many(self, positions: list[int]) -> dict[int, dict[str, Any]]:
+        """For each position: whether it is in the latest checkpoint, proof checked against the
+        signed root (one load of the leaves for all of them)."""
+        latest = self.latest()
+        if latest is None or not positions:
+            return {}
+        size = latest["tree_size"]
+        with self.engine.connect() as conn:
+            found = {r.position: r for r in conn.execute(select(audit_leaves).where(
+                audit_leaves.c.position.in_(positions)))}
+        tree = self.tree(size)
+        root = bytes.fromhex(latest["root_hash"])
+        result: dict[int, dict[str, Any]] = {}
+        for position in positions:
+            leaf = found.get(position)
+            if leaf is None or leaf.leaf_index >= size:
+                result[position] = {"included": False, "checkpoint": latest}
+                continue
+            proof = tree.inclusion(leaf.leaf_index, size)
+            result[position] = {
+                "included": merkle.verify_inclusion(bytes.fromhex(leaf.leaf_hash),
+                                                    leaf.leaf_index, size, proof, root),
+                "checkpoint": latest, "leaf_index": leaf.leaf_index, "tree_size": size}
+        return result
+
+    # -- as of ------------------------------------------------------------------------------------
+
+    def position_as_of(self, moment: datetime) -> int:
+        """The last position of the longest log prefix recorded at or before ``moment``."""
+        self.index()
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(func.max(audit_leaves.c.position)).where(
+                audit_leaves.c.watermark <= iso(moment))) or 0)
+
+    # -- verification -----------------------------------------------------------------------------
+
+    def _events(self) -> Iterator[Any]:
+        start = 1
+        while True:
+            batch = self.ledger.recorder.select_notifications(start=start, limit=BATCH)
+            if not batch:
+                return
+            yield from batch
+            start = batch[-1].id + 1
+
+    def _stored(self) -> Iterator[Any]:
+        after = -1
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(audit_leaves).where(
+                    audit_leaves.c.leaf_index > after).order_by(
+                    audit_leaves.c.leaf_index).limit(BATCH)).all()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1].leaf_index
+
+    def verify(self, progress: Progress | None = None) -> VerifyReport:
+        """Recompute every leaf from the stored events and check every checkpoint."""
+        report = VerifyReport()
+        checkpoints = self.checkpoints()
+        report.checkpoints = len(checkpoints)
+        keys = self._known_keys()
+        self._check_signatures(checkpoints, keys, report)
+        by_size: dict[int, list[dict[str, Any]]] = {}
+        for cp in checkpoints:
+            by_size.setdefault(cp["tree_size"], []).append(cp)
+        ours = merkle.RootBuilder()
+        stored = self._stored()
+        first_mismatch: tuple[int, Any, Any] | None = None
+        prev_pos = 0
+        for index, n in enumerate(self._events()):
+            record = self._record(n)
+            leaf = leaf_of(record)
+            s = next(stored, None)
+            if s is not None:
+                report.sealed += 1
+                if first_mismatch is None and (s.leaf_hash != leaf.hex()
+                                               or s.position != n.id):
+                    first_mismatch = (index, record, s)
+            ours.append(leaf)
+            prev_pos = n.id
+            report.events += 1
+            for cp in by_size.get(ours.size, ()):
+                if ours.root().hex() != cp["root_hash"] and not any(
+                        p.kind == "root_mismatch" for p in report.problems):
+                    report.problems.append(Problem(
+                        "root_mismatch", n.id,
+                        f"checkpoint {cp['id']} (size {cp['tree_size']}) signed root "
+                        f"{cp['root_hash'][:16]}… but the events give {ours.root().hex()[:16]}…"))
+            if progress is not None and index % BATCH == BATCH - 1:
+                progress(BATCH)
+        if progress is not None:
+            progress(report.events % BATCH)
+        for s in stored:  # sealed leaves the log no longer has
+            report.sealed += 1
+            if first_mismatch is None:
+                first_mismatch = (report.events, None, s)
+        for cp in checkpoints:
+            if cp["tree_size"] > report.events:
+                report.problems.append(Problem(
+                    "missing", prev_pos + 1 if first_mismatch is None else None,
+                    f"checkpoint {cp['id']} covers {cp['tree_size']} events but the log has "
+                    f"only {report.events}"))
+        if first_mismatch is not None:
+            report.problems.append(self._classify(*first_mismatch))
+        self._check_sealed_leaves(checkpoints, report)
+        # problems found only as a root mismatch are kept: leaves may have been rewritten too
+        return report
+
+    def _known_keys(self) -> dict[str, str]:
+        """Public keys from the log, plus this instance's own key (the log may be damaged)."""
+        keys: dict[str, str] = {}
+        if self.key_path.exists():
+            key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+            assert isinstance(key, Ed25519PrivateKey)
+            keys[key_id_of(key.public_key())] = public_pem(key.public_key())
+        try:
+            for key_id, pem in self.ledger.signing_keys()["keys"].items():
+                keys.setdefault(key_id, pem)
+        except Exception:  # noqa: BLE001 - a tampered keyring is reported by the leaf check
+            pass
+        return keys
+
+    def _check_signatures(self, checkpoints: list[dict[str, Any]], keys: dict[str, str],
+                          report: VerifyReport) -> None:
+        for cp in checkpoints:
+            expected = checkpoint_body(cp["tree_size"], bytes.fromhex(cp["root_hash"]),
+                                       cp["issued_at"], cp["key_id"])
+            pem = keys.get(cp["key_id"])
+            if pem is None:
+                report.problems.append(Problem("bad_signature", None,
+                                               f"checkpoint {cp['id']}: unknown key "
+                                               f"{cp['key_id']}"))
+                continue
+            try:
+                public = serialization.load_pem_public_key(pem.encode())
+                if not isinstance(public, Ed25519PublicKey) or cp["body"] != expected:
+                    raise InvalidSignature
+                public.verify(base64.b64decode(cp["signature"]), cp["body"].encode())
+            except (InvalidSignature, ValueError, UnsupportedAlgorithm):
+                report.problems.append(Problem(
+                    "bad_signature", None,
+                    f"checkpoint {cp['id']} (size {cp['tree_size']}): the signature does not "
+                    f"match its size, root and time"))
+
+    def _check_sealed_leaves(self, checkpoints: list[dict[str, Any]],
+                             report: VerifyReport) -> None:
+        """The sealed leaves reproduce every signed root, and each checkpoint extends the one
+        before (consistency proof over the sealed leaves checked against both signed roots)."""
+        if not checkpoints:
+            return
+        leaves = self.leaf_hashes()
+        tree = merkle.Tree(leaves)
+        previous = None
+        for cp in checkpoints:
+            if cp["tree_size"] > len(leaves):
+                report.problems.append(Problem(
+                    "missing", None, f"checkpoint {cp['id']} covers {cp['tree_size']} leaves "
+                                     f"but only {len(leaves)} are sealed"))
+                return
+            if tree.root(cp["tree_size"]).hex() != cp["root_hash"]:
+                report.problems.append(Problem(
+                    "sealed_leaves_mismatch", None,
+                    f"the sealed leaves do not give the root signed in checkpoint {cp['id']} "
+                    f"(audit_leaves was changed; positions are named from the events alone)"))
+            if previous is not None:
+                proof = tree.consistency(previous["tree_size"], cp["tree_size"])
+                if not merkle.verify_consistency(
+                        previous["tree_size"], cp["tree_size"],
+                        bytes.fromhex(previous["root_hash"]), bytes.fromhex(cp["root_hash"]),
+                        proof):
+                    report.problems.append(Problem(
+                        "inconsistent", None,
+                        f"checkpoint {cp['id']} (size {cp['tree_size']}) does not extend "
+                        f"checkpoint {previous['id']} (size {previous['tree_size']}) over the "
+                        f"sealed leaves"))
+            previous = cp
+
+    def _classify(self, index: int, record: dict[str, Any] | None, s: Any) -> Problem:
+        """Say what happened at the first leaf that differs from what was sealed."""
+        if record is None:
+            return Problem("missing", s.position,
+                           "sealed, but the log ends before it (deleted)")
+        position = record["position"]
+        if position > s.position:
+            return Problem("missing", s.position,
+                           "sealed, but no longer in the log (deleted)")
+        if position < s.position:
+            return Problem("inserted", position, "in the log but never sealed at this place "
+                                                 "(inserted after sealing)")
+        with self.engine.connect() as conn:
+            moved = conn.execute(select(audit_leaves.c.position).where(
+                audit_leaves.c.content_hash == content_of(record),
+                audit_leaves.c.leaf_index != index)).first()
+            next_sealed = conn.execute(select(audit_leaves).where(
+                audit_leaves.c.leaf_index == index + 1)).first()
+        following = self.ledger.recorder.select_notifications(start=position + 1, limit=1)
+        following_content = content_of(self._record(following[0])) if following else None
+        if moved is not None and next_sealed is not None and moved.position == \
+                next_sealed.position and following_content == s.content_hash:
+            return Problem("reordered", position,
+                           f"holds the event sealed at position {moved.position} and vice versa")
+        if following_content == s.content_hash:
+            return Problem("inserted", position, "a new event here pushed the sealed ones down")
+        if moved is not None:
+            return Problem("reordered", position,
+                           f"holds the event sealed at position {moved.position}")
+        if record["recorded_at"] != s.recorded_at:
+            return Problem("changed", position,
+                           f"recorded time changed from {s.recorded_at} to "
+                           f"{record['recorded_at']}")
+        return Problem("changed", position, "its stored content differs from what was sealed")
+
+
+def _checkpoint(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)
+
+
+def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

@@ -1,0 +1,1 @@
+"""Change Control Board: use cases, queries, schemas, documents and reports."""

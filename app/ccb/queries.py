@@ -1,0 +1,213 @@
+"""Read side of the Change Control Board: boards, charters, meetings and the decision log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from app.errors import DomainError, NotFoundError
+from projections.base import from_db
+from projections.ccb.projection import board_charters, boards, decisions, freeze_windows, meetings
+from projections.tables import change_requests, people
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _aware(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        row[key] = from_db(row.get(key))
+    return row
+
+
+def list_boards(engine: Engine) -> list[dict[str, Any]]:
+    """Every board, by name."""
+    return [_aware(r, "created_at", "updated_at")
+            for r in _rows(engine, select(boards).order_by(boards.c.name))]
+
+
+def get_board(engine: Engine, board_id: str) -> dict[str, Any]:
+    """One board or NotFoundError."""
+    rows = _rows(engine, select(boards).where(boards.c.id == board_id))
+    if not rows:
+        raise NotFoundError(f"no board with id {board_id}", id=board_id)
+    return _aware(rows[0], "created_at", "updated_at")
+
+
+def charter_history(engine: Engine, board_id: str) -> list[dict[str, Any]]:
+    """Every charter the board has had, oldest first."""
+    return [_aware(r, "effective_at") for r in _rows(
+        engine, select(board_charters).where(board_charters.c.board_id == board_id)
+        .order_by(board_charters.c.version))]
+
+
+def charter_at(engine: Engine, board_id: str, at: datetime) -> dict[str, Any]:
+    """The charter in force at ``at`` (NotFoundError before the board existed)."""
+    rows = [r for r in charter_history(engine, board_id) if r["effective_at"] <= at]
+    if not rows:
+        get_board(engine, board_id)
+        raise NotFoundError(f"the board had no charter at {at.isoformat()}", id=board_id)
+    return rows[-1]
+
+
+MEETING_TIMES = ("scheduled_start", "scheduled_end", "opened_at", "closed_at", "updated_at")
+
+
+def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
+    """Meetings (of one board), newest first."""
+    query = select(meetings).order_by(meetings.c.scheduled_start.desc(), meetings.c.id)
+    if board_id:
+        query = query.where(meetings.c.board_id == board_id)
+    return [_aware(r, *MEETING_TIMES) for r in _rows(engine, query)]
+
+
+def get_meeting(engine: Engine, meeting_id: str) -> dict[str, Any]:
+    """One meeting or NotFoundError."""
+    rows = _rows(engine, select(meetings).where(meetings.c.id == meeting_id))
+    if not rows:
+        raise NotFoundError(f"no meeting with id {meeting_id}", id=meeting_id)
+    return _aware(rows[0], *MEETING_TIMES)
+
+
+def next_meeting(engine: Engine, meeting: dict[str, Any]) -> dict[str, Any] | None:
+    """The board's next meeting scheduled after ``meeting`` starts, if any."""
+    rows = _rows(engine, select(meetings).where(
+        meetings.c.board_id == meeting["board_id"],
+        meetings.c.scheduled_start > meeting["scheduled_start"], meetings.c.id != meeting["id"],
+    ).order_by(meetings.c.scheduled_start).limit(1))
+    return _aware(rows[0], *MEETING_TIMES) if rows else None
+
+
+def names(engine: Engine) -> dict[str, str]:
+    """Person id → name."""
+    return {r["id"]: r["name"] for r in _rows(engine, select(people.c.id, people.c.name))}
+
+
+def change_titles(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Change request id → title, status, category and requester."""
+    c = change_requests.c
+    return {r["id"]: r for r in _rows(engine, select(
+        c.id, c.title, c.status, c.category, c.requester_id, c.board_id))}
+
+
+def board_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:
+    """Change requests that may go on this board's agendas (its own or unassigned, undecided)."""
+    c = change_requests.c
+    return _rows(engine, select(c.id, c.title, c.status, c.category).where(
+        (c.board_id == board_id) | c.board_id.is_(None),
+        c.status.in_(["submitted", "deferred"]), c.category != "standard",
+    ).order_by(c.submitted_at))
+
+
+def list_decisions(engine: Engine, board_id: str | None = None, outcome: str | None = None,
+                   start: datetime | None = None, end: datetime | None = None,
+                   as_of: datetime | None = None, flagged: bool | None = None,
+                   ) -> list[dict[str, Any]]:
+    """The decision log, oldest first, with change request titles, filtered."""
+    d = decisions.c
+    query = select(decisions, change_requests.c.title.label("change_request_title")).outerjoin(
+        change_requests, change_requests.c.id == d.change_request_id).order_by(
+        d.decided_at, d.id)
+    conditions = [col == value for col, value in ((d.board_id, board_id),
+                                                  (d.outcome, outcome)) if value]
+    if start:
+        conditions.append(d.decided_at >= start)
+    if end:
+        conditions.append(d.decided_at <= end)
+    if as_of:
+        conditions.append(d.decided_at <= as_of)
+    rows = [_aware(r, "decided_at", "ratified_at") for r in _rows(engine,
+                                                                  query.where(*conditions))]
+    if as_of:
+        rows = [_as_of(r, as_of) for r in rows]
+    for row in rows:
+        row["unratified"] = row["kind"] == "emergency" and row["ratification"] in (
+            "pending", "overdue")
+    if flagged is not None:
+        rows = [r for r in rows if r["unratified"] == flagged]
+    return rows
+
+
+def _as_of(row: dict[str, Any], as_of: datetime) -> dict[str, Any]:
+    """Undo a ratification recorded after ``as_of``."""
+    if row["ratified_at"] and row["ratified_at"] > as_of:
+        row["ratification"], row["ratified_at"] = "pending", None
+    return row
+
+
+# -- change calendar and gate ---------------------------------------------------------------------
+
+def list_freezes(engine: Engine, include_lifted: bool = False) -> list[dict[str, Any]]:
+    """Freeze windows, by start."""
+    query = select(freeze_windows).order_by(freeze_windows.c.start)
+    if not include_lifted:
+        query = query.where(freeze_windows.c.lifted_at.is_(None))
+    return [_aware(r, "start", "end", "declared_at", "lifted_at") for r in _rows(engine, query)]
+
+
+def change_calendar(engine: Engine) -> dict[str, Any]:
+    """Scheduled and approved changes' windows, freeze windows, and the conflicts between them:
+    two changes on a shared system with overlapping windows, or a change inside a freeze."""
+    c = change_requests.c
+    changes = [_aware(r, "planned_start", "planned_end") for r in _rows(engine, select(
+        c.id, c.title, c.status, c.category, c.systems, c.planned_start, c.planned_end,
+        c.board_id).where(c.status.in_(["scheduled", "approved", "implemented"]))
+        .order_by(c.planned_start))]
+    freezes = list_freezes(engine)
+    conflicts = []
+    for i, a in enumerate(changes):
+        for b in changes[i + 1:]:
+            shared = sorted(set(a["systems"]) & set(b["systems"]))
+            if shared and a["planned_start"] < b["planned_end"] and b["planned_start"] < a[
+                    "planned_end"]:
+                conflicts.append({"kind": "overlap", "change_request_ids": [a["id"], b["id"]],
+                                  "systems": shared})
+        for f in freezes:
+            if a["planned_start"] < f["end"] and f["start"] < a["planned_end"] and (
+                    not f["systems"] or set(f["systems"]) & set(a["systems"])):
+                conflicts.append({"kind": "freeze", "change_request_ids": [a["id"]],
+                                  "freeze_id": f["id"], "emergency": a["category"] == "emergency"})
+    return {"changes": changes, "freezes": freezes, "conflicts": conflicts}
+
+
+def gate(engine: Engine, change_id: str, at: datetime) -> dict[str, Any]:
+    """The deployment gate: the approval evidence when the change may be deployed at ``at``.
+
+    :raise GateClosed: naming why not (not approved, outside its window, inside a freeze).
+    """
+    c = change_requests.c
+    rows = _rows(engine, select(change_requests).where(c.id == change_id))
+    if not rows:
+        raise NotFoundError(f"no change request with id {change_id}", id=change_id)
+    change = _aware(rows[0], "planned_start", "planned_end")
+    if change["status"] != "approved":
+        raise GateClosed("not_approved", f"the change request is {change['status']}, not "
+                         "approved", status=change["status"])
+    if not change["planned_start"] <= at < change["planned_end"]:
+        raise GateClosed("outside_window", "now is outside the change's planned window",
+                         planned_start=change["planned_start"].isoformat(),
+                         planned_end=change["planned_end"].isoformat(), now=at.isoformat())
+    frozen = [f for f in list_freezes(engine) if f["start"] <= at < f["end"] and (
+        not f["systems"] or set(f["systems"]) & set(change["systems"]))]
+    if frozen and change["category"] != "emergency":
+        raise GateClosed("freeze_window", "a freeze window is in force for these systems",
+                         freezes=[f["id"] for f in frozen])
+    evidence = [d for d in list_decisions(engine) if d["change_request_id"] == change_id]
+    return {"change_request_id": change_id, "status": "open", "checked_at": at,
+            "planned_start": change["planned_start"], "planned_end": change["planned_end"],
+            "decisions": evidence}
+
+
+class GateClosed(DomainError):
+    """Raised when the deployment gate is closed for a change; ``code`` says why."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.code = code

@@ -1,0 +1,374 @@
+"""Marshmallow schemas of the Change Control Board (API bodies, forms and responses)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from app.schemas import Text, when
+from domain.reviews.action_item import PRIORITIES
+from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
+from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
+
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="use HH:MM (24-hour)")
+
+
+class Id(fields.UUID):
+    """A UUID given as a string, loaded as its canonical string."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return str(super()._deserialize(value, attr, data, **kwargs))
+
+
+class CharterInputSchema(Schema):
+    """Charter fields; any left out keep their default (or current) value."""
+
+    quorum_min_members = fields.Integer(validate=validate.Range(min=1, max=100))
+    quorum_min_functions = fields.Integer(validate=validate.Range(min=1, max=20))
+    proxies_count_toward_quorum = fields.Boolean()
+    tie_breaker = fields.String(validate=validate.OneOf(TIE_BREAKERS))
+    requester_may_vote = fields.Boolean()
+    timebox_minutes = fields.Integer(validate=validate.Range(min=5, max=24 * 60))
+    timezone = fields.String()
+    cadence_frequency = fields.String(validate=validate.OneOf(FREQUENCIES))
+    cadence_weekday = fields.String(validate=validate.OneOf(WEEKDAYS))
+    cadence_start = fields.String(validate=HHMM)
+    cadence_end = fields.String(validate=HHMM)
+    chair_delegate_id = Id(allow_none=True)
+
+    @validates("timezone")
+    def check_timezone(self, value: str, **kwargs: Any) -> None:
+        """An IANA time zone name."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError("unknown time zone; use an IANA name such as "
+                                  "Europe/Paris") from None
+
+    @validates_schema
+    def check_cadence(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A meeting ends after it starts."""
+        start, end = data.get("cadence_start"), data.get("cadence_end")
+        if start and end and end <= start:
+            raise ValidationError("must be after cadence_start", "cadence_end")
+
+
+class BoardInputSchema(Schema):
+    """A new board (admin)."""
+
+    name = Text(required=True, validate=validate.Length(min=2, max=200))
+    chair_id = Id(required=True)
+    members = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
+    charter = fields.Nested(CharterInputSchema, load_default=dict)
+
+
+class BoardFormSchema(BoardInputSchema):
+    """The board form: members as checkboxes or a comma-separated list, charter flattened."""
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Gather flat charter_* fields and split the members list."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(data.get("members"), str):
+            data["members"] = [m.strip() for m in re.split(r"[,\s]+", data["members"])
+                               if m.strip()]
+        charter = {k[len("charter_"):]: v for k, v in data.items()
+                   if k.startswith("charter_") and v not in ("", None)}
+        for key in list(data):
+            if key.startswith("charter_"):
+                data.pop(key)
+        for key in ("proxies_count_toward_quorum", "requester_may_vote"):
+            if key in charter:
+                charter[key] = charter[key] in ("on", "true", "1", True)
+        data["charter"] = charter
+        return data
+
+
+class CharterAmendmentSchema(Schema):
+    """A charter amendment: the fields that change and why."""
+
+    charter = fields.Nested(CharterInputSchema, required=True)
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class MemberSchema(Schema):
+    """A board member with their function."""
+
+    person_id = fields.String()
+    function = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class BoardSchema(Schema):
+    """A board as shown to clients."""
+
+    id = fields.String(dump_only=True)
+    name = fields.String()
+    chair_id = fields.String()
+    members = fields.List(fields.Nested(MemberSchema))
+    charter = fields.Dict()
+    version = fields.Integer()
+
+
+class CharterSchema(Schema):
+    """The charter in force from a moment, with who amended it and why."""
+
+    board_id = fields.String()
+    version = fields.Integer()
+    effective_at = fields.DateTime()
+    charter = fields.Dict()
+    changes = fields.Dict()
+    actor_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class CharterQueryArgsSchema(Schema):
+    """``at``: show the charter in force at that moment (default: now)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    at = when(load_default=None)
+
+
+class MeetingInputSchema(Schema):
+    """An ad-hoc meeting."""
+
+    scheduled_start = when(required=True)
+    scheduled_end = when(load_default=None)
+
+
+class SeriesInputSchema(Schema):
+    """Plan the next meetings from the charter's cadence."""
+
+    first_day = fields.Date(load_default=None)
+    count = fields.Integer(load_default=6, validate=validate.Range(min=1, max=52))
+
+
+class FreezeInputSchema(Schema):
+    """A freeze (blackout) window: no normal or standard change may run inside it."""
+
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    start = when(required=True)
+    end = when(required=True)
+    systems = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list)
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Accept systems as a comma-separated string (form)."""
+        if isinstance(data, dict) and isinstance(data.get("systems"), str):
+            data = {**data, "systems": [s for s in re.split(r"[,\n]", data["systems"])
+                                        if s.strip()]}
+        return data
+
+    @validates_schema
+    def check_window(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """The window ends after it starts."""
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise ValidationError("must be after start", "end")
+
+
+class MeetingCreatedSchema(Schema):
+    """A scheduled meeting's id."""
+
+    id = fields.String()
+    board_id = fields.String()
+    status = fields.String()
+
+
+class AttendanceInputSchema(Schema):
+    """A check-in: who, in person or remote (remote needs the recording link)."""
+
+    person_id = Id(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(MODES))
+    recording_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"})
+
+    @pre_load
+    def blank_url(self, data: Any, **kwargs: Any) -> Any:
+        """A blank recording link (from a form) is no link."""
+        if isinstance(data, dict) and data.get("recording_url") == "":
+            data = {**data, "recording_url": None}
+        return data
+
+    @validates_schema
+    def check_recording(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Remote attendance needs the recording link."""
+        if data.get("mode") == "remote" and not data.get("recording_url"):
+            raise ValidationError("required for remote attendance", "recording_url")
+
+
+class ProxyInputSchema(Schema):
+    """A proxy for one meeting."""
+
+    grantor_id = Id(required=True)
+    holder_id = Id(required=True)
+
+
+class AgendaInputSchema(Schema):
+    """A change request to put on the agenda."""
+
+    change_request_id = Id(required=True)
+
+
+class VoteInputSchema(Schema):
+    """A vote by the authenticated member, optionally as proxy holder for ``on_behalf_of``."""
+
+    choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
+    on_behalf_of = Id(load_default=None, allow_none=True)
+
+    @pre_load
+    def blank_grantor(self, data: Any, **kwargs: Any) -> Any:
+        """A blank on_behalf_of (from a form) means the voter's own vote."""
+        if isinstance(data, dict) and data.get("on_behalf_of") == "":
+            data = {**data, "on_behalf_of": None}
+        return data
+
+
+class CastingVoteInputSchema(Schema):
+    """The chair's deciding vote on a tie."""
+
+    choice = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+
+
+class ActionInputSchema(Schema):
+    """An action item raised in a meeting."""
+
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    owner_id = Id(required=True)
+    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    change_request_id = Id(load_default=None, allow_none=True)
+
+    @pre_load
+    def blank_item(self, data: Any, **kwargs: Any) -> Any:
+        """A blank item (from a form) means the meeting as a whole."""
+        if isinstance(data, dict) and data.get("change_request_id") == "":
+            data = {**data, "change_request_id": None}
+        return data
+
+
+class TallySchema(Schema):
+    """Votes counted per choice."""
+
+    approve = fields.Integer()
+    reject = fields.Integer()
+    abstain = fields.Integer()
+
+
+class ProxyPairSchema(Schema):
+    """A proxy held at decision time."""
+
+    grantor_id = fields.String()
+    holder_id = fields.String()
+
+
+class QuorumSchema(Schema):
+    """The quorum snapshot stored with a decision."""
+
+    met = fields.Boolean()
+    present = fields.List(fields.String())
+    functions = fields.List(fields.String())
+    proxies = fields.List(fields.Nested(ProxyPairSchema))
+
+
+class DecisionSchema(Schema):
+    """The outcome of an agenda item."""
+
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    tally = fields.Nested(TallySchema)
+    quorum = fields.Nested(QuorumSchema)
+    tie_break = fields.String()
+    casting_vote = fields.String()
+
+
+class EmergencyApprovalSchema(Schema):
+    """An emergency change's approvals so far."""
+
+    id = fields.String()
+    status = fields.String()
+    approvals = fields.List(fields.Dict())
+    ratification = fields.String(allow_none=True)
+
+
+class MeetingSchema(Schema):
+    """A meeting with attendance, proxies, agenda items (votes, decisions) and actions."""
+
+    id = fields.String(dump_only=True)
+    board_id = fields.String()
+    series_id = fields.String(allow_none=True)
+    status = fields.String()
+    scheduled_start = fields.DateTime()
+    scheduled_end = fields.DateTime()
+    opened_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    state = fields.Dict()
+    version = fields.Integer()
+
+
+class DecisionLogQueryArgsSchema(Schema):
+    """Filters of the decision log; ``format`` picks a CSV download."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    board_id = fields.String()
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    start = when(data_key="from")
+    end = when(data_key="to")
+    as_of = when()
+    flagged = fields.Boolean()
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+    @pre_load
+    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Treat empty filter fields as absent; a bare date covers that whole day (UTC)."""
+        data = {k: v for k, v in dict(data).items() if v not in ("", None)}
+        for key, clock in (("from", "T00:00:00"), ("to", "T23:59:59.999999")):
+            if isinstance(data.get(key), str) and len(data[key]) == 10:
+                data[key] += clock
+        return data
+
+
+class DecisionLogEntrySchema(Schema):
+    """One decision of the log, with the events it rests on."""
+
+    id = fields.String()
+    kind = fields.String()
+    board_id = fields.String(allow_none=True)
+    meeting_id = fields.String(allow_none=True)
+    change_request_id = fields.String()
+    change_request_title = fields.String(allow_none=True)
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+    decided_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    tally = fields.Dict(allow_none=True)
+    quorum = fields.Dict(allow_none=True)
+    tie_break = fields.String(allow_none=True)
+    casting_vote = fields.String(allow_none=True)
+    emergency = fields.Boolean()
+    ratification = fields.String(allow_none=True)
+    unratified = fields.Boolean()
+    votes = fields.List(fields.Dict())
+    evidence = fields.Dict()
+
+
+class DecisionLogSchema(Schema):
+    """The decision log."""
+
+    items = fields.List(fields.Nested(DecisionLogEntrySchema))
+    total = fields.Integer()

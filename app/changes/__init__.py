@@ -1,0 +1,1 @@
+"""Change requests: use cases, queries, schemas, documents and reports."""

@@ -1,0 +1,127 @@
+"""The ledger application's core: acting as a person, authorisation, loading, history."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from app.errors import NotAuthenticated, NotFoundError, PermissionDenied
+from app.people.security import password_hasher
+from domain.base import METADATA_FIELDS, command_context, current_context
+from domain.people.person import Person
+from domain.topics import register_legacy_topics
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from eventsourcing.domain import Aggregate
+
+_actor: ContextVar[Person | None] = ContextVar("actor", default=None)
+
+SYSTEM_ACTOR = "00000000-0000-0000-0000-000000000000"
+"""The actor id recorded for bootstrap commands run from the CLI (``init``, ``user add``, ``demo``)."""
+
+
+SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+"""Event fields never shown in history or exports (they hold credential hashes)."""
+
+
+class LedgerCore(Application[UUID]):
+    """Shared machinery of the one ledger application; each area adds a mixin of commands."""
+
+    def __init__(self, env: dict[str, str] | None = None, password_cost: str = "strong") -> None:
+        register_legacy_topics()  # events stored by release 0.1 name the old flat modules
+        super().__init__(env=env)
+        self.hasher = password_hasher(password_cost)
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def acting_as(self, person_id: str | UUID, **context: Any) -> Iterator[None]:
+        """Run the block's commands as ``person_id`` (request id and reason optional).
+
+        The person is loaded once here, so every command in the block is authorised against
+        the roles they hold when the block (a web request, a CLI run) starts.
+        """
+        person = self._get(Person, person_id)
+        token = _actor.set(person)
+        try:
+            with command_context(actor_id=str(person.id), **context):
+                yield
+        finally:
+            _actor.reset(token)
+
+    @contextmanager
+    def as_system(self, **context: Any) -> Iterator[None]:
+        """Run bootstrap commands from the CLI as the system actor."""
+        with command_context(actor_id=SYSTEM_ACTOR, **context):
+            yield
+
+    def _writer(self, *roles: str) -> Person | None:
+        """Return the acting person after checking they may write (None for the system actor)."""
+        actor_id = current_context().actor_id
+        if actor_id is None:
+            raise NotAuthenticated()
+        if actor_id == SYSTEM_ACTOR:
+            return None
+        person = _actor.get()
+        if person is None or str(person.id) != actor_id:
+            person = self._get(Person, actor_id)
+        if not person.active:
+            raise NotAuthenticated("this account is deactivated")
+        if not person.can_write:
+            raise PermissionDenied("auditors and people without a role may not change anything",
+                                   code="read_only_role", roles=person.roles)
+        if roles and not set(roles) & set(person.roles):
+            raise PermissionDenied(f"this needs the role {' or '.join(roles)}",
+                                   code="role_required", required=list(roles))
+        return person
+
+    def _get(self, cls: type[Aggregate], aggregate_id: UUID | str) -> Any:
+        aggregate_id = parse_id(aggregate_id, cls.__name__)
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no {cls.__name__} with id {aggregate_id}",
+                                id=str(aggregate_id)) from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(f"no {cls.__name__} with id {aggregate_id}", id=str(aggregate_id))
+        return aggregate
+
+    # -- history --------------------------------------------------------------------------------
+
+    def history(self, cls: type[Aggregate], aggregate_id: UUID | str) -> list[dict[str, Any]]:
+        """Return every event of one entity, oldest first, as plain dicts."""
+        aggregate = self._get(cls, aggregate_id)
+        return [event_to_dict(e) for e in self.repository.event_store.get(aggregate.id)]
+
+
+
+def parse_id(value: UUID | str, kind: str = "entity") -> UUID:
+    """Return ``value`` as a UUID, or raise NotFoundError naming what was looked for."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFoundError(f"no {kind} with id {value}", id=str(value)) from None
+
+
+def event_to_dict(domain_event: Any) -> dict[str, Any]:
+    """Describe a stored event: its type, when, who, for whom, why, and its data."""
+    data = {k: ("[redacted]" if k in SECRET_FIELDS else v)
+            for k, v in domain_event.__dict__.items() if k not in METADATA_FIELDS}
+    return {
+        "type": type(domain_event).__qualname__.split(".")[-1],
+        "version": domain_event.originator_version,
+        "recorded_at": domain_event.timestamp,
+        "actor_id": domain_event.actor_id,
+        "on_behalf_of": domain_event.on_behalf_of,
+        "reason": domain_event.reason,
+        "request_id": domain_event.request_id,
+        "data": data,
+    }

@@ -1,0 +1,1 @@
+"""On-call: use cases, queries, schemas, documents and reports."""

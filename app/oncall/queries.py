@@ -1,0 +1,372 @@
+"""On-call read side: answers from the rm_* tables only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from statistics import mean
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from app.errors import NotFoundError
+from domain.oncall.runbook import diff, training_status
+from projections.base import from_db
+from projections.oncall.tables import (
+    incident_timeline,
+    incidents,
+    rotations,
+    runbook_revisions,
+    runbook_sign_offs,
+    runbooks,
+    shift_notices,
+    shifts,
+    swaps,
+    trainings,
+    unavailability,
+)
+from projections.tables import people
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine, Table
+
+UTC = timezone.utc
+NIGHT_HOURS = (22, 6)
+"""Night hours are 22:00–06:00 in the rotation's time zone."""
+
+
+def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [_aware(dict(r._mapping)) for r in conn.execute(query)]
+
+
+def _aware(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: from_db(v) if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def _one(engine: Engine, table: Table, key: str, kind: str) -> dict[str, Any]:
+    rows = _rows(engine, select(table).where(table.c.id == key))
+    if not rows:
+        raise NotFoundError(f"no {kind} with id {key}", id=key)
+    return rows[0]
+
+
+def names(engine: Engine) -> dict[str, str]:
+    """Person id → name."""
+    return {r["id"]: r["name"] for r in _rows(engine, select(people.c.id, people.c.name))}
+
+
+# -- rotations ----------------------------------------------------------------------------------
+
+def list_rotations(engine: Engine) -> list[dict[str, Any]]:
+    """Every rotation, by name."""
+    return _rows(engine, select(rotations).order_by(rotations.c.name))
+
+
+def get_rotation(engine: Engine, rotation_id: str) -> dict[str, Any]:
+    """One rotation with its roster's names."""
+    rotation = _one(engine, rotations, rotation_id, "rotation")
+    who = names(engine)
+    rotation["members"] = [{"id": p, "name": who.get(p, p)} for p in rotation["roster"]]
+    return rotation
+
+
+def list_shifts(engine: Engine, rotation_id: str, start: datetime | None = None,
+                end: datetime | None = None) -> list[dict[str, Any]]:
+    """Shifts of a rotation overlapping [start, end), in time order, with names."""
+    query = select(shifts).where(shifts.c.rotation_id == rotation_id)
+    if start is not None:
+        query = query.where(shifts.c.ends_at > start)
+    if end is not None:
+        query = query.where(shifts.c.starts_at < end)
+    who = names(engine)
+    rows = _rows(engine, query.order_by(shifts.c.starts_at))
+    for row in rows:
+        row["primary_name"] = who.get(row["primary_id"] or "")
+        row["secondary_name"] = who.get(row["secondary_id"] or "")
+    return rows
+
+
+def person_shifts(engine: Engine, person_id: str) -> list[dict[str, Any]]:
+    """Every shift a person holds in any rotation, with the rotation's name."""
+    query = (select(shifts, rotations.c.name.label("rotation_name"),
+                    rotations.c.timezone)
+             .join(rotations, rotations.c.id == shifts.c.rotation_id)
+             .where(or_(shifts.c.primary_id == person_id, shifts.c.secondary_id == person_id))
+             .order_by(shifts.c.starts_at))
+    return _rows(engine, query)
+
+
+def oncall_at(engine: Engine, rotation_id: str, at: datetime) -> dict[str, Any]:
+    """Who is primary and secondary at ``at`` (None where nobody is)."""
+    get_rotation(engine, rotation_id)
+    rows = _rows(engine, select(shifts).where(shifts.c.rotation_id == rotation_id,
+                                              shifts.c.starts_at <= at, shifts.c.ends_at > at))
+    shift = rows[0] if rows else {}
+    return {"primary_id": shift.get("primary_id"), "secondary_id": shift.get("secondary_id"),
+            "week_start": shift.get("week_start"), "at": at}
+
+
+def coverage_gaps(engine: Engine, rotation_id: str, start: datetime,
+                  end: datetime) -> list[dict[str, Any]]:
+    """Intervals in [start, end) without a primary or without a secondary (24/7 coverage)."""
+    get_rotation(engine, rotation_id)
+    gaps: list[dict[str, Any]] = []
+
+    def add(frm: datetime, to: datetime, missing: list[str]) -> None:
+        if frm >= to:
+            return
+        if gaps and gaps[-1]["end"] == frm and gaps[-1]["missing"] == missing:
+            gaps[-1]["end"] = to
+        else:
+            gaps.append({"start": frm, "end": to, "missing": missing})
+
+    cursor = start
+    for shift in list_shifts(engine, rotation_id, start, end):
+        add(cursor, shift["starts_at"], ["primary", "secondary"])
+        missing = [r for r in ("primary", "secondary") if not shift[f"{r}_id"]]
+        if missing:
+            add(max(cursor, shift["starts_at"]), min(end, shift["ends_at"]), missing)
+        cursor = max(cursor, shift["ends_at"])
+    add(cursor, end, ["primary", "secondary"])
+    return gaps
+
+
+def _hours(start: datetime, end: datetime, tz: str) -> tuple[int, int]:
+    """(weekend hours, night hours) of [start, end) in local time, counted hour by hour."""
+    zone, weekend, night = ZoneInfo(tz), 0, 0
+    moment = start
+    while moment < end:
+        local = moment.astimezone(zone)
+        weekend += local.weekday() >= 5
+        night += local.hour >= NIGHT_HOURS[0] or local.hour < NIGHT_HOURS[1]
+        moment += timedelta(hours=1)
+    return weekend, night
+
+
+def fairness_report(engine: Engine, rotation_id: str, start: datetime | None = None,
+                    end: datetime | None = None) -> list[dict[str, Any]]:
+    """Per person: primary and secondary weeks, weekend and night hours, pages received."""
+    rotation = get_rotation(engine, rotation_id)
+    report: dict[str, dict[str, Any]] = {}
+    who = names(engine)
+
+    def entry(pid: str) -> dict[str, Any]:
+        return report.setdefault(pid, {"person_id": pid, "name": who.get(pid, pid),
+                                       "primary_weeks": 0, "secondary_weeks": 0,
+                                       "weekend_hours": 0, "night_hours": 0, "pages": 0})
+
+    for pid in rotation["roster"]:
+        entry(pid)
+    for shift in list_shifts(engine, rotation_id, start, end):
+        weekend, night = _hours(shift["starts_at"], shift["ends_at"], rotation["timezone"])
+        for role in ("primary", "secondary"):
+            if shift[f"{role}_id"]:
+                row = entry(shift[f"{role}_id"])
+                row[f"{role}_weeks"] += 1
+                row["weekend_hours"] += weekend
+                row["night_hours"] += night
+    pages = select(incident_timeline.c.person_id, incident_timeline.c.at).join(
+        incidents, incidents.c.id == incident_timeline.c.incident_id).where(
+        incidents.c.rotation_id == rotation_id, incident_timeline.c.person_id.is_not(None),
+        incident_timeline.c.type.in_(("paged", "escalated")))
+    for page in _rows(engine, pages):
+        if (start is None or page["at"] >= start) and (end is None or page["at"] < end):
+            entry(page["person_id"])["pages"] += 1
+    return sorted(report.values(), key=lambda r: r["name"])
+
+
+def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
+            since: datetime | None = None) -> list[dict[str, Any]]:
+    """The shifts of one person that a plan, roster change, override or swap moved."""
+    query = select(shift_notices, rotations.c.name.label("rotation_name")).join(
+        rotations, rotations.c.id == shift_notices.c.rotation_id).where(
+        shift_notices.c.person_id == person_id)
+    if rotation_id:
+        query = query.where(shift_notices.c.rotation_id == rotation_id)
+    if since is not None:
+        query = query.where(shift_notices.c.starts_at >= since)
+    return _rows(engine, query.order_by(shift_notices.c.recorded_at.desc(),
+                                        shift_notices.c.id))
+
+
+def list_swaps(engine: Engine, rotation_id: str) -> list[dict[str, Any]]:
+    """Swaps of a rotation, newest first."""
+    return _rows(engine, select(swaps).where(swaps.c.rotation_id == rotation_id)
+                 .order_by(swaps.c.requested_at.desc()))
+
+
+def list_unavailability(engine: Engine, rotation_id: str) -> list[dict[str, Any]]:
+    """Declared unavailability of a rotation's people."""
+    return _rows(engine, select(unavailability).where(unavailability.c.rotation_id == rotation_id)
+                 .order_by(unavailability.c.start))
+
+
+def plan_warnings(engine: Engine, rotation_id: str, after: datetime) -> list[dict[str, Any]]:
+    """Upcoming shifts held by people whose training status is not ``trained``."""
+    status = training_statuses(engine)
+    who = names(engine)
+    warnings = []
+    for shift in list_shifts(engine, rotation_id, after):
+        for role in ("primary", "secondary"):
+            pid = shift[f"{role}_id"]
+            if pid and status.get(pid, "untrained") != "trained":
+                warnings.append({"person_id": pid, "name": who.get(pid, pid), "role": role,
+                                 "week_start": shift["week_start"],
+                                 "training_status": status.get(pid, "untrained")})
+    return warnings
+
+
+# -- incidents ----------------------------------------------------------------------------------
+
+def _derive(incident: dict[str, Any]) -> dict[str, Any]:
+    opened = incident["opened_at"]
+    ack, resolved = incident["acknowledged_at"], incident["resolved_at"]
+    incident["time_to_acknowledge_s"] = (ack - opened).total_seconds() if ack else None
+    incident["time_to_resolve_s"] = (resolved - opened).total_seconds() if resolved else None
+    target = timedelta(minutes=15).total_seconds()
+    incident["ack_within_target"] = (incident["time_to_acknowledge_s"] <= target
+                                     if ack else None)
+    return incident
+
+
+def list_incidents(engine: Engine, status: str | None = None, severity: str | None = None,
+                   category: str | None = None, practice: bool | None = None,
+                   rotation_id: str | None = None) -> list[dict[str, Any]]:
+    """Incidents, newest first, filtered."""
+    c = incidents.c
+    conditions = [col == value for col, value in ((c.status, status), (c.severity, severity),
+                  (c.category, category), (c.rotation_id, rotation_id)) if value]
+    if practice is not None:
+        conditions.append(c.practice == practice)
+    return [_derive(r) for r in _rows(engine, select(incidents).where(*conditions)
+                                      .order_by(c.opened_at.desc(), c.id))]
+
+
+def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
+    """One incident with its derived times and its timeline (names filled in)."""
+    incident = _derive(_one(engine, incidents, incident_id, "incident"))
+    who = names(engine)
+    timeline = _rows(engine, select(incident_timeline)
+                     .where(incident_timeline.c.incident_id == incident_id)
+                     .order_by(incident_timeline.c.version))
+    for row in timeline:
+        row["person_name"] = who.get(row["person_id"] or "")
+        row["actor_name"] = who.get(row["actor_id"] or "", "system" if row["actor_id"] else None)
+    incident["timeline"] = timeline
+    incident["responder_names"] = {k: who.get(v or "") for k, v in incident["responders"].items()}
+    return incident
+
+
+def open_incident_ids(engine: Engine) -> list[str]:
+    """Incidents still waiting for acknowledgement (candidates for clock-driven escalation)."""
+    return [r["id"] for r in _rows(engine, select(incidents.c.id)
+                                   .where(incidents.c.status.in_(("opened", "paged"))))]
+
+
+GROUPS = ("period", "severity", "category", "practice")
+
+
+def incident_metrics(engine: Engine, group_by: str = "severity", period: str = "month",
+                     start: datetime | None = None,
+                     end: datetime | None = None) -> list[dict[str, Any]]:
+    """MTTA and MTTR (seconds) per group: period (week|month), severity, category or practice."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for incident in list_incidents(engine):
+        if (start and incident["opened_at"] < start) or (end and incident["opened_at"] >= end):
+            continue
+        groups[_group_key(incident, group_by, period)].append(incident)
+    result = []
+    for key in sorted(groups):
+        items = groups[key]
+        tta = [i["time_to_acknowledge_s"] for i in items if i["time_to_acknowledge_s"] is not None]
+        ttr = [i["time_to_resolve_s"] for i in items if i["time_to_resolve_s"] is not None]
+        result.append({"group": key, "incidents": len(items),
+                       "acknowledged": len(tta), "resolved": len(ttr),
+                       "mtta_s": mean(tta) if tta else None, "mttr_s": mean(ttr) if ttr else None,
+                       "ack_within_target": sum(1 for i in items if i["ack_within_target"])})
+    return result
+
+
+def _group_key(incident: dict[str, Any], group_by: str, period: str) -> str:
+    if group_by == "practice":
+        return "practice" if incident["practice"] else "real"
+    if group_by == "period":
+        opened = incident["opened_at"]
+        if period == "week":
+            year, week, _ = opened.isocalendar()
+            return f"{year}-W{week:02d}"
+        return opened.strftime("%Y-%m")
+    return str(incident[group_by])
+
+
+# -- runbooks and training ----------------------------------------------------------------------
+
+def list_runbooks(engine: Engine) -> list[dict[str, Any]]:
+    """Every runbook with its current revision and sign-off state."""
+    signed = _rows(engine, select(runbook_sign_offs))
+    result = []
+    for book in _rows(engine, select(runbooks).order_by(runbooks.c.category)):
+        current = [s for s in signed if s["runbook_id"] == book["id"]
+                   and s["revision"] == book["revision"]]
+        book["reviewed"] = any(s["kind"] == "reviewed" for s in current)
+        book["validated"] = any(s["kind"] == "validated" for s in current)
+        result.append(book)
+    return result
+
+
+def get_runbook(engine: Engine, runbook_id: str) -> dict[str, Any]:
+    """One runbook with its revisions (newest first) and sign-offs."""
+    book = _one(engine, runbooks, runbook_id, "runbook")
+    who = names(engine)
+    book["revisions"] = _rows(engine, select(runbook_revisions).where(
+        runbook_revisions.c.runbook_id == runbook_id).order_by(runbook_revisions.c.revision.desc()))
+    book["sign_offs"] = _rows(engine, select(runbook_sign_offs).where(
+        runbook_sign_offs.c.runbook_id == runbook_id).order_by(runbook_sign_offs.c.recorded_at))
+    for row in book["sign_offs"]:
+        row["by_name"] = who.get(row["by"] or "")
+    current = [s for s in book["sign_offs"] if s["revision"] == book["revision"]]
+    book["reviewed"] = any(s["kind"] == "reviewed" for s in current)
+    book["validated"] = any(s["kind"] == "validated" for s in current)
+    return book
+
+
+def runbook_diff(engine: Engine, runbook_id: str, old: int, new: int) -> dict[str, Any]:
+    """Unified diff between two revisions of a runbook."""
+    texts = {r["revision"]: r["content"] for r in _rows(engine, select(runbook_revisions).where(
+        runbook_revisions.c.runbook_id == runbook_id))}
+    if not texts:
+        raise NotFoundError(f"no runbook with id {runbook_id}", id=runbook_id)
+    for revision in (old, new):
+        if revision not in texts:
+            raise NotFoundError(f"no revision {revision} of this runbook", revision=revision)
+    return {"from": old, "to": new,
+            "diff": diff(texts[old], texts[new], f"revision {old}", f"revision {new}")}
+
+
+def list_trainings(engine: Engine) -> list[dict[str, Any]]:
+    """Training sessions, newest first."""
+    return _rows(engine, select(trainings).order_by(trainings.c.held_on.desc()))
+
+
+def training_statuses(engine: Engine) -> dict[str, str]:
+    """Person id → trained | partial | untrained, from the topics of sessions attended."""
+    topics: dict[str, set[str]] = defaultdict(set)
+    for session in list_trainings(engine):
+        for pid in session["attendee_ids"]:
+            topics[pid].update(session["topics"])
+    return {p["id"]: training_status(topics.get(p["id"], set()))
+            for p in _rows(engine, select(people.c.id))}
+
+
+def training_report(engine: Engine) -> list[dict[str, Any]]:
+    """Each person's training status and the topics they covered."""
+    topics: dict[str, set[str]] = defaultdict(set)
+    for session in list_trainings(engine):
+        for pid in session["attendee_ids"]:
+            topics[pid].update(session["topics"])
+    return [{"person_id": p["id"], "name": p["name"],
+             "status": training_status(topics.get(p["id"], set())),
+             "topics": sorted(topics.get(p["id"], set()))}
+            for p in _rows(engine, select(people.c.id, people.c.name).order_by(people.c.name))]

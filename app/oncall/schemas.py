@@ -1,0 +1,415 @@
+"""Marshmallow schemas of the on-call area (API bodies, forms, query strings, outputs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+
+from app.oncall.queries import GROUPS
+from app.schemas import Text, when
+from domain.oncall.incident import CATEGORIES, SEVERITIES
+from domain.oncall.handover import check_timezone
+from domain.oncall.rotation import ROLES
+from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class FormMixin:
+    """Accept HTML form values: blank optional fields, checkboxes, comma/line separated lists."""
+
+    LISTS: tuple[str, ...] = ()
+    FLAGS: tuple[str, ...] = ()
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Turn form strings into the JSON shapes the schema expects."""
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in dict(data).items() if v != ""}
+        for key in self.LISTS:
+            if isinstance(data.get(key), str):
+                data[key] = [s.strip() for s in re.split(r"[,\n]", data[key]) if s.strip()]
+        for key in self.FLAGS:
+            if isinstance(data.get(key), str):
+                data[key] = data[key] in ("on", "true", "1", "yes")
+        return data
+
+
+class RotationInputSchema(Schema):
+    """A new rotation."""
+
+    name = Text(required=True, validate=validate.Length(min=2, max=200))
+    timezone = fields.String(required=True)
+    roster = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=100))
+    handover_weekday = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6))
+    handover_time = fields.String(load_default="09:00", validate=validate.Regexp(HHMM))
+
+    @validates("timezone")
+    def check_tz(self, value: str, **kwargs: Any) -> None:
+        """The time zone must be a known IANA name."""
+        try:
+            check_timezone(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class RotationFormSchema(FormMixin, RotationInputSchema):
+    """The rotation form (roster as a multi-select or comma list)."""
+
+    LISTS = ("roster",)
+
+
+class PlanInputSchema(Schema):
+    """How far ahead to plan, and from which hand-over day (optional)."""
+
+    weeks = fields.Integer(load_default=4, validate=validate.Range(min=4, max=52))
+    start = fields.Date(load_default=None, allow_none=True)
+
+
+class PlanFormSchema(FormMixin, PlanInputSchema):
+    """The plan form."""
+
+
+class RosterInputSchema(Schema):
+    """A rotation's new roster."""
+
+    roster = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=100))
+
+
+class RosterFormSchema(FormMixin, RosterInputSchema):
+    """The roster form."""
+
+    LISTS = ("roster",)
+
+
+class UnavailabilityInputSchema(Schema):
+    """Local dates (inclusive) when someone cannot be on call."""
+
+    person_id = fields.UUID(load_default=None, allow_none=True)
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+
+class UnavailabilityFormSchema(FormMixin, UnavailabilityInputSchema):
+    """The unavailability form."""
+
+
+class OverrideInputSchema(Schema):
+    """Put someone else on one week's shift, with the reason."""
+
+    week_start = fields.Date(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    person_id = fields.UUID(required=True)
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class OverrideFormSchema(FormMixin, OverrideInputSchema):
+    """The override form."""
+
+
+class SwapInputSchema(Schema):
+    """Offer your shift to a colleague (optionally taking one of theirs back)."""
+
+    week_start = fields.Date(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    counterpart_id = fields.UUID(required=True)
+    return_week_start = fields.Date(load_default=None, allow_none=True)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class SwapFormSchema(FormMixin, SwapInputSchema):
+    """The swap form."""
+
+
+class PolicyInputSchema(Schema):
+    """Changes to an escalation policy (omitted fields keep their value)."""
+
+    ack_minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
+    resolve_minutes = fields.Integer(validate=validate.Range(min=1, max=10080))
+    major_outage_percent = fields.Float(validate=validate.Range(min=0, max=100))
+    engineering_lead_id = fields.UUID(allow_none=True)
+    executive_id = fields.UUID(allow_none=True)
+
+
+class PolicyFormSchema(FormMixin, PolicyInputSchema):
+    """The escalation policy form."""
+
+
+class AtQueryArgsSchema(Schema):
+    """A moment (``at``, ISO 8601; default now)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    at = when(load_default=None)
+
+
+class RangeQueryArgsSchema(Schema):
+    """A time range (``from``/``to``, ISO 8601)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = when(data_key="from", load_default=None)
+    end = when(data_key="to", load_default=None)
+
+
+class IncidentInputSchema(Schema):
+    """A new incident (or fire drill with ``practice``)."""
+
+    rotation_id = fields.UUID(required=True)
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    affected_users_percent = fields.Float(load_default=0.0,
+                                          validate=validate.Range(min=0, max=100))
+    security = fields.Boolean(load_default=False)
+    regulatory = fields.Boolean(load_default=False)
+    practice = fields.Boolean(load_default=False)
+    runbook_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class IncidentFormSchema(FormMixin, IncidentInputSchema):
+    """The incident form (checkboxes for the flags)."""
+
+    FLAGS = ("security", "regulatory", "practice")
+
+
+class AssessmentSchema(Schema):
+    """A new impact assessment (omitted fields keep their value)."""
+
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    affected_users_percent = fields.Float(validate=validate.Range(min=0, max=100))
+    security = fields.Boolean()
+    regulatory = fields.Boolean()
+
+
+class AssessmentFormSchema(FormMixin, AssessmentSchema):
+    """The assessment form (unchecked boxes mean false)."""
+
+    FLAGS = ("security", "regulatory")
+
+    @pre_load
+    def unchecked(self, data: Any, **kwargs: Any) -> Any:
+        """A form always states both flags: an absent checkbox is false."""
+        return {"security": False, "regulatory": False, **data} if isinstance(data, dict) else data
+
+
+class ReasonSchema(Schema):
+    """A required reason (manual escalation)."""
+
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class NoteSchema(Schema):
+    """A note (mitigation)."""
+
+    note = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class SummarySchema(Schema):
+    """A summary (resolution)."""
+
+    summary = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ImprovementSchema(Schema):
+    """One improvement from a debrief: it becomes an action item."""
+
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    owner_id = fields.UUID(required=True)
+    priority = fields.String(load_default="P2", validate=validate.OneOf(("P0", "P1", "P2")))
+
+
+class DebriefInputSchema(Schema):
+    """A fire drill's debrief."""
+
+    summary = Text(required=True, validate=validate.Length(min=3, max=10_000))
+    improvements = fields.List(fields.Nested(ImprovementSchema), load_default=list)
+
+
+class IncidentQueryArgsSchema(Schema):
+    """Incident list filters."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String()
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    practice = fields.Boolean()
+    rotation_id = fields.String()
+
+    @pre_load
+    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Treat empty filter fields as absent."""
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class MetricsQueryArgsSchema(Schema):
+    """How to group MTTA/MTTR."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    group_by = fields.String(load_default="severity", validate=validate.OneOf(GROUPS))
+    period = fields.String(load_default="month", validate=validate.OneOf(("week", "month")))
+    start = when(data_key="from", load_default=None)
+    end = when(data_key="to", load_default=None)
+
+
+class RunbookInputSchema(Schema):
+    """A new runbook."""
+
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    content = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
+
+
+class RevisionInputSchema(Schema):
+    """A new revision of a runbook."""
+
+    content = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
+    summary = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class SignOffInputSchema(Schema):
+    """A review or validation sign-off of the current revision."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(SIGN_OFFS))
+
+
+class DiffQueryArgsSchema(Schema):
+    """Two revisions to compare."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    old = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1))
+    new = fields.Integer(data_key="to", required=True, validate=validate.Range(min=1))
+
+
+class TrainingInputSchema(Schema):
+    """A training session that took place."""
+
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    held_on = fields.Date(required=True)
+    topics = fields.List(fields.String(validate=validate.OneOf(TRAINING_TOPICS)), required=True,
+                         validate=validate.Length(min=1))
+    attendee_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
+
+
+class TrainingFormSchema(FormMixin, TrainingInputSchema):
+    """The training form."""
+
+    LISTS = ("topics", "attendee_ids")
+
+
+# -- outputs --------------------------------------------------------------------------------------
+
+class ShiftSchema(Schema):
+    """One weekly shift."""
+
+    rotation_id = fields.String()
+    week_start = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    primary_id = fields.String(allow_none=True)
+    secondary_id = fields.String(allow_none=True)
+    primary_name = fields.String(allow_none=True)
+    secondary_name = fields.String(allow_none=True)
+
+
+class RotationSchema(Schema):
+    """A rotation."""
+
+    id = fields.String(dump_only=True)
+    name = fields.String()
+    timezone = fields.String()
+    handover_weekday = fields.Integer()
+    handover_time = fields.String()
+    roster = fields.List(fields.String())
+    policy = fields.Dict()
+    policy_version = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class OncallSchema(Schema):
+    """Who is on call at a moment."""
+
+    primary_id = fields.String(allow_none=True)
+    secondary_id = fields.String(allow_none=True)
+    week_start = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class TimelineEntrySchema(Schema):
+    """One entry of an incident's timeline."""
+
+    version = fields.Integer()
+    at = fields.DateTime()
+    type = fields.String()
+    level = fields.String(allow_none=True)
+    person_id = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True)
+    trigger = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    actor_id = fields.String(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class IncidentSchema(Schema):
+    """An incident with derived times (and its timeline when fetched alone)."""
+
+    id = fields.String(dump_only=True)
+    title = fields.String()
+    severity = fields.String()
+    category = fields.String()
+    practice = fields.Boolean()
+    status = fields.String()
+    level = fields.String()
+    affected_users_percent = fields.Float()
+    security = fields.Boolean()
+    regulatory = fields.Boolean()
+    runbook_id = fields.String(allow_none=True)
+    rotation_id = fields.String()
+    policy = fields.Dict()
+    responders = fields.Dict()
+    opened_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    mitigated_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    time_to_acknowledge_s = fields.Float(allow_none=True)
+    time_to_resolve_s = fields.Float(allow_none=True)
+    ack_within_target = fields.Boolean(allow_none=True)
+    debrief = fields.Dict(allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+class RunbookSchema(Schema):
+    """A runbook's current revision."""
+
+    id = fields.String(dump_only=True)
+    category = fields.String()
+    title = fields.String()
+    revision = fields.Integer()
+    content = fields.String()
+    updated_at = fields.DateTime()
+    reviewed = fields.Boolean()
+    validated = fields.Boolean()
+
+
+class TrainingSchema(Schema):
+    """A training session."""
+
+    id = fields.String(dump_only=True)
+    title = fields.String()
+    held_on = fields.String()
+    topics = fields.List(fields.String())
+    attendee_ids = fields.List(fields.String())
+    trainer_id = fields.String(allow_none=True)

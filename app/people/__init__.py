@@ -1,0 +1,1 @@
+"""People, roles, credentials and sign-in: use cases, queries, schemas, documents and reports."""

@@ -1,0 +1,1 @@
+"""Release rehearsals: use cases, queries, schemas, documents and reports."""

@@ -1,0 +1,430 @@
+"""Marshmallow schemas of release rehearsals (API bodies, web forms, OpenAPI, output)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, \
+    validates_schema
+
+from app.schemas import Text
+from domain.reviews.action_item import PRIORITIES
+from domain.rehearsals.rehearsal import COMPARATORS, DECISIONS, PREFLIGHT_KINDS, SEVERITIES, STATUSES
+
+FORM_STEP_ROWS = 12
+"""How many step rows the create form offers (blank rows are ignored)."""
+
+MANUAL_PREFLIGHT = tuple(k for k in PREFLIGHT_KINDS if k != "parity")
+ADJUSTMENT_KINDS = ("action_item", "runbook_revision")
+
+
+def _blank_to_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {**data, **{n: None for n in names if data.get(n) == ""}}
+
+
+def form_rows(form: Any) -> int:
+    """How many step rows a plan form has: at least ``FORM_STEP_ROWS``, more when a prefilled
+    playbook (from a runbook or an earlier rehearsal) is longer, at most 100."""
+    numbers = [int(m.group(1)) for key in form
+               if (m := re.fullmatch(r"step_(?:name|minutes|owner)_(\d{1,3})", str(key)))]
+    return min(100, max([FORM_STEP_ROWS, *numbers]))
+
+
+class RehearsalStepInputSchema(Schema):
+    """One playbook step."""
+
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    planned_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=1440))
+    owner_id = fields.UUID(required=True)
+
+
+class RehearsalInputSchema(Schema):
+    """A new rehearsal: release, staging environment, playbook name and its ordered steps."""
+
+    release_version = Text(required=True, validate=validate.Length(min=1, max=100))
+    environment = Text(required=True, validate=validate.Length(min=1, max=100))
+    playbook = Text(load_default="Release runbook", validate=validate.Length(min=1, max=200))
+    steps = fields.List(fields.Nested(RehearsalStepInputSchema), required=True,
+                        validate=validate.Length(min=1, max=100))
+
+
+class RehearsalPlanInputSchema(RehearsalInputSchema):
+    """The API body: either ``steps`` or ``from_runbook_id`` (the runbook's numbered steps, owned
+    by the caller; ``playbook`` defaults to the runbook's title)."""
+
+    steps = fields.List(fields.Nested(RehearsalStepInputSchema),
+                        validate=validate.Length(min=1, max=100))
+    from_runbook_id = fields.UUID()
+
+    @validates_schema
+    def steps_or_runbook(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Exactly one source of steps."""
+        if "steps" in data and "from_runbook_id" in data:
+            raise ValidationError("give either steps or from_runbook_id, not both",
+                                  "from_runbook_id")
+        if "steps" not in data and "from_runbook_id" not in data:
+            raise ValidationError("give the steps, or from_runbook_id to take them from a "
+                                  "runbook", "steps")
+
+
+class RehearsalFormSchema(RehearsalInputSchema):
+    """The same from the HTML form: rows ``step_name_N``, ``step_minutes_N``, ``step_owner_N``;
+    hidden ``source_runbook_id``/``source_runbook_revision`` when prefilled from a runbook."""
+
+    source_runbook_id = fields.UUID(load_default=None)
+    source_runbook_revision = fields.Integer(load_default=None)
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Collect the non-blank step rows into ``steps``."""
+        if not isinstance(data, dict) or "steps" in data:
+            return data
+        data = _blank_to_none(dict(data), "source_runbook_id", "source_runbook_revision")
+        steps = []
+        for n in range(1, form_rows(data) + 1):
+            row = {"name": data.pop(f"step_name_{n}", ""),
+                   "planned_minutes": data.pop(f"step_minutes_{n}", ""),
+                   "owner_id": data.pop(f"step_owner_{n}", "")}
+            if any(str(v).strip() for v in (row["name"], row["planned_minutes"])):
+                steps.append(row)
+        data["steps"] = steps
+        return data
+
+
+class RehearsalStepSchema(Schema):
+    """A playbook step with its timing."""
+
+    number = fields.Integer()
+    name = fields.String()
+    planned_minutes = fields.Integer()
+    owner_id = fields.String()
+    owner_name = fields.String(allow_none=True)
+    status = fields.String()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    actual_seconds = fields.Integer(allow_none=True)
+    variance_seconds = fields.Integer(allow_none=True)
+    variance_percent = fields.Decimal(as_string=True, allow_none=True)
+    skip_reason = fields.String(allow_none=True)
+
+
+class RehearsalParityItemSchema(Schema):
+    """One compared item (config, secrets present, resources, data shape, versions ...)."""
+
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    category = Text(load_default="", validate=validate.Length(max=100))
+    expected = Text(required=True, validate=validate.Length(max=1000))
+    actual = Text(required=True, validate=validate.Length(max=1000))
+    matches = fields.Boolean(dump_only=True)
+
+
+class ParityInputSchema(Schema):
+    """A parity check: the compared items."""
+
+    items = fields.List(fields.Nested(RehearsalParityItemSchema), required=True,
+                        validate=validate.Length(min=1, max=500))
+
+
+class ParityFormSchema(ParityInputSchema):
+    """Parity items from a textarea, one ``name | expected | actual`` per line."""
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Split the lines into items (a line without two ``|`` is an error)."""
+        if not isinstance(data, dict) or not isinstance(data.get("items"), str):
+            return data
+        items = []
+        for number, line in enumerate(data["items"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) != 3:
+                raise ValidationError(f"line {number}: write name | expected | actual", "items")
+            items.append(dict(zip(("name", "expected", "actual"), parts)))
+        return {"items": items}
+
+
+class PreflightInputSchema(Schema):
+    """A pre-flight check result (parity is recorded as a parity check)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(MANUAL_PREFLIGHT))
+    passed = fields.Boolean(required=True)
+    evidence = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class RehearsalCheckSchema(Schema):
+    """A pre-flight check run."""
+
+    kind = fields.String()
+    label = fields.String()
+    passed = fields.Boolean(allow_none=True)
+    evidence = fields.String()
+    runs = fields.Integer()
+    checked_at = fields.DateTime(allow_none=True)
+    checked_by_name = fields.String(allow_none=True)
+    parity_items = fields.List(fields.Dict(), allow_none=True)
+
+
+class ReasonSchema(Schema):
+    """A reason (skip, abort): required by the rule, checked by the rehearsal (409)."""
+
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class IssueInputSchema(Schema):
+    """An issue logged against a step."""
+
+    step = fields.Integer(required=True, validate=validate.Range(min=1))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    description = Text(required=True, validate=validate.Length(min=1, max=5000))
+    resolution = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+    @pre_load
+    def blanks(self, data: Any, **kwargs: Any) -> Any:
+        """A blank resolution is none yet."""
+        return _blank_to_none(dict(data), "resolution") if isinstance(data, dict) else data
+
+
+class ResolveIssueSchema(Schema):
+    """How an issue was resolved."""
+
+    resolution = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class RehearsalIssueSchema(Schema):
+    """An issue with its resolution."""
+
+    issue = fields.Integer()
+    step = fields.Integer()
+    severity = fields.String()
+    description = fields.String()
+    resolution = fields.String(allow_none=True)
+    logged_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class RollbackInputSchema(Schema):
+    """The rollback test's result."""
+
+    performed = fields.Boolean(required=True)
+    passed = fields.Boolean(required=True)
+    duration_minutes = fields.Integer(load_default=None, allow_none=True,
+                                      validate=validate.Range(min=0, max=10_000))
+    notes = Text(load_default="", validate=validate.Length(max=5000))
+
+    @pre_load
+    def blanks(self, data: Any, **kwargs: Any) -> Any:
+        """A blank duration is unknown."""
+        return _blank_to_none(dict(data), "duration_minutes") if isinstance(data, dict) else data
+
+
+class RehearsalRollbackSchema(Schema):
+    """A rollback test result."""
+
+    performed = fields.Boolean()
+    passed = fields.Boolean()
+    duration_minutes = fields.Integer(allow_none=True)
+    notes = fields.String()
+    tested_at = fields.DateTime()
+
+
+def number(**kwargs: Any) -> fields.Decimal:
+    """An exact decimal (never a float), shown as a string."""
+    return fields.Decimal(as_string=True, allow_nan=False, **kwargs)
+
+
+class RehearsalExtraCriterionSchema(Schema):
+    """An optional extra Go/No-Go criterion with its measured value."""
+
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    measured = number(required=True)
+    comparator = fields.String(required=True, validate=validate.OneOf(COMPARATORS))
+    threshold = number(required=True)
+    unit = Text(load_default="", validate=validate.Length(max=20))
+
+
+class MetricsInputSchema(Schema):
+    """Measured post-deployment metrics (percentages in %, latency in ms)."""
+
+    error_rate = number(required=True, validate=validate.Range(min=0, max=100))
+    p95_latency_ms = number(required=True, validate=validate.Range(min=0))
+    uptime = number(required=True, validate=validate.Range(min=0, max=100))
+    extra_criteria = fields.List(fields.Nested(RehearsalExtraCriterionSchema), load_default=list,
+                                 validate=validate.Length(max=20))
+
+
+class MetricsFormSchema(MetricsInputSchema):
+    """The same from the go/no-go form: one optional extra criterion row."""
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Turn the ``extra_*`` fields into one extra criterion when a name is given."""
+        if not isinstance(data, dict) or "extra_criteria" in data:
+            return data
+        data = dict(data)
+        extra = {k: data.pop(f"extra_{k}", "") for k in
+                 ("name", "measured", "comparator", "threshold", "unit")}
+        data["extra_criteria"] = [extra] if extra["name"].strip() else []
+        return data
+
+
+class RehearsalCriterionSchema(Schema):
+    """A criterion with its measured value, threshold and verdict."""
+
+    key = fields.String()
+    label = fields.String()
+    comparator = fields.String()
+    threshold = fields.String()
+    unit = fields.String()
+    measured = fields.String(allow_none=True)
+    passed = fields.Boolean()
+
+
+class RehearsalEvaluationSchema(Schema):
+    """A Go/No-Go evaluation and the decision recorded on it."""
+
+    evaluation = fields.Integer()
+    criteria = fields.List(fields.Nested(RehearsalCriterionSchema))
+    preflight = fields.Dict()
+    rollback_passed = fields.Boolean(allow_none=True)
+    recommendation = fields.String()
+    evaluated_at = fields.DateTime()
+    decision = fields.String(allow_none=True)
+    against_recommendation = fields.Boolean(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_by_name = fields.String(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class DecisionInputSchema(Schema):
+    """The Go/No-Go decision; against the recommendation it needs a reason."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class LessonInputSchema(Schema):
+    """A lesson learned."""
+
+    text = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class AdjustmentInputSchema(Schema):
+    """A recommended runbook adjustment: an action item or a runbook revision proposal."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_KINDS))
+    text = Text(required=True, validate=validate.Length(min=1, max=5000))
+    owner_id = fields.UUID(load_default=None, allow_none=True)
+    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    runbook_category = Text(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=100))
+    runbook_name = Text(load_default=None, allow_none=True,
+                        validate=validate.Length(min=1, max=200))
+
+    @pre_load
+    def blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Blank optional fields are absent."""
+        if not isinstance(data, dict):
+            return data
+        return _blank_to_none(dict(data), "owner_id", "runbook_category", "runbook_name")
+
+    @validates_schema
+    def check_target(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """An action item needs an owner; a runbook revision names its runbook."""
+        if data.get("kind") == "action_item" and not data.get("owner_id"):
+            raise ValidationError("required for an action item", "owner_id")
+        if data.get("kind") == "runbook_revision":
+            for name in ("runbook_category", "runbook_name"):
+                if not data.get(name):
+                    raise ValidationError("required for a runbook revision", name)
+
+
+class RehearsalNoteSchema(Schema):
+    """A lesson learned or a recommended adjustment."""
+
+    kind = fields.String()
+    text = fields.String()
+    action_item_id = fields.String(allow_none=True)
+    runbook_category = fields.String(allow_none=True)
+    runbook_name = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class RehearsalSummarySchema(Schema):
+    """A rehearsal in a list."""
+
+    id = fields.String(dump_only=True)
+    release_version = fields.String()
+    environment = fields.String()
+    playbook = fields.String()
+    status = fields.String()
+    recommendation = fields.String(allow_none=True)
+    decision = fields.String(allow_none=True)
+    against_recommendation = fields.Boolean()
+    steps_total = fields.Integer()
+    steps_done = fields.Integer()
+    estimate_accuracy = fields.Decimal(as_string=True, allow_none=True)
+    planned_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class RehearsalSchema(RehearsalSummarySchema):
+    """A rehearsal with everything recorded on it."""
+
+    planned_by = fields.String()
+    planned_by_name = fields.String(allow_none=True)
+    source = fields.Dict(allow_none=True, metadata={
+        "description": "the runbook revision the playbook was taken from, if any"})
+    parity_threshold = fields.String()
+    abort_reason = fields.String(allow_none=True)
+    steps = fields.List(fields.Nested(RehearsalStepSchema))
+    preflight = fields.List(fields.Nested(RehearsalCheckSchema))
+    issues = fields.List(fields.Nested(RehearsalIssueSchema))
+    rollback = fields.Nested(RehearsalRollbackSchema, allow_none=True)
+    evaluations = fields.List(fields.Nested(RehearsalEvaluationSchema))
+    lessons = fields.List(fields.Nested(RehearsalNoteSchema))
+    adjustments = fields.List(fields.Nested(RehearsalNoteSchema))
+
+
+class RehearsalListSchema(Schema):
+    """Rehearsals, newest first."""
+
+    items = fields.List(fields.Nested(RehearsalSummarySchema))
+
+
+class RehearsalQueryArgsSchema(Schema):
+    """Filters for the rehearsal list."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    release_version = fields.String()
+    playbook = fields.String()
+
+    @pre_load
+    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Treat empty filter fields as absent."""
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class ReportQueryArgsSchema(Schema):
+    """Which report format to return."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(load_default="json", validate=validate.OneOf(
+        ("json", "markdown", "pdf")))
+
+
+def step_row_errors(errors: dict[str, Any]) -> dict[int, dict[str, list[str]]]:
+    """Map nested ``steps`` errors to form rows (1-based) for the create form."""
+    steps = errors.get("steps")
+    if not isinstance(steps, dict):
+        return {}
+    return {int(i) + 1: v for i, v in steps.items() if re.fullmatch(r"\d+", str(i))}

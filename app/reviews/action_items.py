@@ -1,0 +1,133 @@
+"""Action item commands (raised from any area) and follow-up policies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+
+from app.ledger import LedgerCore
+from domain.reviews.action_item import PRIORITIES, ActionItem, FollowUpPolicy, default_due
+from domain.base import DomainError, now
+from domain.people.person import Person
+from domain.topics import topics_of
+
+
+class ActionItemCommands(LedgerCore):
+    """Use cases of the action item tracker."""
+
+    def raise_action_item(self, title: str, owner_id: str, priority: str = "P2",
+                          due: date | None = None, source_type: str = "manual",
+                          source_id: str | None = None, description: str = "",
+                          save: bool = True) -> ActionItem:
+        """Raise an action item; its due date defaults from the priority and the clock.
+
+        Areas that raise items as part of a bigger command pass ``save=False`` and save the
+        returned aggregate together with their own (one save per use case).
+        """
+        self._writer()
+        self._get(Person, owner_id)
+        if not title.strip() or len(title) > 200 or len(str(source_id or "")) > 100:
+            raise InvalidActionItem("an action item needs a title of at most 200 characters "
+                                    "and a source id of at most 100", title=title[:200])
+        if priority not in PRIORITIES:
+            raise InvalidPriority(f"priority must be one of {', '.join(PRIORITIES)}",
+                                  priority=priority)
+        item = ActionItem(title=title, description=description, owner_id=str(owner_id),
+                          due=(due or default_due(priority, now().date())).isoformat(),
+                          priority=priority, source_type=source_type,
+                          source_id=str(source_id) if source_id else None)
+        if save:
+            self.save(item)
+        return item
+
+    def create_action_item(self, **fields: Any) -> dict[str, Any]:
+        """Raise an action item and return its id and status."""
+        item = self.raise_action_item(**fields)
+        return {"id": str(item.id), "status": item.status, "due": item.due}
+
+    def update_action_item_status(self, item_id: UUID | str, status: str, note: str = "",
+                                  review_id: str | None = None) -> dict[str, Any]:
+        """Record a status update with a note (blocked needs the note as its reason)."""
+        self._writer()
+        item = self._get(ActionItem, item_id)
+        item.update_status(status, note, review_id)
+        self.save(item)
+        return _summary(item)
+
+    def reassign_action_item(self, item_id: UUID | str, owner_id: str) -> dict[str, Any]:
+        """Give an item to someone else (reason from the command context)."""
+        self._writer()
+        item = self._get(ActionItem, item_id)
+        self._get(Person, owner_id)
+        item.reassign(str(owner_id))
+        self.save(item)
+        return _summary(item)
+
+    def change_action_item_due(self, item_id: UUID | str, due: date) -> dict[str, Any]:
+        """Move an item's due date (reason from the command context)."""
+        self._writer()
+        item = self._get(ActionItem, item_id)
+        item.change_due(due)
+        self.save(item)
+        return _summary(item)
+
+    def define_follow_up_policy(self, name: str, within_days: int,
+                                source_type: str | None = None,
+                                priority: str | None = None) -> dict[str, Any]:
+        """Define a follow-up policy (admins only)."""
+        self._writer("admin")
+        policy = FollowUpPolicy(name=name, source_type=source_type or None,
+                                priority=priority or None, within_days=int(within_days))
+        self.save(policy)
+        return {"id": str(policy.id), "name": name}
+
+    def retire_follow_up_policy(self, policy_id: UUID | str) -> dict[str, Any]:
+        """Stop applying a follow-up policy (admins only)."""
+        self._writer("admin")
+        policy = self._get(FollowUpPolicy, policy_id)
+        policy.retire()
+        self.save(policy)
+        return {"id": str(policy.id), "active": policy.active}
+
+    def _open_action_items(self) -> dict[str, str]:
+        """Every action item not completed, by id, with its title, read from the event log.
+
+        Commands decide from the log, not from read models (which may lag behind).
+        """
+        topics = [*topics_of(ActionItem.Raised), *topics_of(ActionItem.StatusUpdated)]
+        titles: dict[str, str] = {}
+        done: set[str] = set()
+        position = 0
+        while True:
+            batch = self.recorder.select_notifications(start=position + 1, limit=1000,
+                                                       topics=topics)
+            if not batch:
+                break
+            for notification in batch:
+                e = self.mapper.to_domain_event(notification)
+                key = str(e.originator_id)
+                if isinstance(e, ActionItem.Raised):
+                    titles[key] = e.title
+                elif e.status == "completed":
+                    done.add(key)
+            position = batch[-1].id
+        return {k: v for k, v in titles.items() if k not in done}
+
+
+def _summary(item: ActionItem) -> dict[str, Any]:
+    return {"id": str(item.id), "status": item.status, "owner_id": item.owner_id,
+            "due": item.due}
+
+
+class InvalidActionItem(DomainError):
+    """Raised when an item's title or source id does not fit the tracker."""
+
+    code = "invalid_action_item"
+
+
+class InvalidPriority(DomainError):
+    """Raised when an item's priority is not P0, P1 or P2."""
+
+    code = "invalid_priority"

@@ -1,0 +1,267 @@
+"""Schemas of launches and post-launch reviews (forms, API, OpenAPI document)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+from app.schemas import Text, jsonable
+from domain.reviews.action_item import PRIORITIES, STATUSES
+from domain.reviews.review import REVIEW_STATUSES, TICKET_SEVERITIES
+
+PERCENT = validate.Range(min=0, max=100)
+COUNT = validate.Range(min=0)
+
+
+def _blank_to_none(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    return {k: (None if v == "" else v) for k, v in dict(data).items()}
+
+
+def _lines(value: Any) -> Any:
+    if isinstance(value, str):
+        return [line.strip() for line in re.split(r"\n", value) if line.strip()]
+    return value
+
+
+class TargetsSchema(Schema):
+    """Targets of a launch: uptime at least, error rate below, p95 below."""
+
+    uptime_min = fields.Decimal(validate=validate.Range(min=0, max=100,
+                                                                  min_inclusive=False),
+                                as_string=True)
+    error_rate_max = fields.Decimal(validate=validate.Range(
+        min=0, max=100, min_inclusive=False), as_string=True)
+    p95_max_ms = fields.Integer(validate=validate.Range(min=1, max=600_000))
+
+    @pre_load
+    def blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Drop blank form fields."""
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class LaunchInputSchema(Schema):
+    """A production launch."""
+
+    name = Text(required=True, validate=validate.Length(min=3, max=200))
+    system = Text(required=True, validate=validate.Length(min=1, max=100))
+    launch_date = fields.Date(required=True)
+    description = Text(load_default="", validate=validate.Length(max=20_000))
+    targets = fields.Nested(TargetsSchema, load_default=None, allow_none=True)
+
+
+class LaunchFormSchema(LaunchInputSchema):
+    """The same from a form (targets as flat fields)."""
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Gather the target fields."""
+        data = dict(data)
+        targets = {k: data.pop(k) for k in ("uptime_min", "error_rate_max", "p95_max_ms")
+                   if k in data}
+        data["targets"] = {k: v for k, v in targets.items() if v} or None
+        return data
+
+
+class MoveReviewSchema(Schema):
+    """A new day for a review, and optionally why."""
+
+    scheduled_for = fields.Date(required=True)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ExtendScheduleSchema(Schema):
+    """How many more monthly reviews to schedule."""
+
+    months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
+
+
+class CancelReviewSchema(Schema):
+    """Why a review is cancelled."""
+
+    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class MetricsInputSchema(Schema):
+    """Metrics of a review period (a monitoring system may post them)."""
+
+    uptime_pct = fields.Decimal(load_default=None, allow_none=True, validate=PERCENT)
+    error_rate_pct = fields.Decimal(load_default=None, allow_none=True, validate=PERCENT)
+    p95_ms = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
+    active_users = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
+    tickets = fields.Dict(keys=fields.String(validate=validate.OneOf(TICKET_SEVERITIES)),
+                          values=fields.Integer(validate=COUNT), load_default=dict)
+    source = fields.String(load_default="api", validate=validate.OneOf(
+        ("form", "api", "monitoring")))
+
+    @validates_schema
+    def some_metric(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse a recording without any value."""
+        keys = ("uptime_pct", "error_rate_pct", "p95_ms", "active_users")
+        if all(data.get(k) is None for k in keys) and not data.get("tickets"):
+            raise ValidationError("give at least one metric", "uptime_pct")
+
+
+class MetricsFormSchema(MetricsInputSchema):
+    """The same from a form (tickets as one field per severity)."""
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Gather ticket counts and treat blank fields as absent."""
+        data = _blank_to_none(data)
+        data["tickets"] = {s: data.pop(f"tickets_{s}") for s in TICKET_SEVERITIES
+                           if data.get(f"tickets_{s}") is not None}
+        for s in TICKET_SEVERITIES:
+            data.pop(f"tickets_{s}", None)
+        data["source"] = "form"
+        return data
+
+
+class ReviewStatusUpdateSchema(Schema):
+    """A status update of an action item, recorded in a review."""
+
+    item_id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    note = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class ReviewIssueSchema(Schema):
+    """A new issue found in a review (raised as an action item)."""
+
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    owner_id = fields.UUID(required=True)
+    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    due = fields.Date(load_default=None, allow_none=True)
+    description = Text(load_default="", validate=validate.Length(max=20_000))
+
+    @pre_load
+    def blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Treat blank optional form fields as absent."""
+        return {k: v for k, v in dict(data).items() if v not in ("", None) or k == "title"}
+
+
+class ReviewNotesSchema(Schema):
+    """Backlog, feedback themes, next review date and focus areas."""
+
+    backlog = fields.List(Text(validate=validate.Length(min=1, max=500)), load_default=list)
+    positive = fields.List(Text(validate=validate.Length(min=1, max=500)), load_default=list)
+    negative = fields.List(Text(validate=validate.Length(min=1, max=500)), load_default=list)
+    next_review_date = fields.Date(load_default=None, allow_none=True)
+    focus_areas = fields.List(Text(validate=validate.Length(min=1, max=500)),
+                              load_default=list)
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Accept one item per line for the lists, and a blank date."""
+        lists = ("backlog", "positive", "negative", "focus_areas")
+        data = {k: _lines(v) if k in lists else v for k, v in dict(data).items()}
+        if data.get("next_review_date") == "":
+            data["next_review_date"] = None
+        return data
+
+
+class AddendumSchema(Schema):
+    """A correction to a finalised review."""
+
+    text = Text(required=True, validate=validate.Length(min=1, max=20_000))
+
+
+class ReviewQueryArgsSchema(Schema):
+    """Filters for the review list."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(validate=validate.OneOf(REVIEW_STATUSES))
+    launch_id = fields.String()
+
+    @pre_load
+    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Treat empty filter fields as absent."""
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class ReviewSchema(Schema):
+    """A review as listed."""
+
+    id = fields.String(dump_only=True)
+    launch_id = fields.String()
+    seq = fields.Integer()
+    kind = fields.String()
+    scheduled_for = fields.Date()
+    originally_scheduled_for = fields.Date()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    status = fields.String()
+    cancel_reason = fields.String(allow_none=True)
+    uptime_pct = fields.Decimal(as_string=True, allow_none=True)
+    error_rate_pct = fields.Decimal(as_string=True, allow_none=True)
+    p95_ms = fields.Integer(allow_none=True)
+    active_users = fields.Integer(allow_none=True)
+    tickets = fields.Dict(keys=fields.String(), values=fields.Integer())
+    metrics_source = fields.String(allow_none=True)
+    backlog = fields.List(fields.String())
+    positive = fields.List(fields.String())
+    negative = fields.List(fields.String())
+    next_review_date = fields.Date(allow_none=True)
+    focus_areas = fields.List(fields.String())
+    finalised_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class LaunchSchema(Schema):
+    """A launch with its review schedule."""
+
+    id = fields.String(dump_only=True)
+    name = fields.String()
+    system = fields.String()
+    launch_date = fields.Date()
+    description = fields.String()
+    owner_id = fields.String()
+    targets = fields.Nested(TargetsSchema)
+    recorded_at = fields.DateTime()
+    reviews = fields.List(fields.Nested(ReviewSchema))
+
+
+class ReviewDocumentSchema(Schema):
+    """A review with everything its document shows (incidents, items, comparison, addenda)."""
+
+    review = fields.Nested(ReviewSchema)
+    launch_id = fields.String()
+    metrics = fields.List(fields.Dict())
+    targets = fields.Dict()
+    incidents = fields.List(fields.Dict())
+    previous_review_id = fields.String(allow_none=True)
+    previous_items = fields.List(fields.Dict())
+    new_issues = fields.List(fields.Dict())
+    missing_updates = fields.List(fields.Dict())
+    comparison = fields.List(fields.Dict())
+    addenda = fields.List(fields.Dict())
+    markdown = fields.String()
+
+    @post_dump
+    def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Make nested values JSON-ready."""
+        return jsonable(data)
+
+
+def review_document(doc: dict[str, Any], markdown: str) -> dict[str, Any]:
+    """The API shape of a review document."""
+    return ReviewDocumentSchema().dump({
+        **{k: doc[k] for k in ("review", "metrics", "targets", "incidents", "previous_items",
+                               "new_issues", "missing_updates", "comparison", "addenda")},
+        "launch_id": doc["launch"]["id"],
+        "previous_review_id": doc["previous"]["id"] if doc["previous"] else None,
+        "markdown": markdown})

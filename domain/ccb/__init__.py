@@ -1,0 +1,1 @@
+"""Change Control Board: aggregates, events and rules."""

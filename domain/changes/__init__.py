@@ -1,0 +1,1 @@
+"""Change requests: aggregates, events and rules."""

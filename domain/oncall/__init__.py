@@ -1,0 +1,1 @@
+"""On-call: aggregates, events and rules."""

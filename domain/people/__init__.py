@@ -1,0 +1,1 @@
+"""People, roles, credentials and sign-in: aggregates, events and rules."""

@@ -1,0 +1,1 @@
+"""Release rehearsals: aggregates, events and rules."""

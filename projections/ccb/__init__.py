@@ -1,0 +1,1 @@
+"""Change Control Board: read-model tables and the projection that fills them."""

@@ -1,0 +1,390 @@
+"""Read models of the Change Control Board: boards, charter history, meetings, decision log.
+
+Pure functions of the events: handlers read only the tables this projection writes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Boolean, Column, Integer, String, Table, Text, select, update
+
+from domain.ccb.board import Board
+from domain.ccb.freeze import ChangeCalendar
+from domain.changes.change_request import ChangeRequest
+from domain.ccb.meeting import CHOICES, LIVE_PROXY, Meeting
+from projections.base import Projection, handles
+from projections.tables import UtcDateTime, metadata
+
+if TYPE_CHECKING:
+    from projections.base import Writer
+
+boards = Table(
+    "rm_boards",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("chair_id", String(36), nullable=False),
+    Column("members", JSON, nullable=False),
+    Column("charter", JSON, nullable=False),
+    Column("queue", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+board_charters = Table(
+    "rm_board_charters",
+    metadata,
+    Column("board_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_at", UtcDateTime(), nullable=False, index=True),
+    Column("charter", JSON, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("reason", Text, nullable=True),
+)
+"""Every charter a board ever had, from the event that put it in force."""
+
+meetings = Table(
+    "rm_meetings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("board_id", String(36), nullable=False, index=True),
+    Column("series_id", String(36), nullable=True),
+    Column("scheduled_start", UtcDateTime(), nullable=False, index=True),
+    Column("scheduled_end", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+"""One row per meeting; ``state`` holds attendance, proxies, agenda items with votes and
+decisions, and action items raised, each with the event version that recorded it."""
+
+decisions = Table(
+    "rm_decisions",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("board_id", String(36), nullable=True, index=True),
+    Column("meeting_id", String(36), nullable=True, index=True),
+    Column("change_request_id", String(36), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False, index=True),
+    Column("decided_at", UtcDateTime(), nullable=False, index=True),
+    Column("decided_by", String(36), nullable=True),
+    Column("tally", JSON, nullable=True),
+    Column("quorum", JSON, nullable=True),
+    Column("tie_break", String(20), nullable=True),
+    Column("casting_vote", String(20), nullable=True),
+    Column("emergency", Boolean, nullable=False),
+    Column("ratification", String(20), nullable=True),
+    Column("ratified_at", UtcDateTime(), nullable=True),
+    Column("votes", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("reason", String(40), nullable=True),
+)
+"""The decision log: every decision with tally, quorum snapshot and the events it rests on.
+Items deferred when their meeting closes are decisions too (outcome ``deferred``, ``reason``
+``timebox`` or ``not_decided_before_close``); a tie deferred by the charter has reason
+``tie_break_defer``."""
+
+
+freeze_windows = Table(
+    "rm_freeze_windows",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("start", UtcDateTime(), nullable=False, index=True),
+    Column("end", UtcDateTime(), nullable=False),
+    Column("systems", JSON, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("declared_by", String(36), nullable=True),
+    Column("declared_at", UtcDateTime(), nullable=False),
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lifted_by", String(36), nullable=True),
+)
+"""Freeze (blackout) windows of the change calendar, lifted ones kept with when and who."""
+
+
+def empty_state() -> dict[str, Any]:
+    """A meeting's state before anything happened in it."""
+    return {"attendance": [], "proxies": [], "items": [], "actions": [],
+            "deferral_reason": None}
+
+
+class CcbProjection(Projection):
+    """Keeps boards, charters, meetings and the decision log in step with their events."""
+
+    name = "ccb"
+    tables = (boards, board_charters, meetings, decisions, freeze_windows)
+
+    # -- boards ----------------------------------------------------------------------------------
+
+    @handles(Board.Created)
+    def board_created(self, w: Writer, e: Any) -> None:
+        board_id = str(e.originator_id)
+        w.insert(boards, id=board_id, name=e.name, chair_id=e.chair_id,
+                 members=[{"person_id": p, "function": f} for p, f in e.members.items()],
+                 charter=dict(e.charter), queue={}, created_at=e.timestamp,
+                 updated_at=e.timestamp, version=e.originator_version)
+        w.insert(board_charters, board_id=board_id, version=e.originator_version,
+                 effective_at=e.timestamp, charter=dict(e.charter), changes={},
+                 actor_id=e.actor_id, reason=e.reason)
+
+    @handles(Board.CharterAmended)
+    def charter_amended(self, w: Writer, e: Any) -> None:
+        board_id = str(e.originator_id)
+        self.touch_board(w, e, charter=dict(e.charter))
+        w.insert(board_charters, board_id=board_id, version=e.originator_version,
+                 effective_at=e.timestamp, charter=dict(e.charter), changes=dict(e.changes),
+                 actor_id=e.actor_id, reason=e.reason)
+
+    @handles(Board.ItemQueued, Board.QueueTaken)
+    def queue_changed(self, w: Writer, e: Any) -> None:
+        queue = dict(w.execute(select(boards.c.queue).where(
+            boards.c.id == str(e.originator_id))).scalar_one())
+        if isinstance(e, Board.ItemQueued):
+            queue[e.change_request_id] = e.why
+        else:
+            for change_id in e.change_request_ids:
+                queue.pop(change_id, None)
+        self.touch_board(w, e, queue=queue)
+
+    @staticmethod
+    def touch_board(w: Writer, e: Any, **values: Any) -> None:
+        """Update a board row with the event's time and version."""
+        w.execute(update(boards).where(boards.c.id == str(e.originator_id)).values(
+            updated_at=e.timestamp, version=e.originator_version, **values))
+
+    # -- meetings --------------------------------------------------------------------------------
+
+    @handles(Meeting.Scheduled)
+    def meeting_scheduled(self, w: Writer, e: Any) -> None:
+        w.insert(meetings, id=str(e.originator_id), board_id=e.board_id,
+                 series_id=e.series_id, scheduled_start=e.scheduled_start,
+                 scheduled_end=e.scheduled_end, status="scheduled", opened_at=None,
+                 closed_at=None, state=empty_state(), updated_at=e.timestamp,
+                 version=e.originator_version)
+
+    @handles(Meeting.Opened)
+    def meeting_opened(self, w: Writer, e: Any) -> None:
+        self.save_meeting(w, e, self.load_state(w, e), status="open", opened_at=e.timestamp)
+
+    @handles(Meeting.Closed)
+    def meeting_closed(self, w: Writer, e: Any) -> None:
+        meeting_id = str(e.originator_id)
+        row = w.execute(select(meetings.c.board_id, meetings.c.state).where(
+            meetings.c.id == meeting_id)).one()
+        state = copy.deepcopy(row.state)
+        board = w.execute(select(boards.c.members, boards.c.charter).where(
+            boards.c.id == row.board_id)).one_or_none()
+        quorum = quorum_snapshot(state, board.members, board.charter) if board else None
+        for change_id in e.deferred:
+            item = find_item(state, change_id)
+            votes = [{"member_id": m, "choice": v["choice"], "proxy_id": v["proxy_id"],
+                      "version": v["version"]} for m, v in item["votes"].items()]
+            present = quorum["present"] if quorum else []
+            versions = sorted({v["version"] for v in votes} | {
+                a["version"] for a in state["attendance"] if a["person_id"] in present}
+                | {item["version"], e.originator_version})
+            w.insert(decisions, id=f"{meeting_id}:{change_id}", kind="meeting",
+                     board_id=row.board_id, meeting_id=meeting_id, change_request_id=change_id,
+                     outcome="deferred", decided_at=e.timestamp, decided_by=e.actor_id,
+                     tally={c: sum(1 for v in votes if v["choice"] == c) for c in CHOICES},
+                     quorum=quorum, tie_break=None, casting_vote=None,
+                     emergency=bool(item["emergency"]), ratification=None, ratified_at=None,
+                     votes=votes, reason=e.deferral_reason,
+                     evidence={"aggregate": "Meeting", "meeting_id": meeting_id,
+                               "decision_version": e.originator_version,
+                               "event_versions": versions})
+        state["deferral_reason"] = e.deferral_reason if e.deferred else None
+        for item in state["items"]:
+            if item["change_request_id"] in e.deferred:
+                item["decision"] = {"outcome": "deferred", "reason": e.deferral_reason,
+                                    "version": e.originator_version,
+                                    "at": e.timestamp.isoformat()}
+        self.save_meeting(w, e, state, status="closed", closed_at=e.timestamp)
+        if e.deferred:
+            w.execute(update(decisions).where(
+                decisions.c.change_request_id.in_(list(e.deferred)),
+                decisions.c.kind == "emergency", decisions.c.ratification == "pending",
+            ).values(ratification="overdue"))
+
+    @handles(Meeting.AttendanceRecorded)
+    def attended(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        state["attendance"].append({
+            "person_id": e.person_id, "mode": e.mode, "function": e.function,
+            "recording_url": e.recording_url, "recorded_by": e.actor_id,
+            "at": e.timestamp.isoformat(), "version": e.originator_version})
+        for proxy in state["proxies"]:
+            if proxy["grantor_id"] == e.person_id and proxy["status"] == "active":
+                proxy["status"] = "lapsed"
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.ProxyGiven)
+    def proxy_given(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        state["proxies"].append({"id": e.proxy_id, "grantor_id": e.grantor_id,
+                                 "holder_id": e.holder_id, "status": "active",
+                                 "given_by": e.actor_id, "at": e.timestamp.isoformat(),
+                                 "version": e.originator_version})
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.ProxyRevoked)
+    def proxy_revoked(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        for proxy in state["proxies"]:
+            if proxy["id"] == e.proxy_id:
+                proxy["status"] = "revoked"
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.ItemAdded)
+    def item_added(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        state["items"].append({"change_request_id": e.change_request_id,
+                               "requester_id": e.requester_id, "emergency": e.emergency,
+                               "carried_over": e.carried_over, "votes": {},
+                               "vote_events": [], "casting_vote": None, "decision": None,
+                               "version": e.originator_version})
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.VoteCast)
+    def vote_cast(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        item = find_item(state, e.change_request_id)
+        vote = {"member_id": e.member_id, "choice": e.choice, "cast_by": e.actor_id,
+                "proxy_id": e.proxy_id, "at": e.timestamp.isoformat(),
+                "version": e.originator_version}
+        item["votes"][e.member_id] = vote
+        item["vote_events"].append(vote)
+        if e.proxy_id:
+            for proxy in state["proxies"]:
+                if proxy["id"] == e.proxy_id:
+                    proxy["status"] = "used"
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.CastingVoteCast)
+    def casting_vote_cast(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        find_item(state, e.change_request_id)["casting_vote"] = {
+            "choice": e.choice, "cast_by": e.actor_id, "version": e.originator_version}
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.ActionItemNoted)
+    def action_noted(self, w: Writer, e: Any) -> None:
+        state = self.load_state(w, e)
+        state["actions"].append({"action_item_id": e.action_item_id,
+                                 "change_request_id": e.change_request_id, "title": e.title,
+                                 "owner_id": e.owner_id, "version": e.originator_version})
+        self.save_meeting(w, e, state)
+
+    @handles(Meeting.ItemDecided)
+    def item_decided(self, w: Writer, e: Any) -> None:
+        meeting_id = str(e.originator_id)
+        row = w.execute(select(meetings.c.board_id, meetings.c.state).where(
+            meetings.c.id == meeting_id)).one()
+        state = copy.deepcopy(row.state)
+        find_item(state, e.change_request_id)["decision"] = {
+            "outcome": e.outcome, "tally": dict(e.tally), "quorum": dict(e.quorum),
+            "tie_break": e.tie_break, "casting_vote": e.casting_vote,
+            "decided_by": e.actor_id, "at": e.timestamp.isoformat(),
+            "version": e.originator_version}
+        self.save_meeting(w, e, state)
+        w.insert(decisions, id=f"{meeting_id}:{e.change_request_id}", kind="meeting",
+                 board_id=row.board_id, meeting_id=meeting_id,
+                 change_request_id=e.change_request_id, outcome=e.outcome,
+                 decided_at=e.timestamp, decided_by=e.actor_id, tally=dict(e.tally),
+                 quorum=dict(e.quorum), tie_break=e.tie_break, casting_vote=e.casting_vote,
+                 emergency=bool(e.emergency), ratification=None, ratified_at=None,
+                 votes=list(e.votes),
+                 reason="tie_break_defer" if e.outcome == "deferred" else None,
+                 evidence={"aggregate": "Meeting", "meeting_id": meeting_id,
+                           "decision_version": e.originator_version,
+                           "event_versions": list(e.evidence_versions)})
+        if e.emergency:
+            ratification = {"approved": "ratified", "rejected": "rejected"}.get(
+                e.outcome, "overdue")
+            w.execute(update(decisions).where(
+                decisions.c.change_request_id == e.change_request_id,
+                decisions.c.kind == "emergency",
+                decisions.c.ratification.in_(["pending", "overdue"]),
+            ).values(ratification=ratification, ratified_at=e.timestamp))
+
+    @handles(ChangeRequest.EmergencyApproved)
+    def emergency_approved(self, w: Writer, e: Any) -> None:
+        change_id = str(e.originator_id)
+        approvals = [dict(a) for a in e.approvals]
+        w.insert(decisions, id=f"emergency:{change_id}", kind="emergency",
+                 board_id=e.board_id, meeting_id=None, change_request_id=change_id,
+                 outcome="approved", decided_at=e.timestamp, decided_by=e.actor_id,
+                 tally={"approve": len(approvals), "reject": 0, "abstain": 0}, quorum=None,
+                 tie_break=None, casting_vote=None, emergency=True, ratification="pending",
+                 ratified_at=None, reason=None,
+                 votes=[{"member_id": a["approver_id"], "choice": "approve",
+                         "capacity": a["capacity"], "function": a["function"],
+                         "version": a["version"]} for a in approvals],
+                 evidence={"aggregate": "ChangeRequest", "change_request_id": change_id,
+                           "decision_version": e.originator_version,
+                           "event_versions": sorted([a["version"] for a in approvals] +
+                                                    [e.originator_version])})
+
+    # -- change calendar -------------------------------------------------------------------------
+
+    @handles(ChangeCalendar.FreezeDeclared)
+    def freeze_declared(self, w: Writer, e: Any) -> None:
+        w.insert(freeze_windows, id=e.freeze_id, title=e.title, start=e.start, end=e.end,
+                 systems=list(e.systems), reason=e.reason, declared_by=e.actor_id,
+                 declared_at=e.timestamp, lifted_at=None, lifted_by=None)
+
+    @handles(ChangeCalendar.FreezeLifted)
+    def freeze_lifted(self, w: Writer, e: Any) -> None:
+        w.execute(update(freeze_windows).where(freeze_windows.c.id == e.freeze_id).values(
+            lifted_at=e.timestamp, lifted_by=e.actor_id))
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def load_state(w: Writer, e: Any) -> dict[str, Any]:
+        """The meeting's state as this projection last wrote it (a copy to change)."""
+        state = w.execute(select(meetings.c.state).where(
+            meetings.c.id == str(e.originator_id))).scalar_one()
+        return copy.deepcopy(state)
+
+    @staticmethod
+    def save_meeting(w: Writer, e: Any, state: dict[str, Any], **values: Any) -> None:
+        """Write the meeting's new state with the event's time and version."""
+        w.execute(update(meetings).where(meetings.c.id == str(e.originator_id)).values(
+            state=state, updated_at=e.timestamp, version=e.originator_version, **values))
+
+
+def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:
+    """The agenda item of a change request in a meeting's state."""
+    return next(i for i in state["items"] if i["change_request_id"] == change_request_id)
+
+
+def quorum_snapshot(state: dict[str, Any], members: list[dict[str, str]],
+                    charter: dict[str, Any]) -> dict[str, Any]:
+    """The quorum as it stands in a meeting's state (as ``Meeting.quorum`` computes it)."""
+    functions_of = {m["person_id"]: m["function"] for m in members}
+    present_ids = {a["person_id"] for a in state["attendance"]}
+    present = [a["person_id"] for a in state["attendance"] if a["person_id"] in functions_of]
+    functions = {a["function"] for a in state["attendance"] if a["person_id"] in functions_of}
+    proxies = [{"grantor_id": p["grantor_id"], "holder_id": p["holder_id"]}
+               for p in state["proxies"] if p["status"] in LIVE_PROXY
+               and p["holder_id"] in present_ids and p["grantor_id"] not in present_ids]
+    count = len(present)
+    if charter["proxies_count_toward_quorum"]:
+        count += len(proxies)
+        functions |= {functions_of[p["grantor_id"]] for p in proxies
+                      if p["grantor_id"] in functions_of}
+    met = (count >= int(charter["quorum_min_members"])
+           and len(functions) >= int(charter["quorum_min_functions"]))
+    return {"met": met, "present": present, "functions": sorted(functions),
+            "proxies": proxies, "counted": count,
+            "required_members": int(charter["quorum_min_members"]),
+            "required_functions": int(charter["quorum_min_functions"])}

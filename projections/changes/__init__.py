@@ -1,0 +1,1 @@
+"""Change requests: read-model tables and the projection that fills them."""

@@ -1,0 +1,1 @@
+"""On-call: read-model tables and the projection that fills them."""

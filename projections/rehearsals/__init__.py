@@ -1,0 +1,1 @@
+"""Release rehearsals: read-model tables and the projection that fills them."""

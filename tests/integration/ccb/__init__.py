@@ -1,0 +1,1 @@
+"""Change Control Board: integration tests."""

@@ -1,0 +1,93 @@
+"""Change calendar: freeze windows refuse normal changes (not emergencies); the deployment gate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from tests.support.ccb import running_meeting
+from tests.conftest import bearer, event_count, valid_change
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
+    from app.bootstrap import Services
+
+FREEZE = {"title": "Quarter-end freeze", "start": "2026-04-01T00:00:00Z",
+          "end": "2026-04-02T00:00:00Z", "systems": ["billing-db"],
+          "reason": "finance closes the books"}
+
+
+def api(client: FlaskClient, person: dict[str, Any], method: str, url: str,
+        json: Any = None) -> Any:
+    return client.open(f"/api/v1{url}", method=method, json=json, headers=bearer(person))
+
+
+def approved_change(services: Services) -> Any:
+    ccb = running_meeting(services)
+    ccb.vote(ccb.people[1], ccb.changes[0], "approve")
+    ccb.decide(ccb.changes[0])
+    return ccb
+
+
+def test_a_normal_change_inside_a_freeze_is_refused_but_an_emergency_is_not(
+        client: FlaskClient, services: Services, admin: dict[str, Any],
+        member: dict[str, Any]) -> None:
+    assert api(client, admin, "POST", "/freeze-windows", FREEZE).status_code == 201
+    before = event_count(services)
+
+    refused = api(client, member, "POST", "/change-requests", valid_change())
+    emergency = api(client, member, "POST", "/change-requests", valid_change(
+        category="emergency"))
+
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "freeze_window"
+    assert emergency.status_code == 201
+    assert event_count(services) == before + 1
+
+
+def test_approving_a_change_inside_a_freeze_is_refused(
+        client: FlaskClient, services: Services) -> None:
+    ccb = running_meeting(services)
+    ccb.vote(ccb.people[1], ccb.changes[0], "approve")
+    assert api(client, ccb.admin, "POST", "/freeze-windows", FREEZE).status_code == 201
+    before = event_count(services)
+
+    response = api(client, ccb.chair, "POST",
+                   f"/meetings/{ccb.meeting_id}/items/{ccb.changes[0]}/decide")
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "freeze_window"
+    assert event_count(services) == before
+
+
+def test_the_gate_opens_only_for_an_approved_change_inside_its_window(
+        client: FlaskClient, services: Services, clock: Any) -> None:
+    ccb = approved_change(services)
+    change = ccb.changes[0]
+    early = api(client, ccb.chair, "GET", f"/change-requests/{change}/gate")
+    clock.now = datetime(2026, 4, 1, 10, 30, tzinfo=timezone.utc)
+
+    inside = api(client, ccb.chair, "GET", f"/change-requests/{change}/gate")
+
+    assert early.status_code == 409
+    assert early.get_json()["error"]["code"] == "outside_window"
+    assert inside.status_code == 200
+    assert inside.get_json()["decisions"][0]["outcome"] == "approved"
+    other = ccb.submit(title="Not approved yet")
+    closed = api(client, ccb.chair, "GET", f"/change-requests/{other}/gate")
+    assert closed.get_json()["error"]["code"] == "not_approved"
+
+
+def test_the_calendar_flags_overlapping_changes_on_the_same_system(
+        client: FlaskClient, services: Services) -> None:
+    ccb = running_meeting(services, n_changes=2)
+    for change in ccb.changes:
+        ccb.vote(ccb.people[1], change, "approve")
+        ccb.decide(change)
+
+    calendar = api(client, ccb.chair, "GET", "/change-calendar").get_json()
+
+    assert len(calendar["changes"]) == 2
+    assert calendar["conflicts"] == [{"kind": "overlap", "change_request_ids": [
+        c["id"] for c in calendar["changes"]], "systems": ["billing-db"]}]

@@ -1,0 +1,1 @@
+"""The demo story: integration tests."""

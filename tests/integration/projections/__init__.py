@@ -1,0 +1,1 @@
+"""The projection runner: integration tests."""

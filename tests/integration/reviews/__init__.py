@@ -1,0 +1,1 @@
+"""Post-launch reviews and the action item tracker: integration tests."""

@@ -1,0 +1,1 @@
+"""Audit: tamper evidence, as-of views and compliance bundles: property tests."""

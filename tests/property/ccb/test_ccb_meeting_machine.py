@@ -1,0 +1,277 @@
+"""Stateful property test of a board meeting: random attendance, proxies, votes and decisions.
+
+Whatever order the commands come in, the ledger must agree with a simple dict model on which
+commands are refused (and by which rule), and the read models must keep these invariants:
+no proxy chain ever exists; at most one counted vote per member per item; a decision exists only
+with quorum; every tally equals the votes in the events; rebuilding the projections from the
+events gives the same decision log. At the end the meeting closes: every undecided item becomes a
+``deferred`` row of the log with the tally so far and the quorum as it stood.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlalchemy import select
+
+from app.bootstrap import bootstrap
+from app.config import load_settings
+from app.errors import DomainError
+from domain.ccb.meeting import Meeting
+from projections.ccb.projection import decisions, meetings
+from tests import conftest
+from tests.support.ccb import make_ccb
+
+PEOPLE = st.integers(0, 4)
+ITEMS = st.integers(0, 1)
+CHOICES = st.sampled_from(["approve", "reject", "abstain"])
+PAIRS = st.permutations(range(5)).map(lambda p: (p[0], p[1]))
+"""Two different members (a proxy to oneself is tried separately, less often)."""
+
+
+class MeetingMachine(RuleBasedStateMachine):
+    """Five members of five functions (0 chairs); item 1 was requested by member 1."""
+
+    backend = "sqlite"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = tempfile.mkdtemp(prefix="gl-ccb-")
+        self.pg_name = None
+        url = f"sqlite:///{self.tmp}/store.sqlite3"
+        if self.backend == "postgres":
+            self.pg_name, url = conftest._new_pg_database()  # noqa: SLF001
+        self.services = bootstrap(load_settings(database_url=url, instance_path=self.tmp,
+                                                password_cost="fast"))
+        self.ccb = make_ccb(self.services)
+        self.ccb.submit(title="Outsider's change")
+        self.ccb.submit(by=self.ccb.people[1], title="Member one's change")
+        self.ccb.schedule()
+        for change in self.ccb.changes:
+            self.ccb.add(change)
+        self.ccb.open()
+        self.present: set[int] = set()
+        self.proxies: dict[str, dict[str, Any]] = {}
+        self.votes: list[dict[int, str]] = [{}, {}]
+        self.decided: list[str | None] = [None, None]
+        self.requesters = [None, 1]
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def events(self) -> int:
+        return conftest.event_count(self.services)
+
+    def attempt(self, who: int, expected: str | None, command: Any) -> Any:
+        """Run ``command`` as member ``who``; check it is refused with ``expected`` or not."""
+        before = self.events()
+        with self.ccb.as_(self.ccb.people[who]):
+            if expected is None:
+                result = command()
+                assert self.events() > before
+                return result
+            with pytest.raises(DomainError) as refused:
+                command()
+        assert refused.value.code == expected
+        assert self.events() == before
+        return None
+
+    def standing(self) -> list[dict[str, Any]]:
+        return [p for p in self.proxies.values() if p["status"] != "revoked"]
+
+    def quorum_met(self) -> bool:
+        return len(self.present) >= 3  # five distinct functions: members == functions
+
+    def tally(self, item: int) -> Counter[str]:
+        return Counter(self.votes[item].values())
+
+    # -- rules -----------------------------------------------------------------------------------
+
+    @initialize(first=st.lists(PEOPLE, unique=True, min_size=1, max_size=3))
+    def early_arrivals(self, first: list[int]) -> None:
+        for who in first:
+            self.attend(who)
+
+    @rule(who=PEOPLE)
+    def attend(self, who: int) -> None:
+        expected = "already_present" if who in self.present else None
+        person = self.ccb.people[who]
+        self.attempt(who, expected, lambda: self.ccb.ledger.record_attendance(
+            self.ccb.meeting_id, person["id"], "in_person"))
+        if expected is None:
+            self.present.add(who)
+            for p in self.proxies.values():
+                if p["grantor"] == who and p["status"] == "active":
+                    p["status"] = "lapsed"
+
+    @rule(pair=st.one_of(PAIRS, PAIRS, PAIRS, PEOPLE.map(lambda p: (p, p))))
+    def give_proxy(self, pair: tuple[int, int]) -> None:
+        grantor, holder = pair
+        standing = self.standing()
+        expected = ("proxy_to_self" if grantor == holder else
+                    "grantor_present" if grantor in self.present else
+                    "proxy_already_given" if any(p["grantor"] == grantor for p in standing) else
+                    "proxy_chain" if any(p["holder"] == grantor or p["grantor"] == holder
+                                         for p in standing) else None)
+        people = self.ccb.people
+        result = self.attempt(grantor, expected, lambda: self.ccb.ledger.give_proxy(
+            self.ccb.meeting_id, people[grantor]["id"], people[holder]["id"]))
+        if result is not None:
+            self.proxies[result["id"]] = {"grantor": grantor, "holder": holder,
+                                          "status": "active"}
+
+    @rule(data=st.data())
+    def revoke_proxy(self, data: st.DataObject) -> None:
+        if not self.proxies:
+            return
+        proxy_id = data.draw(st.sampled_from(sorted(self.proxies)))
+        proxy = self.proxies[proxy_id]
+        expected = {"active": None, "used": "proxy_used"}.get(proxy["status"],
+                                                              "proxy_not_active")
+        self.attempt(proxy["grantor"], expected,
+                     lambda: self.ccb.ledger.revoke_proxy(self.ccb.meeting_id, proxy_id))
+        if expected is None:
+            proxy["status"] = "revoked"
+
+    @rule(voter=PEOPLE, item=ITEMS, choice=CHOICES,
+          grantor=st.one_of(st.none(), PEOPLE))
+    def vote(self, voter: int, item: int, choice: str, grantor: int | None) -> None:
+        proxy = next((p for p in self.standing() if p["grantor"] == grantor
+                      and p["holder"] == voter), None)
+        own = grantor is None or grantor == voter
+        expected = (
+            "already_decided" if self.decided[item] else
+            "requester_cannot_vote" if voter == self.requesters[item] else
+            ("not_present" if voter not in self.present else None) if own else
+            "requester_cannot_vote" if grantor == self.requesters[item] else
+            "no_proxy" if proxy is None else
+            "grantor_present" if grantor in self.present or proxy["status"] == "lapsed" else
+            "proxy_holder_absent" if voter not in self.present else None)
+        people = self.ccb.people
+        self.attempt(voter, expected, lambda: self.ccb.ledger.cast_vote(
+            self.ccb.meeting_id, self.ccb.changes[item], choice,
+            None if grantor is None else people[grantor]["id"]))
+        if expected is None:
+            self.votes[item][voter if own else grantor] = choice  # type: ignore[index]
+            if not own:
+                proxy["status"] = "used"  # type: ignore[index]
+
+    @rule(data=st.data(), item=ITEMS, choice=CHOICES)
+    def proxy_vote(self, data: st.DataObject, item: int, choice: str) -> None:
+        """A holder votes for the grantor of one of the proxies ever given (any state)."""
+        if not self.proxies:
+            return
+        proxy = self.proxies[data.draw(st.sampled_from(sorted(self.proxies)))]
+        self.vote(proxy["holder"], item, choice, proxy["grantor"])
+
+    @rule(item=ITEMS)
+    def decide(self, item: int) -> None:
+        tally = self.tally(item)
+        tie = tally["approve"] == tally["reject"]
+        expected = ("already_decided" if self.decided[item] else
+                    "quorum_not_met" if not self.quorum_met() else
+                    "awaiting_casting_vote" if tie else None)
+        result = self.attempt(0, expected, lambda: self.ccb.ledger.decide_item(
+            self.ccb.meeting_id, self.ccb.changes[item]))
+        if result is not None:
+            want = "approved" if tally["approve"] > tally["reject"] else "rejected"
+            assert result["outcome"] == want
+            self.decided[item] = want
+
+    @rule(item=ITEMS, choice=st.sampled_from(["approve", "reject"]))
+    def casting_vote(self, item: int, choice: str) -> None:
+        tally = self.tally(item)
+        expected = ("already_decided" if self.decided[item] else
+                    "casting_vote_not_needed" if tally["approve"] != tally["reject"] else
+                    "quorum_not_met" if not self.quorum_met() else None)
+        result = self.attempt(0, expected, lambda: self.ccb.ledger.cast_deciding_vote(
+            self.ccb.meeting_id, self.ccb.changes[item], choice))
+        if result is not None:
+            self.decided[item] = result["outcome"]
+            assert result["tie_break"] == "chair"
+
+    # -- invariants ------------------------------------------------------------------------------
+
+    def read(self) -> tuple[dict[str, Any], list[Any]]:
+        self.services.projections.catch_up()
+        with self.services.engine.connect() as conn:
+            state = conn.execute(select(meetings.c.state).where(
+                meetings.c.id == self.ccb.meeting_id)).scalar_one()
+            rows = list(conn.execute(select(decisions).order_by(decisions.c.id)))
+        return state, rows
+
+    @invariant()
+    def no_proxy_chain_ever_exists(self) -> None:
+        state, _ = self.read()
+        standing = [p for p in state["proxies"] if p["status"] != "revoked"]
+        grantors = [p["grantor_id"] for p in standing]
+        assert len(grantors) == len(set(grantors))
+        assert not set(grantors) & {p["holder_id"] for p in standing}
+
+    @invariant()
+    def one_counted_vote_per_member_and_the_model_agrees(self) -> None:
+        state, _ = self.read()
+        ids = [p["id"] for p in self.ccb.people]
+        for n, item in enumerate(state["items"]):
+            counted = {ids.index(m): v["choice"] for m, v in item["votes"].items()}
+            assert counted == self.votes[n]
+
+    @invariant()
+    def decisions_have_quorum_and_tallies_equal_the_vote_events(self) -> None:
+        _, rows = self.read()
+        assert [r.change_request_id for r in rows] == sorted(
+            self.ccb.changes[n] for n, d in enumerate(self.decided) if d)
+        history = self.services.ledger.history(Meeting, self.ccb.meeting_id)
+        for row in rows:
+            assert row.quorum["met"] is True and len(row.quorum["present"]) >= 3
+            last: dict[str, str] = {}
+            for e in history:
+                if e["version"] >= row.evidence["decision_version"]:
+                    break
+                if e["type"] == "VoteCast" and e["data"]["change_request_id"] == \
+                        row.change_request_id:
+                    last[e["data"]["member_id"]] = e["data"]["choice"]
+            counts = Counter(last.values())
+            assert row.tally == {c: counts[c] for c in ("approve", "reject", "abstain")}
+
+    def teardown(self) -> None:
+        try:
+            with self.ccb.as_(self.ccb.chair):
+                self.ccb.ledger.close_meeting(self.ccb.meeting_id)
+            _, before = self.read()
+            deferred = [r for r in before if r.outcome == "deferred"]
+            assert sorted(r.change_request_id for r in deferred) == sorted(
+                self.ccb.changes[n] for n, d in enumerate(self.decided) if not d)
+            for row in deferred:
+                assert row.reason in ("timebox", "not_decided_before_close")
+                counts = self.tally(self.ccb.changes.index(row.change_request_id))
+                assert row.tally == {c: counts[c] for c in ("approve", "reject", "abstain")}
+                assert row.quorum["met"] == self.quorum_met()
+            self.services.projections.rebuild()
+            _, after = self.read()
+            assert [tuple(r) for r in after] == [tuple(r) for r in before]
+        finally:
+            self.services.close()
+            if self.pg_name:
+                conftest._drop_pg_database(self.pg_name)  # noqa: SLF001
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+MeetingMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=40,
+                                            deadline=None)
+TestMeetingRulesOnSQLite = MeetingMachine.TestCase
+
+
+class PostgresMeetingMachine(MeetingMachine):
+    backend = "postgres"
+
+
+PostgresMeetingMachine.TestCase.settings = settings(max_examples=8, stateful_step_count=15,
+                                                    deadline=None)
+TestMeetingRulesOnPostgres = pytest.mark.postgres(PostgresMeetingMachine.TestCase)

@@ -1,0 +1,1 @@
+"""Shared test helpers: fixtures of stored releases, per-area scenarios, golden files."""

@@ -1,0 +1,1 @@
+"""Release rehearsals: unit tests."""

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: the parent blueprint and the OpenAPI document."""

@@ -1,0 +1,1 @@
+"""Change Control Board: pages and JSON API."""

@@ -1,0 +1,1 @@
+"""Change requests: pages and JSON API."""

@@ -1,0 +1,1 @@
+"""The ``govledger`` command line (delivery layer: it builds the web app for ``serve``)."""

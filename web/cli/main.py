@@ -1,0 +1,215 @@
+"""The ``govledger`` command: init, user add, serve, demo, projections rebuild|status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import ValidationError
+
+from app.audit.service import audit
+from web.cli.audit import add_audit_commands
+from app.bootstrap import Services, bootstrap
+from app.config import ConfigError, load_settings
+from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
+from app.schemas import PersonInputSchema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+USER_ERRORS = (ValidationError, DomainError, NotFoundError, PermissionDenied, NotAuthenticated,
+               ConfigError)
+
+
+class CliError(Exception):
+    """Raised for a user error the CLI reports on stderr with a non-zero exit."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user errors are one line on stderr and exit status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        services = bootstrap(load_settings())
+    except ConfigError as exc:
+        print(f"govledger: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(services, args) or 0)
+    except ValidationError as exc:
+        for field, messages in _flatten(exc.messages):
+            print(f"govledger: --{field}: {' '.join(messages)}", file=sys.stderr)
+        return 2
+    except USER_ERRORS as exc:
+        code = getattr(exc, "code", "error")
+        print(f"govledger: {code}: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"govledger: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        services.close()
+
+
+def _flatten(messages: Any) -> list[tuple[str, list[str]]]:
+    if isinstance(messages, dict):
+        return [(k, v if isinstance(v, list) else [str(v)]) for k, v in messages.items()]
+    return [("input", [str(messages)])]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every subcommand."""
+    parser = argparse.ArgumentParser(prog="govledger", description=(
+        "Governance Ledger. Honours GOVLEDGER_DATABASE_URL and GOVLEDGER_INSTANCE_PATH."))
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the store and the first admin").set_defaults(func=cmd_init)
+    user = sub.add_parser("user", help="manage people").add_subparsers(dest="action",
+                                                                        required=True)
+    add = user.add_parser("add", help="add a person; prints {id, token} as JSON")
+    for name in ("name", "email", "function"):
+        add.add_argument(f"--{name}", required=True)
+    add.add_argument("--role", required=True)
+    add.add_argument("--password", default=None, help="optional web password (12+ characters)")
+    add.set_defaults(func=cmd_user_add)
+    serve = sub.add_parser("serve", help="serve the web UI and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("demo", help="load demo data once").set_defaults(func=cmd_demo)
+    proj = sub.add_parser("projections", help="read models").add_subparsers(dest="action",
+                                                                           required=True)
+    proj.add_parser("rebuild", help="drop and rebuild every read model").set_defaults(
+        func=cmd_rebuild)
+    proj.add_parser("status", help="position and lag of each projection").set_defaults(
+        func=cmd_status)
+    esc = sub.add_parser("escalations", help="clock-driven incident escalation").add_subparsers(
+        dest="action", required=True)
+    tick = esc.add_parser("tick", help="fire every time-based escalation that is due")
+    tick.add_argument("--now", default=None, help="evaluate at this ISO 8601 time (default: now)")
+    tick.set_defaults(func=cmd_escalations_tick)
+    add_audit_commands(sub)
+    return parser
+
+
+def first_admin_exists(services: Services) -> bool:
+    """Whether anyone holds the admin role."""
+    from app.queries import list_people
+
+    services.projections.catch_up()
+    return any("admin" in p["roles"] for p in list_people(services.engine))
+
+
+def cmd_init(services: Services, args: argparse.Namespace) -> int:
+    """Create the store (already done by bootstrap) and the first admin, once."""
+    if first_admin_exists(services):
+        audit(services).seal()
+        print("govledger: store already initialised (an admin exists); nothing to do")
+        return 0
+    password = secrets.token_urlsafe(12)
+    with services.ledger.as_system(reason="govledger init"):
+        result = services.ledger.register_person(
+            name="Administrator", email="admin@example.org", function="management",
+            role="admin", password=password)
+    services.projections.catch_up()
+    audit(services).seal(force=True)
+    print("Created the first admin. These credentials are shown once:")
+    print("  email:    admin@example.org")
+    print(f"  password: {password}")
+    print(f"  token:    {result['token']}")
+    return 0
+
+
+def cmd_user_add(services: Services, args: argparse.Namespace) -> int:
+    """Add a person and print their id and first API token as JSON."""
+    data = PersonInputSchema().load({"name": args.name, "email": args.email,
+                                     "function": args.function, "role": args.role,
+                                     "password": args.password})
+    with services.ledger.as_system(reason="govledger user add"):
+        result = services.ledger.register_person(**data)
+    services.projections.catch_up()
+    audit(services).seal()
+    print(json.dumps({"id": result["id"], "token": result["token"]}))
+    return 0
+
+
+def cmd_demo(services: Services, args: argparse.Namespace) -> int:
+    """Load the demo data unless it is there already."""
+    from app.demo import load_demo
+
+    earlier = services.ledger.recorder.max_notification_id() or 0
+    loaded = load_demo(services)
+    audit(services).seal(force=loaded)
+    print("Loaded demo data." if loaded else "Demo data already present; nothing to do.")
+    if loaded and earlier:
+        print(f"Note: the store already held {earlier} events, so the demo's story (dated over "
+              "the last 30 days) sits after them in the log; as-of views show it from now on. "
+              "Load the demo into an empty store to browse its history as of past days.")
+    return 0
+
+
+def cmd_serve(services: Services, args: argparse.Namespace) -> int:
+    """Serve the web UI and API with waitress, keeping read models caught up."""
+    from waitress import serve
+
+    from app.background import Background
+    from web import create_app
+
+    app = create_app(services=services)
+    background = Background(services)
+    background.start()
+    print(f"Governance Ledger on http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=8, ident="govledger")
+    finally:
+        background.stop()
+    return 0
+
+
+def progress_bar(total: int, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """Return (advance, close) for a terminal progress bar; silent when not a terminal."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="ev", disable=not sys.stderr.isatty())
+    return bar.update, bar.close
+
+
+def cmd_rebuild(services: Services, args: argparse.Namespace) -> int:
+    """Drop and rebuild every read model from the events."""
+    head = services.ledger.recorder.max_notification_id() or 0
+    advance, close = progress_bar(head * len(services.projections.projections), "rebuild")
+    try:
+        applied = services.projections.rebuild(progress=advance)
+    finally:
+        close()
+    print(f"Rebuilt {len(services.projections.projections)} read models from {head} events "
+          f"({applied} applied).")
+    return 0
+
+
+def cmd_status(services: Services, args: argparse.Namespace) -> int:
+    """Print each projection's position and how far behind it is."""
+    print(f"{'projection':<24}{'position':>10}{'head':>10}{'pending':>10}")
+    for row in services.projections.status():
+        print(f"{row['name']:<24}{row['position']:>10}{row['head']:>10}{row['pending']:>10}")
+    return 0
+
+
+def cmd_escalations_tick(services: Services, args: argparse.Namespace) -> int:
+    """Append the escalations due now (or at --now); safe to run late, twice or concurrently."""
+    from app.oncall.escalations import tick
+    from app.schemas import when
+
+    try:
+        at = when().deserialize(args.now) if args.now else None
+    except ValidationError as exc:
+        raise ValidationError({"now": exc.messages}) from None
+    fired = tick(services, at)
+    print(json.dumps({"escalations": fired}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Release rehearsals: pages and JSON API."""

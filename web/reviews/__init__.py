@@ -1,0 +1,1 @@
+"""Post-launch reviews and the action item tracker: pages and JSON API."""
