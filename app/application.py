@@ -6,15 +6,15 @@ below. Every command loads aggregates, checks the actor, calls the aggregate and
 
 from __future__ import annotations
 
-from app.reviews.action_items import ActionItemCommands
-from app.ccb.service import BoardCommands
 from app.audit.service import AuditCommands
+from app.ccb.service import BoardCommands
 from app.changes.service import ChangeRequestCommands
 from app.ledger import SYSTEM_ACTOR, LedgerCore, event_to_dict, parse_id
 from app.oncall.service import OnCallCommands
 from app.people.service import PeopleCommands
-from app.reviews.service import ReviewCommands
 from app.rehearsals.service import RehearsalCommands
+from app.reviews.action_items import ActionItemCommands
+from app.reviews.service import ReviewCommands
 
 __all__ = ["SYSTEM_ACTOR", "Ledger", "LedgerCore", "event_to_dict", "parse_id"]
 

@@ -17,7 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
-from app import queries
+from app.changes import queries as change_queries
+from app.people import queries as people_queries
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -69,8 +70,8 @@ def cell(value: Any) -> str:
 
 def _population(ctx: ReportContext) -> list[dict[str, Any]]:
     """Every change request submitted in the period (the complete population)."""
-    page = queries.list_change_requests(ctx.engine, limit=10**9)
-    functions = {p["id"]: p["function"] for p in queries.list_people(ctx.engine)}
+    page = change_queries.list_change_requests(ctx.engine, limit=10**9)
+    functions = {p["id"]: p["function"] for p in people_queries.list_people(ctx.engine)}
     rows = []
     for c in sorted(page["items"], key=lambda c: c["submitted_at"]):
         if not ctx.start <= c["submitted_at"] <= ctx.end:
@@ -94,8 +95,8 @@ APPROVAL_WORDS = ("approv", "vote", "decid", "ratif", "reject")
 def _evidence(ctx: ReportContext) -> list[dict[str, Any]]:
     """Every event about a change request in the period: who did what, when, for whom, why —
     with segregation of duties checked (no approval-like event by the change's requester)."""
-    names = queries.people_names(ctx.engine)
-    requesters = {c["id"]: c["requester_id"] for c in queries.list_change_requests(
+    names = people_queries.people_names(ctx.engine)
+    requesters = {c["id"]: c["requester_id"] for c in change_queries.list_change_requests(
         ctx.engine, limit=10**9)["items"]}
     rows = []
     for e in ctx.events:
@@ -131,6 +132,6 @@ register(Report("change_approval_evidence",
 # in the issue's order, which is the order of the PDF's sections.
 import app.ccb.reports  # noqa: E402, F401
 import app.oncall.reports  # noqa: E402, F401
-import app.reviews.action_item_reports  # noqa: E402, F401
 import app.rehearsals.reports  # noqa: E402, F401
+import app.reviews.action_item_reports  # noqa: E402, F401
 import app.reviews.reports  # noqa: E402, F401

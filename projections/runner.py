@@ -15,14 +15,18 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from projections.reviews.action_items import ActionItemProjection
 from projections.base import Writer
 from projections.ccb.projection import CcbProjection
 from projections.changes.projection import ChangeRequestProjection
-from projections.oncall.projection import IncidentProjection, RotationProjection, RunbookProjection
+from projections.oncall.projection import (
+    IncidentProjection,
+    RotationProjection,
+    RunbookProjection,
+)
 from projections.people.projection import PeopleProjection
-from projections.reviews.projection import ReviewProjection
 from projections.rehearsals.projection import RehearsalProjection
+from projections.reviews.action_items import ActionItemProjection
+from projections.reviews.projection import ReviewProjection
 from projections.tables import metadata, schemas, tracking
 
 if TYPE_CHECKING:

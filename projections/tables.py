@@ -6,16 +6,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
-    Boolean,
     Column,
     DateTime,
-    Integer,
     MetaData,
     String,
     Table,
-    Text,
     TypeDecorator,
 )
 
@@ -69,34 +65,4 @@ schemas = Table(
 )
 """One row per projection: a hash of its tables' DDL, so a changed read model is rebuilt."""
 
-people = Table(
-    "rm_people",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(320), nullable=False, index=True),
-    Column("function", String(50), nullable=False),
-    Column("roles", JSON, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("registered_at", UtcDateTime(), nullable=False),
-)
 
-change_requests = Table(
-    "rm_change_requests",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("requester_id", String(36), nullable=False, index=True),
-    Column("board_id", String(36), nullable=True, index=True),
-    Column("title", String(200), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("category", String(20), nullable=False),
-    Column("risk", String(20), nullable=False),
-    Column("systems", JSON, nullable=False),
-    Column("planned_start", UtcDateTime(), nullable=False),
-    Column("planned_end", UtcDateTime(), nullable=False),
-    Column("rollback_plan", Text, nullable=False),
-    Column("status", String(20), nullable=False, index=True),
-    Column("submitted_at", UtcDateTime(), nullable=False, index=True),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("version", Integer, nullable=False),
-)

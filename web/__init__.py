@@ -39,23 +39,23 @@ def create_app(test_config: dict[str, Any] | None = None,
 
 def _register(app: Flask) -> None:
     from web import errors, home
-    from web.changes import api
-    from web.people import auth
-    from web.changes import pages as changes
     from web.api import openapi
+    from web.audit import api as api_audit
+    from web.audit import pages as audit
+    from web.ccb import api as api_ccb
+    from web.ccb import pages as ccb
+    from web.changes import api
+    from web.changes import pages as changes
+    from web.oncall import api as api_oncall
+    from web.oncall import pages as oncall
+    from web.people import auth
     from web.people import pages as people
+    from web.rehearsals import api as api_rehearsals
+    from web.rehearsals import pages as rehearsals
     from web.reviews import action_items as actions
     from web.reviews import action_items_api as api_actions
     from web.reviews import api as api_reviews
     from web.reviews import pages as reviews
-    from web.rehearsals import api as api_rehearsals
-    from web.rehearsals import pages as rehearsals
-    from web.oncall import api as api_oncall
-    from web.oncall import pages as oncall
-    from web.ccb import api as api_ccb
-    from web.ccb import pages as ccb
-    from web.audit import api as api_audit
-    from web.audit import pages as audit
 
     errors.init_app(app)
     auth.init_app(app)

@@ -7,7 +7,15 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from flask import current_app, g, has_request_context, redirect, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 
 from app.errors import NotAuthenticated, PermissionDenied
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import queries
 from app.audit.service import audit
+from app.people import queries as people_queries
 from web.context import ledger, read_model, services
 
 
 def history_rows(cls: type, entity_id: str) -> list[dict[str, Any]]:
     """Return an entity's events with actor and on-behalf-of names filled in."""
-    names = queries.people_names(read_model())
+    names = people_queries.people_names(read_model())
     rows = ledger().history(cls, entity_id)
     for row in rows:
         row["actor_name"] = names.get(row["actor_id"] or "", "system" if row["actor_id"] else None)

@@ -22,7 +22,10 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from eventsourcing.application import AggregateNotFoundError
 from sqlalchemy import (
     BigInteger,
@@ -39,8 +42,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from app.ledger import LedgerCore
 from app.errors import NotFoundError
+from app.ledger import LedgerCore
 from domain.audit import merkle
 from domain.audit.keys import KEYRING_ID, SigningKeyring
 from domain.base import now

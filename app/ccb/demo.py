@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from projections.tables import change_requests
+from projections.changes.tables import change_requests
 
 if TYPE_CHECKING:
     from app.bootstrap import Services

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from app.ccb import queries as q
-from projections.reviews.action_items import action_items
+from projections.reviews.tables import action_items
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

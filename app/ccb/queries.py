@@ -9,8 +9,15 @@ from sqlalchemy import select
 
 from app.errors import DomainError, NotFoundError
 from projections.base import from_db
-from projections.ccb.projection import board_charters, boards, decisions, freeze_windows, meetings
-from projections.tables import change_requests, people
+from projections.ccb.tables import (
+    board_charters,
+    boards,
+    decisions,
+    freeze_windows,
+    meetings,
+)
+from projections.changes.tables import change_requests
+from projections.people.tables import people
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

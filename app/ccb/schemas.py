@@ -18,9 +18,9 @@ from marshmallow import (
 )
 
 from app.schemas import Text, when
-from domain.reviews.action_item import PRIORITIES
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
+from domain.reviews.action_item import PRIORITIES
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="use HH:MM (24-hour)")
 

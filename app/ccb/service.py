@@ -10,13 +10,13 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from marshmallow import ValidationError
 
-from app.ledger import LedgerCore
 from app.errors import NotFoundError, PermissionDenied
+from app.ledger import LedgerCore
 from domain.base import current_context
-from domain.ccb.freeze import ChangeCalendar
 from domain.ccb.board import Board, charter_with, series_slots
-from domain.changes.change_request import ChangeRequest
+from domain.ccb.freeze import ChangeCalendar
 from domain.ccb.meeting import Meeting, check_chair
+from domain.changes.change_request import ChangeRequest
 from domain.people.person import Person
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from projections.oncall.tables import (
     trainings,
     unavailability,
 )
-from projections.tables import people
+from projections.people.tables import people
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, Table

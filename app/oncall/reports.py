@@ -7,7 +7,12 @@ from datetime import timedelta
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
-from app.oncall.queries import incident_metrics, list_incidents, list_rotations, list_shifts
+from app.oncall.queries import (
+    incident_metrics,
+    list_incidents,
+    list_rotations,
+    list_shifts,
+)
 from app.reporting import Report, cell, register
 
 if TYPE_CHECKING:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+)
 
 from app.oncall.queries import GROUPS
 from app.schemas import Text, when
-from domain.oncall.incident import CATEGORIES, SEVERITIES
 from domain.oncall.handover import check_timezone
+from domain.oncall.incident import CATEGORIES, SEVERITIES
 from domain.oncall.rotation import ROLES
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS
 

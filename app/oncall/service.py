@@ -8,13 +8,13 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from app.ledger import LedgerCore
 from app.errors import PermissionDenied
+from app.ledger import LedgerCore
 from domain.base import current_context, now
 from domain.oncall.incident import Incident
-from domain.people.person import Person
 from domain.oncall.rotation import Rotation
 from domain.oncall.runbook import Runbook, RunbookExists, TrainingSession
+from domain.people.person import Person
 
 ESCALATION_RETRIES = 10
 

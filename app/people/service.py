@@ -8,8 +8,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from app.ledger import LedgerCore
 from app.errors import NotAuthenticated, NotFoundError
+from app.ledger import LedgerCore
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
 from domain.base import current_context
 from domain.people.person import EmailIndex, EmailTaken, Person, check_role

@@ -16,7 +16,8 @@ from domain.rehearsals.rehearsal import (
     variance_fraction,
     variance_seconds,
 )
-from projections.rehearsals.projection import (
+from projections.people.tables import people
+from projections.rehearsals.tables import (
     rehearsal_checks,
     rehearsal_evaluations,
     rehearsal_issues,
@@ -25,7 +26,6 @@ from projections.rehearsals.projection import (
     rehearsal_steps,
     rehearsals,
 )
-from projections.tables import people
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine

@@ -5,12 +5,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, \
-    validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from app.schemas import Text
+from domain.rehearsals.rehearsal import (
+    COMPARATORS,
+    DECISIONS,
+    PREFLIGHT_KINDS,
+    SEVERITIES,
+    STATUSES,
+)
 from domain.reviews.action_item import PRIORITIES
-from domain.rehearsals.rehearsal import COMPARATORS, DECISIONS, PREFLIGHT_KINDS, SEVERITIES, STATUSES
 
 FORM_STEP_ROWS = 12
 """How many step rows the create form offers (blank rows are ignored)."""

@@ -8,12 +8,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from app.ledger import SYSTEM_ACTOR, LedgerCore
 from app.errors import NotFoundError
+from app.ledger import SYSTEM_ACTOR, LedgerCore
 from domain.base import current_context
+from domain.oncall.runbook import Runbook
 from domain.people.person import Person
 from domain.rehearsals.rehearsal import Rehearsal
-from domain.oncall.runbook import Runbook
 
 
 class RehearsalCommands(LedgerCore):

@@ -13,9 +13,13 @@ from sqlalchemy import func, select
 
 from app.errors import NotFoundError
 from domain.reviews.action_item import is_overdue, policy_violation
-from projections.reviews.action_items import action_item_updates, action_items, follow_up_policies
 from projections.base import from_db
-from projections.tables import people
+from projections.people.tables import people
+from projections.reviews.tables import (
+    action_item_updates,
+    action_items,
+    follow_up_policies,
+)
 
 if TYPE_CHECKING:
     from datetime import date, datetime

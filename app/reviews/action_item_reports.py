@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.reviews.action_item_queries import list_action_items
 from app.reporting import Report, cell, register
+from app.reviews.action_item_queries import list_action_items
 
 if TYPE_CHECKING:
     from app.reporting import ReportContext

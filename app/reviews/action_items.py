@@ -6,11 +6,15 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-
 from app.ledger import LedgerCore
-from domain.reviews.action_item import PRIORITIES, ActionItem, FollowUpPolicy, default_due
 from domain.base import DomainError, now
 from domain.people.person import Person
+from domain.reviews.action_item import (
+    PRIORITIES,
+    ActionItem,
+    FollowUpPolicy,
+    default_due,
+)
 from domain.topics import topics_of
 
 

@@ -12,10 +12,15 @@ from sqlalchemy import MetaData, Table, inspect, select
 
 from app.errors import NotFoundError
 from domain.reviews.review import SEVERITIES, compare_metrics
-from projections.reviews.action_items import action_item_updates, action_items
 from projections.base import from_db
-from projections.reviews.projection import launches, review_addenda, reviews
-from projections.tables import people
+from projections.people.tables import people
+from projections.reviews.tables import (
+    action_item_updates,
+    action_items,
+    launches,
+    review_addenda,
+    reviews,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

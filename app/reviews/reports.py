@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.reporting import Report, cell, register
-from app.reviews.queries import incidents_between, launch_reviews, list_launches, mtta_mttr
+from app.reviews.queries import (
+    incidents_between,
+    launch_reviews,
+    list_launches,
+    mtta_mttr,
+)
 from domain.base import now
 from domain.reviews.review import compare_metrics
 

@@ -12,7 +12,6 @@ from typing import Any
 from eventsourcing.domain import event
 
 from domain.base import DomainError, LedgerAggregate, now
-from domain.oncall.planner import Plan, plan_rotation
 from domain.oncall.handover import (
     check_timezone,
     next_week_start,
@@ -20,6 +19,7 @@ from domain.oncall.handover import (
     week_start_for,
     weeks_overlapping,
 )
+from domain.oncall.planner import Plan, plan_rotation
 
 ROLES = ("primary", "secondary")
 DEFAULT_POLICY: dict[str, Any] = {

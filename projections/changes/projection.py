@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from domain.changes.change_request import ChangeRequest
 from projections.base import Projection, handles
-from projections.tables import change_requests
+from projections.changes.tables import change_requests
 
 if TYPE_CHECKING:
     from projections.base import Writer

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from domain.people.person import Person
 from projections.base import Projection, handles
-from projections.tables import people
+from projections.people.tables import people
 
 if TYPE_CHECKING:
     from projections.base import Writer

@@ -9,62 +9,17 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Column, Date, Integer, String, Table, Text, update
+from sqlalchemy import update
 
 from domain.reviews.action_item import ActionItem, FollowUpPolicy
 from projections.base import Projection, handles
-from projections.tables import UtcDateTime, metadata
 
 if TYPE_CHECKING:
     from projections.base import Writer
-
-action_items = Table(
-    "rm_action_items",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("title", Text, nullable=False),
-    Column("description", Text, nullable=False),
-    Column("owner_id", String(36), nullable=False, index=True),
-    Column("due", Date, nullable=False, index=True),
-    Column("priority", String(2), nullable=False),
-    Column("status", String(20), nullable=False, index=True),
-    Column("source_type", String(20), nullable=False),
-    Column("source_id", String(100), nullable=True, index=True),
-    Column("raised_by", String(36), nullable=True),
-    Column("raised_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("status_note", Text, nullable=False, default=""),
-    Column("completed_at", UtcDateTime(), nullable=True),
-    Column("version", Integer, nullable=False, default=1),
-)
-
-action_item_updates = Table(
-    "rm_action_item_updates",
-    metadata,
-    Column("item_id", String(36), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("kind", String(20), nullable=False),
-    Column("status", String(20), nullable=True),
-    Column("note", Text, nullable=False),
-    Column("review_id", String(36), nullable=True, index=True),
-    Column("owner_id", String(36), nullable=True),
-    Column("due", Date, nullable=True),
-    Column("actor_id", String(36), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("at", UtcDateTime(), nullable=False),
-)
-"""Every change to an item after it was raised: status updates, reassignments, due dates."""
-
-follow_up_policies = Table(
-    "rm_follow_up_policies",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("source_type", String(20), nullable=True),
-    Column("priority", String(2), nullable=True),
-    Column("within_days", Integer, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("defined_at", UtcDateTime(), nullable=False),
+from projections.reviews.tables import (
+    action_item_updates,
+    action_items,
+    follow_up_policies,
 )
 
 

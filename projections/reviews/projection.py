@@ -6,71 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, Date, Integer, String, Table, Text, update
+from sqlalchemy import update
 
 from domain.reviews.review import Launch, Review
 from projections.base import Projection, handles
-from projections.tables import UtcDateTime, metadata
 
 if TYPE_CHECKING:
     from projections.base import Writer
-
-launches = Table(
-    "rm_launches",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("system", String(100), nullable=False),
-    Column("launch_date", Date, nullable=False, index=True),
-    Column("description", Text, nullable=False),
-    Column("owner_id", String(36), nullable=False),
-    Column("targets", JSON, nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-reviews = Table(
-    "rm_reviews",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("launch_id", String(36), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("kind", String(10), nullable=False),
-    Column("scheduled_for", Date, nullable=False, index=True),
-    Column("originally_scheduled_for", Date, nullable=False),
-    Column("status", String(20), nullable=False, index=True),
-    Column("cancel_reason", Text, nullable=True),
-    Column("move_reason", Text, nullable=True),
-    Column("uptime_pct", String(20), nullable=True),
-    Column("error_rate_pct", String(20), nullable=True),
-    Column("p95_ms", Integer, nullable=True),
-    Column("active_users", Integer, nullable=True),
-    Column("tickets", JSON, nullable=True),
-    Column("metrics_source", String(20), nullable=True),
-    Column("metrics_at", UtcDateTime(), nullable=True),
-    Column("backlog", JSON, nullable=False),
-    Column("positive", JSON, nullable=False),
-    Column("negative", JSON, nullable=False),
-    Column("next_review_date", Date, nullable=True),
-    Column("focus_areas", JSON, nullable=False),
-    Column("incidents", JSON, nullable=True),
-    Column("targets", JSON, nullable=True),
-    Column("finalised_at", UtcDateTime(), nullable=True),
-    Column("finalised_by", String(36), nullable=True),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("version", Integer, nullable=False),
-)
-"""``incidents`` and ``targets`` hold the snapshot taken when the review was finalised."""
-
-review_addenda = Table(
-    "rm_review_addenda",
-    metadata,
-    Column("review_id", String(36), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("text", Text, nullable=False),
-    Column("actor_id", String(36), nullable=True),
-    Column("at", UtcDateTime(), nullable=False),
-)
+from projections.reviews.tables import launches, review_addenda, reviews
 
 
 def _dec(value: Any) -> str | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app.audit.service import audit
-from app.schemas import ChangeRequestInputSchema
+from app.changes.schemas import ChangeRequestInputSchema
 from tests.conftest import valid_change
 
 if TYPE_CHECKING:

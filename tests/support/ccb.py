@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from app.schemas import ChangeRequestInputSchema
+from app.changes.schemas import ChangeRequestInputSchema
 from tests.conftest import add_person, valid_change
 
 if TYPE_CHECKING:

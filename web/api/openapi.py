@@ -9,6 +9,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify, render_template
 
 from app import schemas
+from app.changes import schemas as change_schemas
+from app.people import schemas as people_schemas
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -50,7 +52,7 @@ PATHS: dict[str, dict[str, Any]] = {
                                          ("401", "403", "409", "422"))}},
     "/change-requests": {
         "get": {"summary": "List change requests", "tags": ["change requests"],
-                "parameters": [{"in": "query", "schema": schemas.ChangeRequestQueryArgsSchema}],
+                "parameters": [{"in": "query", "schema": change_schemas.ChangeRequestQueryArgsSchema}],
                 "responses": responses("200", "ChangeRequestPage", "A page", ("401", "422"))},
         "post": {"summary": "Submit a change request", "tags": ["change requests"],
                  "requestBody": body("ChangeRequestInput"),
@@ -71,10 +73,10 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 COMPONENTS = {
-    "Error": schemas.ErrorSchema, "Person": schemas.PersonSchema,
-    "PersonInput": schemas.PersonInputSchema, "ChangeRequest": schemas.ChangeRequestSchema,
-    "ChangeRequestInput": schemas.ChangeRequestInputSchema,
-    "ChangeRequestPage": schemas.ChangeRequestPageSchema, "Withdraw": schemas.WithdrawSchema,
+    "Error": schemas.ErrorSchema, "Person": people_schemas.PersonSchema,
+    "PersonInput": people_schemas.PersonInputSchema, "ChangeRequest": change_schemas.ChangeRequestSchema,
+    "ChangeRequestInput": change_schemas.ChangeRequestInputSchema,
+    "ChangeRequestPage": change_schemas.ChangeRequestPageSchema, "Withdraw": change_schemas.WithdrawSchema,
     "History": schemas.HistorySchema,
 }
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from app.audit.service import audit
 from app.audit.schemas import (
     BundleQuerySchema,
     CheckpointSchema,
@@ -18,6 +17,7 @@ from app.audit.schemas import (
     PublicKeySchema,
     VerifyReportSchema,
 )
+from app.audit.service import audit
 from app.errors import NotAuthenticated, NotFoundError, PermissionDenied
 from app.schemas import HistorySchema
 from domain.base import LedgerAggregate

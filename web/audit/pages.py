@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
-from app.audit.service import audit
 from app.audit.schemas import AsOfSchema, BundleQuerySchema, InclusionQuerySchema
+from app.audit.service import audit
 from domain.audit import merkle
 from web.context import current_as_of, login_required, services
 

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, g, request
 
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
-from app.ccb.exports import decision_log_csv
 from app.ccb.documents import render_minutes
+from app.ccb.exports import decision_log_csv
 from app.ccb.schemas import (
     ActionInputSchema,
     AgendaInputSchema,
@@ -24,10 +24,10 @@ from app.ccb.schemas import (
     DecisionLogSchema,
     DecisionSchema,
     EmergencyApprovalSchema,
+    FreezeInputSchema,
     MeetingCreatedSchema,
     MeetingInputSchema,
     MeetingSchema,
-    FreezeInputSchema,
     ProxyInputSchema,
     SeriesInputSchema,
     VoteInputSchema,

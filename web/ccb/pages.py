@@ -8,15 +8,23 @@ from __future__ import annotations
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.ccb import queries as q
-from app import queries
 from app.ccb.calendar import board_calendar
-from app.ccb.exports import decision_log_csv, decision_log_json
 from app.ccb.documents import DEFERRAL, render_minutes
+from app.ccb.exports import decision_log_csv, decision_log_json
 from app.ccb.schemas import (
     ActionInputSchema,
     AgendaInputSchema,
@@ -33,11 +41,12 @@ from app.ccb.schemas import (
     VoteInputSchema,
 )
 from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
-from domain.reviews.action_item import PRIORITIES
+from app.people import queries as people_queries
 from domain.base import now
 from domain.ccb.board import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAYS, Board
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES, Meeting
-from projections.tables import change_requests
+from domain.reviews.action_item import PRIORITIES
+from projections.changes.tables import change_requests
 from web.context import acting, form_data, ledger, login_required, read_model
 from web.history import history_rows
 
@@ -72,7 +81,7 @@ def boards() -> str | tuple[str, int]:
             errors = {"_form": [exc.message]}
     engine = read_model()
     return render_template("ccb/boards.html", boards=q.list_boards(engine),
-                           people=queries.list_people(engine), form=form, errors=errors,
+                           people=people_queries.list_people(engine), form=form, errors=errors,
                            selected=request.form.getlist("members"),
                            charter_values=_charter_values(DEFAULT_CHARTER, form),
                            **CHARTER_CHOICES), (422 if errors else 200)

@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
-from app import queries
-from app.errors import NotAuthenticated
-from app.schemas import (
+from app.changes import queries as change_queries
+from app.changes.schemas import (
     ChangeRequestInputSchema,
     ChangeRequestPageSchema,
     ChangeRequestQueryArgsSchema,
     ChangeRequestSchema,
-    HistorySchema,
-    PersonInputSchema,
-    PersonSchema,
     WithdrawSchema,
 )
+from app.errors import NotAuthenticated
+from app.people import queries as people_queries
+from app.people.schemas import PersonInputSchema, PersonSchema
+from app.schemas import HistorySchema
 from domain.changes.change_request import ChangeRequest
 from web.context import acting, ledger, read_model
 from web.errors import ApiError
@@ -68,7 +68,7 @@ def create_person() -> tuple[dict[str, Any], int]:
 @bp.get("/people")
 def list_people() -> dict[str, Any]:
     """List everyone."""
-    return {"items": PersonSchema(many=True).dump(queries.list_people(read_model()))}
+    return {"items": PersonSchema(many=True).dump(people_queries.list_people(read_model()))}
 
 
 @bp.post("/change-requests")
@@ -77,20 +77,20 @@ def submit_change_request() -> tuple[dict[str, Any], int]:
     data = body(ChangeRequestInputSchema())
     with acting():
         result = ledger().submit_change_request(**data)
-    return ChangeRequestSchema().dump(queries.get_change_request(read_model(), result["id"])), 201
+    return ChangeRequestSchema().dump(change_queries.get_change_request(read_model(), result["id"])), 201
 
 
 @bp.get("/change-requests")
 def list_change_requests() -> dict[str, Any]:
     """List change requests with filters and paging."""
     args = ChangeRequestQueryArgsSchema().load(request.args.to_dict())
-    return ChangeRequestPageSchema().dump(queries.list_change_requests(read_model(), **args))
+    return ChangeRequestPageSchema().dump(change_queries.list_change_requests(read_model(), **args))
 
 
 @bp.get("/change-requests/<change_id>")
 def get_change_request(change_id: str) -> dict[str, Any]:
     """Return one change request."""
-    return ChangeRequestSchema().dump(queries.get_change_request(read_model(), change_id))
+    return ChangeRequestSchema().dump(change_queries.get_change_request(read_model(), change_id))
 
 
 @bp.post("/change-requests/<change_id>/withdraw")
@@ -99,7 +99,7 @@ def withdraw_change_request(change_id: str) -> dict[str, Any]:
     data = body(WithdrawSchema())
     with acting(reason=data["reason"]):
         ledger().withdraw_change_request(change_id)
-    return ChangeRequestSchema().dump(queries.get_change_request(read_model(), change_id))
+    return ChangeRequestSchema().dump(change_queries.get_change_request(read_model(), change_id))
 
 
 @bp.get("/change-requests/<change_id>/history")

@@ -7,9 +7,13 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from app import queries
+from app.changes import queries as change_queries
+from app.changes.schemas import (
+    ChangeRequestFormSchema,
+    ChangeRequestQueryArgsSchema,
+    WithdrawSchema,
+)
 from app.errors import DomainError, PermissionDenied
-from app.schemas import ChangeRequestFormSchema, ChangeRequestQueryArgsSchema, WithdrawSchema
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES, ChangeRequest
 from web.context import acting, form_data, ledger, login_required, read_model
 from web.history import history_rows
@@ -31,7 +35,7 @@ def index() -> str:
         errors: dict[str, Any] = {}
     except ValidationError as exc:
         args, errors = {}, exc.messages
-    page = queries.list_change_requests(read_model(), **args)
+    page = change_queries.list_change_requests(read_model(), **args)
     return render_template("changes/index.html", page=page, args=request.args, errors=errors,
                            **CHOICES)
 
@@ -61,7 +65,7 @@ def _form(form: dict[str, Any], errors: Any) -> str:
 @login_required
 def detail(change_id: str) -> str:
     """Show one change request with its history."""
-    change = queries.get_change_request(read_model(), change_id)
+    change = change_queries.get_change_request(read_model(), change_id)
     events = history_rows(ChangeRequest, change_id)
     return render_template("changes/detail.html", change=change, events=events,
                            tab=request.args.get("tab", "details"))

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import ValidationError
 
 from app.audit.service import audit
-from web.cli.audit import add_audit_commands
 from app.bootstrap import Services, bootstrap
 from app.config import ConfigError, load_settings
 from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
-from app.schemas import PersonInputSchema
+from app.people.schemas import PersonInputSchema
+from web.cli.audit import add_audit_commands
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def first_admin_exists(services: Services) -> bool:
     """Whether anyone holds the admin role."""
-    from app.queries import list_people
+    from app.people.queries import list_people
 
     services.projections.catch_up()
     return any("admin" in p["roles"] for p in list_people(services.engine))

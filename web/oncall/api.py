@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
+from app.errors import NotAuthenticated
 from app.oncall import queries as q
 from app.oncall import schemas as s
-from app.errors import NotAuthenticated
 from app.oncall.calendar import build_calendar, person_entries, rotation_entries
 from app.schemas import HistorySchema
 from domain.base import now

@@ -6,13 +6,22 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 
+from app.errors import DomainError, NotFoundError, PermissionDenied
 from app.oncall import queries as q
 from app.oncall import schemas as s
-from app import queries
-from app.errors import DomainError, NotFoundError, PermissionDenied
+from app.people import queries as people_queries
 from domain.base import now
 from domain.oncall.incident import CATEGORIES, SEVERITIES, Incident
 from domain.oncall.rotation import ROLES, Rotation
@@ -74,7 +83,7 @@ def new_rotation() -> str | Response | tuple[str, int]:
             flash("Rotation created. Plan it ahead next.")
             return redirect(url_for("oncall.rotation", rotation_id=result["id"]))
     return render_template("oncall/rotation_new.html", form=form, errors=errors,
-                           people=queries.list_people(read_model()),
+                           people=people_queries.list_people(read_model()),
                            weekdays=WEEKDAYS), (422 if errors else 200)
 
 
@@ -91,7 +100,7 @@ def _rotation_page(rotation_id: str, which: str | None = None, form: dict[str, A
         fairness=q.fairness_report(engine, rotation_id), swaps=q.list_swaps(engine, rotation_id),
         unavailability=q.list_unavailability(engine, rotation_id),
         warnings=q.plan_warnings(engine, rotation_id, current), names=q.names(engine),
-        people=queries.list_people(engine), events=history_rows(Rotation, rotation_id),
+        people=people_queries.list_people(engine), events=history_rows(Rotation, rotation_id),
         which=which, form=form or {}, errors=errors or {}, roles=ROLES)
 
 
@@ -265,7 +274,7 @@ def incident(incident_id: str) -> str:
     engine = read_model()
     return render_template("oncall/incident.html", incident=q.get_incident(engine, incident_id),
                            events=history_rows(Incident, incident_id),
-                           people=queries.list_people(engine),
+                           people=people_queries.list_people(engine),
                            tab=request.args.get("tab", "timeline"))
 
 
@@ -428,6 +437,6 @@ def trainings() -> str | Response | tuple[str, int]:
             return redirect(url_for("oncall.trainings"))
     engine = read_model()
     return render_template("oncall/trainings.html", sessions=q.list_trainings(engine),
-                           status=q.training_report(engine), people=queries.list_people(engine),
+                           status=q.training_report(engine), people=people_queries.list_people(engine),
                            names=q.names(engine), topics=TRAINING_TOPICS, form=form,
                            errors=errors), (422 if errors else 200)

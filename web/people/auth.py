@@ -20,7 +20,7 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.schemas import LoginSchema
+from app.people.schemas import LoginSchema
 from web.context import form_data, ledger
 
 if TYPE_CHECKING:

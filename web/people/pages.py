@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from app import queries
 from app.errors import DomainError, PermissionDenied
-from app.schemas import PersonInputSchema
+from app.people import queries as people_queries
+from app.people.schemas import PersonInputSchema
 from domain.people.person import FUNCTIONS, ROLES
 from web.context import acting, form_data, ledger, login_required, read_model
 
@@ -36,7 +36,7 @@ def index() -> str | tuple[str, int]:
             errors = exc.messages  # type: ignore[assignment]
         except (DomainError, PermissionDenied) as exc:
             errors = {"_form": [exc.message]}
-    people = queries.list_people(read_model())
+    people = people_queries.list_people(read_model())
     return render_template("people/index.html", people=people, form=form, errors=errors,
                            functions=FUNCTIONS, roles=ROLES), (422 if errors else 200)
 

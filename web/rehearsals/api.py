@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, g, request
 
-from app.rehearsals import queries as rq
 from app.errors import NotAuthenticated
+from app.rehearsals import queries as rq
 from app.rehearsals.documents import build_report, to_markdown, to_pdf
 from app.rehearsals.runbooks import runbook_playbook
 from app.rehearsals.schemas import (
@@ -23,10 +23,10 @@ from app.rehearsals.schemas import (
     RehearsalPlanInputSchema,
     RehearsalQueryArgsSchema,
     RehearsalSchema,
+    RehearsalStepInputSchema,
     ReportQueryArgsSchema,
     ResolveIssueSchema,
     RollbackInputSchema,
-    RehearsalStepInputSchema,
 )
 from app.schemas import HistorySchema
 from domain.rehearsals.rehearsal import Rehearsal

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 
-from app import queries
-from app.rehearsals import queries as rq
 from app.errors import DomainError
 from app.oncall.queries import list_runbooks
+from app.people import queries as people_queries
+from app.rehearsals import queries as rq
 from app.rehearsals.documents import build_report, duration, go, variance
 from app.rehearsals.runbooks import runbook_playbook
 from app.rehearsals.schemas import (
@@ -37,11 +46,17 @@ from app.rehearsals.schemas import (
     step_row_errors,
 )
 from app.schemas import jsonable
+from domain.rehearsals.rehearsal import (
+    COMPARATORS,
+    PREFLIGHT_LABELS,
+    SEVERITIES,
+    STATUSES,
+    Rehearsal,
+)
 from domain.reviews.action_item import PRIORITIES
-from domain.rehearsals.rehearsal import COMPARATORS, PREFLIGHT_LABELS, SEVERITIES, STATUSES, Rehearsal
-from web.rehearsals.api import report_response
 from web.context import acting, form_data, ledger, login_required, read_model
 from web.history import history_rows
+from web.rehearsals.api import report_response
 
 if TYPE_CHECKING:
     from marshmallow import Schema
@@ -128,7 +143,7 @@ def _plan_form(form: dict[str, Any], errors: Any) -> str:
     engine = read_model()
     return render_template("rehearsals/new.html", form=form, errors=errors,
                            row_errors=step_row_errors(errors), rows=form_rows(form),
-                           people=queries.list_people(engine), runbooks=list_runbooks(engine),
+                           people=people_queries.list_people(engine), runbooks=list_runbooks(engine),
                            from_runbook=request.args.get("from_runbook", ""))
 
 
@@ -152,7 +167,7 @@ def _detail(rehearsal_id: str, tab: str, errors: dict[str, Any], form: dict[str,
         extra["accuracy"] = rq.playbook_history(engine, r["playbook"])
     return render_template(
         "rehearsals/detail.html", r=r, tab=tab, errors=errors, form=form,
-        people=queries.list_people(engine), severities=SEVERITIES,
+        people=people_queries.list_people(engine), severities=SEVERITIES,
         manual_preflight=MANUAL_PREFLIGHT, labels=PREFLIGHT_LABELS, comparators=COMPARATORS,
         adjustment_kinds=ADJUSTMENT_KINDS, priorities=PRIORITIES, **extra)
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 
+from app.errors import DomainError, NotFoundError, PermissionDenied
+from app.people import queries as people_queries
 from app.reviews import action_item_queries as q
-from app import queries
 from app.reviews.action_item_schemas import (
     ActionItemFormSchema,
     ActionItemQueryArgsSchema,
@@ -18,12 +28,24 @@ from app.reviews.action_item_schemas import (
     ReassignSchema,
     StatusUpdateSchema,
 )
-from app.errors import DomainError, NotFoundError, PermissionDenied
-from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES, ActionItem, FollowUpPolicy
-from web.reviews.action_items_api import list_args
-from web.context import (acting, can_write, form_data, ledger, login_required, read_model,
-                         view_now)
+from domain.reviews.action_item import (
+    PRIORITIES,
+    SOURCES,
+    STATUSES,
+    ActionItem,
+    FollowUpPolicy,
+)
+from web.context import (
+    acting,
+    can_write,
+    form_data,
+    ledger,
+    login_required,
+    read_model,
+    view_now,
+)
 from web.history import history_rows
+from web.reviews.action_items_api import list_args
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
@@ -49,7 +71,7 @@ def index() -> str:
     """The tracker: every item, filtered by the query string."""
     page, errors = _filtered()
     return render_template("reviews/action_items/index.html", page=page, args=request.args, errors=errors,
-                           people=queries.list_people(read_model()), mine=False, **CHOICES)
+                           people=people_queries.list_people(read_model()), mine=False, **CHOICES)
 
 
 @bp.get("/mine")
@@ -58,7 +80,7 @@ def mine() -> str:
     """The signed-in person's items."""
     page, errors = _filtered({"owner_id": g.user["id"]})
     return render_template("reviews/action_items/index.html", page=page, args=request.args, errors=errors,
-                           people=queries.list_people(read_model()), mine=True, **CHOICES)
+                           people=people_queries.list_people(read_model()), mine=True, **CHOICES)
 
 
 @bp.get("/export.csv")
@@ -90,7 +112,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
 
 def _new_form(form: dict[str, Any], errors: Any) -> str:
     return render_template("reviews/action_items/new.html", form=form, errors=errors,
-                           people=queries.list_people(read_model()), **CHOICES)
+                           people=people_queries.list_people(read_model()), **CHOICES)
 
 
 @bp.get("/<item_id>")
@@ -99,10 +121,10 @@ def detail(item_id: str, form: dict[str, Any] | None = None,
            errors: dict[str, Any] | None = None) -> str:
     """One item: fields, updates, forms to change it, and its history."""
     item = q.get_action_item(read_model(), item_id, view_now().date())
-    names = queries.people_names(read_model())
+    names = people_queries.people_names(read_model())
     return render_template("reviews/action_items/detail.html", item=item, names=names,
                            events=history_rows(ActionItem, item_id),
-                           people=queries.list_people(read_model()),
+                           people=people_queries.list_people(read_model()),
                            tab=request.args.get("tab", "details"), form=form or {},
                            errors=errors or {}, writer=can_write(), **CHOICES)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
+from app.errors import NotAuthenticated
 from app.reviews import action_item_queries as q
 from app.reviews.action_item_schemas import (
     ActionItemInputSchema,
@@ -19,7 +20,6 @@ from app.reviews.action_item_schemas import (
     StatusUpdateSchema,
     ViolationReportSchema,
 )
-from app.errors import NotAuthenticated
 from app.schemas import HistorySchema
 from domain.reviews.action_item import ActionItem, FollowUpPolicy
 from web.api import openapi

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from app.reviews import queries as q
 from app.errors import NotAuthenticated
+from app.reviews import queries as q
 from app.reviews.documents import render_markdown
 from app.reviews.schemas import (
     AddendumSchema,

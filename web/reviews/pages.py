@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import ValidationError
 
-from app import queries
-from app.reviews import queries as q
 from app.errors import DomainError, PermissionDenied
+from app.people import queries as people_queries
+from app.reviews import queries as q
 from app.reviews.documents import render_markdown, tickets_line
 from app.reviews.schemas import (
     AddendumSchema,
@@ -26,11 +34,18 @@ from app.reviews.schemas import (
 )
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import TICKET_SEVERITIES, Launch, Review
-from web.reviews.api import finalise
 from web.charts import bar_chart, line_chart
-from web.context import (acting, can_write, form_data, ledger, login_required, read_model,
-                         view_now)
+from web.context import (
+    acting,
+    can_write,
+    form_data,
+    ledger,
+    login_required,
+    read_model,
+    view_now,
+)
 from web.history import history_rows
+from web.reviews.api import finalise
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as BaseResponse
@@ -186,7 +201,7 @@ def detail(review_id: str, form: dict[str, Any] | None = None,
         "reviews/detail.html", doc=doc, review=doc["review"], tab=tab,
         markdown=render_markdown(doc) if tab == "document" else "",
         events=history_rows(Review, review_id) if tab == "history" else [],
-        people=queries.list_people(read_model()), form=form or {}, errors=errors or {},
+        people=people_queries.list_people(read_model()), form=form or {}, errors=errors or {},
         which=which, writer=can_write(), statuses=STATUSES, priorities=PRIORITIES, severities=TICKET_SEVERITIES,
         tickets_line=tickets_line)
 

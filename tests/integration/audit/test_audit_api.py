@@ -4,8 +4,8 @@ verification, any entity's history with its inclusion in the latest checkpoint."
 from __future__ import annotations
 
 import base64
-import re
 import hashlib
+import re
 import time
 from typing import TYPE_CHECKING, Any
 

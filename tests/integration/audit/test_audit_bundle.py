@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.audit.service import audit
 from app.audit.bundle import OPENSSL, build_bundle, parse_moment
-from web.cli.main import main
+from app.audit.service import audit
 from tests.conftest import bearer, valid_change
+from web.cli.main import main
 
 if TYPE_CHECKING:
     from pathlib import Path

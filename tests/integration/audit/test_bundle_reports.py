@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import pytest
 from pypdf import PdfReader
 
-from app.reviews.action_item_reports import action_item_rows
 from app.audit.bundle import build_bundle, parse_moment
 from app.demo import load_demo
 from app.reporting import REPORTS, ReportContext
+from app.reviews.action_item_reports import action_item_rows
 from tests.integration.audit.test_audit_bundle import unzip, verify
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from uuid import UUID
 import pytest
 
 from app.bootstrap import bootstrap
+from app.changes import queries as change_queries
 from app.config import load_settings
-from app import queries
 from domain.ccb.meeting import Meeting
 from domain.topics import LEGACY_MODULES
 from tests.conftest import add_person, bearer, valid_change
@@ -109,12 +109,12 @@ def test_the_store_verifies_intact_with_todays_code(store: Path, tmp_path: Path,
 
 def test_events_appended_after_the_upgrade_join_the_old_ones(services: Services) -> None:
     services.projections.rebuild()
-    before = queries.list_change_requests(services.engine, limit=500)["items"]
+    before = change_queries.list_change_requests(services.engine, limit=500)["items"]
     person = add_person(services, role="member")
     client = create_app({"TESTING": True}, services=services).test_client()
     response = client.post("/api/v1/change-requests", json=valid_change(title="After the upgrade"),
                            headers=bearer(person))
     assert response.status_code == 201, response.get_json()
-    after = queries.list_change_requests(services.engine, limit=500)["items"]
+    after = change_queries.list_change_requests(services.engine, limit=500)["items"]
     assert len(after) == len(before) + 1
     assert {r["title"] for r in before} < {r["title"] for r in after}

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from tests.support.ccb import Ccb, make_ccb, running_meeting
 from tests.conftest import bearer, event_count, valid_change
+from tests.support.ccb import Ccb, make_ccb, running_meeting
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient

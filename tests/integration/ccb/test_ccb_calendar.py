@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from tests.support.ccb import running_meeting
 from tests.conftest import bearer, event_count, valid_change
+from tests.support.ccb import running_meeting
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient

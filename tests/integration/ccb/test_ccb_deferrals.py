@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from app.ccb import queries as q
 from app.ccb.exports import decision_log_csv, decision_log_json
-from projections.ccb.projection import decisions
-from tests.support.ccb import running_meeting
+from projections.ccb.tables import decisions
 from tests.conftest import bearer, login
 from tests.integration.ccb.test_ccb_minutes import realistic_meeting
+from tests.support.ccb import running_meeting
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient

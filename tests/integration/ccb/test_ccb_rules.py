@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import DomainError
-from projections.ccb.projection import board_charters, decisions, meetings
-from tests.support.ccb import make_ccb, running_meeting
+from projections.ccb.tables import board_charters, decisions, meetings
 from tests.conftest import event_count
+from tests.support.ccb import make_ccb, running_meeting
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -77,7 +77,7 @@ class TestVotingAndDeciding:
         assert decision["quorum"]["met"] is True
         assert len(decision["quorum"]["functions"]) == 5
         services.projections.catch_up()
-        from app.queries import get_change_request
+        from app.changes.queries import get_change_request
 
         assert get_change_request(services.engine, change)["status"] == "approved"
         with services.engine.connect() as conn:

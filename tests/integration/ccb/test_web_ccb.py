@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from tests.support.ccb import make_ccb, running_meeting
 from tests.conftest import csrf_token, event_count, login
+from tests.support.ccb import make_ccb, running_meeting
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient

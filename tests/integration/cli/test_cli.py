@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from web.cli.main import main
 from projections.runner import DEFAULT_PROJECTIONS
+from web.cli.main import main
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.oncall import queries as oncall_queries
-
-from app.reviews import queries as reviews_queries
 from app.audit.as_of import as_of_engine
+from app.changes.queries import list_change_requests
 from app.demo import load_demo
-from app.queries import list_change_requests
+from app.oncall import queries as oncall_queries
+from app.reviews import queries as reviews_queries
 from domain.base import now
 
 if TYPE_CHECKING:

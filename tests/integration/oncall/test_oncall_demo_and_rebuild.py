@@ -6,9 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.oncall import queries as q
 from app.demo import load_demo
-from projections.oncall.projection import IncidentProjection, RotationProjection, RunbookProjection
+from app.oncall import queries as q
+from projections.oncall.projection import (
+    IncidentProjection,
+    RotationProjection,
+    RunbookProjection,
+)
 
 if TYPE_CHECKING:
     from app.bootstrap import Services

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app.bootstrap import bootstrap
-from web.cli.main import main
 from app.config import load_settings
 from app.oncall.escalations import tick
 from app.oncall.queries import get_incident
 from domain.oncall.incident import Incident
 from tests.conftest import add_person, event_count
+from web.cli.main import main
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from projections.changes.tables import change_requests
+from projections.people.tables import people
 from projections.runner import ProjectionRunner
-from projections.tables import change_requests, people
 from tests.conftest import add_person
 
 if TYPE_CHECKING:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from projections.reviews.action_items import action_items
+from projections.reviews.tables import action_items
 from tests.conftest import bearer, event_count
-from tests.support.rehearsals import plan, post, realistic
 from tests.integration.changes.test_api_change_requests import assert_error
+from tests.support.rehearsals import plan, post, realistic
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from uuid import UUID
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import pytest
 

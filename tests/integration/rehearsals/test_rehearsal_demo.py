@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from app.rehearsals import queries as rq
 from app.demo import DEMO_PASSWORD, load_demo
+from app.rehearsals import queries as rq
 from tests.conftest import login
 
 if TYPE_CHECKING:

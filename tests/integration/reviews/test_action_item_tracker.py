@@ -234,7 +234,7 @@ def test_a_rebuild_reproduces_the_tracker_exactly(
         client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
     from sqlalchemy import select
 
-    from projections.reviews.action_items import action_item_updates, action_items
+    from projections.reviews.tables import action_item_updates, action_items
 
     item = raise_item(client, member)
     client.post(f"/api/v1/action-items/{item['id']}/status",

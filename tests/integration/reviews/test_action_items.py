@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import NotFoundError
-from projections.reviews.action_items import action_items
+from projections.reviews.tables import action_items
 from tests.conftest import event_count
 
 if TYPE_CHECKING:

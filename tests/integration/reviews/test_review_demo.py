@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from app.demo import load_demo
 from app.reviews import queries as reviews_queries
 from app.reviews.action_item_queries import list_action_items
-from app.demo import load_demo
 from domain.base import now
 
 if TYPE_CHECKING:

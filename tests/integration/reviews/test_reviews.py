@@ -270,7 +270,7 @@ def test_a_rebuild_reproduces_launches_and_reviews_exactly(
         client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
     from sqlalchemy import select
 
-    from projections.reviews.projection import launches, review_addenda, reviews
+    from projections.reviews.tables import launches, review_addenda, reviews
 
     launch = record_launch(client, member)
     review = launch["reviews"][0]["id"]

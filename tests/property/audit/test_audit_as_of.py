@@ -95,10 +95,9 @@ def test_the_as_of_view_of_now_equals_the_live_read_models_on_the_demo_data(
         services: Services, clock: conftest.FakeClock) -> None:
     """Every area's projections replay into the temporary SQLite view exactly as they run live
     (catches projections that read the clock, other tables, or backend-specific SQL)."""
-    from app.demo import load_demo
-
     from app.audit.as_of import _drop, build
     from app.audit.service import audit
+    from app.demo import load_demo
 
     load_demo(services)
     services.projections.catch_up()

@@ -25,7 +25,7 @@ from app.bootstrap import bootstrap
 from app.config import load_settings
 from app.errors import DomainError
 from domain.ccb.meeting import Meeting
-from projections.ccb.projection import decisions, meetings
+from projections.ccb.tables import decisions, meetings
 from tests import conftest
 from tests.support.ccb import make_ccb
 

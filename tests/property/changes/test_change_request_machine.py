@@ -14,10 +14,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from marshmallow import ValidationError
 
 from app.bootstrap import bootstrap
+from app.changes.queries import list_change_requests
+from app.changes.schemas import ChangeRequestInputSchema
 from app.config import load_settings
 from app.errors import DomainError, PermissionDenied
-from app.queries import list_change_requests
-from app.schemas import ChangeRequestInputSchema
 from domain.changes.change_request import CATEGORIES, RISKS, ChangeRequest
 from tests import conftest
 

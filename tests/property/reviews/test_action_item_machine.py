@@ -13,12 +13,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from app.reviews.action_item_queries import list_action_items
 from app.bootstrap import bootstrap
 from app.config import load_settings
 from app.errors import DomainError
-from domain.reviews.action_item import PRIORITIES, STATUSES, default_due
+from app.reviews.action_item_queries import list_action_items
 from domain.base import set_default_clock, system_clock
+from domain.reviews.action_item import PRIORITIES, STATUSES, default_due
 from tests import conftest
 
 notes = st.sampled_from(["", "  ", "waiting on the vendor", "half done"])

@@ -7,7 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from domain.base import command_context, using_clock
-from domain.changes.change_request import ChangeRequest, InvalidWindow, NotRequester, NotWithdrawable
+from domain.changes.change_request import (
+    ChangeRequest,
+    InvalidWindow,
+    NotRequester,
+    NotWithdrawable,
+)
 
 START = datetime(2026, 4, 1, 10, tzinfo=timezone.utc)
 

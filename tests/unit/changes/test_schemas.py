@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from app.schemas import ChangeRequestFormSchema, ChangeRequestInputSchema
+from app.changes.schemas import ChangeRequestFormSchema, ChangeRequestInputSchema
 from tests.conftest import valid_change
 
 

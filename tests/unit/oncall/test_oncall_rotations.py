@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from domain.base import using_clock
-from domain.oncall.planner import violations
 from domain.oncall.handover import shift_bounds, week_start_for
+from domain.oncall.planner import violations
 from domain.oncall.rotation import (
     HorizonTooShort,
     NotSwapCounterpart,
     NotYourShift,
     PlanImpossible,
     PrimaryIsSecondary,
-    Rotation,
     RosterTooSmall,
+    Rotation,
     ShiftEnded,
     UnknownTimezone,
 )

@@ -6,7 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.oncall.seeds import RUNBOOKS, runbook_markdown
-from domain.oncall.runbook_steps import DEFAULT_STEP_MINUTES, extract_steps, parse_duration
+from domain.oncall.runbook_steps import (
+    DEFAULT_STEP_MINUTES,
+    extract_steps,
+    parse_duration,
+)
 
 PROCEDURE = """# Release 2.4 deployment
 

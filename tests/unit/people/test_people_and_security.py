@@ -6,9 +6,21 @@ import uuid
 
 import pytest
 
-from app.people.security import hash_secret, mint_token, parse_token, password_hasher, secret_matches
-from app.people.security import verify_password
-from domain.people.person import EmailIndex, Person, RoleAlreadyHeld, RoleNotHeld, UnknownRole
+from app.people.security import (
+    hash_secret,
+    mint_token,
+    parse_token,
+    password_hasher,
+    secret_matches,
+    verify_password,
+)
+from domain.people.person import (
+    EmailIndex,
+    Person,
+    RoleAlreadyHeld,
+    RoleNotHeld,
+    UnknownRole,
+)
 
 
 class TestRoles:

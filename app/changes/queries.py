@@ -1,19 +1,21 @@
-"""Read side: queries answer from the read-model tables, never by loading aggregates."""
+"""Read side of change requests: lists with filters and pages, counts, one request (read models only)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import json
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, cast, func, select
 
 from app.errors import NotFoundError
 from projections.base import from_db
-from projections.tables import change_requests, people
+from projections.changes.tables import change_requests
+from projections.people.tables import people
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, Row
+
+
 
 CR_DATETIMES = ("planned_start", "planned_end", "submitted_at", "updated_at")
 
@@ -70,14 +72,3 @@ def get_change_request(engine: Engine, change_id: str) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(f"no change request with id {change_id}", id=change_id)
     return _change_request(rows[0])
-
-
-def list_people(engine: Engine) -> list[dict[str, Any]]:
-    """Return everyone, by name."""
-    rows = _fetch(engine, select(people).order_by(people.c.name))
-    return [{**dict(r._mapping), "registered_at": from_db(r.registered_at)} for r in rows]
-
-
-def people_names(engine: Engine) -> dict[str, str]:
-    """Map person id to name (for showing actors in history)."""
-    return {r.id: r.name for r in _fetch(engine, select(people.c.id, people.c.name))}

@@ -1,0 +1,115 @@
+"""Schemas of change requests: the submit form and API body, the output, list filters and pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+from app.schemas import Text, when
+from domain.changes.change_request import CATEGORIES, RISKS, STATUSES
+
+
+class ChangeRequestInputSchema(Schema):
+    """Fields of a new change request (API body or web form)."""
+
+    board_id = fields.UUID(load_default=None, allow_none=True)
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    description = Text(required=True, validate=validate.Length(min=1, max=20_000))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    risk = fields.String(required=True, validate=validate.OneOf(RISKS))
+    systems = fields.List(Text(validate=validate.Length(min=1, max=100)), required=True,
+                          validate=validate.Length(min=1, max=50))
+    planned_start = when(required=True)
+    planned_end = when(required=True)
+    rollback_plan = Text(load_default="", validate=validate.Length(max=20_000))
+
+    @validates_schema
+    def check_plan(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A window ends after it starts; only standard changes may omit a rollback plan."""
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end <= start:
+            raise ValidationError("must be after planned_start", "planned_end")
+        if data.get("category") in ("normal", "emergency") and not data.get("rollback_plan"):
+            raise ValidationError("required for normal and emergency changes", "rollback_plan")
+
+
+class ChangeRequestFormSchema(ChangeRequestInputSchema):
+    """The same fields from an HTML form (systems as text; blank fields count as missing)."""
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Drop blank fields, and split a comma- or line-separated systems string."""
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        if isinstance(data.get("systems"), str):
+            data["systems"] = [s for s in re.split(r"[,\n]", data["systems"]) if s.strip()]
+        return data
+
+
+class ChangeRequestSchema(Schema):
+    """A change request as shown to clients."""
+
+    id = fields.String(dump_only=True)
+    board_id = fields.String(allow_none=True)
+    title = fields.String()
+    description = fields.String()
+    category = fields.String()
+    risk = fields.String()
+    systems = fields.List(fields.String())
+    planned_start = fields.DateTime()
+    planned_end = fields.DateTime()
+    rollback_plan = fields.String()
+    status = fields.String()
+    requester_id = fields.String()
+    requester_name = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class ChangeRequestQueryArgsSchema(Schema):
+    """Filters for the change request list."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    risk = fields.String(validate=validate.OneOf(RISKS))
+    requester_id = fields.String()
+    board_id = fields.String()
+    system = fields.String()
+    q = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+    @pre_load
+    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
+        """Treat empty filter fields (from a GET form) as absent."""
+        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+
+class ChangeRequestPageSchema(Schema):
+    """A page of change requests."""
+
+    items = fields.List(fields.Nested(ChangeRequestSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class WithdrawSchema(Schema):
+    """Optional reason for withdrawing."""
+
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))

@@ -1,0 +1,45 @@
+"""Schemas of people: registration, the person as shown, and the sign-in form."""
+
+from __future__ import annotations
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    fields,
+    validate,
+)
+
+from app.schemas import Text
+from domain.people.person import FUNCTIONS, ROLES
+
+
+class PersonInputSchema(Schema):
+    """A new person (admin form, API, CLI)."""
+
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True)
+    function = fields.String(required=True, validate=validate.OneOf(FUNCTIONS))
+    role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
+    password = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=12, max=200), load_only=True)
+
+
+class PersonSchema(Schema):
+    """A person as shown to clients."""
+
+    id = fields.String(dump_only=True)
+    name = fields.String()
+    email = fields.String()
+    function = fields.String()
+    roles = fields.List(fields.String())
+    active = fields.Boolean()
+
+
+class LoginSchema(Schema):
+    """Web login form."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1))

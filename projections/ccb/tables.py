@@ -1,0 +1,114 @@
+"""Read-model tables of the Change Control Board: boards, charter history, meetings, decision log, freeze windows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from projections.tables import UtcDateTime, metadata
+
+if TYPE_CHECKING:
+    pass
+
+
+
+boards = Table(
+    "rm_boards",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("chair_id", String(36), nullable=False),
+    Column("members", JSON, nullable=False),
+    Column("charter", JSON, nullable=False),
+    Column("queue", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+
+board_charters = Table(
+    "rm_board_charters",
+    metadata,
+    Column("board_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("effective_at", UtcDateTime(), nullable=False, index=True),
+    Column("charter", JSON, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("reason", Text, nullable=True),
+)
+"""Every charter a board ever had, from the event that put it in force."""
+
+
+meetings = Table(
+    "rm_meetings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("board_id", String(36), nullable=False, index=True),
+    Column("series_id", String(36), nullable=True),
+    Column("scheduled_start", UtcDateTime(), nullable=False, index=True),
+    Column("scheduled_end", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+"""One row per meeting; ``state`` holds attendance, proxies, agenda items with votes and
+decisions, and action items raised, each with the event version that recorded it."""
+
+
+decisions = Table(
+    "rm_decisions",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("board_id", String(36), nullable=True, index=True),
+    Column("meeting_id", String(36), nullable=True, index=True),
+    Column("change_request_id", String(36), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False, index=True),
+    Column("decided_at", UtcDateTime(), nullable=False, index=True),
+    Column("decided_by", String(36), nullable=True),
+    Column("tally", JSON, nullable=True),
+    Column("quorum", JSON, nullable=True),
+    Column("tie_break", String(20), nullable=True),
+    Column("casting_vote", String(20), nullable=True),
+    Column("emergency", Boolean, nullable=False),
+    Column("ratification", String(20), nullable=True),
+    Column("ratified_at", UtcDateTime(), nullable=True),
+    Column("votes", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("reason", String(40), nullable=True),
+)
+"""The decision log: every decision with tally, quorum snapshot and the events it rests on.
+Items deferred when their meeting closes are decisions too (outcome ``deferred``, ``reason``
+``timebox`` or ``not_decided_before_close``); a tie deferred by the charter has reason
+``tie_break_defer``."""
+
+
+freeze_windows = Table(
+    "rm_freeze_windows",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("start", UtcDateTime(), nullable=False, index=True),
+    Column("end", UtcDateTime(), nullable=False),
+    Column("systems", JSON, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("declared_by", String(36), nullable=True),
+    Column("declared_at", UtcDateTime(), nullable=False),
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lifted_by", String(36), nullable=True),
+)
+"""Freeze (blackout) windows of the change calendar, lifted ones kept with when and who."""
