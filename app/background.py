@@ -6,8 +6,6 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from app.audit.service import audit
-
 if TYPE_CHECKING:
     from app.bootstrap import Services
 
@@ -46,6 +44,6 @@ class Background:
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("escalation tick failed")
             try:
-                audit(self.services).seal()
+                self.services.audit.seal()
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("sealing failed")

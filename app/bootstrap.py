@@ -1,4 +1,11 @@
-"""Composition root: builds the ledger, the read-model engine and the projection runner."""
+"""Composition root: builds the ledger, every area's service, the read models and the audit.
+
+One eventsourcing application (``Ledger``: one store, one log) is shared by the per-area
+services; an area that needs another area's use case gets that service passed in here (the CCB,
+on-call, rehearsals and reviews raise action items through ``ActionItemService``; change
+requests check the CCB's freeze calendar). Nothing is looked up at import time: the audit, the
+as-of view cache and the bundle's report list are built here and live on ``Services``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,30 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 
-from app.application import Ledger
+from app.audit.as_of import AsOfViews
+from app.audit.service import Audit
+from app.ccb import reports as ccb_reports
+from app.ccb.service import CcbService
+from app.changes import reports as change_reports
+from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
+from app.ledger import Ledger
+from app.oncall import reports as oncall_reports
+from app.oncall.service import OnCallService
+from app.people.security import password_hasher
+from app.people.service import PeopleService
+from app.rehearsals import reports as rehearsal_reports
+from app.rehearsals.service import RehearsalService
+from app.reviews import action_item_reports
+from app.reviews import reports as review_reports
+from app.reviews.action_items import ActionItemService
+from app.reviews.service import ReviewService
 from projections.runner import ProjectionRunner
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from app.reporting import Report
 
 
 @dataclass
@@ -23,9 +48,20 @@ class Services:
     ledger: Ledger
     engine: Engine
     projections: ProjectionRunner
+    people: PeopleService
+    changes: ChangeService
+    ccb: CcbService
+    oncall: OnCallService
+    rehearsals: RehearsalService
+    reviews: ReviewService
+    actions: ActionItemService
+    audit: Audit
+    as_of: AsOfViews
+    reports: list[Report]
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections and temporary as-of views."""
+        self.as_of.clear()
         self.ledger.close()
         self.engine.dispose()
 
@@ -34,11 +70,25 @@ def bootstrap(settings: Settings) -> Services:
     """Connect to the store named by the settings and make sure every table exists."""
     if not settings.is_postgres:
         settings.instance_path.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger(env=eventsourcing_env(settings), password_cost=settings.password_cost)
+    ledger = Ledger(env=eventsourcing_env(settings))
     engine = make_engine(settings)
     runner = ProjectionRunner(ledger, engine)
     runner.create_tables()
-    return Services(settings=settings, ledger=ledger, engine=engine, projections=runner)
+    actions = ActionItemService(ledger)
+    ccb = CcbService(ledger, actions=actions)
+    audit = Audit(settings, ledger, engine)
+    return Services(
+        settings=settings, ledger=ledger, engine=engine, projections=runner,
+        people=PeopleService(ledger, hasher=password_hasher(settings.password_cost)),
+        changes=ChangeService(ledger, ccb=ccb), ccb=ccb,
+        oncall=OnCallService(ledger, actions=actions),
+        rehearsals=RehearsalService(ledger, actions=actions),
+        reviews=ReviewService(ledger, actions=actions), actions=actions,
+        audit=audit, as_of=AsOfViews(settings, ledger, runner, engine, audit),
+        # in the order of the bundle PDF's sections
+        reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
+                 *rehearsal_reports.REPORTS, *action_item_reports.REPORTS,
+                 *review_reports.REPORTS])
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -43,8 +43,7 @@ CHANGES = [
 
 def load_demo(services: Services) -> bool:
     """Load the demo data of every area once; returns False if it is already there."""
-    ledger = services.ledger
-    if ledger._person_id_by_email(PEOPLE[0][1]) is not None:  # noqa: SLF001
+    if services.people.person_id_by_email(PEOPLE[0][1]) is not None:  # noqa: SLF001
         return False
     story = Story(services, {}, now())
     with using_clock(lambda: story.day(0, 8)):
@@ -58,11 +57,10 @@ def load_demo(services: Services) -> bool:
 
 def load_people(services: Services) -> dict[str, str]:
     """The demo team; returns their ids by first name (lower case)."""
-    ledger = services.ledger
     ids: dict[str, str] = {}
-    with ledger.as_system(reason="demo data"):
+    with services.ledger.as_system(reason="demo data"):
         for name, email, function, role in PEOPLE:
-            ids[email.split("@")[0]] = ledger.register_person(
+            ids[email.split("@")[0]] = services.people.register_person(
                 name=name, email=email, function=function, role=role,
                 password=DEMO_PASSWORD)["id"]
     return ids
@@ -70,14 +68,14 @@ def load_people(services: Services) -> dict[str, str]:
 
 def load_change_requests(story: Story) -> None:
     """A handful of change requests submitted on the second day, one withdrawn the next."""
-    ledger, ids = story.services.ledger, story.ids
+    services, ids = story.services, story.ids
     created: dict[str, str] = {}
 
     def submit(who: str, title: str, category: str, risk: str, systems: list[str], days: int,
                rollback: str) -> None:
         start = story.clock.now.replace(minute=0, second=0, microsecond=0)
-        with ledger.acting_as(ids[who], reason="demo data"):
-            created[title] = ledger.submit_change_request(
+        with services.ledger.acting_as(ids[who], reason="demo data"):
+            created[title] = services.changes.submit_change_request(
                 title=title, description=f"{title}. Demo change request.", category=category,
                 risk=risk, systems=systems, planned_start=start + timedelta(days=days, hours=2),
                 planned_end=start + timedelta(days=days, hours=4),
@@ -88,8 +86,8 @@ def load_change_requests(story: Story) -> None:
 
     @story.scene(story.day(2, 15))
     def withdraw() -> None:
-        with ledger.acting_as(ids["carol"], reason="postponed to next quarter"):
-            ledger.withdraw_change_request(created["Launch the new onboarding flow"])
+        with services.ledger.acting_as(ids["carol"], reason="postponed to next quarter"):
+            services.changes.withdraw_change_request(created["Launch the new onboarding flow"])
 
 
 DEMO_STEPS: list[Callable[[Story], None]] = [load_change_requests]

@@ -1,4 +1,4 @@
-"""The ledger application's core: acting as a person, authorisation, loading, history."""
+"""The ledger application: one event store and one log; acting as a person, authorisation, loading."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
-from app.errors import NotAuthenticated, NotFoundError, PermissionDenied
-from app.people.security import password_hasher
 from domain.base import METADATA_FIELDS, command_context, current_context
+from domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from domain.people.person import Person
 from domain.topics import register_legacy_topics
 
@@ -30,13 +29,18 @@ SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 """Event fields never shown in history or exports (they hold credential hashes)."""
 
 
-class LedgerCore(Application[UUID]):
-    """Shared machinery of the one ledger application; each area adds a mixin of commands."""
+class Ledger(Application[UUID]):
+    """The one event-sourced application (one store, one log) that every area's service uses.
 
-    def __init__(self, env: dict[str, str] | None = None, password_cost: str = "strong") -> None:
+    It knows who is acting and may write, loads aggregates by type and saves them; the use
+    cases live in the per-area services composed by ``app/bootstrap.py``.
+    """
+
+    name = "ledger"  # names the PostgreSQL table (ledger_events): never change it
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         register_legacy_topics()  # events stored by release 0.1 name the old flat modules
         super().__init__(env=env)
-        self.hasher = password_hasher(password_cost)
 
     # -- acting ---------------------------------------------------------------------------------
 
@@ -47,7 +51,7 @@ class LedgerCore(Application[UUID]):
         The person is loaded once here, so every command in the block is authorised against
         the roles they hold when the block (a web request, a CLI run) starts.
         """
-        person = self._get(Person, person_id)
+        person = self.load(Person, person_id)
         token = _actor.set(person)
         try:
             with command_context(actor_id=str(person.id), **context):
@@ -61,7 +65,7 @@ class LedgerCore(Application[UUID]):
         with command_context(actor_id=SYSTEM_ACTOR, **context):
             yield
 
-    def _writer(self, *roles: str) -> Person | None:
+    def writer(self, *roles: str) -> Person | None:
         """Return the acting person after checking they may write (None for the system actor)."""
         actor_id = current_context().actor_id
         if actor_id is None:
@@ -70,7 +74,7 @@ class LedgerCore(Application[UUID]):
             return None
         person = _actor.get()
         if person is None or str(person.id) != actor_id:
-            person = self._get(Person, actor_id)
+            person = self.load(Person, actor_id)
         if not person.active:
             raise NotAuthenticated("this account is deactivated")
         if not person.can_write:
@@ -81,34 +85,35 @@ class LedgerCore(Application[UUID]):
                                    code="role_required", required=list(roles))
         return person
 
-    def _get(self, cls: type[Aggregate], aggregate_id: UUID | str) -> Any:
+    def load(self, cls: type[Aggregate], aggregate_id: UUID | str) -> Any:
+        """The aggregate ``aggregate_id`` of type ``cls`` (NotFound if none, or another type)."""
         aggregate_id = parse_id(aggregate_id, cls.__name__)
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFoundError(f"no {cls.__name__} with id {aggregate_id}",
+            raise NotFound(f"no {cls.__name__} with id {aggregate_id}",
                                 id=str(aggregate_id)) from None
         if not isinstance(aggregate, cls):
-            raise NotFoundError(f"no {cls.__name__} with id {aggregate_id}", id=str(aggregate_id))
+            raise NotFound(f"no {cls.__name__} with id {aggregate_id}", id=str(aggregate_id))
         return aggregate
 
     # -- history --------------------------------------------------------------------------------
 
     def history(self, cls: type[Aggregate], aggregate_id: UUID | str) -> list[dict[str, Any]]:
         """Return every event of one entity, oldest first, as plain dicts."""
-        aggregate = self._get(cls, aggregate_id)
+        aggregate = self.load(cls, aggregate_id)
         return [event_to_dict(e) for e in self.repository.event_store.get(aggregate.id)]
 
 
 
 def parse_id(value: UUID | str, kind: str = "entity") -> UUID:
-    """Return ``value`` as a UUID, or raise NotFoundError naming what was looked for."""
+    """Return ``value`` as a UUID, or raise NotFound naming what was looked for."""
     if isinstance(value, UUID):
         return value
     try:
         return UUID(str(value))
     except ValueError:
-        raise NotFoundError(f"no {kind} with id {value}", id=str(value)) from None
+        raise NotFound(f"no {kind} with id {value}", id=str(value)) from None
 
 
 def event_to_dict(domain_event: Any) -> dict[str, Any]:

@@ -4,10 +4,12 @@ A report is a title, columns and a function ``rows(ctx)`` returning dicts; ``ctx
 read-model ``engine`` (as it stood at the end of the period), the period (``start``, ``end``),
 and the period's decoded ``events`` (dicts: position, type, topic, aggregate_id, actor_id,
 on_behalf_of, reason, recorded_at, data). Each report becomes a CSV file and a section of
-``reports.pdf``. Areas register theirs at import time of their module::
+``reports.pdf``. Each area lists its reports in ``app/<area>/reports.py``::
 
-    from app.reporting import Report, register
-    register(Report("incidents", "Incidents with MTTA/MTTR", ["id", ...], my_rows))
+    REPORTS = [Report("incidents", "Incidents with MTTA/MTTR", ["id", ...], my_rows)]
+
+and ``app/bootstrap.py`` puts every area's list, in the order of the PDF's sections, on
+``Services.reports``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
-
-from app.changes import queries as change_queries
-from app.people import queries as people_queries
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -44,15 +43,6 @@ class Report:
     rows: Callable[[ReportContext], list[dict[str, Any]]]
 
 
-REPORTS: list[Report] = []
-
-
-def register(report: Report) -> Report:
-    """Add a report to every bundle (replaces one with the same name)."""
-    REPORTS[:] = [r for r in REPORTS if r.name != report.name] + [report]
-    return report
-
-
 def cell(value: Any) -> str:
     """A report cell: empty for None, yes/no for booleans, ISO 8601 for times, else ``str``."""
     if value is None:
@@ -66,72 +56,3 @@ def cell(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
-
-
-def _population(ctx: ReportContext) -> list[dict[str, Any]]:
-    """Every change request submitted in the period (the complete population)."""
-    page = change_queries.list_change_requests(ctx.engine, limit=10**9)
-    functions = {p["id"]: p["function"] for p in people_queries.list_people(ctx.engine)}
-    rows = []
-    for c in sorted(page["items"], key=lambda c: c["submitted_at"]):
-        if not ctx.start <= c["submitted_at"] <= ctx.end:
-            continue
-        rows.append({"id": c["id"], "title": c["title"], "category": c["category"],
-                     "risk": c["risk"], "systems": " ".join(c["systems"]),
-                     "requester": c["requester_name"] or c["requester_id"],
-                     "requester_function": functions.get(c["requester_id"], ""),
-                     "submitted_at": c["submitted_at"].isoformat(),
-                     "planned_start": c["planned_start"].isoformat(),
-                     "planned_end": c["planned_end"].isoformat(),
-                     "rollback_plan": "yes" if c["rollback_plan"] else "no",
-                     "emergency": "yes" if c["category"] == "emergency" else "no",
-                     "status": c["status"]})
-    return rows
-
-
-APPROVAL_WORDS = ("approv", "vote", "decid", "ratif", "reject")
-
-
-def _evidence(ctx: ReportContext) -> list[dict[str, Any]]:
-    """Every event about a change request in the period: who did what, when, for whom, why —
-    with segregation of duties checked (no approval-like event by the change's requester)."""
-    names = people_queries.people_names(ctx.engine)
-    requesters = {c["id"]: c["requester_id"] for c in change_queries.list_change_requests(
-        ctx.engine, limit=10**9)["items"]}
-    rows = []
-    for e in ctx.events:
-        change_id = (e["aggregate_id"] if "ChangeRequest" in e["topic"] else
-                     e["data"].get("change_id") or e["data"].get("change_request_id"))
-        if not change_id or str(change_id) not in requesters:
-            continue
-        change_id = str(change_id)
-        approval = any(w in e["type"].lower() for w in APPROVAL_WORDS)
-        requester = requesters[change_id]
-        rows.append({
-            "change_id": change_id, "position": e["position"], "event": e["type"],
-            "recorded_at": e["recorded_at"],
-            "actor": names.get(e["actor_id"] or "", e["actor_id"] or ""),
-            "on_behalf_of": names.get(e["on_behalf_of"] or "", e["on_behalf_of"] or ""),
-            "reason": e["reason"] or "", "requester": names.get(requester, requester),
-            "approval": "yes" if approval else "no",
-            "segregation_of_duties": ("VIOLATED" if approval and requester in (
-                e["actor_id"], e["on_behalf_of"]) else "held")})
-    return rows
-
-
-register(Report("change_requests", "Change requests in the period (complete population)",
-                ["id", "title", "category", "risk", "systems", "requester",
-                 "requester_function", "submitted_at", "planned_start", "planned_end",
-                 "rollback_plan", "emergency", "status"], _population))
-register(Report("change_approval_evidence",
-                "Change approval evidence (SOC 2 CC8.1, ISO 27001 A.8.32 / A.5.3)",
-                ["change_id", "position", "event", "recorded_at", "actor", "on_behalf_of",
-                 "reason", "requester", "approval", "segregation_of_duties"], _evidence))
-
-# Every area's reports register themselves when imported (last, so ``register`` exists above);
-# in the issue's order, which is the order of the PDF's sections.
-import app.ccb.reports  # noqa: E402, F401
-import app.oncall.reports  # noqa: E402, F401
-import app.rehearsals.reports  # noqa: E402, F401
-import app.reviews.action_item_reports  # noqa: E402, F401
-import app.reviews.reports  # noqa: E402, F401

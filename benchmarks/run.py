@@ -67,7 +67,7 @@ def ledger_services(folder: Path) -> Any:
         database_url=f"sqlite:///{folder / f'ledger-{time.monotonic_ns()}.sqlite3'}",
         instance_path=folder, password_cost="fast"))
     with services.ledger.as_system():
-        person = services.ledger.register_person(name="Bench", email="b@example.org",
+        person = services.people.register_person(name="Bench", email="b@example.org",
                                                  function="qa", role="member")
     return services, person["id"]
 
@@ -75,7 +75,7 @@ def ledger_services(folder: Path) -> Any:
 def submit(services: Any, person: str, n: int) -> None:
     with services.ledger.acting_as(person):
         for i in range(n):
-            services.ledger.submit_change_request(
+            services.changes.submit_change_request(
                 board_id=None, title=f"Change {i}", description="benchmark change",
                 category="normal", risk="low", systems=["db"],
                 planned_start=START + timedelta(hours=i),
@@ -154,7 +154,6 @@ def as_of_throughput(folder: Path) -> dict[str, Any]:
     """An as-of view of the whole log (every read model, replayed into a temporary SQLite file)
     against the same raw pipeline as the rebuild."""
     from app.audit.as_of import _drop, build
-    from app.audit.service import audit
 
     services, person = ledger_services(folder)
     with services.ledger.acting_as(person):
@@ -165,7 +164,7 @@ def as_of_throughput(folder: Path) -> dict[str, Any]:
                 planned_start=START + timedelta(hours=k),
                 planned_end=START + timedelta(hours=k + 1), rollback_plan="restore")
                 for k in range(chunk * 500, chunk * 500 + 500)])
-    audit(services).index()
+    services.audit.index()
     total = services.ledger.recorder.max_notification_id()
     ours = median_rate(total, lambda: _drop(build(services, total)))
     path = eventsourcing_env(services.settings)["SQLITE_DBNAME"]

@@ -100,25 +100,3 @@ METADATA_FIELDS = (
     "reason",
     "request_id",
 )
-
-
-class DomainError(Exception):
-    """Raised when a governance rule refuses a command; ``code`` names the rule."""
-
-    code = "rule_violation"
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-
-class NotFoundError(Exception):
-    """Raised when an entity id is unknown."""
-
-    code = "not_found"
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -30,12 +30,38 @@ from projections.reviews.projection import ReviewProjection
 from projections.tables import metadata, schemas, tracking
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Connection, Engine
 
-    from app.application import Ledger
     from projections.base import Projection
 
 Progress = Callable[[int], None]
+
+
+class Notifications(Protocol):
+    """The part of a recorder the runner reads: the log's head and a page of it by topic."""
+
+    def max_notification_id(self) -> int | None: ...
+
+    def select_notifications(self, start: int, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = ()) -> Sequence[Any]: ...
+
+
+class Mapper(Protocol):
+    """Turns a stored notification into its domain event."""
+
+    def to_domain_event(self, stored: Any) -> Any: ...
+
+
+class EventLog(Protocol):
+    """What the runner needs of the event store: the ledger application, or a prefix of it."""
+
+    @property
+    def recorder(self) -> Notifications: ...
+
+    @property
+    def mapper(self) -> Mapper: ...
 
 DEFAULT_PROJECTIONS: list[type[Projection]] = [
     PeopleProjection,
@@ -69,7 +95,7 @@ class LostRace(Exception):
 class ProjectionRunner:
     """Catches read models up with the event log; rebuilds them from scratch on demand."""
 
-    def __init__(self, ledger: Ledger, engine: Engine,
+    def __init__(self, ledger: EventLog, engine: Engine,
                  projections: list[Projection] | None = None, batch_size: int = 1000) -> None:
         self.ledger = ledger
         self.engine = engine

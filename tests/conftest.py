@@ -149,7 +149,7 @@ def add_person(services: Services, role: str = "member", function: str = "engine
     """Register someone as the system actor; returns id, token, email and password."""
     email = f"{uuid.uuid4().hex[:8]}@example.org"
     with services.ledger.as_system():
-        result = services.ledger.register_person(
+        result = services.people.register_person(
             name=name or f"{role.title()} {email[:4]}", email=email, function=function,
             role=role, password=password)
     return {**result, "email": email, "password": password}

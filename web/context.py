@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from app.errors import NotAuthenticated, PermissionDenied
+from domain.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from app.application import Ledger
     from app.bootstrap import Services
+    from app.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,9 +49,8 @@ def read_model() -> Engine:
     if moment is None:
         services().projections.catch_up()
         return services().engine
-    from app.audit.as_of import as_of_engine
 
-    return as_of_engine(services(), moment)
+    return services().as_of.engine_at(moment)
 
 
 def current_as_of() -> datetime | None:
@@ -92,10 +91,9 @@ def acting(reason: str | None = None) -> Iterator[None]:
 
 def seal_quietly() -> None:
     """Seal after a command when a checkpoint is due (never fails the command)."""
-    from app.audit.service import audit
 
     try:
-        audit(services()).seal(create_key=False)
+        services().audit.seal(create_key=False)
     except Exception:  # noqa: BLE001 - the background loop and `govledger seal` retry
         current_app.logger.exception("sealing after a command failed")
 

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
+from domain.errors import LedgerError
 
 if TYPE_CHECKING:
     from flask import Flask, Response
@@ -34,14 +34,8 @@ def describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
     if isinstance(exc, ValidationError):
         return 422, "invalid_input", "the input is not valid; see details for each field", (
             exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
-    if isinstance(exc, NotAuthenticated):
-        return 401, exc.code, exc.message, exc.details
-    if isinstance(exc, PermissionDenied):
-        return 403, exc.code, exc.message, exc.details
-    if isinstance(exc, NotFoundError):
-        return 404, exc.code, exc.message, exc.details
-    if isinstance(exc, DomainError):
-        return 409, exc.code, exc.message, exc.details
+    if isinstance(exc, LedgerError):
+        return exc.status, exc.code, exc.message, exc.details
     if isinstance(exc, CSRFError):
         return 400, "csrf_failed", "the form expired or was not sent by this site; reload it", {}
     if isinstance(exc, HTTPException):

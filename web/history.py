@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.audit.service import audit
 from app.people import queries as people_queries
 from web.context import ledger, read_model, services
 
@@ -23,7 +22,7 @@ def history_rows(cls: type, entity_id: str) -> list[dict[str, Any]]:
 
 def add_inclusion(rows: list[dict[str, Any]], entity_id: str) -> None:
     """Add ``position`` and ``sealed`` (inclusion in the latest checkpoint) to history rows."""
-    sealer = audit(services())
+    sealer = services().audit
     positions = sealer.positions_of(entity_id) if rows else {}
     for row in rows:
         row["position"] = positions.get(row["version"])

@@ -9,17 +9,16 @@ position (the log is append-only), so it is cached briefly per cut-off.
 
 from __future__ import annotations
 
-import atexit
 import os
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 
-from app.audit.service import audit
 from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
 if TYPE_CHECKING:
@@ -27,7 +26,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from app.bootstrap import Services
+    from app.audit.service import Audit
+    from app.config import Settings
+    from projections.runner import EventLog
 
 CACHE_SECONDS = 120.0
 CACHE_ENTRIES = 4
@@ -36,9 +37,9 @@ BATCH = 2000
 
 
 class _Prefix:
-    """Looks like the ledger to a ProjectionRunner, but its log ends at ``stop``."""
+    """The ledger's log as a ProjectionRunner sees it (an ``EventLog``), ending at ``stop``."""
 
-    def __init__(self, ledger: Any, stop: int) -> None:
+    def __init__(self, ledger: EventLog, stop: int) -> None:
         self.mapper = ledger.mapper
         self.recorder = self
         self._recorder = ledger.recorder
@@ -63,74 +64,89 @@ class _View:
     used: float
 
 
-_cache: dict[tuple[str, int, str], _View] = {}
-_lock = threading.Lock()
+class AsOfViews:
+    """Read models as they stood at past moments, built on demand and cached briefly.
+
+    One instance per running service (built by ``app/bootstrap.py``, on ``Services.as_of``).
+    """
+
+    def __init__(self, settings: Settings, ledger: EventLog, live: ProjectionRunner,
+                 engine: Engine, audit: Audit) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.live = live
+        self.engine = engine
+        self.audit = audit
+        self._cache: dict[tuple[str, int, str], _View] = {}
+        self._lock = threading.Lock()
+        weakref.finalize(self, _clear, self._cache, self._lock)  # also runs at exit
+
+    def engine_at(self, moment: datetime) -> Engine:
+        """An engine over every read model as it stood at ``moment``."""
+        position = self.audit.position_as_of(moment)
+        if position and position >= (self.ledger.recorder.max_notification_id() or 0):
+            self.live.catch_up()
+            return self.engine  # nothing recorded after the moment: the live read models
+        key = (self.settings.database_url, position,
+               self.audit.leaf_at(position)["leaf_hash"] if position else "")
+        with self._lock:
+            self._expire()
+            view = self._cache.get(key)
+            if view is None:
+                view = self._cache[key] = self.build(position)
+            view.used = time.monotonic()
+            return view.engine
+
+    def build(self, position: int) -> _View:
+        """Replay the log up to ``position`` into a fresh temporary SQLite file."""
+        fd, path = tempfile.mkstemp(prefix="govledger-asof-", suffix=".sqlite3")
+        os.close(fd)
+        engine = create_engine(f"sqlite:///{path}")
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.close()
+
+        runner = ProjectionRunner(_Prefix(self.ledger, position), engine,
+                                  projections=[cls() for cls in DEFAULT_PROJECTIONS],
+                                  batch_size=BATCH)
+        runner.create_tables()
+        runner.catch_up()
+        return _View(engine=engine, path=path, used=time.monotonic())
+
+    def _expire(self) -> None:
+        """Drop views unused for CACHE_SECONDS, then the least recently used beyond
+        CACHE_ENTRIES (never one used in the last IN_USE_SECONDS: a request may still be
+        reading it)."""
+        now = time.monotonic()
+        cache = self._cache
+        stale = [k for k, v in cache.items() if now - v.used > CACHE_SECONDS]
+        extra = len(cache) - len(stale) - CACHE_ENTRIES + 1
+        if extra > 0:
+            stale += [k for k in sorted((k for k in cache if k not in stale),
+                                        key=lambda k: cache[k].used)
+                      if now - cache[k].used > IN_USE_SECONDS][:extra]
+        for key in stale:
+            drop(cache.pop(key))
+
+    def clear(self) -> None:
+        """Remove every cached view (and its temporary file)."""
+        _clear(self._cache, self._lock)
 
 
-def as_of_engine(services: Services, moment: datetime) -> Engine:
-    """An engine over every read model as it stood at ``moment``."""
-    sealer = audit(services)
-    position = sealer.position_as_of(moment)
-    if position and position >= (services.ledger.recorder.max_notification_id() or 0):
-        services.projections.catch_up()
-        return services.engine  # nothing recorded after the moment: the live read models
-    key = (services.settings.database_url, position,
-           sealer.leaf_at(position)["leaf_hash"] if position else "")
-    with _lock:
-        _expire()
-        view = _cache.get(key)
-        if view is None:
-            view = _cache[key] = build(services, position)
-        view.used = time.monotonic()
-        return view.engine
+def _clear(cache: dict[Any, _View], lock: threading.Lock) -> None:
+    with lock:
+        while cache:
+            drop(cache.popitem()[1])
 
 
-def build(services: Services, position: int) -> _View:
-    """Replay the log up to ``position`` into a fresh temporary SQLite file."""
-    fd, path = tempfile.mkstemp(prefix="govledger-asof-", suffix=".sqlite3")
-    os.close(fd)
-    engine = create_engine(f"sqlite:///{path}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=OFF")
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.close()
-
-    runner = ProjectionRunner(_Prefix(services.ledger, position), engine,  # type: ignore[arg-type]
-                              projections=[cls() for cls in DEFAULT_PROJECTIONS],
-                              batch_size=BATCH)
-    runner.create_tables()
-    runner.catch_up()
-    return _View(engine=engine, path=path, used=time.monotonic())
-
-
-def _expire() -> None:
-    """Drop views unused for CACHE_SECONDS, then the least recently used beyond CACHE_ENTRIES
-    (never one used in the last IN_USE_SECONDS: a request may still be reading it)."""
-    now = time.monotonic()
-    stale = [k for k, v in _cache.items() if now - v.used > CACHE_SECONDS]
-    extra = len(_cache) - len(stale) - CACHE_ENTRIES + 1
-    if extra > 0:
-        stale += [k for k in sorted((k for k in _cache if k not in stale),
-                                    key=lambda k: _cache[k].used)
-                  if now - _cache[k].used > IN_USE_SECONDS][:extra]
-    for key in stale:
-        _drop(_cache.pop(key))
-
-
-def _drop(view: _View) -> None:
+def drop(view: _View) -> None:
+    """Dispose of a view's engine and delete its temporary file."""
     view.engine.dispose()
     try:
         os.unlink(view.path)
     except OSError:
         pass
-
-
-@atexit.register
-def clear_cache() -> None:
-    """Remove every cached view (and its temporary file)."""
-    with _lock:
-        while _cache:
-            _drop(_cache.popitem()[1])

@@ -18,15 +18,15 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import ValidationError
 from sqlalchemy import select
 
-from app.audit.service import audit, audit_leaves, canonical, iso, leaf_of
+from app.audit.service import audit_leaves, canonical, iso, leaf_of
 from app.ledger import SECRET_FIELDS, event_to_dict
-from app.reporting import REPORTS, ReportContext
+from app.reporting import ReportContext
 from app.schemas import jsonable
 from domain.audit import merkle
-from domain.base import DomainError, now
+from domain.base import now
+from domain.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,7 +55,7 @@ def parse_moment(value: str, name: str, end: bool = False) -> datetime:
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
     except ValueError:
-        raise ValidationError({name: [f"not an ISO 8601 date or date-time: {value!r}"]}) from None
+        raise InvalidInput.field(name, f"not an ISO 8601 date or date-time: {value!r}") from None
     return moment
 
 
@@ -69,8 +69,8 @@ def build_bundle(services: Services, start: datetime, end: datetime,
                  full_prefix: bool = False) -> tuple[bytes, dict[str, Any]]:
     """Return the zip's bytes and its manifest."""
     if end < start:
-        raise ValidationError({"to": ["must be after from"]})
-    sealer = audit(services)
+        raise InvalidInput.field("to", "must be after from")
+    sealer = services.audit
     sealer.index()
     latest = sealer.latest()
     if latest is None or latest["tree_size"] < sealer.sealed_size():
@@ -145,7 +145,7 @@ def write_bundle(services: Services, start: datetime, end: datetime, out: str,
 
 def _events(services: Services, selected: list[int], period: set[int],
             leaves: Sequence[bytes]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    sealer = audit(services)
+    sealer = services.audit
     if not selected:
         return [], [], 0
     with services.engine.connect() as conn:
@@ -194,14 +194,13 @@ def _has_secret(state: bytes) -> bool:
 
 def _reports(services: Services, start: datetime, end: datetime,
              events: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, int]:
-    from app.audit.as_of import as_of_engine
 
     services.projections.catch_up()
-    engine = services.engine if end >= now() else as_of_engine(services, end)
+    engine = services.engine if end >= now() else services.as_of.engine_at(end)
     ctx = ReportContext(engine=engine, start=start, end=end, events=events)
     tables = []
     counts = {}
-    for report in REPORTS:
+    for report in services.reports:
         rows = report.rows(ctx)
         counts[report.name] = len(rows)
         out = io.StringIO()

@@ -42,11 +42,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import NotFoundError
-from app.ledger import LedgerCore
 from domain.audit import merkle
 from domain.audit.keys import KEYRING_ID, SigningKeyring
 from domain.base import now
+from domain.errors import NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,7 +53,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from app.bootstrap import Services
+    from app.config import Settings
+    from app.ledger import Ledger
 
 Progress = Callable[[int], None]
 
@@ -159,36 +159,6 @@ def public_pem(public: Ed25519PublicKey) -> str:
                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-# -- commands (mixed into the Ledger) -------------------------------------------------------------
-
-class AuditCommands(LedgerCore):
-    """Recording signing keys in the log."""
-
-    def register_signing_key(self, key_id: str, public_key_pem: str) -> dict[str, Any]:
-        """Record a new checkpoint-signing key (the first, or a rotation); admins or the system."""
-        self._writer("admin")
-        try:
-            keyring = self.repository.get(KEYRING_ID)
-        except AggregateNotFoundError:
-            keyring = SigningKeyring(key_id=key_id, public_key_pem=public_key_pem)
-        else:
-            keyring.rotate(key_id, public_key_pem)
-        self.save(keyring)
-        return {"key_id": key_id}
-
-    def authorize_seal(self) -> None:
-        """Sealing on demand is for admins (it appends no event, but it signs)."""
-        self._writer("admin")
-
-    def signing_keys(self) -> dict[str, Any]:
-        """Every key that ever signed checkpoints and the current one."""
-        try:
-            keyring = self.repository.get(KEYRING_ID)
-        except AggregateNotFoundError:
-            return {"current": None, "keys": {}}
-        return {"current": keyring.current, "keys": dict(keyring.keys)}
-
-
 # -- verification report --------------------------------------------------------------------------
 
 @dataclass
@@ -248,33 +218,51 @@ def _order(p: Problem) -> tuple[bool, int, bool]:
 
 # -- the service ----------------------------------------------------------------------------------
 
-def audit(services: Services) -> Audit:
-    """The audit service of these services (created once, tables made on first use)."""
-    existing = services.__dict__.get("_audit")
-    if existing is None:
-        existing = services.__dict__["_audit"] = Audit(services)
-    return existing
-
-
 class Audit:
-    """Sealer, signer, prover and verifier over one ledger's log."""
+    """Sealer, signer, prover and verifier over one ledger's log; records its signing keys."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.ledger = services.ledger
-        self.engine: Engine = services.engine
-        extra = services.settings.extra
+    def __init__(self, settings: Settings, ledger: Ledger, engine: Engine) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.engine = engine
+        extra = settings.extra
         self.every_events = int(extra.get("seal_every_events", SEAL_EVERY_EVENTS))
         self.every_seconds = float(extra.get("seal_every_seconds", SEAL_EVERY_SECONDS))
         audit_metadata.create_all(self.engine)
         self._tree: merkle.Tree | None = None
         self._tree_lock = threading.Lock()
 
+    # -- signing keys in the log ----------------------------------------------------------------
+
+    def register_signing_key(self, key_id: str, public_key_pem: str) -> dict[str, Any]:
+        """Record a new checkpoint-signing key (the first, or a rotation); admins or the system."""
+        self.ledger.writer("admin")
+        try:
+            keyring = self.ledger.repository.get(KEYRING_ID)
+        except AggregateNotFoundError:
+            keyring = SigningKeyring(key_id=key_id, public_key_pem=public_key_pem)
+        else:
+            keyring.rotate(key_id, public_key_pem)
+        self.ledger.save(keyring)
+        return {"key_id": key_id}
+
+    def authorize_seal(self) -> None:
+        """Sealing on demand is for admins (it appends no event, but it signs)."""
+        self.ledger.writer("admin")
+
+    def signing_keys(self) -> dict[str, Any]:
+        """Every key that ever signed checkpoints and the current one."""
+        try:
+            keyring = self.ledger.repository.get(KEYRING_ID)
+        except AggregateNotFoundError:
+            return {"current": None, "keys": {}}
+        return {"current": keyring.current, "keys": dict(keyring.keys)}
+
     # -- keys -------------------------------------------------------------------------------------
 
     @property
     def key_path(self) -> Path:
-        return self.services.settings.instance_path / KEY_FILENAME
+        return self.settings.instance_path / KEY_FILENAME
 
     def ensure_key(self) -> Ed25519PrivateKey:
         """Load the signing key, creating it (mode 0600) and recording it in the log if needed."""
@@ -286,9 +274,9 @@ class Audit:
             key = Ed25519PrivateKey.generate()
             _write_private(path, key)
         key_id = key_id_of(key.public_key())
-        if key_id not in self.ledger.signing_keys()["keys"]:
+        if key_id not in self.signing_keys()["keys"]:
             with self.ledger.as_system(reason="checkpoint signing key in use"):
-                self.ledger.register_signing_key(key_id, public_pem(key.public_key()))
+                self.register_signing_key(key_id, public_pem(key.public_key()))
         return key
 
     def rotate_key(self) -> str:
@@ -300,14 +288,14 @@ class Audit:
         _write_private(tmp, key)
         key_id = key_id_of(key.public_key())
         with self.ledger.as_system(reason="signing key rotation"):
-            self.ledger.register_signing_key(key_id, public_pem(key.public_key()))
+            self.register_signing_key(key_id, public_pem(key.public_key()))
         os.replace(tmp, self.key_path)
         self.seal(force=True)
         return key_id
 
     def public_keys(self) -> dict[str, Any]:
         """The current key and every earlier one, as PEM."""
-        return self.ledger.signing_keys()
+        return self.signing_keys()
 
     # -- sealing ----------------------------------------------------------------------------------
 
@@ -443,12 +431,12 @@ class Audit:
             return [bytes.fromhex(h) for h in conn.scalars(query)]
 
     def leaf_at(self, position: int) -> dict[str, Any]:
-        """The sealed leaf of the event at ``position`` (NotFoundError when not sealed)."""
+        """The sealed leaf of the event at ``position`` (NotFound when not sealed)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(audit_leaves).where(
                 audit_leaves.c.position == position)).first()
         if row is None:
-            raise NotFoundError(f"position {position} is not sealed yet", position=position)
+            raise NotFound(f"position {position} is not sealed yet", position=position)
         return dict(row._mapping)
 
     def inclusion(self, position: int, tree_size: int | None = None) -> dict[str, Any]:
@@ -456,7 +444,7 @@ class Audit:
         leaf = self.leaf_at(position)
         size = tree_size if tree_size is not None else self.sealed_size()
         if not leaf["leaf_index"] < size <= self.sealed_size():
-            raise NotFoundError(f"tree size {size} does not cover position {position}",
+            raise NotFound(f"tree size {size} does not cover position {position}",
                                 position=position, tree_size=size)
         tree = self.tree(size)
         proof = tree.inclusion(leaf["leaf_index"], size)
@@ -467,7 +455,7 @@ class Audit:
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         """The proof that the tree of ``first`` leaves is a prefix of the one of ``second``."""
         if not 0 <= first <= second <= self.sealed_size():
-            raise NotFoundError(f"sizes {first} and {second} are not 0 <= first <= second <= "
+            raise NotFound(f"sizes {first} and {second} are not 0 <= first <= second <= "
                                 f"{self.sealed_size()}", first=first, second=second)
         tree = self.tree(second)
         return {"first": first, "second": second,
@@ -481,7 +469,7 @@ class Audit:
             return None
         try:
             proof = self.inclusion(position, latest["tree_size"])
-        except NotFoundError:
+        except NotFound:
             return {"included": False, "checkpoint": latest}
         ok = merkle.verify_inclusion(
             bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["tree_size"],
@@ -492,9 +480,9 @@ class Audit:
         """Map each version of one aggregate to its position in the log."""
         recorder = self.ledger.recorder
         table = recorder.events_table_name
-        pos = "notification_id" if self.services.settings.is_postgres else "rowid"
+        pos = "notification_id" if self.settings.is_postgres else "rowid"
         oid = UUID(str(originator_id))
-        key: Any = oid if self.services.settings.is_postgres else oid.hex
+        key: Any = oid if self.settings.is_postgres else oid.hex
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT originator_version, {pos} FROM {table} "  # noqa: S608
                                      "WHERE originator_id = :o"), {"o": key}).all()
@@ -618,7 +606,7 @@ class Audit:
             assert isinstance(key, Ed25519PrivateKey)
             keys[key_id_of(key.public_key())] = public_pem(key.public_key())
         try:
-            for key_id, pem in self.ledger.signing_keys()["keys"].items():
+            for key_id, pem in self.signing_keys()["keys"].items():
                 keys.setdefault(key_id, pem)
         except Exception:  # noqa: BLE001 - a tampered keyring is reported by the leaf check
             pass

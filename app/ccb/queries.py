@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.errors import DomainError, NotFoundError
+from domain.errors import DomainError, NotFound
 from projections.base import from_db
 from projections.ccb.tables import (
     board_charters,
@@ -41,10 +41,10 @@ def list_boards(engine: Engine) -> list[dict[str, Any]]:
 
 
 def get_board(engine: Engine, board_id: str) -> dict[str, Any]:
-    """One board or NotFoundError."""
+    """One board or NotFound."""
     rows = _rows(engine, select(boards).where(boards.c.id == board_id))
     if not rows:
-        raise NotFoundError(f"no board with id {board_id}", id=board_id)
+        raise NotFound(f"no board with id {board_id}", id=board_id)
     return _aware(rows[0], "created_at", "updated_at")
 
 
@@ -56,11 +56,11 @@ def charter_history(engine: Engine, board_id: str) -> list[dict[str, Any]]:
 
 
 def charter_at(engine: Engine, board_id: str, at: datetime) -> dict[str, Any]:
-    """The charter in force at ``at`` (NotFoundError before the board existed)."""
+    """The charter in force at ``at`` (NotFound before the board existed)."""
     rows = [r for r in charter_history(engine, board_id) if r["effective_at"] <= at]
     if not rows:
         get_board(engine, board_id)
-        raise NotFoundError(f"the board had no charter at {at.isoformat()}", id=board_id)
+        raise NotFound(f"the board had no charter at {at.isoformat()}", id=board_id)
     return rows[-1]
 
 
@@ -76,10 +76,10 @@ def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str,
 
 
 def get_meeting(engine: Engine, meeting_id: str) -> dict[str, Any]:
-    """One meeting or NotFoundError."""
+    """One meeting or NotFound."""
     rows = _rows(engine, select(meetings).where(meetings.c.id == meeting_id))
     if not rows:
-        raise NotFoundError(f"no meeting with id {meeting_id}", id=meeting_id)
+        raise NotFound(f"no meeting with id {meeting_id}", id=meeting_id)
     return _aware(rows[0], *MEETING_TIMES)
 
 
@@ -192,7 +192,7 @@ def gate(engine: Engine, change_id: str, at: datetime) -> dict[str, Any]:
     c = change_requests.c
     rows = _rows(engine, select(change_requests).where(c.id == change_id))
     if not rows:
-        raise NotFoundError(f"no change request with id {change_id}", id=change_id)
+        raise NotFound(f"no change request with id {change_id}", id=change_id)
     change = _aware(rows[0], "planned_start", "planned_end")
     if change["status"] != "approved":
         raise GateClosed("not_approved", f"the change request is {change['status']}, not "

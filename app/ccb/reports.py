@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.ccb.exports import COLUMNS, decision_row
 from app.ccb.queries import list_decisions, names
-from app.reporting import Report, cell, register
+from app.reporting import Report, cell
 
 if TYPE_CHECKING:
     from app.reporting import ReportContext
@@ -28,5 +28,8 @@ def decision_log_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     return rows
 
 
-register(Report("decision_log", "CCB decision log (quorum, votes, approvals, ratification)",
-                DECISION_LOG_COLUMNS, decision_log_rows))
+REPORTS: list[Report] = [
+    Report("decision_log", "CCB decision log (quorum, votes, approvals, ratification)",
+           DECISION_LOG_COLUMNS, decision_log_rows),
+]
+"""This area's reports, in the order of the bundle's PDF sections."""

@@ -8,49 +8,54 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
-from marshmallow import ValidationError
 
-from app.errors import NotFoundError, PermissionDenied
-from app.ledger import LedgerCore
+from app.ledger import Ledger
 from domain.base import current_context
 from domain.ccb.board import Board, charter_with, series_slots
 from domain.ccb.freeze import ChangeCalendar
 from domain.ccb.meeting import Meeting, check_chair
 from domain.changes.change_request import ChangeRequest
+from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.people.person import Person
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
+    from app.reviews.action_items import ActionItemService
 
-class BoardCommands(LedgerCore):
+
+class CcbService:
     """Use cases of the Change Control Board (T4.1)."""
+
+    def __init__(self, ledger: Ledger, actions: ActionItemService) -> None:
+        self.ledger = ledger
+        self.actions = actions
 
     # -- helpers ---------------------------------------------------------------------------------
 
     def _board_actor(self) -> tuple[str | None, bool]:
         """Return the acting person's id and whether they may act as an administrator."""
-        actor = self._writer()
+        actor = self.ledger.writer()
         if actor is None:
             return current_context().actor_id, True
         return str(actor.id), "admin" in actor.roles
 
     def _function_of(self, person_id: str, field: str = "person_id") -> str:
         try:
-            return self._get(Person, person_id).function
-        except NotFoundError:
-            raise ValidationError({field: [f"no person with id {person_id}"]}) from None
+            return self.ledger.load(Person, person_id).function
+        except NotFound:
+            raise InvalidInput.field(field, f"no person with id {person_id}") from None
 
     def _meeting_and_board(self, meeting_id: UUID | str) -> tuple[Meeting, Board]:
-        meeting = self._get(Meeting, meeting_id)
-        return meeting, self._get(Board, meeting.board_id)
+        meeting = self.ledger.load(Meeting, meeting_id)
+        return meeting, self.ledger.load(Board, meeting.board_id)
 
     def _take_queue(self, meeting: Meeting, board: Board) -> list[Aggregate]:
         """Put the board's queued items (deferrals, ratifications) on this meeting's agenda."""
         changed: list[Aggregate] = []
         taken = list(board.queue)
         for change_id in taken:
-            change = self._get(ChangeRequest, change_id)
+            change = self.ledger.load(ChangeRequest, change_id)
             if not change.schedulable or change_id in meeting.items:
                 continue
             change.schedule(str(meeting.id), str(board.id))
@@ -67,30 +72,30 @@ class BoardCommands(LedgerCore):
     def create_board(self, name: str, chair_id: str, members: list[str],
                      charter: dict[str, Any] | None = None) -> dict[str, Any]:
         """Create a board (admins only); functions are read from each person now."""
-        self._writer("admin")
+        self.ledger.writer("admin")
         ids = [str(m) for m in members]
         if str(chair_id) not in ids:
             ids.insert(0, str(chair_id))
         functions = {m: self._function_of(m, "members") for m in dict.fromkeys(ids)}
         board = Board.create(name=name, chair_id=str(chair_id), members=functions,
                              charter=charter_with(charter))
-        self.save(board)
+        self.ledger.save(board)
         return board_dict(board)
 
     def amend_charter(self, board_id: UUID | str, changes: dict[str, Any]) -> dict[str, Any]:
         """Amend a board's charter (chair or admin); the reason is required."""
         actor_id, is_admin = self._board_actor()
-        board = self._get(Board, board_id)
+        board = self.ledger.load(Board, board_id)
         check_chair(board, actor_id, is_admin)
         if not current_context().reason:
-            raise ValidationError({"reason": ["a charter amendment needs a reason"]})
+            raise InvalidInput.field("reason", "a charter amendment needs a reason")
         board.amend_charter(changes)
-        self.save(board)
+        self.ledger.save(board)
         return board_dict(board)
 
     def get_board(self, board_id: UUID | str) -> dict[str, Any]:
         """Return a board's current state (from its events)."""
-        return board_dict(self._get(Board, board_id))
+        return board_dict(self.ledger.load(Board, board_id))
 
     # -- meetings --------------------------------------------------------------------------------
 
@@ -99,29 +104,29 @@ class BoardCommands(LedgerCore):
                          series_id: str | None = None) -> dict[str, Any]:
         """Schedule an ad-hoc meeting (a member of the board or an admin)."""
         actor_id, is_admin = self._board_actor()
-        board = self._get(Board, board_id)
+        board = self.ledger.load(Board, board_id)
         if not is_admin:
             board.check_member(actor_id)  # type: ignore[arg-type]
         end = scheduled_end or scheduled_start + timedelta(
             minutes=int(board.charter["timebox_minutes"]))
         if end <= scheduled_start:
-            raise ValidationError({"scheduled_end": ["must be after scheduled_start"]})
+            raise InvalidInput.field("scheduled_end", "must be after scheduled_start")
         meeting = Meeting(board_id=str(board.id), scheduled_start=scheduled_start,
                           scheduled_end=end, series_id=series_id)
-        self.save(meeting)
+        self.ledger.save(meeting)
         return {"id": str(meeting.id), "board_id": str(board.id), "status": meeting.status}
 
     def schedule_series(self, board_id: UUID | str, first_day: date,
                         count: int = 6) -> dict[str, Any]:
         """Schedule the next ``count`` meetings from the charter's cadence (chair or admin)."""
         actor_id, is_admin = self._board_actor()
-        board = self._get(Board, board_id)
+        board = self.ledger.load(Board, board_id)
         check_chair(board, actor_id, is_admin)
         series_id = str(uuid4())
         created = [Meeting(board_id=str(board.id), scheduled_start=start, scheduled_end=end,
                            series_id=series_id)
                    for start, end in series_slots(board.charter, first_day, count)]
-        self.save(*created)
+        self.ledger.save(*created)
         return {"series_id": series_id, "meetings": [
             {"id": str(m.id), "scheduled_start": m.scheduled_start} for m in created]}
 
@@ -131,7 +136,7 @@ class BoardCommands(LedgerCore):
         meeting, board = self._meeting_and_board(meeting_id)
         meeting.open(board, actor_id, is_admin)
         changed = self._take_queue(meeting, board)
-        self.save(meeting, *changed)
+        self.ledger.save(meeting, *changed)
         return {"id": str(meeting.id), "status": meeting.status,
                 "agenda": list(meeting.items)}
 
@@ -142,12 +147,12 @@ class BoardCommands(LedgerCore):
         deferred, reason = meeting.close(board, actor_id, is_admin)
         changed: list[Aggregate] = []
         for change_id in deferred:
-            change = self._get(ChangeRequest, change_id)
+            change = self.ledger.load(ChangeRequest, change_id)
             if change.decidable:
                 change.record_decision(str(meeting.id), "deferred")
                 board.queue_item(change_request_id=change_id, why=reason)
                 changed.append(change)
-        self.save(meeting, board, *changed)
+        self.ledger.save(meeting, board, *changed)
         return {"id": str(meeting.id), "status": meeting.status, "deferred": deferred,
                 "deferral_reason": reason}
 
@@ -159,7 +164,7 @@ class BoardCommands(LedgerCore):
         function = self._function_of(str(person_id))
         meeting.record_attendance(board, str(person_id), mode, function, recording_url,
                                   actor_id, is_admin)
-        self.save(meeting)
+        self.ledger.save(meeting)
         return {"person_id": str(person_id), "mode": mode, "function": function}
 
     def give_proxy(self, meeting_id: UUID | str, grantor_id: str,
@@ -171,22 +176,22 @@ class BoardCommands(LedgerCore):
                                    code="not_grantor")
         meeting, board = self._meeting_and_board(meeting_id)
         proxy_id = meeting.give_proxy(board, str(grantor_id), str(holder_id))
-        self.save(meeting)
+        self.ledger.save(meeting)
         return {"id": proxy_id, "grantor_id": str(grantor_id), "holder_id": str(holder_id),
                 "status": "active"}
 
     def revoke_proxy(self, meeting_id: UUID | str, proxy_id: str) -> dict[str, Any]:
         """Revoke an unused proxy (the grantor, or an admin)."""
         actor_id, is_admin = self._board_actor()
-        meeting = self._get(Meeting, meeting_id)
+        meeting = self.ledger.load(Meeting, meeting_id)
         proxy = meeting.proxies.get(proxy_id)
         if proxy is None:
-            raise NotFoundError(f"no proxy with id {proxy_id}", id=proxy_id)
+            raise NotFound(f"no proxy with id {proxy_id}", id=proxy_id)
         if not is_admin and actor_id != proxy["grantor_id"]:
             raise PermissionDenied("only the grantor or an administrator revokes a proxy",
                                    code="not_grantor")
         meeting.revoke_proxy(proxy_id)
-        self.save(meeting)
+        self.ledger.save(meeting)
         return {"id": proxy_id, "status": "revoked"}
 
     def add_agenda_item(self, meeting_id: UUID | str,
@@ -196,11 +201,11 @@ class BoardCommands(LedgerCore):
         meeting, board = self._meeting_and_board(meeting_id)
         if not is_admin:
             board.check_member(actor_id)  # type: ignore[arg-type]
-        change = self._get(ChangeRequest, change_request_id)
+        change = self.ledger.load(ChangeRequest, change_request_id)
         meeting.check_not_closed()
         change.schedule(str(meeting.id), str(board.id))
         meeting.add_item(str(change.id), change.requester_id, change.category == "emergency")
-        self.save(meeting, change)
+        self.ledger.save(meeting, change)
         return {"meeting_id": str(meeting.id), "change_request_id": str(change.id),
                 "agenda": list(meeting.items)}
 
@@ -212,7 +217,7 @@ class BoardCommands(LedgerCore):
         change_id = str(change_request_id)
         meeting.cast_vote(board, change_id, actor_id, choice,  # type: ignore[arg-type]
                           str(on_behalf_of) if on_behalf_of else None)
-        self.save(meeting)
+        self.ledger.save(meeting)
         return {"change_request_id": change_id, "member_id": str(on_behalf_of or actor_id),
                 "cast_by": actor_id, "choice": choice, "tally": meeting.tally(change_id)}
 
@@ -221,7 +226,7 @@ class BoardCommands(LedgerCore):
         """Decide an agenda item (chair or admin): quorum now, tally, charter tie-breaker."""
         actor_id, is_admin = self._board_actor()
         meeting, board = self._meeting_and_board(meeting_id)
-        change = self._get(ChangeRequest, change_request_id)
+        change = self.ledger.load(ChangeRequest, change_request_id)
         meeting.open_item(str(change.id))
         change.check_decidable()
         decision = meeting.decide(board, str(change.id), actor_id, is_admin)
@@ -232,7 +237,7 @@ class BoardCommands(LedgerCore):
         """The chair's casting vote on a tie; the item is decided by it."""
         actor_id, _ = self._board_actor()
         meeting, board = self._meeting_and_board(meeting_id)
-        change = self._get(ChangeRequest, change_request_id)
+        change = self.ledger.load(ChangeRequest, change_request_id)
         meeting.open_item(str(change.id))
         change.check_decidable()
         decision = meeting.cast_deciding_vote(board, str(change.id), actor_id, choice)
@@ -246,9 +251,9 @@ class BoardCommands(LedgerCore):
         change.record_decision(str(meeting.id), decision["outcome"])
         if decision["outcome"] == "deferred":
             board.queue_item(change_request_id=str(change.id), why="tie_break_defer")
-            self.save(meeting, change, board)
+            self.ledger.save(meeting, change, board)
         else:
-            self.save(meeting, change)
+            self.ledger.save(meeting, change)
         return decision_dict(decision)
 
     def raise_meeting_action(self, meeting_id: UUID | str, title: str, owner_id: str,
@@ -259,19 +264,19 @@ class BoardCommands(LedgerCore):
         meeting, board = self._meeting_and_board(meeting_id)
         if not is_admin:
             board.check_member(actor_id)  # type: ignore[arg-type]
-        item = self.raise_action_item(  # type: ignore[attr-defined]
+        item = self.actions.raise_action_item(
             title=title, owner_id=str(owner_id), priority=priority, source_type="meeting",
             source_id=str(meeting.id), description=description, save=False)
         meeting.note_action_item(str(item.id), str(change_request_id) if change_request_id
                                  else None, title, str(owner_id))
-        self.save(meeting, item)
+        self.ledger.save(meeting, item)
         return {"id": str(item.id), "due": item.due, "status": item.status}
 
     # -- change calendar -------------------------------------------------------------------------
 
     def _calendar(self) -> ChangeCalendar | None:
         try:
-            return self.repository.get(ChangeCalendar.create_id())
+            return self.ledger.repository.get(ChangeCalendar.create_id())
         except AggregateNotFoundError:
             return None
 
@@ -285,22 +290,22 @@ class BoardCommands(LedgerCore):
     def declare_freeze(self, title: str, start: datetime, end: datetime,
                        systems: list[str] | None = None) -> dict[str, Any]:
         """Declare a freeze (blackout) window (admins); the reason is required."""
-        self._writer("admin")
+        self.ledger.writer("admin")
         if not current_context().reason:
-            raise ValidationError({"reason": ["a freeze window needs a reason"]})
+            raise InvalidInput.field("reason", "a freeze window needs a reason")
         calendar = self._calendar() or ChangeCalendar()
         freeze_id = calendar.declare_freeze(title, start, end, list(systems or []))
-        self.save(calendar)
+        self.ledger.save(calendar)
         return {"id": freeze_id, **calendar.freezes[freeze_id]}
 
     def lift_freeze(self, freeze_id: str) -> dict[str, Any]:
         """Lift a freeze window (admins)."""
-        self._writer("admin")
+        self.ledger.writer("admin")
         calendar = self._calendar()
         if calendar is None or freeze_id not in calendar.freezes:
-            raise NotFoundError(f"no freeze window with id {freeze_id}", id=freeze_id)
+            raise NotFound(f"no freeze window with id {freeze_id}", id=freeze_id)
         calendar.lift_freeze(freeze_id)
-        self.save(calendar)
+        self.ledger.save(calendar)
         return {"id": freeze_id, "status": "lifted"}
 
     # -- emergency changes -----------------------------------------------------------------------
@@ -309,9 +314,9 @@ class BoardCommands(LedgerCore):
         """Approve an emergency change outside a meeting (board members; the chair or delegate
         plus another function approve it; ratification is queued for the next meeting)."""
         actor_id, _ = self._board_actor()
-        change = self._get(ChangeRequest, change_id)
+        change = self.ledger.load(ChangeRequest, change_id)
         change.check_emergency_approver(actor_id)  # type: ignore[arg-type]
-        board = self._get(Board, change.board_id)
+        board = self.ledger.load(Board, change.board_id)
         board.check_member(actor_id)  # type: ignore[arg-type]
         capacity = ("chair" if actor_id == board.chair_id else
                     "delegate" if board.is_chair_or_delegate(actor_id) else "member")
@@ -319,9 +324,9 @@ class BoardCommands(LedgerCore):
         approved = change.approve_emergency(actor_id, function, capacity)  # type: ignore[arg-type]
         if approved:
             board.queue_item(change_request_id=str(change.id), why="ratification")
-            self.save(change, board)
+            self.ledger.save(change, board)
         else:
-            self.save(change)
+            self.ledger.save(change)
         return {"id": str(change.id), "status": change.status,
                 "approvals": [dict(a) for a in change.approvals],
                 "ratification": change.ratification}

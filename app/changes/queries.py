@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, cast, func, select
 
-from app.errors import NotFoundError
+from domain.errors import NotFound
 from projections.base import from_db
 from projections.changes.tables import change_requests
 from projections.people.tables import people
@@ -64,11 +64,11 @@ def _fetch(engine: Engine, query: Any) -> list[Row[Any]]:
 
 
 def get_change_request(engine: Engine, change_id: str) -> dict[str, Any]:
-    """Return one change request or raise NotFoundError."""
+    """Return one change request or raise NotFound."""
     query = select(change_requests, people.c.name.label("requester_name")).outerjoin(
         people, people.c.id == change_requests.c.requester_id).where(
         change_requests.c.id == change_id)
     rows = _fetch(engine, query)
     if not rows:
-        raise NotFoundError(f"no change request with id {change_id}", id=change_id)
+        raise NotFound(f"no change request with id {change_id}", id=change_id)
     return _change_request(rows[0])

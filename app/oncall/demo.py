@@ -24,31 +24,31 @@ PLANNED_WEEKS = 11
 
 def load_oncall(story: Story) -> None:
     """A month of on-call life as scenes of the story."""
-    ledger, ids = story.services.ledger, story.ids
+    services, ids = story.services, story.ids
     state: dict[str, Any] = {}
 
     @story.scene(story.day(0, 9))
     def set_up() -> None:
-        with ledger.as_system(reason="demo: on-call set-up"):
-            state["rotation"] = ledger.create_rotation(
+        with services.ledger.as_system(reason="demo: on-call set-up"):
+            state["rotation"] = services.oncall.create_rotation(
                 name="Platform on-call", timezone="Europe/Berlin",
                 roster=[ids[p] for p in TEAM])["id"]
-            ledger.plan_rotation(state["rotation"], weeks=PLANNED_WEEKS)
-            ledger.change_escalation_policy(state["rotation"], engineering_lead_id=ids["alice"],
+            services.oncall.plan_rotation(state["rotation"], weeks=PLANNED_WEEKS)
+            services.oncall.change_escalation_policy(state["rotation"], engineering_lead_id=ids["alice"],
                                             executive_id=ids["carol"])
-            state["runbooks"] = ledger.seed_runbooks()
+            state["runbooks"] = services.oncall.seed_runbooks()
 
     @story.scene(story.day(3, 10))
     def training() -> None:
         held_on = story.clock.now.date()
-        with ledger.acting_as(ids["alice"], reason="demo"):
-            ledger.record_training(title="On-call training", held_on=held_on,
+        with services.ledger.acting_as(ids["alice"], reason="demo"):
+            services.oncall.record_training(title="On-call training", held_on=held_on,
                                    topics=list(TRAINING_TOPICS),
                                    attendee_ids=[ids[p] for p in TEAM[:4]])
-            ledger.record_training(title="Rollback hands-on", held_on=held_on,
+            services.oncall.record_training(title="Rollback hands-on", held_on=held_on,
                                    topics=["rollback", "escalation"], attendee_ids=[ids["erin"]])
             for book in state["runbooks"]:
-                ledger.sign_off_runbook(book, "reviewed")
+                services.oncall.sign_off_runbook(book, "reviewed")
 
     story.add(story.day(8, 14), lambda: _fire_drill(story, state["rotation"],
                                                     state["runbooks"][0]))
@@ -58,33 +58,32 @@ def load_oncall(story: Story) -> None:
 
 def _fire_drill(story: Story, rotation_id: str, runbook_id: str) -> None:
     services, ids, clock = story.services, story.ids, story.clock
-    ledger = services.ledger
     start = clock.now
-    with ledger.acting_as(ids["alice"], reason="demo: fire drill"):
-        drill = ledger.open_incident(rotation_id, title="Drill: database connection pool "
+    with services.ledger.acting_as(ids["alice"], reason="demo: fire drill"):
+        drill = services.oncall.open_incident(rotation_id, title="Drill: database connection pool "
                                      "exhaustion", severity="P1", category="database",
                                      affected_users_percent=30, practice=True,
                                      runbook_id=runbook_id)["id"]
     responder = _primary(services, drill)
     clock.move_to(start + timedelta(minutes=6))
-    with ledger.acting_as(responder):
-        ledger.acknowledge_incident(drill)
+    with services.ledger.acting_as(responder):
+        services.oncall.acknowledge_incident(drill)
     clock.move_to(start + timedelta(minutes=21))
-    with ledger.acting_as(responder):
-        ledger.mitigate_incident(drill, "Killed idle-in-transaction sessions; pool recovered.")
+    with services.ledger.acting_as(responder):
+        services.oncall.mitigate_incident(drill, "Killed idle-in-transaction sessions; pool recovered.")
     clock.move_to(start + timedelta(minutes=34))
-    with ledger.acting_as(responder):
-        ledger.resolve_incident(drill, "Leak reproduced in the report job; fix scheduled.")
+    with services.ledger.acting_as(responder):
+        services.oncall.resolve_incident(drill, "Leak reproduced in the report job; fix scheduled.")
     clock.move_to(start + timedelta(minutes=60))
-    with ledger.acting_as(ids["alice"], reason="drill debrief"):
-        ledger.record_debrief(drill, "Acknowledged in 6 minutes; finding the pool dashboard "
+    with services.ledger.acting_as(ids["alice"], reason="drill debrief"):
+        services.oncall.record_debrief(drill, "Acknowledged in 6 minutes; finding the pool dashboard "
                               "took too long.", [
                                   {"title": "Link the pool dashboard from the database runbook",
                                    "owner_id": ids["erin"], "priority": "P1"},
                                   {"title": "Alert on idle-in-transaction sessions",
                                    "owner_id": ids["dave"], "priority": "P2"}])
-        book = ledger._get(Runbook, runbook_id)  # noqa: SLF001
-        ledger.revise_runbook(runbook_id, book.revisions[-1] + "\n## Dashboards\n\n"
+        book = services.ledger.load(Runbook, runbook_id)  # noqa: SLF001
+        services.oncall.revise_runbook(runbook_id, book.revisions[-1] + "\n## Dashboards\n\n"
                               "- Pool: Grafana › Databases › Connection pool\n",
                               "Link the pool dashboard (fire drill debrief)",
                               source_type="drill", source_id=drill)
@@ -92,30 +91,29 @@ def _fire_drill(story: Story, rotation_id: str, runbook_id: str) -> None:
 
 def _real_incident(story: Story, rotation_id: str, runbook_id: str) -> None:
     services, ids, clock = story.services, story.ids, story.clock
-    ledger = services.ledger
     opened = clock.now
-    with ledger.acting_as(ids["bob"], reason="alert from checkout"):
-        incident = ledger.open_incident(rotation_id, title="Checkout API returns 500 errors",
+    with services.ledger.acting_as(ids["bob"], reason="alert from checkout"):
+        incident = services.oncall.open_incident(rotation_id, title="Checkout API returns 500 errors",
                                         severity="P1", category="api",
                                         affected_users_percent=18, runbook_id=runbook_id)["id"]
     services.projections.catch_up()
     tick(services, clock.move_to(opened + timedelta(minutes=16)))
     secondary = _responders(services, incident)["L2"]
     clock.move_to(opened + timedelta(minutes=19))
-    with ledger.acting_as(secondary):
-        ledger.acknowledge_incident(incident)
+    with services.ledger.acting_as(secondary):
+        services.oncall.acknowledge_incident(incident)
     clock.move_to(opened + timedelta(minutes=41))
-    with ledger.acting_as(secondary):
-        ledger.mitigate_incident(incident, "Rolled back to the previous image.")
+    with services.ledger.acting_as(secondary):
+        services.oncall.mitigate_incident(incident, "Rolled back to the previous image.")
     clock.move_to(opened + timedelta(minutes=58))
-    with ledger.acting_as(secondary):
-        ledger.resolve_incident(incident, "A config change disabled the payment client pool.")
+    with services.ledger.acting_as(secondary):
+        services.oncall.resolve_incident(incident, "A config change disabled the payment client pool.")
 
 
 def _responders(services: Services, incident_id: str) -> dict[str, str]:
     from domain.oncall.incident import Incident
 
-    return services.ledger._get(Incident, incident_id).responders  # noqa: SLF001
+    return services.ledger.load(Incident, incident_id).responders  # noqa: SLF001
 
 
 def _primary(services: Services, incident_id: str) -> str:

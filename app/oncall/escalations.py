@@ -24,6 +24,6 @@ def tick(services: Services, at: datetime | None = None) -> int:
     fired = 0
     with using_clock(lambda: at), services.ledger.as_system(reason="escalation tick"):
         for incident_id in open_incident_ids(services.engine):
-            fired += services.ledger.evaluate_escalations(incident_id, at)
+            fired += services.oncall.evaluate_escalations(incident_id, at)
     services.projections.catch_up()
     return fired

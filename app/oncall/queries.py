@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
-from app.errors import NotFoundError
+from domain.errors import NotFound
 from domain.oncall.runbook import diff, training_status
 from projections.base import from_db
 from projections.oncall.tables import (
@@ -48,7 +48,7 @@ def _aware(row: dict[str, Any]) -> dict[str, Any]:
 def _one(engine: Engine, table: Table, key: str, kind: str) -> dict[str, Any]:
     rows = _rows(engine, select(table).where(table.c.id == key))
     if not rows:
-        raise NotFoundError(f"no {kind} with id {key}", id=key)
+        raise NotFound(f"no {kind} with id {key}", id=key)
     return rows[0]
 
 
@@ -337,10 +337,10 @@ def runbook_diff(engine: Engine, runbook_id: str, old: int, new: int) -> dict[st
     texts = {r["revision"]: r["content"] for r in _rows(engine, select(runbook_revisions).where(
         runbook_revisions.c.runbook_id == runbook_id))}
     if not texts:
-        raise NotFoundError(f"no runbook with id {runbook_id}", id=runbook_id)
+        raise NotFound(f"no runbook with id {runbook_id}", id=runbook_id)
     for revision in (old, new):
         if revision not in texts:
-            raise NotFoundError(f"no revision {revision} of this runbook", revision=revision)
+            raise NotFound(f"no revision {revision} of this runbook", revision=revision)
     return {"from": old, "to": new,
             "diff": diff(texts[old], texts[new], f"revision {old}", f"revision {new}")}
 

@@ -13,7 +13,7 @@ from app.oncall.queries import (
     list_rotations,
     list_shifts,
 )
-from app.reporting import Report, cell, register
+from app.reporting import Report, cell
 
 if TYPE_CHECKING:
     from app.reporting import ReportContext
@@ -75,9 +75,12 @@ def metric_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     return [{k: cell(v) for k, v in row.items()} for row in rows]
 
 
-register(Report("oncall_schedule", "On-call schedule (shifts overlapping the period)",
-                SCHEDULE_COLUMNS, schedule_rows))
-register(Report("incidents", "Incidents opened in the period, with time to acknowledge and "
-                "to resolve", INCIDENT_COLUMNS, incident_rows))
-register(Report("incident_metrics", "Incident MTTA/MTTR (seconds) for the period",
-                METRIC_COLUMNS, metric_rows))
+REPORTS: list[Report] = [
+    Report("oncall_schedule", "On-call schedule (shifts overlapping the period)",
+           SCHEDULE_COLUMNS, schedule_rows),
+    Report("incidents", "Incidents opened in the period, with time to acknowledge and "
+           "to resolve", INCIDENT_COLUMNS, incident_rows),
+    Report("incident_metrics", "Incident MTTA/MTTR (seconds) for the period",
+           METRIC_COLUMNS, metric_rows),
+]
+"""This area's reports, in the order of the bundle's PDF sections."""

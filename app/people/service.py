@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from app.errors import NotAuthenticated, NotFoundError
-from app.ledger import LedgerCore
+from app.ledger import Ledger
+from domain.errors import NotAuthenticated, NotFound
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
 from domain.base import current_context
 from domain.people.person import EmailIndex, EmailTaken, Person, check_role
 
 
-class PeopleCommands(LedgerCore):
+class PeopleService:
     """Use cases about people and their credentials."""
+
+    def __init__(self, ledger: Ledger, hasher: PasswordHasher) -> None:
+        self.ledger = ledger
+        self.hasher = hasher
 
     def register_person(self, name: str, email: str, function: str, role: str,
                         password: str | None = None) -> dict[str, Any]:
         """Register a person with one system role (admins only); returns id and a new token."""
-        self._writer("admin")
+        self.ledger.writer("admin")
         check_role(role)
         email = email.strip().lower()
-        if self._person_id_by_email(email) is not None:
+        if self.person_id_by_email(email) is not None:
             raise EmailTaken(f"{email} already belongs to someone", email=email)
         person = Person(name=name, email=email, function=function)
         person.grant_role(role)
@@ -33,40 +40,40 @@ class PeopleCommands(LedgerCore):
         token = mint_token(person.id)
         person.issue_token(token.token_id, token.token_hash, "created with the account")
         try:
-            self.save(person, EmailIndex(email=email, person_id=person.id))
+            self.ledger.save(person, EmailIndex(email=email, person_id=person.id))
         except IntegrityError:
             raise EmailTaken(f"{email} already belongs to someone", email=email) from None
         return {"id": str(person.id), "token": token.token}
 
     def grant_role(self, person_id: UUID, role: str) -> None:
         """Grant a system role (admins only)."""
-        self._writer("admin")
-        person = self._get(Person, person_id)
+        self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
         person.grant_role(role)
-        self.save(person)
+        self.ledger.save(person)
 
     def revoke_role(self, person_id: UUID, role: str) -> None:
         """Revoke a system role (admins only)."""
-        self._writer("admin")
-        person = self._get(Person, person_id)
+        self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
         person.revoke_role(role)
-        self.save(person)
+        self.ledger.save(person)
 
     def set_password(self, person_id: UUID, password: str) -> None:
         """Set a password: admins for anyone, everyone else for themselves."""
         actor = self._writer_or_self(person_id)
-        person = actor if actor is not None and actor.id == person_id else self._get(
+        person = actor if actor is not None and actor.id == person_id else self.ledger.load(
             Person, person_id)
         person.set_password(self.hasher.hash(password))
-        self.save(person)
+        self.ledger.save(person)
 
     def issue_token(self, person_id: UUID, label: str = "") -> str:
         """Issue a new API token for a person (admins, or the person): returns it once."""
         self._writer_or_self(person_id)
-        person = self._get(Person, person_id)
+        person = self.ledger.load(Person, person_id)
         token = mint_token(person.id)
         person.issue_token(token.token_id, token.token_hash, label)
-        self.save(person)
+        self.ledger.save(person)
         return token.token
 
     def _writer_or_self(self, person_id: UUID) -> Person | None:
@@ -74,30 +81,30 @@ class PeopleCommands(LedgerCore):
         if actor_id is None:
             raise NotAuthenticated()
         if actor_id == str(person_id):
-            return self._writer()
-        return self._writer("admin")
+            return self.ledger.writer()
+        return self.ledger.writer("admin")
 
     def get_person(self, person_id: UUID | str) -> dict[str, Any]:
         """Return a person's public details."""
-        person = self._get(Person, person_id)
+        person = self.ledger.load(Person, person_id)
         return {"id": str(person.id), "name": person.name, "email": person.email,
                 "function": person.function, "roles": list(person.roles),
                 "active": person.active}
 
-    def _person_id_by_email(self, email: str) -> UUID | None:
+    def person_id_by_email(self, email: str) -> UUID | None:
         try:
-            index = self.repository.get(EmailIndex.create_id(email))
+            index = self.ledger.repository.get(EmailIndex.create_id(email))
         except AggregateNotFoundError:
             return None
         return index.person_id
 
     def authenticate_password(self, email: str, password: str) -> str | None:
         """Return the person id when the email and password match an active account."""
-        person_id = self._person_id_by_email(email)
+        person_id = self.person_id_by_email(email)
         if person_id is None:
             verify_password(self.hasher, None, password)
             return None
-        person = self._get(Person, person_id)
+        person = self.ledger.load(Person, person_id)
         if person.active and verify_password(self.hasher, person.password_hash, password):
             return str(person.id)
         return None
@@ -109,8 +116,8 @@ class PeopleCommands(LedgerCore):
             return None
         person_id, token_id, secret = parsed
         try:
-            person = self._get(Person, person_id)
-        except NotFoundError:
+            person = self.ledger.load(Person, person_id)
+        except NotFound:
             return None
         stored = person.tokens.get(token_id)
         if not person.active or stored is None or not secret_matches(stored, secret):

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.application import Ledger
+    from app.bootstrap import Services
     from app.demo_timeline import DemoClock, Story
 
 PLAYBOOK = [("Announce the window and freeze merges", "erin"),
@@ -42,87 +42,87 @@ PREFLIGHT = [("migration_dry_run", "141 migrations applied to the anonymised clo
 
 def load_rehearsals(story: Story) -> None:
     """Two rehearsals of the release runbook (see the module docstring)."""
-    ledger, ids, clock = story.services.ledger, story.ids, story.clock
-    story.add(story.day(5, 9), lambda: _first(ledger, ids, clock))
-    story.add(story.day(26, 9), lambda: _second(ledger, ids, clock))
+    services, ids, clock = story.services, story.ids, story.clock
+    story.add(story.day(5, 9), lambda: _first(services, ids, clock))
+    story.add(story.day(26, 9), lambda: _second(services, ids, clock))
 
 
-def _plan(ledger: Ledger, ids: dict[str, str], version: str, minutes: list[int]) -> str:
-    return ledger.plan_rehearsal(
+def _plan(services: Services, ids: dict[str, str], version: str, minutes: list[int]) -> str:
+    return services.rehearsals.plan_rehearsal(
         release_version=version, environment="staging-eu", playbook="Release runbook",
         steps=[{"name": name, "planned_minutes": m, "owner_id": ids[who]}
                for (name, who), m in zip(PLAYBOOK, minutes)])["id"]
 
 
-def _checks(ledger: Ledger, rid: str, parity: list[tuple[str, str, str]]) -> None:
-    ledger.check_rehearsal_parity(rid, [{"name": n, "expected": e, "actual": a}
+def _checks(services: Services, rid: str, parity: list[tuple[str, str, str]]) -> None:
+    services.rehearsals.check_rehearsal_parity(rid, [{"name": n, "expected": e, "actual": a}
                                         for n, e, a in parity])
     for kind, evidence in PREFLIGHT:
-        ledger.record_rehearsal_preflight(rid, kind, True, evidence)
+        services.rehearsals.record_rehearsal_preflight(rid, kind, True, evidence)
 
 
-def _run(ledger: Ledger, rid: str, clock: DemoClock, actual: list[float],
+def _run(services: Services, rid: str, clock: DemoClock, actual: list[float],
          issue: dict[str, Any] | None = None) -> None:
     for number, minutes in enumerate(actual, start=1):
-        ledger.start_rehearsal_step(rid, number)
+        services.rehearsals.start_rehearsal_step(rid, number)
         clock.advance(minutes)
         if issue and issue["step"] == number:
-            ledger.log_rehearsal_issue(rid, **issue)
-        ledger.finish_rehearsal_step(rid, number)
+            services.rehearsals.log_rehearsal_issue(rid, **issue)
+        services.rehearsals.finish_rehearsal_step(rid, number)
         clock.advance(1)  # hand-over to the next step
 
 
-def _first(ledger: Ledger, ids: dict[str, str], clock: DemoClock) -> None:
-    with ledger.acting_as(ids["alice"], reason="demo data"):
-        rid = _plan(ledger, ids, "2.3.0", [10, 10, 20, 15, 10, 15])
-        _checks(ledger, rid, [(n, e, e) for n, e, _ in PARITY])
-        _run(ledger, rid, clock, [14, 16, 31, 19, 12.5, 22])
-        ledger.record_rollback_test(rid, True, True, 18, "Redeployed 2.2.4 and restored "
+def _first(services: Services, ids: dict[str, str], clock: DemoClock) -> None:
+    with services.ledger.acting_as(ids["alice"], reason="demo data"):
+        rid = _plan(services, ids, "2.3.0", [10, 10, 20, 15, 10, 15])
+        _checks(services, rid, [(n, e, e) for n, e, _ in PARITY])
+        _run(services, rid, clock, [14, 16, 31, 19, 12.5, 22])
+        services.rehearsals.record_rollback_test(rid, True, True, 18, "Redeployed 2.2.4 and restored "
                                                          "the snapshot")
-        ledger.evaluate_rehearsal(rid, Decimal("0.9"), Decimal("380"), Decimal("99.92"))
-    with ledger.acting_as(ids["carol"]):
-        ledger.decide_rehearsal(rid, "go")
-    with ledger.acting_as(ids["alice"], reason="demo data"):
-        ledger.record_rehearsal_lesson(rid, "Migrations take about 50% longer on "
+        services.rehearsals.evaluate_rehearsal(rid, Decimal("0.9"), Decimal("380"), Decimal("99.92"))
+    with services.ledger.acting_as(ids["carol"]):
+        services.rehearsals.decide_rehearsal(rid, "go")
+    with services.ledger.acting_as(ids["alice"], reason="demo data"):
+        services.rehearsals.record_rehearsal_lesson(rid, "Migrations take about 50% longer on "
                                             "production-size data than on the dev database")
-        ledger.recommend_rehearsal_adjustment(
+        services.rehearsals.recommend_rehearsal_adjustment(
             rid, "runbook_revision", "Raise the migration estimate to 30 minutes and the "
             "smoke tests to 20 minutes", runbook_category="deployment",
             runbook_name="Release runbook")
 
 
-def _second(ledger: Ledger, ids: dict[str, str], clock: DemoClock) -> None:
-    with ledger.acting_as(ids["alice"], reason="demo data"):
-        rid = _plan(ledger, ids, "2.4.0", [12, 15, 30, 18, 10, 20])
-        _checks(ledger, rid, PARITY)
-        _run(ledger, rid, clock, [12, 16, 33, 17, 10, 21], issue={
+def _second(services: Services, ids: dict[str, str], clock: DemoClock) -> None:
+    with services.ledger.acting_as(ids["alice"], reason="demo data"):
+        rid = _plan(services, ids, "2.4.0", [12, 15, 30, 18, 10, 20])
+        _checks(services, rid, PARITY)
+        _run(services, rid, clock, [12, 16, 33, 17, 10, 21], issue={
             "step": 3, "severity": "major",
             "description": "Migration 0141 waited 4 minutes on a lock held by the nightly "
                            "reporting job",
             "resolution": "Paused the reporting job; the runbook gets a pre-step"})
-        ledger.record_rollback_test(rid, True, False, 38, "Image rollback worked, but "
+        services.rehearsals.record_rollback_test(rid, True, False, 38, "Image rollback worked, but "
                                     "migration 0141 has no down-migration")
-        ledger.evaluate_rehearsal(rid, Decimal("1.2"), Decimal("460"), Decimal("99.7"))
-    with ledger.acting_as(ids["alice"]):
-        ledger.decide_rehearsal(rid, "no_go")
+        services.rehearsals.evaluate_rehearsal(rid, Decimal("1.2"), Decimal("460"), Decimal("99.7"))
+    with services.ledger.acting_as(ids["alice"]):
+        services.rehearsals.decide_rehearsal(rid, "no_go")
     clock.advance(120)
-    with ledger.acting_as(ids["erin"], reason="scaled staging to 3 replicas per service"):
-        _checks(ledger, rid, [(n, e, e) for n, e, _ in PARITY])
-    with ledger.acting_as(ids["alice"], reason="down-migration for 0141 added"):
-        ledger.record_rollback_test(rid, True, True, 16, "Redeployed 2.3.0 and ran the "
+    with services.ledger.acting_as(ids["erin"], reason="scaled staging to 3 replicas per service"):
+        _checks(services, rid, [(n, e, e) for n, e, _ in PARITY])
+    with services.ledger.acting_as(ids["alice"], reason="down-migration for 0141 added"):
+        services.rehearsals.record_rollback_test(rid, True, True, 16, "Redeployed 2.3.0 and ran the "
                                     "0141 down-migration")
-        ledger.evaluate_rehearsal(rid, Decimal("0.6"), Decimal("410"), Decimal("99.95"), [
+        services.rehearsals.evaluate_rehearsal(rid, Decimal("0.6"), Decimal("410"), Decimal("99.95"), [
             {"name": "Checkout success rate", "measured": Decimal("99.8"),
              "comparator": ">=", "threshold": Decimal("99.5"), "unit": "%"}])
-    with ledger.acting_as(ids["carol"]):
-        ledger.decide_rehearsal(rid, "go")
-    with ledger.acting_as(ids["alice"], reason="demo data"):
-        ledger.record_rehearsal_lesson(rid, "Every migration needs a tested down-migration "
+    with services.ledger.acting_as(ids["carol"]):
+        services.rehearsals.decide_rehearsal(rid, "go")
+    with services.ledger.acting_as(ids["alice"], reason="demo data"):
+        services.rehearsals.record_rehearsal_lesson(rid, "Every migration needs a tested down-migration "
                                             "before the rehearsal")
-        ledger.record_rehearsal_lesson(rid, "Scheduled jobs must be paused before migrations")
-        ledger.recommend_rehearsal_adjustment(
+        services.rehearsals.record_rehearsal_lesson(rid, "Scheduled jobs must be paused before migrations")
+        services.rehearsals.recommend_rehearsal_adjustment(
             rid, "action_item", "Fail CI when a migration has no down-migration",
             owner_id=ids["bob"], priority="P1")
-        ledger.recommend_rehearsal_adjustment(
+        services.rehearsals.recommend_rehearsal_adjustment(
             rid, "runbook_revision", "Add a pre-step: pause the nightly reporting job before "
             "running migrations", runbook_category="deployment", runbook_name="Release runbook")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.errors import NotFoundError
+from domain.errors import NotFound
 from domain.rehearsals.rehearsal import (
     PREFLIGHT_KINDS,
     PREFLIGHT_LABELS,
@@ -74,7 +74,7 @@ def get_rehearsal(engine: Engine, rehearsal_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         found = _rows(conn, select(rehearsals).where(rehearsals.c.id == rehearsal_id))
         if not found:
-            raise NotFoundError(f"no rehearsal with id {rehearsal_id}", id=rehearsal_id)
+            raise NotFound(f"no rehearsal with id {rehearsal_id}", id=rehearsal_id)
         r = found[0]
         names = _names(conn)
 

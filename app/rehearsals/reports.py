@@ -4,7 +4,10 @@ columns live in ``app.rehearsals.queries``; the per-rehearsal document is ``rehe
 from __future__ import annotations
 
 from app.rehearsals.queries import DECISION_REPORT_COLUMNS, decision_rows
-from app.reporting import Report, register
+from app.reporting import Report
 
-register(Report("rehearsal_decisions", "Release rehearsal Go/No-Go decisions",
-                DECISION_REPORT_COLUMNS, decision_rows))
+REPORTS: list[Report] = [
+    Report("rehearsal_decisions", "Release rehearsal Go/No-Go decisions",
+           DECISION_REPORT_COLUMNS, decision_rows),
+]
+"""This area's reports, in the order of the bundle's PDF sections."""

@@ -17,7 +17,7 @@ def runbook_playbook(engine: Engine, runbook_id: str, owner_id: str,
                      field: str = "from_runbook_id") -> dict[str, Any]:
     """The runbook's title, revision and ordered steps owned by ``owner_id``.
 
-    Raises ``NotFoundError`` for an unknown runbook and a ``ValidationError`` naming ``field``
+    Raises ``NotFound`` for an unknown runbook and a ``ValidationError`` naming ``field``
     when its current revision has no numbered steps."""
     book = get_runbook(engine, str(runbook_id))
     steps = [{**s, "owner_id": owner_id} for s in extract_steps(book["content"])]

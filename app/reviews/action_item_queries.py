@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from app.errors import NotFoundError
+from domain.errors import NotFound
 from domain.reviews.action_item import is_overdue, policy_violation
 from projections.base import from_db
 from projections.people.tables import people
@@ -67,11 +67,11 @@ def list_action_items(engine: Engine, today: date, *, owner_id: str | None = Non
 
 
 def get_action_item(engine: Engine, item_id: str, today: date) -> dict[str, Any]:
-    """Return one item with its updates (oldest first), or raise NotFoundError."""
+    """Return one item with its updates (oldest first), or raise NotFound."""
     with engine.connect() as conn:
         row = conn.execute(_query().where(action_items.c.id == item_id)).first()
         if row is None:
-            raise NotFoundError(f"no action item with id {item_id}", id=item_id)
+            raise NotFound(f"no action item with id {item_id}", id=item_id)
         updates = [dict(r._mapping) for r in conn.execute(
             select(action_item_updates).where(action_item_updates.c.item_id == item_id)
             .order_by(action_item_updates.c.version))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.reporting import Report, cell, register
+from app.reporting import Report, cell
 from app.reviews.action_item_queries import list_action_items
 
 if TYPE_CHECKING:
@@ -30,5 +30,8 @@ def action_item_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     return rows
 
 
-register(Report("action_items", "Action items raised in the period or open at its end",
-                COLUMNS, action_item_rows))
+REPORTS: list[Report] = [
+    Report("action_items", "Action items raised in the period or open at its end",
+           COLUMNS, action_item_rows),
+]
+"""This area's reports, in the order of the bundle's PDF sections."""

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from app.ledger import LedgerCore
-from domain.base import DomainError, now
+from app.ledger import Ledger
+from domain.base import now
+from domain.errors import DomainError
 from domain.people.person import Person
 from domain.reviews.action_item import (
     PRIORITIES,
@@ -18,8 +19,11 @@ from domain.reviews.action_item import (
 from domain.topics import topics_of
 
 
-class ActionItemCommands(LedgerCore):
+class ActionItemService:
     """Use cases of the action item tracker."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
 
     def raise_action_item(self, title: str, owner_id: str, priority: str = "P2",
                           due: date | None = None, source_type: str = "manual",
@@ -30,8 +34,8 @@ class ActionItemCommands(LedgerCore):
         Areas that raise items as part of a bigger command pass ``save=False`` and save the
         returned aggregate together with their own (one save per use case).
         """
-        self._writer()
-        self._get(Person, owner_id)
+        self.ledger.writer()
+        self.ledger.load(Person, owner_id)
         if not title.strip() or len(title) > 200 or len(str(source_id or "")) > 100:
             raise InvalidActionItem("an action item needs a title of at most 200 characters "
                                     "and a source id of at most 100", title=title[:200])
@@ -43,7 +47,7 @@ class ActionItemCommands(LedgerCore):
                           priority=priority, source_type=source_type,
                           source_id=str(source_id) if source_id else None)
         if save:
-            self.save(item)
+            self.ledger.save(item)
         return item
 
     def create_action_item(self, **fields: Any) -> dict[str, Any]:
@@ -54,48 +58,48 @@ class ActionItemCommands(LedgerCore):
     def update_action_item_status(self, item_id: UUID | str, status: str, note: str = "",
                                   review_id: str | None = None) -> dict[str, Any]:
         """Record a status update with a note (blocked needs the note as its reason)."""
-        self._writer()
-        item = self._get(ActionItem, item_id)
+        self.ledger.writer()
+        item = self.ledger.load(ActionItem, item_id)
         item.update_status(status, note, review_id)
-        self.save(item)
+        self.ledger.save(item)
         return _summary(item)
 
     def reassign_action_item(self, item_id: UUID | str, owner_id: str) -> dict[str, Any]:
         """Give an item to someone else (reason from the command context)."""
-        self._writer()
-        item = self._get(ActionItem, item_id)
-        self._get(Person, owner_id)
+        self.ledger.writer()
+        item = self.ledger.load(ActionItem, item_id)
+        self.ledger.load(Person, owner_id)
         item.reassign(str(owner_id))
-        self.save(item)
+        self.ledger.save(item)
         return _summary(item)
 
     def change_action_item_due(self, item_id: UUID | str, due: date) -> dict[str, Any]:
         """Move an item's due date (reason from the command context)."""
-        self._writer()
-        item = self._get(ActionItem, item_id)
+        self.ledger.writer()
+        item = self.ledger.load(ActionItem, item_id)
         item.change_due(due)
-        self.save(item)
+        self.ledger.save(item)
         return _summary(item)
 
     def define_follow_up_policy(self, name: str, within_days: int,
                                 source_type: str | None = None,
                                 priority: str | None = None) -> dict[str, Any]:
         """Define a follow-up policy (admins only)."""
-        self._writer("admin")
+        self.ledger.writer("admin")
         policy = FollowUpPolicy(name=name, source_type=source_type or None,
                                 priority=priority or None, within_days=int(within_days))
-        self.save(policy)
+        self.ledger.save(policy)
         return {"id": str(policy.id), "name": name}
 
     def retire_follow_up_policy(self, policy_id: UUID | str) -> dict[str, Any]:
         """Stop applying a follow-up policy (admins only)."""
-        self._writer("admin")
-        policy = self._get(FollowUpPolicy, policy_id)
+        self.ledger.writer("admin")
+        policy = self.ledger.load(FollowUpPolicy, policy_id)
         policy.retire()
-        self.save(policy)
+        self.ledger.save(policy)
         return {"id": str(policy.id), "active": policy.active}
 
-    def _open_action_items(self) -> dict[str, str]:
+    def open_action_items(self) -> dict[str, str]:
         """Every action item not completed, by id, with its title, read from the event log.
 
         Commands decide from the log, not from read models (which may lag behind).
@@ -105,12 +109,12 @@ class ActionItemCommands(LedgerCore):
         done: set[str] = set()
         position = 0
         while True:
-            batch = self.recorder.select_notifications(start=position + 1, limit=1000,
+            batch = self.ledger.recorder.select_notifications(start=position + 1, limit=1000,
                                                        topics=topics)
             if not batch:
                 break
             for notification in batch:
-                e = self.mapper.to_domain_event(notification)
+                e = self.ledger.mapper.to_domain_event(notification)
                 key = str(e.originator_id)
                 if isinstance(e, ActionItem.Raised):
                     titles[key] = e.title

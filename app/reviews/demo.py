@@ -15,7 +15,7 @@ from domain.reviews.action_item import ActionItem
 from domain.reviews.review import propose_schedule
 
 if TYPE_CHECKING:
-    from app.application import Ledger
+    from app.bootstrap import Services
     from app.demo_timeline import Story
 
 ITEMS = [
@@ -68,30 +68,30 @@ def demo_launch_day(today: date) -> date:
 
 def load_reviews(story: Story) -> None:
     """Action items from several sources, a follow-up policy and a reviewed launch."""
-    ledger, ids = story.services.ledger, story.ids
+    services, ids = story.services, story.ids
     today = story.end.date()
 
     @story.scene(story.day(4, 9, 30))
     def policy() -> None:
-        with ledger.as_system(reason="demo data"):
-            ledger.define_follow_up_policy(
+        with services.ledger.as_system(reason="demo data"):
+            services.actions.define_follow_up_policy(
                 name="P0 items from incidents completed within 2 days",
                 source_type="incident", priority="P0", within_days=2)
 
     for n, row in enumerate(ITEMS):
-        story.add(story.day(row[0], 11, 10 * n), lambda row=row: _item(ledger, ids, today, row))
+        story.add(story.day(row[0], 11, 10 * n), lambda row=row: _item(services, ids, today, row))
     _launch(story, today)
 
 
-def _item(ledger: Ledger, ids: dict[str, str], today: date, row: tuple[Any, ...]) -> None:
+def _item(services: Services, ids: dict[str, str], today: date, row: tuple[Any, ...]) -> None:
     _, who, owner, title, priority, source, source_id, overdue, status = row
-    with ledger.acting_as(ids[who], reason="demo data"):
-        item = ledger.create_action_item(
+    with services.ledger.acting_as(ids[who], reason="demo data"):
+        item = services.actions.create_action_item(
             title=title, owner_id=ids[owner], priority=priority, source_type=source,
             source_id=source_id, description=f"Raised from {source} {source_id}.",
             due=today - timedelta(days=overdue) if overdue else None)
         if status != "open":
-            ledger.update_action_item_status(
+            services.actions.update_action_item_status(
                 item["id"], status, "waiting for the vendor's new credentials"
                 if status == "blocked" else "demo progress")
 
@@ -101,14 +101,14 @@ def _at(day: date, hour: int) -> datetime:
 
 
 def _launch(story: Story, today: date) -> None:
-    ledger, ids = story.services.ledger, story.ids
+    services, ids = story.services, story.ids
     launch_day = demo_launch_day(today)
     review_ids: list[str] = []
 
     @story.scene(_at(launch_day, 8))
     def launch() -> None:
-        with ledger.acting_as(ids["carol"], reason="demo data"):
-            review_ids.extend(ledger.record_launch(
+        with services.ledger.acting_as(ids["carol"], reason="demo data"):
+            review_ids.extend(services.reviews.record_launch(
                 name="New checkout", system="checkout", launch_date=launch_day,
                 description="The redesigned checkout flow, rolled out to every customer.",
             )["review_ids"])
@@ -116,29 +116,29 @@ def _launch(story: Story, today: date) -> None:
     days = [p.day for p in propose_schedule(launch_day)]
     for n, (day, row) in enumerate(zip(days, REVIEWS)):
         story.add(_at(day, 16), lambda n=n, day=day, row=row: _review(
-            ledger, ids, review_ids[n], day, row, FEEDBACK[n % 2]))
+            services, ids, review_ids[n], day, row, FEEDBACK[n % 2]))
 
 
-def _review(ledger: Ledger, ids: dict[str, str], review_id: str, day: date,
+def _review(services: Services, ids: dict[str, str], review_id: str, day: date,
             row: tuple[Any, ...], feedback: tuple[list[str], list[str]]) -> None:
     uptime, errors, p95, users, tickets, issues, completed = row
-    with ledger.acting_as(ids["alice"], reason="demo data"):
-        ledger.record_review_metrics(review_id, source="monitoring", uptime_pct=uptime,
+    with services.ledger.acting_as(ids["alice"], reason="demo data"):
+        services.reviews.record_review_metrics(review_id, source="monitoring", uptime_pct=uptime,
                                      error_rate_pct=errors, p95_ms=p95, active_users=users,
                                      tickets=tickets)
-        for item_id, title in ledger._open_action_items().items():  # noqa: SLF001
-            status = ledger._get(ActionItem, item_id).status  # noqa: SLF001
+        for item_id, title in services.actions.open_action_items().items():  # noqa: SLF001
+            status = services.ledger.load(ActionItem, item_id).status  # noqa: SLF001
             if title in completed:
                 status, note = "completed", "done and verified in production"
             else:
                 note = "still blocked on the vendor" if status == "blocked" else "on track"
-            ledger.record_review_status_update(review_id, item_id, status, note)
+            services.reviews.record_review_status_update(review_id, item_id, status, note)
         for title, owner, priority, due_in in issues:
-            ledger.raise_review_issue(review_id, title=title, owner_id=ids[owner],
+            services.reviews.raise_review_issue(review_id, title=title, owner_id=ids[owner],
                                       priority=priority, due=day + timedelta(days=due_in))
-        ledger.record_review_notes(review_id, backlog=["Cache the catalogue",
+        services.reviews.record_review_notes(review_id, backlog=["Cache the catalogue",
                                                         "Load-test the payment retries"],
                                    positive=feedback[0], negative=feedback[1],
                                    next_review_date=None,
                                    focus_areas=["p95 latency", "error budget"])
-        ledger.finalise_review(review_id, [])
+        services.reviews.finalise_review(review_id, [])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, Table, inspect, select
 
-from app.errors import NotFoundError
+from domain.errors import NotFound
 from domain.reviews.review import SEVERITIES, compare_metrics
 from projections.base import from_db
 from projections.people.tables import people
@@ -56,11 +56,11 @@ def list_launches(engine: Engine) -> list[dict[str, Any]]:
 
 
 def get_launch(engine: Engine, launch_id: str) -> dict[str, Any]:
-    """One launch with its reviews in date order, or raise NotFoundError."""
+    """One launch with its reviews in date order, or raise NotFound."""
     with engine.connect() as conn:
         row = conn.execute(select(launches).where(launches.c.id == launch_id)).first()
     if row is None:
-        raise NotFoundError(f"no launch with id {launch_id}", id=launch_id)
+        raise NotFound(f"no launch with id {launch_id}", id=launch_id)
     return {**_launch(row), "reviews": launch_reviews(engine, launch_id)}
 
 
@@ -154,7 +154,7 @@ def get_review(engine: Engine, review_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         launch_id = conn.scalar(select(reviews.c.launch_id).where(reviews.c.id == review_id))
     if launch_id is None:
-        raise NotFoundError(f"no review with id {review_id}", id=review_id)
+        raise NotFound(f"no review with id {review_id}", id=review_id)
     launch = get_launch(engine, launch_id)
     schedule = launch["reviews"]
     index = next(n for n, r in enumerate(schedule) if r["id"] == review_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.reporting import Report, cell, register
+from app.reporting import Report, cell
 from app.reviews.queries import (
     incidents_between,
     launch_reviews,
@@ -61,5 +61,8 @@ def _row(ctx: ReportContext, launch: dict[str, Any], review: dict[str, Any]) -> 
     return {k: cell(v) for k, v in row.items()}
 
 
-register(Report("reviews", "Post-launch reviews held in the period (metrics against targets)",
-                COLUMNS, review_rows))
+REPORTS: list[Report] = [
+    Report("reviews", "Post-launch reviews held in the period (metrics against targets)",
+           COLUMNS, review_rows),
+]
+"""This area's reports, in the order of the bundle's PDF sections."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from app.ledger import SYSTEM_ACTOR, LedgerCore
+from app.ledger import SYSTEM_ACTOR
 from domain.reviews.action_item import ActionItem
 from domain.reviews.review import (
     DEFAULT_TARGETS,
@@ -18,37 +18,45 @@ from domain.reviews.review import (
     propose_schedule,
 )
 
+if TYPE_CHECKING:
+    from app.ledger import Ledger
+    from app.reviews.action_items import ActionItemService
 
-class ReviewCommands(LedgerCore):
+
+class ReviewService:
     """Use cases of launches and their reviews (uses the action item tracker's commands)."""
+
+    def __init__(self, ledger: Ledger, actions: ActionItemService) -> None:
+        self.ledger = ledger
+        self.actions = actions
 
     def record_launch(self, name: str, system: str, launch_date: date, description: str = "",
                       targets: dict[str, Any] | None = None,
                       months: int = MONTHLY_REVIEWS) -> dict[str, Any]:
         """Record a production launch and schedule its reviews from the cadence."""
-        actor = self._writer()
+        actor = self.ledger.writer()
         launch = Launch(name=name, system=system, launch_date=launch_date.isoformat(),
                         description=description,
                         owner_id=str(actor.id) if actor is not None else SYSTEM_ACTOR,
                         targets=check_targets({**DEFAULT_TARGETS, **(targets or {})}))
         reviews = _schedule(launch, propose_schedule(launch_date, months))
-        self.save(launch, *reviews)
+        self.ledger.save(launch, *reviews)
         return {"id": str(launch.id), "review_ids": [str(r.id) for r in reviews]}
 
     def extend_review_schedule(self, launch_id: UUID | str, months: int = 3) -> dict[str, Any]:
         """Schedule the next monthly reviews (first Mondays) after the last scheduled one."""
-        self._writer()
-        launch = self._get(Launch, launch_id)
+        self.ledger.writer()
+        launch = self.ledger.load(Launch, launch_id)
         reviews = _schedule(launch, launch.propose_more_monthly_reviews(months))
-        self.save(launch, *reviews)
+        self.ledger.save(launch, *reviews)
         return {"id": str(launch.id), "review_ids": [str(r.id) for r in reviews]}
 
     def change_launch_targets(self, launch_id: UUID | str, **targets: Any) -> dict[str, Any]:
         """Change the targets the launch's reviews are measured against."""
-        self._writer()
-        launch = self._get(Launch, launch_id)
+        self.ledger.writer()
+        launch = self.ledger.load(Launch, launch_id)
         launch.change_targets({k: v for k, v in targets.items() if v is not None})
-        self.save(launch)
+        self.ledger.save(launch)
         return {"id": str(launch.id), "targets": launch.targets}
 
     def move_review(self, review_id: UUID | str, day: date) -> dict[str, Any]:
@@ -75,47 +83,47 @@ class ReviewCommands(LedgerCore):
     def record_review_status_update(self, review_id: UUID | str, item_id: UUID | str,
                                     status: str, note: str = "") -> dict[str, Any]:
         """Update an action item in a review: the item and the review record it together."""
-        self._writer()
-        review = self._get(Review, review_id)
-        item = self._get(ActionItem, item_id)
+        self.ledger.writer()
+        review = self.ledger.load(Review, review_id)
+        item = self.ledger.load(ActionItem, item_id)
         review.check_editable()
         item.update_status(status, note, review_id=str(review.id))
         review.record_status_update(str(item.id), status, note.strip())
-        self.save(review, item)
+        self.ledger.save(review, item)
         return {"id": str(review.id), "item_id": str(item.id), "status": item.status}
 
     def raise_review_issue(self, review_id: UUID | str, title: str, owner_id: str,
                            priority: str = "P2", due: date | None = None,
                            description: str = "") -> dict[str, Any]:
         """Raise a new issue found in a review as an action item sourced from it."""
-        self._writer()
-        review = self._get(Review, review_id)
+        self.ledger.writer()
+        review = self.ledger.load(Review, review_id)
         review.check_editable()
-        item = self.raise_action_item(  # type: ignore[attr-defined]
+        item = self.actions.raise_action_item(
             title=title, owner_id=owner_id, priority=priority, due=due, source_type="review",
             source_id=str(review.id), description=description, save=False)
         review.note_issue(str(item.id), title)
-        self.save(review, item)
+        self.ledger.save(review, item)
         return {"id": str(review.id), "item_id": str(item.id), "due": item.due}
 
     def finalise_review(self, review_id: UUID | str,
                         incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Finalise a review with the period's incidents; refused while open items lack an
         update in it (``missing_status_updates``)."""
-        self._writer()
-        review = self._get(Review, review_id)
-        launch = self._get(Launch, review.launch_id)
+        self.ledger.writer()
+        review = self.ledger.load(Review, review_id)
+        launch = self.ledger.load(Launch, review.launch_id)
         review.check_editable()
-        review.finalise(self._open_action_items(),  # type: ignore[attr-defined]
+        review.finalise(self.actions.open_action_items(),
                         incidents or [], launch.targets)
-        self.save(review)
+        self.ledger.save(review)
         return {"id": str(review.id), "status": review.status}
 
     def _on_review(self, review_id: UUID | str, change: Any) -> dict[str, Any]:
-        self._writer()
-        review = self._get(Review, review_id)
+        self.ledger.writer()
+        review = self.ledger.load(Review, review_id)
         change(review)
-        self.save(review)
+        self.ledger.save(review)
         return {"id": str(review.id), "status": review.status,
                 "scheduled_for": review.scheduled_for}
 

@@ -10,7 +10,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 KEYRING_ID = uuid5(NAMESPACE_URL, "/govledger/audit/signing-keys")
 

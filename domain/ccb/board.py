@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 TIE_BREAKERS = ("chair", "status_quo", "defer")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -7,7 +7,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -12,7 +12,8 @@ from uuid import uuid4
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate, command_context, now
+from domain.base import LedgerAggregate, command_context, now
+from domain.errors import DomainError
 
 if TYPE_CHECKING:
     from domain.ccb.board import Board

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -22,7 +22,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 SEVERITIES = ("P0", "P1", "P2")
 CATEGORIES = ("database", "api", "authentication", "payment", "cloud_storage", "deployment",

@@ -11,7 +11,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate, now
+from domain.base import LedgerAggregate, now
+from domain.errors import DomainError
 from domain.oncall.handover import (
     check_timezone,
     next_week_start,

@@ -7,7 +7,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 SIGN_OFFS = ("reviewed", "validated")
 TRAINING_TOPICS = (

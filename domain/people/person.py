@@ -6,7 +6,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate
+from domain.base import LedgerAggregate
+from domain.errors import DomainError
 
 FUNCTIONS = ("engineering", "product", "security", "devops", "qa", "management", "executive")
 ROLES = ("admin", "member", "auditor")

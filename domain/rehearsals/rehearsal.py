@@ -15,7 +15,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate, command_context
+from domain.base import LedgerAggregate, command_context
+from domain.errors import DomainError
 
 PREFLIGHT_KINDS = ("migration_dry_run", "backup_verification", "team_availability", "parity")
 PREFLIGHT_LABELS = {"migration_dry_run": "Database migration dry-run",

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate, current_context
+from domain.base import LedgerAggregate, current_context
+from domain.errors import DomainError
 
 PRIORITIES = ("P0", "P1", "P2")
 SOURCES = ("review", "incident", "drill", "rehearsal", "meeting", "manual")

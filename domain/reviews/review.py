@@ -12,7 +12,8 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, LedgerAggregate, current_context
+from domain.base import LedgerAggregate, current_context
+from domain.errors import DomainError
 
 KINDS = ("daily", "weekly", "monthly")
 REVIEW_STATUSES = ("scheduled", "in_progress", "finalised", "cancelled")

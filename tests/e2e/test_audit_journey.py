@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.audit.service import audit
 from app.changes.schemas import ChangeRequestInputSchema
 from tests.conftest import valid_change
 
@@ -28,9 +27,9 @@ def test_an_auditor_verifies_the_ledger_and_views_it_as_of_a_past_moment(
     past = clock.now + timedelta(minutes=30)
     clock.advance(hours=1)
     with services.ledger.acting_as(member["id"]):
-        services.ledger.submit_change_request(**ChangeRequestInputSchema().load(
+        services.changes.submit_change_request(**ChangeRequestInputSchema().load(
             valid_change(title="Rotate the vault keys")))
-    audit(services).seal(force=True)
+    services.audit.seal(force=True)
 
     page.goto("/")
     page.fill("#email", auditor["email"])

@@ -23,9 +23,9 @@ def rotation(services: Services, admin: dict[str, Any], member: dict[str, Any]) 
     """A planned rotation with the member as one of two people."""
     other = add_person(services, name="Omar Other")
     with services.ledger.acting_as(admin["id"]):
-        rid = services.ledger.create_rotation(name="Platform", timezone="Europe/Berlin",
+        rid = services.oncall.create_rotation(name="Platform", timezone="Europe/Berlin",
                                               roster=[member["id"], other["id"]])["id"]
-        services.ledger.plan_rotation(rid, weeks=4)
+        services.oncall.plan_rotation(rid, weeks=4)
     return rid
 
 

@@ -20,7 +20,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def test_member_records_a_review_and_finalises_it(
         page: Any, services: Services, member: dict[str, Any]) -> None:
     with services.ledger.acting_as(member["id"]):
-        services.ledger.create_action_item(title="Add a pool-size alert", owner_id=member["id"],
+        services.actions.create_action_item(title="Add a pool-size alert", owner_id=member["id"],
                                            priority="P1", source_type="incident")
     page.goto("/")
     page.fill("#email", member["email"])

@@ -47,42 +47,42 @@ class Ccb:
     def submit(self, by: dict[str, Any] | None = None, **overrides: Any) -> str:
         data = ChangeRequestInputSchema().load(valid_change(**overrides))
         with self.as_(by or self.requester):
-            change_id = self.ledger.submit_change_request(**data)["id"]
+            change_id = self.services.changes.submit_change_request(**data)["id"]
         self.changes.append(change_id)
         return change_id
 
     def schedule(self) -> str:
         with self.as_(self.chair):
-            self.meeting_id = self.ledger.schedule_meeting(self.board_id, START)["id"]
+            self.meeting_id = self.services.ccb.schedule_meeting(self.board_id, START)["id"]
         return self.meeting_id
 
     def open(self) -> None:
         with self.as_(self.chair):
-            self.ledger.open_meeting(self.meeting_id)
+            self.services.ccb.open_meeting(self.meeting_id)
 
     def add(self, change_id: str) -> None:
         with self.as_(self.chair):
-            self.ledger.add_agenda_item(self.meeting_id, change_id)
+            self.services.ccb.add_agenda_item(self.meeting_id, change_id)
 
     def attend(self, person: dict[str, Any], mode: str = "in_person") -> None:
         with self.as_(person):
-            self.ledger.record_attendance(
+            self.services.ccb.record_attendance(
                 self.meeting_id, person["id"], mode,
                 "https://meet.example.org/rec/1" if mode == "remote" else None)
 
     def vote(self, person: dict[str, Any], change_id: str, choice: str,
              on_behalf_of: dict[str, Any] | None = None) -> dict[str, Any]:
         with self.as_(person):
-            return self.ledger.cast_vote(self.meeting_id, change_id, choice,
+            return self.services.ccb.cast_vote(self.meeting_id, change_id, choice,
                                          on_behalf_of["id"] if on_behalf_of else None)
 
     def decide(self, change_id: str, by: dict[str, Any] | None = None) -> dict[str, Any]:
         with self.as_(by or self.chair):
-            return self.ledger.decide_item(self.meeting_id, change_id)
+            return self.services.ccb.decide_item(self.meeting_id, change_id)
 
     def proxy(self, grantor: dict[str, Any], holder: dict[str, Any]) -> str:
         with self.as_(grantor):
-            return self.ledger.give_proxy(self.meeting_id, grantor["id"], holder["id"])["id"]
+            return self.services.ccb.give_proxy(self.meeting_id, grantor["id"], holder["id"])["id"]
 
 
 def make_ccb(services: Services, charter: dict[str, Any] | None = None,
@@ -94,7 +94,7 @@ def make_ccb(services: Services, charter: dict[str, Any] | None = None,
         services, "member", "engineering", name="Rita Requester")
     ccb = Ccb(services=services, admin=admin, people=people, requester=requester)
     with ccb.as_(admin, reason="board set up"):
-        ccb.board_id = services.ledger.create_board(
+        ccb.board_id = services.ccb.create_board(
             name="Platform CCB", chair_id=people[0]["id"], members=ccb.ids(),
             charter=charter)["id"]
     return ccb

@@ -17,12 +17,11 @@ from app.audit.schemas import (
     PublicKeySchema,
     VerifyReportSchema,
 )
-from app.audit.service import audit
-from app.errors import NotAuthenticated, NotFoundError, PermissionDenied
 from app.schemas import HistorySchema
 from domain.base import LedgerAggregate
+from domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from web.api import openapi
-from web.context import acting, can_write, ledger, services
+from web.context import acting, can_write, services
 from web.history import history_rows
 
 bp = Blueprint("api_audit", __name__, url_prefix="/api/v1")
@@ -55,10 +54,10 @@ def auditors_never_write() -> None:
 @bp.get("/ledger/public-key")
 def public_key() -> Any:
     """The checkpoint-signing public keys (``?format=pem``: the current key as PEM text)."""
-    keys = audit(services()).public_keys()
+    keys = services().audit.public_keys()
     if request.args.get("format") == "pem":
         if keys["current"] is None:
-            raise NotFoundError("no signing key yet")
+            raise NotFound("no signing key yet")
         return Response(keys["keys"][keys["current"]], mimetype="application/x-pem-file")
     return PublicKeySchema().dump(keys)
 
@@ -66,15 +65,15 @@ def public_key() -> Any:
 @bp.get("/ledger/checkpoints")
 def checkpoints() -> dict[str, Any]:
     """Every signed checkpoint, oldest first."""
-    return {"items": CheckpointSchema(many=True).dump(audit(services()).checkpoints())}
+    return {"items": CheckpointSchema(many=True).dump(services().audit.checkpoints())}
 
 
 @bp.get("/ledger/checkpoints/latest")
 def latest_checkpoint() -> dict[str, Any]:
     """The latest signed checkpoint."""
-    latest = audit(services()).latest()
+    latest = services().audit.latest()
     if latest is None:
-        raise NotFoundError("no checkpoint yet")
+        raise NotFound("no checkpoint yet")
     return CheckpointSchema().dump(latest)
 
 
@@ -82,28 +81,28 @@ def latest_checkpoint() -> dict[str, Any]:
 def seal_now() -> tuple[dict[str, Any], int]:
     """Seal new events and sign a checkpoint now (admins)."""
     with acting():
-        ledger().authorize_seal()
-    return CheckpointSchema().dump(audit(services()).seal(force=True)), 201
+        services().audit.authorize_seal()
+    return CheckpointSchema().dump(services().audit.seal(force=True)), 201
 
 
 @bp.get("/ledger/proofs/inclusion")
 def inclusion_proof() -> dict[str, Any]:
     """The audit path of the event at ``position`` in the tree of ``tree_size`` events."""
     args = InclusionQuerySchema().load(request.args.to_dict())
-    return InclusionProofSchema().dump(audit(services()).inclusion(**args))
+    return InclusionProofSchema().dump(services().audit.inclusion(**args))
 
 
 @bp.get("/ledger/proofs/consistency")
 def consistency_proof() -> dict[str, Any]:
     """The proof that the tree of ``first`` events is a prefix of the tree of ``second``."""
     args = ConsistencyQuerySchema().load(request.args.to_dict())
-    return ConsistencyProofSchema().dump(audit(services()).consistency(**args))
+    return ConsistencyProofSchema().dump(services().audit.consistency(**args))
 
 
 @bp.get("/ledger/verify")
 def verify() -> dict[str, Any]:
     """Recompute every leaf from the stored events and check every checkpoint."""
-    return VerifyReportSchema().dump(audit(services()).verify().as_dict())
+    return VerifyReportSchema().dump(services().audit.verify().as_dict())
 
 
 @bp.get("/ledger/bundle")

@@ -10,7 +10,6 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from marshmallow import ValidationError
 
 from app.audit.schemas import AsOfSchema, BundleQuerySchema, InclusionQuerySchema
-from app.audit.service import audit
 from domain.audit import merkle
 from web.context import current_as_of, login_required, services
 
@@ -54,7 +53,7 @@ def as_of_context() -> dict[str, Any]:
 @login_required
 def index() -> str:
     """Checkpoints, the public keys and the verify button."""
-    sealer = audit(services())
+    sealer = services().audit
     return render_template("audit/index.html", checkpoints=sealer.checkpoints()[::-1][:20],
                            keys=sealer.public_keys(), sealed=sealer.sealed_size(),
                            head=services().ledger.recorder.max_notification_id() or 0)
@@ -73,7 +72,7 @@ def bundle() -> Any:
 @login_required
 def proof(position: int) -> str:
     """An event's inclusion proof, checked here against the signed checkpoint of that size."""
-    sealer = audit(services())
+    sealer = services().audit
     args = InclusionQuerySchema().load({**request.args.to_dict(), "position": position})
     result = sealer.inclusion(**args)
     signed = next((c for c in sealer.checkpoints() if c["tree_size"] == result["tree_size"]),
@@ -104,7 +103,7 @@ def _run(svc: Services, job: dict[str, Any]) -> None:
         job["done"] += n
 
     try:
-        job["report"] = audit(svc).verify(progress=advance)
+        job["report"] = svc.audit.verify(progress=advance)
     except Exception as exc:  # noqa: BLE001 - shown on the page
         job["error"] = str(exc)
 

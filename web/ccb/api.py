@@ -32,14 +32,14 @@ from app.ccb.schemas import (
     SeriesInputSchema,
     VoteInputSchema,
 )
-from app.errors import NotAuthenticated
 from app.schemas import HistorySchema, jsonable
 from domain.base import now
 from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting
+from domain.errors import NotAuthenticated
 from web.api import openapi
 from web.changes.api import body
-from web.context import acting, ledger, read_model
+from web.context import acting, read_model, services
 from web.history import history_rows
 
 bp = Blueprint("api_ccb", __name__, url_prefix="/api/v1")
@@ -59,7 +59,7 @@ def create_board() -> tuple[dict[str, Any], int]:
     """Create a board (admins only)."""
     data = body(BoardInputSchema())
     with acting():
-        result = ledger().create_board(**data)
+        result = services().ccb.create_board(**data)
     return BoardSchema().dump(result), 201
 
 
@@ -94,7 +94,7 @@ def amend_charter(board_id: str) -> dict[str, Any]:
     """Amend the charter (chair or admin) with a reason."""
     data = body(CharterAmendmentSchema())
     with acting(reason=data["reason"]):
-        result = ledger().amend_charter(board_id, data["charter"])
+        result = services().ccb.amend_charter(board_id, data["charter"])
     return BoardSchema().dump(result)
 
 
@@ -116,7 +116,7 @@ def schedule_meeting(board_id: str) -> tuple[dict[str, Any], int]:
     """Schedule an ad-hoc meeting."""
     data = body(MeetingInputSchema())
     with acting():
-        result = ledger().schedule_meeting(board_id, **data)
+        result = services().ccb.schedule_meeting(board_id, **data)
     return MeetingCreatedSchema().dump(result), 201
 
 
@@ -125,7 +125,7 @@ def schedule_series(board_id: str) -> tuple[dict[str, Any], int]:
     """Schedule the next meetings from the charter's cadence (chair or admin)."""
     data = body(SeriesInputSchema())
     with acting():
-        result = ledger().schedule_series(board_id, data["first_day"] or now().date(),
+        result = services().ccb.schedule_series(board_id, data["first_day"] or now().date(),
                                           data["count"])
     return jsonable(result), 201
 
@@ -154,7 +154,7 @@ def meeting_history(meeting_id: str) -> dict[str, Any]:
 def open_meeting(meeting_id: str) -> dict[str, Any]:
     """Open the meeting (chair or admin)."""
     with acting():
-        ledger().open_meeting(meeting_id)
+        services().ccb.open_meeting(meeting_id)
     return MeetingSchema().dump(q.get_meeting(read_model(), meeting_id))
 
 
@@ -162,7 +162,7 @@ def open_meeting(meeting_id: str) -> dict[str, Any]:
 def close_meeting(meeting_id: str) -> dict[str, Any]:
     """Close the meeting (chair or admin); undecided items are deferred."""
     with acting():
-        ledger().close_meeting(meeting_id)
+        services().ccb.close_meeting(meeting_id)
     return MeetingSchema().dump(q.get_meeting(read_model(), meeting_id))
 
 
@@ -171,7 +171,7 @@ def record_attendance(meeting_id: str) -> tuple[dict[str, Any], int]:
     """Check a member in (themselves, or by the chair or an admin)."""
     data = body(AttendanceInputSchema())
     with acting():
-        result = ledger().record_attendance(meeting_id, **data)
+        result = services().ccb.record_attendance(meeting_id, **data)
     return result, 201
 
 
@@ -180,7 +180,7 @@ def give_proxy(meeting_id: str) -> tuple[dict[str, Any], int]:
     """Give a proxy for this meeting (the grantor or an admin)."""
     data = body(ProxyInputSchema())
     with acting():
-        result = ledger().give_proxy(meeting_id, **data)
+        result = services().ccb.give_proxy(meeting_id, **data)
     return result, 201
 
 
@@ -188,7 +188,7 @@ def give_proxy(meeting_id: str) -> tuple[dict[str, Any], int]:
 def revoke_proxy(meeting_id: str, proxy_id: str) -> dict[str, Any]:
     """Revoke an unused proxy (the grantor or an admin)."""
     with acting():
-        return ledger().revoke_proxy(meeting_id, proxy_id)
+        return services().ccb.revoke_proxy(meeting_id, proxy_id)
 
 
 @bp.post("/meetings/<meeting_id>/agenda")
@@ -196,7 +196,7 @@ def add_agenda_item(meeting_id: str) -> tuple[dict[str, Any], int]:
     """Put a change request on the agenda; it becomes scheduled."""
     data = body(AgendaInputSchema())
     with acting():
-        result = ledger().add_agenda_item(meeting_id, data["change_request_id"])
+        result = services().ccb.add_agenda_item(meeting_id, data["change_request_id"])
     return result, 201
 
 
@@ -205,7 +205,7 @@ def cast_vote(meeting_id: str, change_id: str) -> tuple[dict[str, Any], int]:
     """Vote as the authenticated member (or as proxy holder for ``on_behalf_of``)."""
     data = body(VoteInputSchema())
     with acting():
-        result = ledger().cast_vote(meeting_id, change_id, **data)
+        result = services().ccb.cast_vote(meeting_id, change_id, **data)
     return result, 201
 
 
@@ -213,7 +213,7 @@ def cast_vote(meeting_id: str, change_id: str) -> tuple[dict[str, Any], int]:
 def decide(meeting_id: str, change_id: str) -> dict[str, Any]:
     """Decide the item (chair or admin); 409 awaiting_casting_vote on a chair tie-break."""
     with acting():
-        result = ledger().decide_item(meeting_id, change_id)
+        result = services().ccb.decide_item(meeting_id, change_id)
     return DecisionSchema().dump(result)
 
 
@@ -222,7 +222,7 @@ def casting_vote(meeting_id: str, change_id: str) -> dict[str, Any]:
     """The chair's deciding vote on a tie; returns the decision."""
     data = body(CastingVoteInputSchema())
     with acting():
-        result = ledger().cast_deciding_vote(meeting_id, change_id, data["choice"])
+        result = services().ccb.cast_deciding_vote(meeting_id, change_id, data["choice"])
     return DecisionSchema().dump(result)
 
 
@@ -231,7 +231,7 @@ def raise_action(meeting_id: str) -> tuple[dict[str, Any], int]:
     """Raise an action item in the meeting (optionally on one agenda item)."""
     data = body(ActionInputSchema())
     with acting():
-        result = ledger().raise_meeting_action(meeting_id, **data)
+        result = services().ccb.raise_meeting_action(meeting_id, **data)
     return result, 201
 
 
@@ -248,7 +248,7 @@ def minutes(meeting_id: str) -> Response:
 def approve_emergency(change_id: str) -> dict[str, Any]:
     """Approve an emergency change outside a meeting as the authenticated board member."""
     with acting():
-        result = ledger().approve_emergency_change(change_id)
+        result = services().ccb.approve_emergency_change(change_id)
     return EmergencyApprovalSchema().dump(result)
 
 
@@ -264,7 +264,7 @@ def declare_freeze() -> tuple[dict[str, Any], int]:
     data = body(FreezeInputSchema())
     reason = data.pop("reason")
     with acting(reason=reason):
-        result = ledger().declare_freeze(**data)
+        result = services().ccb.declare_freeze(**data)
     return jsonable(result), 201
 
 
@@ -272,7 +272,7 @@ def declare_freeze() -> tuple[dict[str, Any], int]:
 def lift_freeze(freeze_id: str) -> dict[str, Any]:
     """Lift a freeze window (admins)."""
     with acting(reason=request.args.get("reason")):
-        return ledger().lift_freeze(freeze_id)
+        return services().ccb.lift_freeze(freeze_id)
 
 
 @bp.get("/change-calendar")

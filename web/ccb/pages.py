@@ -40,14 +40,14 @@ from app.ccb.schemas import (
     SeriesInputSchema,
     VoteInputSchema,
 )
-from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
 from app.people import queries as people_queries
 from domain.base import now
 from domain.ccb.board import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAYS, Board
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES, Meeting
+from domain.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from domain.reviews.action_item import PRIORITIES
 from projections.changes.tables import change_requests
-from web.context import acting, form_data, ledger, login_required, read_model
+from web.context import acting, form_data, login_required, read_model, services
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def boards() -> str | tuple[str, int]:
         try:
             data = BoardFormSchema().load(form)
             with acting():
-                result = ledger().create_board(**data)
+                result = services().ccb.create_board(**data)
             flash(f"Board {result['name']} created.")
             return redirect(url_for("ccb.board", board_id=result["id"]))  # type: ignore[return-value]
         except ValidationError as exc:
@@ -120,7 +120,7 @@ def _charter_at(engine: Any, board_id: str) -> tuple[dict[str, Any] | None, str 
         return q.charter_at(engine, board_id, moment), None
     except ValidationError:
         return None, "use a date and time such as 2026-03-04T14:00"
-    except NotFoundError as exc:
+    except NotFound as exc:
         return None, exc.message
 
 
@@ -141,7 +141,7 @@ def amend_charter(board_id: str) -> WerkzeugResponse:
 def _amend(board_id: str, charter: dict[str, Any], reason: str) -> None:
     data = CharterAmendmentSchema().load({"charter": charter, "reason": reason})
     with acting(reason=data["reason"]):
-        ledger().amend_charter(board_id, data["charter"])
+        services().ccb.amend_charter(board_id, data["charter"])
 
 
 @bp.post("/boards/<board_id>/meetings")
@@ -151,7 +151,7 @@ def schedule(board_id: str) -> WerkzeugResponse:
     def run() -> None:
         data = MeetingInputSchema().load({k: v for k, v in form_data().items() if v})
         with acting():
-            ledger().schedule_meeting(board_id, **data)
+            services().ccb.schedule_meeting(board_id, **data)
     return _run(run, "Meeting scheduled.", url_for("ccb.board", board_id=board_id))
 
 
@@ -162,7 +162,7 @@ def schedule_series(board_id: str) -> WerkzeugResponse:
     def run() -> None:
         data = SeriesInputSchema().load({k: v for k, v in form_data().items() if v})
         with acting():
-            result = ledger().schedule_series(board_id, data["first_day"] or now().date(),
+            result = services().ccb.schedule_series(board_id, data["first_day"] or now().date(),
                                               data["count"])
         flash(f"{len(result['meetings'])} meetings scheduled from the cadence.")
     return _run(run, None, url_for("ccb.board", board_id=board_id) + "#meetings")
@@ -182,7 +182,7 @@ def approve_emergency(change_id: str) -> WerkzeugResponse:
     """Approve an emergency change outside a meeting."""
     def run() -> None:
         with acting():
-            result = ledger().approve_emergency_change(change_id)
+            result = services().ccb.approve_emergency_change(change_id)
         flash(f"Approval recorded; the change is {result['status']}.")
     return _run(run, None, request.form.get("next") or url_for("ccb.decision_log"))
 
@@ -224,7 +224,7 @@ def meeting_action(view: Callable[..., Any]) -> Callable[..., WerkzeugResponse]:
 def open_meeting(meeting_id: str) -> None:
     """Meeting opened: the agenda includes queued deferrals and ratifications."""
     with acting():
-        ledger().open_meeting(meeting_id)
+        services().ccb.open_meeting(meeting_id)
 
 
 @bp.post("/meetings/<meeting_id>/close")
@@ -232,7 +232,7 @@ def open_meeting(meeting_id: str) -> None:
 def close_meeting(meeting_id: str) -> None:
     """Meeting closed: undecided items are deferred to the next meeting."""
     with acting():
-        ledger().close_meeting(meeting_id)
+        services().ccb.close_meeting(meeting_id)
 
 
 @bp.post("/meetings/<meeting_id>/attendance")
@@ -241,7 +241,7 @@ def attend(meeting_id: str) -> None:
     """Attendance recorded."""
     data = AttendanceInputSchema().load(form_data())
     with acting():
-        ledger().record_attendance(meeting_id, **data)
+        services().ccb.record_attendance(meeting_id, **data)
 
 
 @bp.post("/meetings/<meeting_id>/proxies")
@@ -250,7 +250,7 @@ def give_proxy(meeting_id: str) -> None:
     """Proxy given."""
     data = ProxyInputSchema().load(form_data())
     with acting():
-        ledger().give_proxy(meeting_id, **data)
+        services().ccb.give_proxy(meeting_id, **data)
 
 
 @bp.post("/meetings/<meeting_id>/proxies/<proxy_id>/revoke")
@@ -258,7 +258,7 @@ def give_proxy(meeting_id: str) -> None:
 def revoke_proxy(meeting_id: str, proxy_id: str) -> None:
     """Proxy revoked."""
     with acting():
-        ledger().revoke_proxy(meeting_id, proxy_id)
+        services().ccb.revoke_proxy(meeting_id, proxy_id)
 
 
 @bp.post("/meetings/<meeting_id>/agenda")
@@ -267,7 +267,7 @@ def add_item(meeting_id: str) -> None:
     """Change request added to the agenda."""
     data = AgendaInputSchema().load(form_data())
     with acting():
-        ledger().add_agenda_item(meeting_id, data["change_request_id"])
+        services().ccb.add_agenda_item(meeting_id, data["change_request_id"])
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/votes")
@@ -276,7 +276,7 @@ def vote(meeting_id: str, change_id: str) -> None:
     """Vote recorded."""
     data = VoteInputSchema().load(form_data())
     with acting():
-        ledger().cast_vote(meeting_id, change_id, **data)
+        services().ccb.cast_vote(meeting_id, change_id, **data)
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/decide")
@@ -284,7 +284,7 @@ def vote(meeting_id: str, change_id: str) -> None:
 def decide(meeting_id: str, change_id: str) -> None:
     """Item decided."""
     with acting():
-        result = ledger().decide_item(meeting_id, change_id)
+        result = services().ccb.decide_item(meeting_id, change_id)
     flash(f"Outcome: {result['outcome']}.")
 
 
@@ -294,7 +294,7 @@ def casting_vote(meeting_id: str, change_id: str) -> None:
     """Casting vote recorded: the item is decided."""
     data = CastingVoteInputSchema().load(form_data())
     with acting():
-        ledger().cast_deciding_vote(meeting_id, change_id, data["choice"])
+        services().ccb.cast_deciding_vote(meeting_id, change_id, data["choice"])
 
 
 @bp.post("/meetings/<meeting_id>/action-items")
@@ -303,7 +303,7 @@ def raise_action(meeting_id: str) -> None:
     """Action item raised."""
     data = ActionInputSchema().load(form_data())
     with acting():
-        ledger().raise_meeting_action(meeting_id, **data)
+        services().ccb.raise_meeting_action(meeting_id, **data)
 
 
 @bp.get("/meetings/<meeting_id>/minutes")
@@ -337,7 +337,7 @@ def change_calendar() -> str | tuple[str, int]:
             data = FreezeInputSchema().load(form)
             reason = data.pop("reason")
             with acting(reason=reason):
-                ledger().declare_freeze(**data)
+                services().ccb.declare_freeze(**data)
             flash("Freeze window declared.")
             return redirect(url_for("ccb.change_calendar"))  # type: ignore[return-value]
         except ValidationError as exc:
@@ -356,7 +356,7 @@ def lift_freeze(freeze_id: str) -> WerkzeugResponse:
     """Lift a freeze window (admins)."""
     def run() -> None:
         with acting(reason=request.form.get("reason") or None):
-            ledger().lift_freeze(freeze_id)
+            services().ccb.lift_freeze(freeze_id)
     return _run(run, "Freeze window lifted.", url_for("ccb.change_calendar"))
 
 

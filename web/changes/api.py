@@ -15,12 +15,12 @@ from app.changes.schemas import (
     ChangeRequestSchema,
     WithdrawSchema,
 )
-from app.errors import NotAuthenticated
 from app.people import queries as people_queries
 from app.people.schemas import PersonInputSchema, PersonSchema
 from app.schemas import HistorySchema
 from domain.changes.change_request import ChangeRequest
-from web.context import acting, ledger, read_model
+from domain.errors import NotAuthenticated
+from web.context import acting, read_model, services
 from web.errors import ApiError
 from web.history import history_rows
 
@@ -61,7 +61,7 @@ def create_person() -> tuple[dict[str, Any], int]:
     """Register a person (admins only); returns their id and first API token."""
     data = body(PersonInputSchema())
     with acting():
-        result = ledger().register_person(**data)
+        result = services().people.register_person(**data)
     return result, 201
 
 
@@ -76,7 +76,7 @@ def submit_change_request() -> tuple[dict[str, Any], int]:
     """Submit a change request as the token's owner."""
     data = body(ChangeRequestInputSchema())
     with acting():
-        result = ledger().submit_change_request(**data)
+        result = services().changes.submit_change_request(**data)
     return ChangeRequestSchema().dump(change_queries.get_change_request(read_model(), result["id"])), 201
 
 
@@ -98,7 +98,7 @@ def withdraw_change_request(change_id: str) -> dict[str, Any]:
     """Withdraw a change request (requester only, before a decision)."""
     data = body(WithdrawSchema())
     with acting(reason=data["reason"]):
-        ledger().withdraw_change_request(change_id)
+        services().changes.withdraw_change_request(change_id)
     return ChangeRequestSchema().dump(change_queries.get_change_request(read_model(), change_id))
 
 

@@ -13,9 +13,9 @@ from app.changes.schemas import (
     ChangeRequestQueryArgsSchema,
     WithdrawSchema,
 )
-from app.errors import DomainError, PermissionDenied
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES, ChangeRequest
-from web.context import acting, form_data, ledger, login_required, read_model
+from domain.errors import DomainError, PermissionDenied
+from web.context import acting, form_data, login_required, read_model, services
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def new() -> str | Response | tuple[str, int]:
         try:
             data = ChangeRequestFormSchema().load(form)
             with acting():
-                result = ledger().submit_change_request(**data)
+                result = services().changes.submit_change_request(**data)
         except ValidationError as exc:
             return _form(form, exc.messages), 422
         flash("Change request submitted.")
@@ -78,7 +78,7 @@ def withdraw(change_id: str) -> Response:
     data = WithdrawSchema().load({"reason": request.form.get("reason") or None})
     try:
         with acting(reason=data["reason"]):
-            ledger().withdraw_change_request(change_id)
+            services().changes.withdraw_change_request(change_id)
     except (DomainError, PermissionDenied) as exc:
         flash(f"Not withdrawn: {exc.message}", "error")
         return redirect(url_for("changes.detail", change_id=change_id))

@@ -6,8 +6,6 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from app.audit.service import audit
-
 if TYPE_CHECKING:
     import argparse
 
@@ -38,7 +36,7 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def cmd_seal(services: Services, args: argparse.Namespace) -> int:
     """Seal and sign a checkpoint now."""
-    checkpoint = audit(services).seal(force=True)
+    checkpoint = services.audit.seal(force=True)
     assert checkpoint is not None
     print(f"Checkpoint {checkpoint['id']}: {checkpoint['tree_size']} events, root "
           f"{checkpoint['root_hash']}, key {checkpoint['key_id']}")
@@ -52,7 +50,7 @@ def cmd_verify(services: Services, args: argparse.Namespace) -> int:
     head = services.ledger.recorder.max_notification_id() or 0
     advance, close = progress_bar(head, "verify")
     try:
-        report = audit(services).verify(progress=advance)
+        report = services.audit.verify(progress=advance)
     finally:
         close()
     if args.json:
@@ -65,14 +63,14 @@ def cmd_verify(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_rotate(services: Services, args: argparse.Namespace) -> int:
     """Rotate the signing key."""
-    key_id = audit(services).rotate_key()
+    key_id = services.audit.rotate_key()
     print(f"New signing key {key_id}; the rotation is recorded in the log and sealed.")
     return 0
 
 
 def cmd_keys_show(services: Services, args: argparse.Namespace) -> int:
     """Print the public keys."""
-    keys = audit(services).public_keys()
+    keys = services.audit.public_keys()
     for key_id, pem in keys["keys"].items():
         print(f"# key {key_id}{' (current)' if key_id == keys['current'] else ''}")
         print(pem, end="")

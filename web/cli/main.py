@@ -10,18 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError
 
-from app.audit.service import audit
 from app.bootstrap import Services, bootstrap
 from app.config import ConfigError, load_settings
-from app.errors import DomainError, NotAuthenticated, NotFoundError, PermissionDenied
 from app.people.schemas import PersonInputSchema
+from domain.errors import InvalidInput, LedgerError
 from web.cli.audit import add_audit_commands
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-USER_ERRORS = (ValidationError, DomainError, NotFoundError, PermissionDenied, NotAuthenticated,
-               ConfigError)
+USER_ERRORS = (LedgerError, ConfigError)
 
 
 class CliError(Exception):
@@ -41,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(services, args) or 0)
     except ValidationError as exc:
         for field, messages in _flatten(exc.messages):
+            print(f"govledger: --{field}: {' '.join(messages)}", file=sys.stderr)
+        return 2
+    except InvalidInput as exc:
+        for field, messages in _flatten(exc.details):
             print(f"govledger: --{field}: {' '.join(messages)}", file=sys.stderr)
         return 2
     except USER_ERRORS as exc:
@@ -105,16 +107,16 @@ def first_admin_exists(services: Services) -> bool:
 def cmd_init(services: Services, args: argparse.Namespace) -> int:
     """Create the store (already done by bootstrap) and the first admin, once."""
     if first_admin_exists(services):
-        audit(services).seal()
+        services.audit.seal()
         print("govledger: store already initialised (an admin exists); nothing to do")
         return 0
     password = secrets.token_urlsafe(12)
     with services.ledger.as_system(reason="govledger init"):
-        result = services.ledger.register_person(
+        result = services.people.register_person(
             name="Administrator", email="admin@example.org", function="management",
             role="admin", password=password)
     services.projections.catch_up()
-    audit(services).seal(force=True)
+    services.audit.seal(force=True)
     print("Created the first admin. These credentials are shown once:")
     print("  email:    admin@example.org")
     print(f"  password: {password}")
@@ -128,9 +130,9 @@ def cmd_user_add(services: Services, args: argparse.Namespace) -> int:
                                      "function": args.function, "role": args.role,
                                      "password": args.password})
     with services.ledger.as_system(reason="govledger user add"):
-        result = services.ledger.register_person(**data)
+        result = services.people.register_person(**data)
     services.projections.catch_up()
-    audit(services).seal()
+    services.audit.seal()
     print(json.dumps({"id": result["id"], "token": result["token"]}))
     return 0
 
@@ -141,7 +143,7 @@ def cmd_demo(services: Services, args: argparse.Namespace) -> int:
 
     earlier = services.ledger.recorder.max_notification_id() or 0
     loaded = load_demo(services)
-    audit(services).seal(force=loaded)
+    services.audit.seal(force=loaded)
     print("Loaded demo data." if loaded else "Demo data already present; nothing to do.")
     if loaded and earlier:
         print(f"Note: the store already held {earlier} events, so the demo's story (dated over "

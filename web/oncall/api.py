@@ -7,18 +7,18 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from app.errors import NotAuthenticated
 from app.oncall import queries as q
 from app.oncall import schemas as s
 from app.oncall.calendar import build_calendar, person_entries, rotation_entries
 from app.schemas import HistorySchema
 from domain.base import now
+from domain.errors import NotAuthenticated
 from domain.oncall.incident import Incident
 from domain.oncall.rotation import Rotation
 from domain.oncall.runbook import Runbook
 from web.api import openapi
 from web.changes.api import body
-from web.context import acting, ledger, read_model
+from web.context import acting, read_model, services
 from web.history import history_rows
 
 bp = Blueprint("api_oncall", __name__, url_prefix="/api/v1")
@@ -30,8 +30,8 @@ def require_token() -> None:
     calendar clients cannot send headers)."""
     token = request.args.get("token")
     if g.get("user") is None and token and request.path.endswith(".ics"):
-        person_id = ledger().authenticate_token(token)
-        person = ledger().get_person(person_id) if person_id else None
+        person_id = services().people.authenticate_token(token)
+        person = services().people.get_person(person_id) if person_id else None
         g.user = person if person and person["active"] else None
     if g.get("user") is None:
         raise NotAuthenticated("send a valid bearer token in the Authorization header")
@@ -54,7 +54,7 @@ def create_rotation() -> tuple[dict[str, Any], int]:
     data = body(s.RotationInputSchema())
     data["roster"] = [str(p) for p in data["roster"]]
     with acting():
-        result = ledger().create_rotation(**data)
+        result = services().oncall.create_rotation(**data)
     return s.RotationSchema().dump(q.get_rotation(read_model(), result["id"])), 201
 
 
@@ -75,7 +75,7 @@ def plan_rotation(rotation_id: str) -> dict[str, Any]:
     """Plan fairly ahead (admins); 409 ``plan_impossible`` explains why when it cannot."""
     data = body(s.PlanInputSchema())
     with acting():
-        ledger().plan_rotation(rotation_id, data["weeks"], data["start"])
+        services().oncall.plan_rotation(rotation_id, data["weeks"], data["start"])
     engine = read_model()
     return {"items": s.ShiftSchema(many=True).dump(q.list_shifts(engine, rotation_id)),
             "warnings": q.plan_warnings(engine, rotation_id, now())}
@@ -122,7 +122,7 @@ def change_roster(rotation_id: str) -> dict[str, Any]:
     """Replace the roster (admins)."""
     data = body(s.RosterInputSchema())
     with acting():
-        ledger().change_roster(rotation_id, [str(p) for p in data["roster"]])
+        services().oncall.change_roster(rotation_id, [str(p) for p in data["roster"]])
     return s.RotationSchema().dump(q.get_rotation(read_model(), rotation_id))
 
 
@@ -131,7 +131,7 @@ def declare_unavailable(rotation_id: str) -> tuple[dict[str, Any], int]:
     """Declare unavailability (yourself, or anyone as an admin)."""
     data = body(s.UnavailabilityInputSchema())
     with acting():
-        result = ledger().declare_unavailable(rotation_id, _str(data["person_id"]) or g.user["id"],
+        result = services().oncall.declare_unavailable(rotation_id, _str(data["person_id"]) or g.user["id"],
                                               data["start"], data["end"])
     return result, 201
 
@@ -141,7 +141,7 @@ def override(rotation_id: str) -> dict[str, Any]:
     """Put someone else on a week's shift, with the reason."""
     data = body(s.OverrideInputSchema())
     with acting(reason=data["reason"]):
-        result = ledger().override_shift(rotation_id, data["week_start"].isoformat(),
+        result = services().oncall.override_shift(rotation_id, data["week_start"].isoformat(),
                                          data["role"], str(data["person_id"]))
     return result
 
@@ -158,7 +158,7 @@ def request_swap(rotation_id: str) -> tuple[dict[str, Any], int]:
     data = body(s.SwapInputSchema())
     back = data["return_week_start"]
     with acting(reason=data["reason"]):
-        result = ledger().request_swap(rotation_id, data["week_start"].isoformat(), data["role"],
+        result = services().oncall.request_swap(rotation_id, data["week_start"].isoformat(), data["role"],
                                        str(data["counterpart_id"]),
                                        back.isoformat() if back else None)
     return result, 201
@@ -168,14 +168,14 @@ def request_swap(rotation_id: str) -> tuple[dict[str, Any], int]:
 def accept_swap(rotation_id: str, swap_id: str) -> dict[str, Any]:
     """Accept a swap (its counterpart or an admin)."""
     with acting():
-        return ledger().accept_swap(rotation_id, swap_id)
+        return services().oncall.accept_swap(rotation_id, swap_id)
 
 
 @bp.post("/rotations/<rotation_id>/swaps/<swap_id>/decline")
 def decline_swap(rotation_id: str, swap_id: str) -> dict[str, Any]:
     """Decline a swap."""
     with acting():
-        return ledger().decline_swap(rotation_id, swap_id)
+        return services().oncall.decline_swap(rotation_id, swap_id)
 
 
 @bp.put("/rotations/<rotation_id>/escalation-policy")
@@ -186,7 +186,7 @@ def change_policy(rotation_id: str) -> dict[str, Any]:
         if key in data:
             data[key] = _str(data[key])
     with acting():
-        return ledger().change_escalation_policy(rotation_id, **data)
+        return services().oncall.change_escalation_policy(rotation_id, **data)
 
 
 @bp.get("/rotations/notices")
@@ -222,9 +222,9 @@ def person_ics(person_id: str) -> Response:
     engine = read_model()
     name = q.names(engine).get(person_id)
     if name is None:
-        from app.errors import NotFoundError
+        from domain.errors import NotFound
 
-        raise NotFoundError(f"no person with id {person_id}", id=person_id)
+        raise NotFound(f"no person with id {person_id}", id=person_id)
     ics = build_calendar(f"On-call: {name}",
                          person_entries(person_id, name, q.person_shifts(engine, person_id)))
     return Response(ics, mimetype="text/calendar")
@@ -248,7 +248,7 @@ def open_incident() -> tuple[dict[str, Any], int]:
     data = body(s.IncidentInputSchema())
     data["rotation_id"], data["runbook_id"] = str(data["rotation_id"]), _str(data["runbook_id"])
     with acting():
-        result = ledger().open_incident(**data)
+        result = services().oncall.open_incident(**data)
     return s.IncidentSchema().dump(q.get_incident(read_model(), result["id"])), 201
 
 
@@ -278,7 +278,7 @@ def _incident_action(incident_id: str, method: str, schema: Any = None,
     data = body(schema) if schema is not None else {}
     reason = data.get("reason")
     with acting(reason=reason):
-        action = getattr(ledger(), method)
+        action = getattr(services().oncall, method)
         action(incident_id, data[field]) if field else action(incident_id)
     return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
 
@@ -288,7 +288,7 @@ def assess(incident_id: str) -> dict[str, Any]:
     """Re-assess severity, affected users and flags (may escalate at once)."""
     data = body(s.AssessmentSchema())
     with acting():
-        ledger().assess_incident(incident_id, **data)
+        services().oncall.assess_incident(incident_id, **data)
     return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
 
 
@@ -321,7 +321,7 @@ def debrief(incident_id: str) -> dict[str, Any]:
     """Record a fire drill's debrief; improvements become action items."""
     data = body(s.DebriefInputSchema())
     with acting():
-        ledger().record_debrief(incident_id, data["summary"], [
+        services().oncall.record_debrief(incident_id, data["summary"], [
             {**i, "owner_id": str(i["owner_id"])} for i in data["improvements"]])
     return s.IncidentSchema().dump(q.get_incident(read_model(), incident_id))
 
@@ -345,7 +345,7 @@ def create_runbook() -> tuple[dict[str, Any], int]:
     """Create a category's runbook (one per category)."""
     data = body(s.RunbookInputSchema())
     with acting():
-        result = ledger().create_runbook(**data)
+        result = services().oncall.create_runbook(**data)
     return s.RunbookSchema().dump(q.get_runbook(read_model(), result["id"])), 201
 
 
@@ -360,7 +360,7 @@ def revise_runbook(runbook_id: str) -> tuple[dict[str, Any], int]:
     """Record a new revision."""
     data = body(s.RevisionInputSchema())
     with acting():
-        ledger().revise_runbook(runbook_id, data["content"], data["summary"])
+        services().oncall.revise_runbook(runbook_id, data["content"], data["summary"])
     return s.RunbookSchema().dump(q.get_runbook(read_model(), runbook_id)), 201
 
 
@@ -369,7 +369,7 @@ def sign_off(runbook_id: str) -> tuple[dict[str, Any], int]:
     """Sign off the current revision as reviewed or validated."""
     data = body(s.SignOffInputSchema())
     with acting():
-        ledger().sign_off_runbook(runbook_id, data["kind"])
+        services().oncall.sign_off_runbook(runbook_id, data["kind"])
     return s.RunbookSchema().dump(q.get_runbook(read_model(), runbook_id)), 201
 
 
@@ -398,7 +398,7 @@ def record_training() -> tuple[dict[str, Any], int]:
     data = body(s.TrainingInputSchema())
     data["attendee_ids"] = [str(p) for p in data["attendee_ids"]]
     with acting():
-        result = ledger().record_training(**data)
+        result = services().oncall.record_training(**data)
     return result, 201
 
 

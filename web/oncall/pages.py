@@ -18,15 +18,15 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.errors import DomainError, NotFoundError, PermissionDenied
 from app.oncall import queries as q
 from app.oncall import schemas as s
 from app.people import queries as people_queries
 from domain.base import now
+from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.oncall.incident import CATEGORIES, SEVERITIES, Incident
 from domain.oncall.rotation import ROLES, Rotation
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS, Runbook
-from web.context import acting, form_data, ledger, login_required, read_model
+from web.context import acting, form_data, login_required, read_model, services
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def new_rotation() -> str | Response | tuple[str, int]:
             data = s.RotationFormSchema().load(form)
             data["roster"] = [str(p) for p in data["roster"]]
             with acting():
-                result = ledger().create_rotation(**data)
+                result = services().oncall.create_rotation(**data)
         except ValidationError as exc:
             errors = exc.messages  # type: ignore[assignment]
         except (DomainError, PermissionDenied) as exc:
@@ -151,7 +151,7 @@ def my_calendar() -> Response:
 @login_required
 def plan(rotation_id: str) -> str | Response | tuple[str, int]:
     """Plan ahead."""
-    return _rotation_form(rotation_id, "plan", s.PlanFormSchema(), lambda d: ledger().plan_rotation(
+    return _rotation_form(rotation_id, "plan", s.PlanFormSchema(), lambda d: services().oncall.plan_rotation(
         rotation_id, d["weeks"], d["start"]), "Planned. Everyone whose shifts moved is notified.")
 
 
@@ -160,7 +160,7 @@ def plan(rotation_id: str) -> str | Response | tuple[str, int]:
 def roster(rotation_id: str) -> str | Response | tuple[str, int]:
     """Replace the roster."""
     return _rotation_form(rotation_id, "roster", s.RosterFormSchema(),
-                          lambda d: ledger().change_roster(rotation_id,
+                          lambda d: services().oncall.change_roster(rotation_id,
                                                            [str(p) for p in d["roster"]]),
                           "Roster changed.")
 
@@ -170,7 +170,7 @@ def roster(rotation_id: str) -> str | Response | tuple[str, int]:
 def unavailable(rotation_id: str) -> str | Response | tuple[str, int]:
     """Declare unavailability."""
     return _rotation_form(rotation_id, "unavailability", s.UnavailabilityFormSchema(),
-                          lambda d: ledger().declare_unavailable(
+                          lambda d: services().oncall.declare_unavailable(
                               rotation_id, str(d["person_id"] or g.user["id"]), d["start"],
                               d["end"]), "Unavailability recorded.")
 
@@ -180,7 +180,7 @@ def unavailable(rotation_id: str) -> str | Response | tuple[str, int]:
 def override(rotation_id: str) -> str | Response | tuple[str, int]:
     """Override one week's shift."""
     return _rotation_form(rotation_id, "override", s.OverrideFormSchema(),
-                          lambda d: ledger().override_shift(
+                          lambda d: services().oncall.override_shift(
                               rotation_id, d["week_start"].isoformat(), d["role"],
                               str(d["person_id"])), "Shift overridden.", "reason")
 
@@ -191,7 +191,7 @@ def swap(rotation_id: str) -> str | Response | tuple[str, int]:
     """Request a swap."""
     def run(d: dict[str, Any]) -> Any:
         back = d["return_week_start"]
-        return ledger().request_swap(rotation_id, d["week_start"].isoformat(), d["role"],
+        return services().oncall.request_swap(rotation_id, d["week_start"].isoformat(), d["role"],
                                      str(d["counterpart_id"]), back.isoformat() if back else None)
     return _rotation_form(rotation_id, "swap", s.SwapFormSchema(), run,
                           "Swap requested; it takes effect when accepted.", "reason")
@@ -205,7 +205,7 @@ def decide_swap(rotation_id: str, swap_id: str, decision: str) -> Response:
         abort(404)
     try:
         with acting():
-            getattr(ledger(), f"{decision}_swap")(rotation_id, swap_id)
+            getattr(services().oncall, f"{decision}_swap")(rotation_id, swap_id)
     except (DomainError, PermissionDenied) as exc:
         flash(f"Not done: {exc.message}", "error")
     else:
@@ -221,7 +221,7 @@ def policy(rotation_id: str) -> str | Response | tuple[str, int]:
         for key in ("engineering_lead_id", "executive_id"):
             if key in d:
                 d[key] = str(d[key]) if d[key] else None
-        return ledger().change_escalation_policy(rotation_id, **d)
+        return services().oncall.change_escalation_policy(rotation_id, **d)
     return _rotation_form(rotation_id, "policy", s.PolicyFormSchema(), run,
                           "Escalation policy amended; open incidents keep their version.")
 
@@ -253,10 +253,10 @@ def new_incident() -> str | Response | tuple[str, int]:
             data["rotation_id"] = str(data["rotation_id"])
             data["runbook_id"] = str(data["runbook_id"]) if data["runbook_id"] else None
             with acting():
-                result = ledger().open_incident(**data)
+                result = services().oncall.open_incident(**data)
         except ValidationError as exc:
             errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied, NotFoundError) as exc:
+        except (DomainError, PermissionDenied, NotFound) as exc:
             errors = {"_form": [exc.message]}
         else:
             flash("Incident opened; the primary on call is paged.")
@@ -303,26 +303,26 @@ ACTIONS = {"assess": "re-assessed", "acknowledge": "acknowledged", "escalate": "
 def _run_incident_action(incident_id: str, action: str, form: dict[str, Any]) -> None:
     if action not in ACTIONS:
         abort(404)
-    lg = ledger()
+    oncall = services().oncall
     if action == "assess":
-        lg.assess_incident(incident_id, **s.AssessmentFormSchema().load(form))
+        oncall.assess_incident(incident_id, **s.AssessmentFormSchema().load(form))
     elif action == "acknowledge":
-        lg.acknowledge_incident(incident_id)
+        oncall.acknowledge_incident(incident_id)
     elif action == "escalate":
         s.ReasonSchema().load({"reason": form.get("reason", "")})
-        lg.escalate_incident(incident_id)
+        oncall.escalate_incident(incident_id)
     elif action == "mitigate":
-        lg.mitigate_incident(incident_id, s.NoteSchema().load({"note": form.get("note", "")})[
+        oncall.mitigate_incident(incident_id, s.NoteSchema().load({"note": form.get("note", "")})[
             "note"])
     elif action == "resolve":
-        lg.resolve_incident(incident_id, s.SummarySchema().load(
+        oncall.resolve_incident(incident_id, s.SummarySchema().load(
             {"summary": form.get("summary", "")})["summary"])
     else:
         improvements = [{"title": t, "owner_id": form.get("owner_id", ""), "priority": "P2"}
                         for t in form.get("improvements", "").splitlines() if t.strip()]
         data = s.DebriefInputSchema().load({"summary": form.get("summary", ""),
                                             "improvements": improvements})
-        lg.record_debrief(incident_id, data["summary"], [
+        oncall.record_debrief(incident_id, data["summary"], [
             {**i, "owner_id": str(i["owner_id"])} for i in data["improvements"]])
 
 
@@ -338,7 +338,7 @@ def runbooks() -> str | Response | tuple[str, int]:
         try:
             data = s.RunbookInputSchema().load(form)
             with acting():
-                result = ledger().create_runbook(**data)
+                result = services().oncall.create_runbook(**data)
         except ValidationError as exc:
             errors = exc.messages  # type: ignore[assignment]
         except (DomainError, PermissionDenied) as exc:
@@ -359,7 +359,7 @@ def seed_runbooks() -> Response:
     """Create the team guide's six runbooks that do not exist yet."""
     try:
         with acting():
-            created = ledger().seed_runbooks()
+            created = services().oncall.seed_runbooks()
     except PermissionDenied as exc:
         flash(f"Not done: {exc.message}", "error")
     else:
@@ -378,7 +378,7 @@ def runbook(runbook_id: str) -> str | Response | tuple[str, int]:
         try:
             data = s.RevisionInputSchema().load(form)
             with acting():
-                ledger().revise_runbook(runbook_id, data["content"], data["summary"])
+                services().oncall.revise_runbook(runbook_id, data["content"], data["summary"])
         except ValidationError as exc:
             errors = exc.messages  # type: ignore[assignment]
         except (DomainError, PermissionDenied) as exc:
@@ -404,7 +404,7 @@ def sign_off(runbook_id: str) -> Response:
     try:
         data = s.SignOffInputSchema().load({"kind": request.form.get("kind", "")})
         with acting():
-            ledger().sign_off_runbook(runbook_id, data["kind"])
+            services().oncall.sign_off_runbook(runbook_id, data["kind"])
     except ValidationError:
         flash("Not signed off: choose reviewed or validated.", "error")
     except (DomainError, PermissionDenied) as exc:
@@ -427,7 +427,7 @@ def trainings() -> str | Response | tuple[str, int]:
             data = s.TrainingFormSchema().load(form)
             data["attendee_ids"] = [str(p) for p in data["attendee_ids"]]
             with acting():
-                ledger().record_training(**data)
+                services().oncall.record_training(**data)
         except ValidationError as exc:
             errors = exc.messages  # type: ignore[assignment]
         except (DomainError, PermissionDenied) as exc:

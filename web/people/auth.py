@@ -21,7 +21,7 @@ from flask import (
 from marshmallow import ValidationError
 
 from app.people.schemas import LoginSchema
-from web.context import form_data, ledger
+from web.context import form_data, services
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -42,12 +42,12 @@ def load_user() -> None:
     header = request.headers.get("Authorization", "")
     if request.path.startswith("/api/"):
         if header.lower().startswith("bearer "):
-            person_id = ledger().authenticate_token(header[7:].strip())
+            person_id = services().people.authenticate_token(header[7:].strip())
     else:
         person_id = session.get("person_id")
     if person_id:
         try:
-            person = ledger().get_person(person_id)
+            person = services().people.get_person(person_id)
         except Exception:  # noqa: BLE001 - a stale session for a vanished store signs out
             session.clear()
             return
@@ -112,7 +112,7 @@ def login() -> str | Response | tuple[str, int]:
                 errors = {"password": [f"too many failed sign-ins; try again in "
                                        f"{(wait + 59) // 60} minute(s)"]}
                 return render_template("auth/login.html", form=form, errors=errors), 429
-            person_id = ledger().authenticate_password(data["email"], data["password"])
+            person_id = services().people.authenticate_password(data["email"], data["password"])
             if person_id is None:
                 throttle().failed(key)
                 errors = {"password": ["email or password is not right"]}

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from app.errors import DomainError, PermissionDenied
 from app.people import queries as people_queries
 from app.people.schemas import PersonInputSchema
+from domain.errors import DomainError, PermissionDenied
 from domain.people.person import FUNCTIONS, ROLES
-from web.context import acting, form_data, ledger, login_required, read_model
+from web.context import acting, form_data, login_required, read_model, services
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -29,7 +29,7 @@ def index() -> str | tuple[str, int]:
         try:
             data = PersonInputSchema().load(form)
             with acting():
-                result = ledger().register_person(**data)
+                result = services().people.register_person(**data)
             flash(f"Added {data['name']}. Their API token (shown once): {result['token']}")
             form = {}
         except ValidationError as exc:
@@ -46,6 +46,6 @@ def index() -> str | tuple[str, int]:
 def new_token() -> Response:
     """Issue a new API token for the signed-in person."""
     with acting():
-        token = ledger().issue_token(g.user["id"], label=request.form.get("label", "web"))
+        token = services().people.issue_token(g.user["id"], label=request.form.get("label", "web"))
     flash(f"Your new API token (copy it now, it is shown once): {token}")
     return redirect(url_for("people.index"))

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, g, request
 
-from app.errors import NotAuthenticated
 from app.rehearsals import queries as rq
 from app.rehearsals.documents import build_report, to_markdown, to_pdf
 from app.rehearsals.runbooks import runbook_playbook
@@ -29,10 +28,11 @@ from app.rehearsals.schemas import (
     RollbackInputSchema,
 )
 from app.schemas import HistorySchema
+from domain.errors import NotAuthenticated
 from domain.rehearsals.rehearsal import Rehearsal
 from web.api import openapi
 from web.changes.api import body
-from web.context import acting, ledger, read_model
+from web.context import acting, read_model, services
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def create_rehearsal() -> tuple[dict[str, Any], int]:
         if "playbook" not in (request.get_json(silent=True) or {}):
             data["playbook"] = book["title"]
     with acting():
-        result = ledger().plan_rehearsal(**data)
+        result = services().rehearsals.plan_rehearsal(**data)
     return detail(result["id"]), 201
 
 
@@ -94,7 +94,7 @@ def get_rehearsal(rehearsal_id: str) -> dict[str, Any]:
 def add_step(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Append a playbook step (before the dry run starts)."""
     data = body(RehearsalStepInputSchema())
-    return command(rehearsal_id, lambda: ledger().add_rehearsal_step(
+    return command(rehearsal_id, lambda: services().rehearsals.add_rehearsal_step(
         rehearsal_id, data["name"], data["planned_minutes"], str(data["owner_id"]))), 201
 
 
@@ -102,7 +102,7 @@ def add_step(rehearsal_id: str) -> tuple[dict[str, Any], int]:
 def check_parity(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Record a parity check (the parity pre-flight check)."""
     data = body(ParityInputSchema())
-    return command(rehearsal_id, lambda: ledger().check_rehearsal_parity(
+    return command(rehearsal_id, lambda: services().rehearsals.check_rehearsal_parity(
         rehearsal_id, data["items"])), 201
 
 
@@ -110,27 +110,27 @@ def check_parity(rehearsal_id: str) -> tuple[dict[str, Any], int]:
 def record_preflight(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Record (or re-run) a pre-flight check."""
     data = body(PreflightInputSchema())
-    return command(rehearsal_id, lambda: ledger().record_rehearsal_preflight(
+    return command(rehearsal_id, lambda: services().rehearsals.record_rehearsal_preflight(
         rehearsal_id, **data)), 201
 
 
 @bp.post("/rehearsals/<rehearsal_id>/steps/<int:number>/start")
 def start_step(rehearsal_id: str, number: int) -> dict[str, Any]:
     """Start a step."""
-    return command(rehearsal_id, lambda: ledger().start_rehearsal_step(rehearsal_id, number))
+    return command(rehearsal_id, lambda: services().rehearsals.start_rehearsal_step(rehearsal_id, number))
 
 
 @bp.post("/rehearsals/<rehearsal_id>/steps/<int:number>/finish")
 def finish_step(rehearsal_id: str, number: int) -> dict[str, Any]:
     """Finish the running step."""
-    return command(rehearsal_id, lambda: ledger().finish_rehearsal_step(rehearsal_id, number))
+    return command(rehearsal_id, lambda: services().rehearsals.finish_rehearsal_step(rehearsal_id, number))
 
 
 @bp.post("/rehearsals/<rehearsal_id>/steps/<int:number>/skip")
 def skip_step(rehearsal_id: str, number: int) -> dict[str, Any]:
     """Skip a pending step (a reason is required)."""
     data = body(ReasonSchema())
-    return command(rehearsal_id, lambda: ledger().skip_rehearsal_step(rehearsal_id, number),
+    return command(rehearsal_id, lambda: services().rehearsals.skip_rehearsal_step(rehearsal_id, number),
                    reason=data["reason"])
 
 
@@ -138,7 +138,7 @@ def skip_step(rehearsal_id: str, number: int) -> dict[str, Any]:
 def abort(rehearsal_id: str) -> dict[str, Any]:
     """Abort the dry run (a reason is required)."""
     data = body(ReasonSchema())
-    return command(rehearsal_id, lambda: ledger().abort_rehearsal(rehearsal_id),
+    return command(rehearsal_id, lambda: services().rehearsals.abort_rehearsal(rehearsal_id),
                    reason=data["reason"])
 
 
@@ -146,14 +146,14 @@ def abort(rehearsal_id: str) -> dict[str, Any]:
 def log_issue(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Log an issue against a started step."""
     data = body(IssueInputSchema())
-    return command(rehearsal_id, lambda: ledger().log_rehearsal_issue(rehearsal_id, **data)), 201
+    return command(rehearsal_id, lambda: services().rehearsals.log_rehearsal_issue(rehearsal_id, **data)), 201
 
 
 @bp.post("/rehearsals/<rehearsal_id>/issues/<int:issue>/resolve")
 def resolve_issue(rehearsal_id: str, issue: int) -> dict[str, Any]:
     """Record how an issue was resolved."""
     data = body(ResolveIssueSchema())
-    return command(rehearsal_id, lambda: ledger().resolve_rehearsal_issue(
+    return command(rehearsal_id, lambda: services().rehearsals.resolve_rehearsal_issue(
         rehearsal_id, issue, data["resolution"]))
 
 
@@ -161,21 +161,21 @@ def resolve_issue(rehearsal_id: str, issue: int) -> dict[str, Any]:
 def rollback_test(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Record the rollback test."""
     data = body(RollbackInputSchema())
-    return command(rehearsal_id, lambda: ledger().record_rollback_test(rehearsal_id, **data)), 201
+    return command(rehearsal_id, lambda: services().rehearsals.record_rollback_test(rehearsal_id, **data)), 201
 
 
 @bp.post("/rehearsals/<rehearsal_id>/evaluation")
 def evaluate(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Record the measured metrics and compute the Go/No-Go recommendation."""
     data = body(MetricsInputSchema())
-    return command(rehearsal_id, lambda: ledger().evaluate_rehearsal(rehearsal_id, **data)), 201
+    return command(rehearsal_id, lambda: services().rehearsals.evaluate_rehearsal(rehearsal_id, **data)), 201
 
 
 @bp.post("/rehearsals/<rehearsal_id>/decision")
 def decide(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Record the Go/No-Go decision (a reason when it goes against the recommendation)."""
     data = body(DecisionInputSchema())
-    return command(rehearsal_id, lambda: ledger().decide_rehearsal(
+    return command(rehearsal_id, lambda: services().rehearsals.decide_rehearsal(
         rehearsal_id, data["decision"]), reason=data["reason"]), 201
 
 
@@ -183,7 +183,7 @@ def decide(rehearsal_id: str) -> tuple[dict[str, Any], int]:
 def record_lesson(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     """Record a lesson learned."""
     data = body(LessonInputSchema())
-    return command(rehearsal_id, lambda: ledger().record_rehearsal_lesson(
+    return command(rehearsal_id, lambda: services().rehearsals.record_rehearsal_lesson(
         rehearsal_id, data["text"])), 201
 
 
@@ -193,7 +193,7 @@ def recommend_adjustment(rehearsal_id: str) -> tuple[dict[str, Any], int]:
     data = body(AdjustmentInputSchema())
     if data["owner_id"]:
         data["owner_id"] = str(data["owner_id"])
-    return command(rehearsal_id, lambda: ledger().recommend_rehearsal_adjustment(
+    return command(rehearsal_id, lambda: services().rehearsals.recommend_rehearsal_adjustment(
         rehearsal_id, **data)), 201
 
 

@@ -20,7 +20,6 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.errors import DomainError
 from app.oncall.queries import list_runbooks
 from app.people import queries as people_queries
 from app.rehearsals import queries as rq
@@ -46,6 +45,7 @@ from app.rehearsals.schemas import (
     step_row_errors,
 )
 from app.schemas import jsonable
+from domain.errors import DomainError
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
     PREFLIGHT_LABELS,
@@ -54,7 +54,7 @@ from domain.rehearsals.rehearsal import (
     Rehearsal,
 )
 from domain.reviews.action_item import PRIORITIES
-from web.context import acting, form_data, ledger, login_required, read_model
+from web.context import acting, form_data, login_required, read_model, services
 from web.history import history_rows
 from web.rehearsals.api import report_response
 
@@ -95,7 +95,7 @@ def new() -> str | Response | tuple[str, int]:
             if runbook_id is not None:
                 data["source"] = {"runbook_id": str(runbook_id), "revision": revision}
             with acting():
-                result = ledger().plan_rehearsal(**{
+                result = services().rehearsals.plan_rehearsal(**{
                     **data, "steps": [{**s, "owner_id": str(s["owner_id"])}
                                       for s in data["steps"]]})
         except ValidationError as exc:
@@ -200,7 +200,7 @@ def _act(rehearsal_id: str, name: str, tab: str, schema: Schema,
 def parity(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record a parity check from ``name | expected | actual`` lines."""
     return _act(rehearsal_id, "parity", "checklist", ParityFormSchema(),
-                lambda d: ledger().check_rehearsal_parity(rehearsal_id, d["items"]),
+                lambda d: services().rehearsals.check_rehearsal_parity(rehearsal_id, d["items"]),
                 "Parity check recorded.")
 
 
@@ -209,7 +209,7 @@ def parity(rehearsal_id: str) -> Response | tuple[str, int]:
 def preflight(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record (or re-run) a pre-flight check."""
     return _act(rehearsal_id, "preflight", "checklist", PreflightInputSchema(),
-                lambda d: ledger().record_rehearsal_preflight(rehearsal_id, **d),
+                lambda d: services().rehearsals.record_rehearsal_preflight(rehearsal_id, **d),
                 "Pre-flight check recorded.")
 
 
@@ -217,8 +217,9 @@ def preflight(rehearsal_id: str) -> Response | tuple[str, int]:
 @login_required
 def step(rehearsal_id: str, number: int, action: str) -> Response | tuple[str, int]:
     """Start, finish or skip (with a reason) a playbook step."""
-    commands = {"start": ledger().start_rehearsal_step, "finish": ledger().finish_rehearsal_step,
-                "skip": ledger().skip_rehearsal_step}
+    rehearsals = services().rehearsals
+    commands = {"start": rehearsals.start_rehearsal_step,
+                "finish": rehearsals.finish_rehearsal_step, "skip": rehearsals.skip_rehearsal_step}
     if action not in commands:
         abort(404)
     return _act(rehearsal_id, f"step{number}", "checklist", ReasonSchema(),
@@ -232,7 +233,7 @@ def step(rehearsal_id: str, number: int, action: str) -> Response | tuple[str, i
 def abort_rehearsal(rehearsal_id: str) -> Response | tuple[str, int]:
     """Abort the dry run with a reason."""
     return _act(rehearsal_id, "abort", "checklist", ReasonSchema(),
-                lambda d: ledger().abort_rehearsal(rehearsal_id), "Rehearsal aborted.",
+                lambda d: services().rehearsals.abort_rehearsal(rehearsal_id), "Rehearsal aborted.",
                 reason=lambda d: d["reason"])
 
 
@@ -241,7 +242,7 @@ def abort_rehearsal(rehearsal_id: str) -> Response | tuple[str, int]:
 def log_issue(rehearsal_id: str) -> Response | tuple[str, int]:
     """Log an issue against a step."""
     return _act(rehearsal_id, "issue", "checklist", IssueInputSchema(),
-                lambda d: ledger().log_rehearsal_issue(rehearsal_id, **d), "Issue logged.")
+                lambda d: services().rehearsals.log_rehearsal_issue(rehearsal_id, **d), "Issue logged.")
 
 
 @bp.post("/<rehearsal_id>/issues/<int:issue>/resolve")
@@ -249,7 +250,7 @@ def log_issue(rehearsal_id: str) -> Response | tuple[str, int]:
 def resolve_issue(rehearsal_id: str, issue: int) -> Response | tuple[str, int]:
     """Record an issue's resolution."""
     return _act(rehearsal_id, f"resolve{issue}", "checklist", ResolveIssueSchema(),
-                lambda d: ledger().resolve_rehearsal_issue(rehearsal_id, issue,
+                lambda d: services().rehearsals.resolve_rehearsal_issue(rehearsal_id, issue,
                                                            d["resolution"]),
                 "Resolution recorded.")
 
@@ -260,7 +261,7 @@ def rollback_test(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record the rollback test (unchecked boxes are false)."""
     form = {"performed": "false", "passed": "false", **form_data()}
     return _act(rehearsal_id, "rollback", "checklist", RollbackInputSchema(),
-                lambda d: ledger().record_rollback_test(rehearsal_id, **d),
+                lambda d: services().rehearsals.record_rollback_test(rehearsal_id, **d),
                 "Rollback test recorded.", form=form)
 
 
@@ -269,7 +270,7 @@ def rollback_test(rehearsal_id: str) -> Response | tuple[str, int]:
 def evaluate(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record metrics and evaluate the Go/No-Go criteria."""
     return _act(rehearsal_id, "metrics", "go-no-go", MetricsFormSchema(),
-                lambda d: ledger().evaluate_rehearsal(rehearsal_id, **d),
+                lambda d: services().rehearsals.evaluate_rehearsal(rehearsal_id, **d),
                 "Go/No-Go evaluated.")
 
 
@@ -278,7 +279,7 @@ def evaluate(rehearsal_id: str) -> Response | tuple[str, int]:
 def decide(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record the Go/No-Go decision."""
     return _act(rehearsal_id, "decision", "go-no-go", DecisionInputSchema(),
-                lambda d: ledger().decide_rehearsal(rehearsal_id, d["decision"]),
+                lambda d: services().rehearsals.decide_rehearsal(rehearsal_id, d["decision"]),
                 "Decision recorded.", reason=lambda d: d["reason"])
 
 
@@ -287,7 +288,7 @@ def decide(rehearsal_id: str) -> Response | tuple[str, int]:
 def lesson(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record a lesson learned."""
     return _act(rehearsal_id, "lesson", "report", LessonInputSchema(),
-                lambda d: ledger().record_rehearsal_lesson(rehearsal_id, d["text"]),
+                lambda d: services().rehearsals.record_rehearsal_lesson(rehearsal_id, d["text"]),
                 "Lesson recorded.")
 
 
@@ -296,7 +297,7 @@ def lesson(rehearsal_id: str) -> Response | tuple[str, int]:
 def adjustment(rehearsal_id: str) -> Response | tuple[str, int]:
     """Recommend a runbook adjustment (action item or runbook revision proposal)."""
     def run(d: dict[str, Any]) -> Any:
-        return ledger().recommend_rehearsal_adjustment(
+        return services().rehearsals.recommend_rehearsal_adjustment(
             rehearsal_id, **{**d, "owner_id": str(d["owner_id"]) if d["owner_id"] else None})
 
     return _act(rehearsal_id, "adjustment", "report", AdjustmentInputSchema(), run,

@@ -17,7 +17,6 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.errors import DomainError, NotFoundError, PermissionDenied
 from app.people import queries as people_queries
 from app.reviews import action_item_queries as q
 from app.reviews.action_item_schemas import (
@@ -28,6 +27,7 @@ from app.reviews.action_item_schemas import (
     ReassignSchema,
     StatusUpdateSchema,
 )
+from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.reviews.action_item import (
     PRIORITIES,
     SOURCES,
@@ -39,9 +39,9 @@ from web.context import (
     acting,
     can_write,
     form_data,
-    ledger,
     login_required,
     read_model,
+    services,
     view_now,
 )
 from web.history import history_rows
@@ -102,7 +102,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
             data = ActionItemFormSchema().load(form)
             data["owner_id"] = str(data["owner_id"])
             with acting():
-                result = ledger().create_action_item(**data)
+                result = services().actions.create_action_item(**data)
         except ValidationError as exc:
             return _new_form(form, exc.messages), 422
         flash("Action item raised.")
@@ -148,7 +148,7 @@ def _command(item_id: str, schema: Any, run: Any, done: str) -> str | BaseRespon
 @login_required
 def update_status(item_id: str) -> str | BaseResponse | tuple[str, int]:
     """Record a status update."""
-    return _command(item_id, StatusUpdateSchema(), lambda d: ledger().update_action_item_status(
+    return _command(item_id, StatusUpdateSchema(), lambda d: services().actions.update_action_item_status(
         item_id, d["status"], d["note"]), "Status updated.")
 
 
@@ -156,7 +156,7 @@ def update_status(item_id: str) -> str | BaseResponse | tuple[str, int]:
 @login_required
 def reassign(item_id: str) -> str | BaseResponse | tuple[str, int]:
     """Give the item to someone else."""
-    return _command(item_id, ReassignSchema(), lambda d: ledger().reassign_action_item(
+    return _command(item_id, ReassignSchema(), lambda d: services().actions.reassign_action_item(
         item_id, str(d["owner_id"])), "Item reassigned.")
 
 
@@ -164,7 +164,7 @@ def reassign(item_id: str) -> str | BaseResponse | tuple[str, int]:
 @login_required
 def change_due(item_id: str) -> str | BaseResponse | tuple[str, int]:
     """Move the due date."""
-    return _command(item_id, DueChangeSchema(), lambda d: ledger().change_action_item_due(
+    return _command(item_id, DueChangeSchema(), lambda d: services().actions.change_action_item_due(
         item_id, d["due"]), "Due date changed.")
 
 
@@ -177,7 +177,7 @@ def policies() -> str | BaseResponse | tuple[str, int]:
         try:
             data = PolicyInputSchema().load(form)
             with acting():
-                ledger().define_follow_up_policy(**data)
+                services().actions.define_follow_up_policy(**data)
             flash("Policy defined.")
             return redirect(url_for("actions.policies"))
         except ValidationError as exc:
@@ -198,7 +198,7 @@ def policy(policy_id: str) -> str:
     """One follow-up policy and its history."""
     found = {p["id"]: p for p in q.list_policies(read_model())}
     if policy_id not in found:
-        raise NotFoundError(f"no follow-up policy with id {policy_id}", id=policy_id)
+        raise NotFound(f"no follow-up policy with id {policy_id}", id=policy_id)
     return render_template("reviews/action_items/policy.html", policy=found[policy_id],
                            events=history_rows(FollowUpPolicy, policy_id))
 
@@ -209,7 +209,7 @@ def retire_policy(policy_id: str) -> BaseResponse:
     """Stop applying a policy."""
     try:
         with acting():
-            ledger().retire_follow_up_policy(policy_id)
+            services().actions.retire_follow_up_policy(policy_id)
         flash("Policy retired.")
     except (DomainError, PermissionDenied) as exc:
         flash(f"Not saved: {exc.message}", "error")

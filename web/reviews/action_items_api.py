@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from app.errors import NotAuthenticated
 from app.reviews import action_item_queries as q
 from app.reviews.action_item_schemas import (
     ActionItemInputSchema,
@@ -21,10 +20,11 @@ from app.reviews.action_item_schemas import (
     ViolationReportSchema,
 )
 from app.schemas import HistorySchema
+from domain.errors import NotAuthenticated
 from domain.reviews.action_item import ActionItem, FollowUpPolicy
 from web.api import openapi
 from web.changes.api import body
-from web.context import acting, ledger, read_model, view_now
+from web.context import acting, read_model, services, view_now
 from web.history import history_rows
 
 bp = Blueprint("api_actions", __name__, url_prefix="/api/v1")
@@ -75,7 +75,7 @@ def create_item() -> tuple[dict[str, Any], int]:
     """Raise an action item (due date defaults from the priority)."""
     data = body(ActionItemInputSchema())
     with acting():
-        result = ledger().create_action_item(**data)
+        result = services().actions.create_action_item(**data)
     return _item(result["id"]), 201
 
 
@@ -90,7 +90,7 @@ def update_status(item_id: str) -> dict[str, Any]:
     """Record a status update (blocked needs a note saying why)."""
     data = body(StatusUpdateSchema())
     with acting():
-        ledger().update_action_item_status(item_id, data["status"], data["note"])
+        services().actions.update_action_item_status(item_id, data["status"], data["note"])
     return _item(item_id)
 
 
@@ -99,7 +99,7 @@ def reassign(item_id: str) -> dict[str, Any]:
     """Give the item to someone else, with a reason."""
     data = body(ReassignSchema())
     with acting(reason=data["reason"]):
-        ledger().reassign_action_item(item_id, str(data["owner_id"]))
+        services().actions.reassign_action_item(item_id, str(data["owner_id"]))
     return _item(item_id)
 
 
@@ -108,7 +108,7 @@ def change_due(item_id: str) -> dict[str, Any]:
     """Move the due date, with a reason."""
     data = body(DueChangeSchema())
     with acting(reason=data["reason"]):
-        ledger().change_action_item_due(item_id, data["due"])
+        services().actions.change_action_item_due(item_id, data["due"])
     return _item(item_id)
 
 
@@ -129,7 +129,7 @@ def define_policy() -> tuple[dict[str, Any], int]:
     """Define a follow-up policy (admins only)."""
     data = body(PolicyInputSchema())
     with acting():
-        result = ledger().define_follow_up_policy(**data)
+        result = services().actions.define_follow_up_policy(**data)
     policies = {p["id"]: p for p in q.list_policies(read_model())}
     return PolicySchema().dump(policies[result["id"]]), 201
 
@@ -138,7 +138,7 @@ def define_policy() -> tuple[dict[str, Any], int]:
 def retire_policy(policy_id: str) -> dict[str, Any]:
     """Stop applying a policy (admins only)."""
     with acting():
-        ledger().retire_follow_up_policy(policy_id)
+        services().actions.retire_follow_up_policy(policy_id)
     policies = {p["id"]: p for p in q.list_policies(read_model())}
     return PolicySchema().dump(policies[policy_id])
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from app.errors import NotAuthenticated
 from app.reviews import queries as q
 from app.reviews.documents import render_markdown
 from app.reviews.schemas import (
@@ -28,10 +27,11 @@ from app.reviews.schemas import (
 )
 from app.schemas import HistorySchema, jsonable
 from domain.base import now
+from domain.errors import NotAuthenticated
 from domain.reviews.review import Launch, Review
 from web.api import openapi
 from web.changes.api import body
-from web.context import acting, ledger, read_model
+from web.context import acting, read_model, services
 from web.history import history_rows
 
 bp = Blueprint("api_reviews", __name__, url_prefix="/api/v1")
@@ -57,7 +57,7 @@ def finalise(review_id: str) -> None:
     """Finalise a review with a snapshot of its period's incidents (shared with the pages)."""
     review = q.get_review(read_model(), review_id)["review"]
     incidents = q.incidents_between(read_model(), review["period_start"], review["period_end"])
-    ledger().finalise_review(review_id, incidents)
+    services().reviews.finalise_review(review_id, incidents)
 
 
 @bp.get("/launches")
@@ -72,7 +72,7 @@ def record_launch() -> tuple[dict[str, Any], int]:
     """Record a production launch; its reviews are scheduled from the cadence."""
     data = body(LaunchInputSchema())
     with acting():
-        result = ledger().record_launch(**data)
+        result = services().reviews.record_launch(**data)
     return _launch(result["id"]), 201
 
 
@@ -87,7 +87,7 @@ def change_targets(launch_id: str) -> dict[str, Any]:
     """Change the launch's targets."""
     data = body(TargetsSchema())
     with acting():
-        ledger().change_launch_targets(launch_id, **data)
+        services().reviews.change_launch_targets(launch_id, **data)
     return _launch(launch_id)
 
 
@@ -96,7 +96,7 @@ def extend_schedule(launch_id: str) -> dict[str, Any]:
     """Schedule more monthly reviews after the last one."""
     data = body(ExtendScheduleSchema())
     with acting():
-        ledger().extend_review_schedule(launch_id, data["months"])
+        services().reviews.extend_review_schedule(launch_id, data["months"])
     return _launch(launch_id)
 
 
@@ -144,34 +144,34 @@ def _command(review_id: str, schema: Any, run: Any) -> dict[str, Any]:
 def move(review_id: str) -> dict[str, Any]:
     """Move a review to another day."""
     return _command(review_id, MoveReviewSchema(),
-                    lambda d: ledger().move_review(review_id, d["scheduled_for"]))
+                    lambda d: services().reviews.move_review(review_id, d["scheduled_for"]))
 
 
 @bp.post("/reviews/<review_id>/cancel")
 def cancel(review_id: str) -> dict[str, Any]:
     """Cancel a review, with a reason."""
-    return _command(review_id, CancelReviewSchema(), lambda d: ledger().cancel_review(review_id))
+    return _command(review_id, CancelReviewSchema(), lambda d: services().reviews.cancel_review(review_id))
 
 
 @bp.post("/reviews/<review_id>/metrics")
 def metrics(review_id: str) -> dict[str, Any]:
     """Record the period's metrics (a monitoring system may post them)."""
     return _command(review_id, MetricsInputSchema(),
-                    lambda d: ledger().record_review_metrics(review_id, **d))
+                    lambda d: services().reviews.record_review_metrics(review_id, **d))
 
 
 @bp.post("/reviews/<review_id>/status-updates")
 def status_update(review_id: str) -> dict[str, Any]:
     """Record an action item's status update in this review."""
     return _command(review_id, ReviewStatusUpdateSchema(),
-                    lambda d: ledger().record_review_status_update(
+                    lambda d: services().reviews.record_review_status_update(
                         review_id, str(d["item_id"]), d["status"], d["note"]))
 
 
 @bp.post("/reviews/<review_id>/issues")
 def raise_issue(review_id: str) -> dict[str, Any]:
     """Raise a new issue as an action item sourced from this review."""
-    return _command(review_id, ReviewIssueSchema(), lambda d: ledger().raise_review_issue(
+    return _command(review_id, ReviewIssueSchema(), lambda d: services().reviews.raise_review_issue(
         review_id, **{**d, "owner_id": str(d["owner_id"])}))
 
 
@@ -179,7 +179,7 @@ def raise_issue(review_id: str) -> dict[str, Any]:
 def notes(review_id: str) -> dict[str, Any]:
     """Record backlog, feedback themes, next review date and focus areas."""
     return _command(review_id, ReviewNotesSchema(),
-                    lambda d: ledger().record_review_notes(review_id, **d))
+                    lambda d: services().reviews.record_review_notes(review_id, **d))
 
 
 @bp.post("/reviews/<review_id>/finalise")
@@ -194,7 +194,7 @@ def finalise_review(review_id: str) -> dict[str, Any]:
 def addendum(review_id: str) -> dict[str, Any]:
     """Add a correction to a finalised review."""
     return _command(review_id, AddendumSchema(),
-                    lambda d: ledger().add_review_addendum(review_id, d["text"]))
+                    lambda d: services().reviews.add_review_addendum(review_id, d["text"]))
 
 
 @bp.get("/reviews/<review_id>/history")

@@ -16,7 +16,6 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.errors import DomainError, PermissionDenied
 from app.people import queries as people_queries
 from app.reviews import queries as q
 from app.reviews.documents import render_markdown, tickets_line
@@ -32,6 +31,7 @@ from app.reviews.schemas import (
     ReviewStatusUpdateSchema,
     TargetsSchema,
 )
+from domain.errors import DomainError, PermissionDenied
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import TICKET_SEVERITIES, Launch, Review
 from web.charts import bar_chart, line_chart
@@ -39,9 +39,9 @@ from web.context import (
     acting,
     can_write,
     form_data,
-    ledger,
     login_required,
     read_model,
+    services,
     view_now,
 )
 from web.history import history_rows
@@ -65,7 +65,7 @@ def launches() -> str | BaseResponse | tuple[str, int]:
         try:
             data = LaunchFormSchema().load(form)
             with acting():
-                result = ledger().record_launch(**data)
+                result = services().reviews.record_launch(**data)
             flash("Launch recorded; its reviews are scheduled.")
             return redirect(url_for("reviews.launch", launch_id=result["id"]))
         except ValidationError as exc:
@@ -94,7 +94,7 @@ def targets(launch_id: str) -> str | BaseResponse | tuple[str, int]:
     try:
         data = TargetsSchema().load(form)
         with acting():
-            ledger().change_launch_targets(launch_id, **data)
+            services().reviews.change_launch_targets(launch_id, **data)
         flash("Targets changed.")
     except ValidationError as exc:
         return launch(launch_id, form, exc.messages), 422
@@ -110,7 +110,7 @@ def extend_schedule(launch_id: str) -> BaseResponse:
     try:
         data = ExtendScheduleSchema().load(form_data())
         with acting():
-            ledger().extend_review_schedule(launch_id, data["months"])
+            services().reviews.extend_review_schedule(launch_id, data["months"])
         flash(f"{data['months']} more monthly review(s) scheduled.")
     except ValidationError as exc:
         flash(f"Not scheduled: {exc.messages}", "error")
@@ -168,7 +168,7 @@ def _launch_command(review_id: str, schema: Any, run: Callable[[dict[str, Any]],
 @login_required
 def move(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Move a review to another day."""
-    return _launch_command(review_id, MoveReviewSchema(), lambda d: ledger().move_review(
+    return _launch_command(review_id, MoveReviewSchema(), lambda d: services().reviews.move_review(
         review_id, d["scheduled_for"]), "Review moved.")
 
 
@@ -177,7 +177,7 @@ def move(review_id: str) -> str | BaseResponse | tuple[str, int]:
 def cancel(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Cancel a review, with a reason."""
     return _launch_command(review_id, CancelReviewSchema(),
-                           lambda d: ledger().cancel_review(review_id), "Review cancelled.")
+                           lambda d: services().reviews.cancel_review(review_id), "Review cancelled.")
 
 
 # -- the review -----------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ def _review_command(review_id: str, which: str, schema: Any,
 def metrics(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Record the period's metrics."""
     return _review_command(review_id, "metrics", MetricsFormSchema(),
-                           lambda d: ledger().record_review_metrics(review_id, **d),
+                           lambda d: services().reviews.record_review_metrics(review_id, **d),
                            "Metrics recorded.")
 
 
@@ -246,7 +246,7 @@ def metrics(review_id: str) -> str | BaseResponse | tuple[str, int]:
 def status_update(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Record an action item's status update in this review."""
     return _review_command(review_id, "status", ReviewStatusUpdateSchema(),
-                           lambda d: ledger().record_review_status_update(
+                           lambda d: services().reviews.record_review_status_update(
                                review_id, str(d["item_id"]), d["status"], d["note"]),
                            "Status update recorded.")
 
@@ -256,7 +256,7 @@ def status_update(review_id: str) -> str | BaseResponse | tuple[str, int]:
 def raise_issue(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Raise a new issue as an action item sourced from this review."""
     return _review_command(review_id, "issue", ReviewIssueSchema(),
-                           lambda d: ledger().raise_review_issue(
+                           lambda d: services().reviews.raise_review_issue(
                                review_id, **{**d, "owner_id": str(d["owner_id"])}),
                            "Issue raised as an action item.")
 
@@ -266,7 +266,7 @@ def raise_issue(review_id: str) -> str | BaseResponse | tuple[str, int]:
 def notes(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Record backlog, feedback themes, next review date and focus areas."""
     return _review_command(review_id, "notes", ReviewNotesSchema(),
-                           lambda d: ledger().record_review_notes(review_id, **d),
+                           lambda d: services().reviews.record_review_notes(review_id, **d),
                            "Notes recorded.")
 
 
@@ -290,5 +290,5 @@ def finalise_review(review_id: str) -> BaseResponse:
 def addendum(review_id: str) -> str | BaseResponse | tuple[str, int]:
     """Add a correction to a finalised review."""
     return _review_command(review_id, "addendum", AddendumSchema(),
-                           lambda d: ledger().add_review_addendum(review_id, d["text"]),
+                           lambda d: services().reviews.add_review_addendum(review_id, d["text"]),
                            "Addendum added.")

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from app.audit.service import audit
 from tests.conftest import bearer, login, valid_change
 from tests.unit.audit.test_audit_merkle import naive_root
 
@@ -49,9 +48,9 @@ class TestProofs:
     def test_inclusion_proofs_lead_to_the_signed_root(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
         submit(client, member, 5)
-        checkpoint = audit(services).seal(force=True)
+        checkpoint = services.audit.seal(force=True)
         assert checkpoint is not None
-        leaves = audit(services).leaf_hashes()
+        leaves = services.audit.leaf_hashes()
 
         for position in (1, 4, checkpoint["tree_size"]):
             proof = client.get(f"/api/v1/ledger/proofs/inclusion?position={position}"
@@ -67,9 +66,9 @@ class TestProofs:
         from domain.audit.merkle import verify_consistency
 
         submit(client, member, 2)
-        first = audit(services).seal(force=True)
+        first = services.audit.seal(force=True)
         submit(client, member, 3)
-        second = audit(services).seal(force=True)
+        second = services.audit.seal(force=True)
         assert first and second
 
         body = client.get(f"/api/v1/ledger/proofs/consistency?first={first['tree_size']}"
@@ -90,7 +89,7 @@ class TestProofs:
 class TestCheckpointsAndKeys:
     def test_the_public_key_verifies_the_latest_checkpoint_signature(
             self, client: FlaskClient, services: Services, auditor: dict[str, Any]) -> None:
-        audit(services).seal(force=True)
+        services.audit.seal(force=True)
 
         pem = client.get("/api/v1/ledger/public-key?format=pem", headers=bearer(auditor))
         latest = client.get("/api/v1/ledger/checkpoints/latest",
@@ -110,7 +109,7 @@ class TestCheckpointsAndKeys:
 
     def test_verify_reports_an_intact_ledger(self, client: FlaskClient, services: Services,
                                              auditor: dict[str, Any]) -> None:
-        audit(services).seal(force=True)
+        services.audit.seal(force=True)
 
         report = client.get("/api/v1/ledger/verify", headers=bearer(auditor)).get_json()
 
@@ -123,7 +122,7 @@ class TestHistory:
         [change_id] = submit(client, member, 1)
         client.post(f"/api/v1/change-requests/{change_id}/withdraw", json={"reason": "no"},
                     headers=bearer(member))
-        audit(services).seal(force=True)
+        services.audit.seal(force=True)
 
         generic = client.get(f"/api/v1/entities/{change_id}/history",
                              headers=bearer(member)).get_json()
@@ -143,7 +142,7 @@ class TestHistory:
     def test_the_history_tab_shows_that_each_event_is_sealed(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
         [change_id] = submit(client, member, 1)
-        audit(services).seal(force=True)
+        services.audit.seal(force=True)
         login(client, member)
 
         html = client.get(f"/changes/{change_id}?tab=history").get_data(as_text=True)
@@ -160,7 +159,7 @@ class TestVerifyPage:
             self, client: FlaskClient, services: Services, auditor: dict[str, Any]) -> None:
         from tests.conftest import csrf_token
 
-        audit(services).seal(force=True)
+        services.audit.seal(force=True)
         auditor["password"] = auditor["password"] or "correct-horse-battery"
         login(client, auditor)
 

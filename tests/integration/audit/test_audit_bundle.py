@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app.audit.bundle import OPENSSL, build_bundle, parse_moment
-from app.audit.service import audit
 from tests.conftest import bearer, valid_change
 from web.cli.main import main
 
@@ -40,7 +39,7 @@ def ledger_over_days(client: FlaskClient, member: dict[str, Any], clock: FakeClo
             client.post(f"/api/v1/change-requests/{ids[-1]}/withdraw", json={"reason": "later"},
                         headers=bearer(member))
         clock.advance(days=1)
-    audit(services).seal(force=True)
+    services.audit.seal(force=True)
     return {"ids": ids}
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from app.audit.service import audit, audit_leaves
+from app.audit.service import audit_leaves
 from domain.audit import merkle
 from tests.conftest import add_person
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def test_proofs_and_roots_from_the_kept_tree_equal_a_fresh_computation_as_the_log_grows(
         services: Services) -> None:
-    sealer = audit(services)
+    sealer = services.audit
     for round_ in range(3):
         for _ in range(40):
             add_person(services, password=None)
@@ -34,7 +34,7 @@ def test_proofs_and_roots_from_the_kept_tree_equal_a_fresh_computation_as_the_lo
 
 
 def test_a_changed_leaf_row_drops_the_kept_tree(services: Services) -> None:
-    sealer = audit(services)
+    sealer = services.audit
     for _ in range(5):
         add_person(services, password=None)
     sealer.seal(force=True)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from app.audit.bundle import build_bundle, parse_moment
 from app.demo import load_demo
-from app.reporting import REPORTS, ReportContext
+from app.reporting import ReportContext
 from app.reviews.action_item_reports import action_item_rows
 from tests.integration.audit.test_audit_bundle import unzip, verify
 
@@ -55,7 +55,7 @@ def test_a_bundle_over_the_demo_holds_every_areas_report_with_rows_and_verifies(
     assert result.returncode == 0, result.stdout + result.stderr
     assert sums.returncode == 0, sums.stdout
     listed = (folder / "SHA256SUMS").read_text()
-    columns = {r.name: r.columns for r in REPORTS}
+    columns = {r.name: r.columns for r in demo.reports}
     tables = {}
     for name in AREA_REPORTS:
         header, rows = read_csv(folder, name)
@@ -78,7 +78,7 @@ def test_a_bundle_over_the_demo_holds_every_areas_report_with_rows_and_verifies(
     assert {r["finalised"] for r in tables["reviews"]} <= {"yes", "no"}
     assert all(r["uptime_target"].startswith(">=") for r in tables["reviews"])
     text = "".join(page.extract_text() for page in PdfReader(folder / "reports/reports.pdf").pages)
-    assert all(r.title[:30] in text.replace("\n", " ") for r in REPORTS)
+    assert all(r.title[:30] in text.replace("\n", " ") for r in demo.reports)
 
 
 def test_a_period_before_the_ledger_began_gives_every_report_its_header_and_no_rows(

@@ -215,7 +215,7 @@ def not_present(ccb: Ccb) -> Any:
 
 def meeting_not_open(ccb: Ccb) -> Any:
     with ccb.as_(ccb.chair):
-        ccb.ledger.close_meeting(ccb.meeting_id)
+        ccb.services.ccb.close_meeting(ccb.meeting_id)
     return ccb.people[1], "POST", _vote_url(ccb), {"choice": "approve"}
 
 

@@ -50,7 +50,7 @@ def test_votes_cast_before_the_close_are_the_tally_so_far_and_rest_under_the_def
     ccb.vote(ccb.people[0], first, "reject")
     ccb.vote(ccb.people[0], first, "abstain")
     with ccb.as_(ccb.chair):
-        services.ledger.close_meeting(ccb.meeting_id)
+        services.ccb.close_meeting(ccb.meeting_id)
     services.projections.catch_up()
 
     rows = {r["change_request_id"]: r for r in q.list_decisions(services.engine,

@@ -31,7 +31,7 @@ def realistic_meeting(services: Services, clock: Any) -> Ccb:
     onboarding = ccb.submit(by=paul, title="Launch the new onboarding flow")
     meeting = ccb.schedule()
     with ccb.as_(erin):
-        ccb.ledger.schedule_meeting(ccb.board_id, datetime(2026, 3, 18, 14, tzinfo=timezone.utc))
+        ccb.services.ccb.schedule_meeting(ccb.board_id, datetime(2026, 3, 18, 14, tzinfo=timezone.utc))
     ccb.meeting_id = meeting
     for change in (db, mfa, onboarding):
         ccb.add(change)
@@ -51,7 +51,7 @@ def realistic_meeting(services: Services, clock: Any) -> Ccb:
     clock.advance(minutes=5)
     ccb.decide(db)
     with ccb.as_(erin):
-        ccb.ledger.raise_meeting_action(meeting, "Book the maintenance window with payments",
+        ccb.services.ccb.raise_meeting_action(meeting, "Book the maintenance window with payments",
                                         dev["id"], "P1", db)
     clock.advance(minutes=30)
     for person, choice in ((paul, "approve"), (sara, "reject"), (erin, "approve")):
@@ -60,12 +60,12 @@ def realistic_meeting(services: Services, clock: Any) -> Ccb:
     ccb.vote(dev, mfa, "abstain")
     clock.advance(minutes=10)
     with ccb.as_(erin):
-        ccb.ledger.cast_deciding_vote(meeting, mfa, "approve")
-        ccb.ledger.raise_meeting_action(meeting, "Name the decision log maintainer",
+        ccb.services.ccb.cast_deciding_vote(meeting, mfa, "approve")
+        ccb.services.ccb.raise_meeting_action(meeting, "Name the decision log maintainer",
                                         dev["id"], "P2")
     clock.advance(minutes=60)
     with ccb.as_(erin):
-        ccb.ledger.close_meeting(meeting)
+        ccb.services.ccb.close_meeting(meeting)
     return ccb
 
 

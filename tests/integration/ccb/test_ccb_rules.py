@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from app.errors import DomainError
+from domain.errors import DomainError
 from projections.ccb.tables import board_charters, decisions, meetings
 from tests.conftest import event_count
 from tests.support.ccb import make_ccb, running_meeting
@@ -22,7 +22,7 @@ class TestBoardsAndCharters:
             self, services: Services) -> None:
         ccb = make_ccb(services, charter={"tie_breaker": "defer", "timebox_minutes": 90})
 
-        board = services.ledger.get_board(ccb.board_id)
+        board = services.ccb.get_board(ccb.board_id)
 
         assert board["charter"]["tie_breaker"] == "defer"
         assert board["charter"]["timebox_minutes"] == 90
@@ -37,7 +37,7 @@ class TestBoardsAndCharters:
         created = clock.now
         clock.advance(days=3)
         with ccb.as_(ccb.chair, reason="two functions are enough for small changes"):
-            services.ledger.amend_charter(ccb.board_id, {"quorum_min_functions": 2})
+            services.ccb.amend_charter(ccb.board_id, {"quorum_min_functions": 2})
         services.projections.catch_up()
 
         from app.ccb.queries import charter_at
@@ -51,13 +51,15 @@ class TestBoardsAndCharters:
             assert len(list(conn.execute(select(board_charters)))) == 2
 
     def test_an_amendment_without_a_reason_is_refused(self, services: Services) -> None:
-        from marshmallow import ValidationError
+        from domain.errors import InvalidInput
 
         ccb = make_ccb(services)
         before = event_count(services)
 
-        with ccb.as_(ccb.chair), pytest.raises(ValidationError):
-            services.ledger.amend_charter(ccb.board_id, {"timebox_minutes": 60})
+        with ccb.as_(ccb.chair), pytest.raises(InvalidInput) as refused:
+            services.ccb.amend_charter(ccb.board_id, {"timebox_minutes": 60})
+
+        assert refused.value.details == {"reason": ["a charter amendment needs a reason"]}
 
         assert event_count(services) == before
 
@@ -107,7 +109,7 @@ class TestVotingAndDeciding:
         assert event_count(services) == before
 
         with ccb.as_(ccb.chair):
-            decision = services.ledger.cast_deciding_vote(ccb.meeting_id, change, "approve")
+            decision = services.ccb.cast_deciding_vote(ccb.meeting_id, change, "approve")
         assert decision["outcome"] == "approved" and decision["tie_break"] == "chair"
 
     @pytest.mark.parametrize(("tie_breaker", "outcome"),
@@ -178,12 +180,12 @@ class TestProxies:
         grantor, holder = ccb.people[4], ccb.people[1]
         first = ccb.proxy(grantor, holder)
         with ccb.as_(grantor):
-            services.ledger.revoke_proxy(ccb.meeting_id, first)
+            services.ccb.revoke_proxy(ccb.meeting_id, first)
         second = ccb.proxy(grantor, ccb.people[2])
         ccb.vote(ccb.people[2], ccb.changes[0], "reject", on_behalf_of=grantor)
 
         with ccb.as_(grantor), pytest.raises(DomainError) as refused:
-            services.ledger.revoke_proxy(ccb.meeting_id, second)
+            services.ccb.revoke_proxy(ccb.meeting_id, second)
 
         assert refused.value.code == "proxy_used"
 
@@ -194,7 +196,7 @@ class TestMeetingsAndEmergencies:
         ccb = running_meeting(services, n_changes=2)
         clock.advance(minutes=130)
         with ccb.as_(ccb.chair):
-            closed = services.ledger.close_meeting(ccb.meeting_id)
+            closed = services.ccb.close_meeting(ccb.meeting_id)
         assert closed["deferral_reason"] == "timebox" and len(closed["deferred"]) == 2
 
         ccb.schedule()
@@ -211,9 +213,9 @@ class TestMeetingsAndEmergencies:
         ccb = make_ccb(services)
         change = ccb.submit(category="emergency", board_id=ccb.board_id)
         with ccb.as_(ccb.chair):
-            first = services.ledger.approve_emergency_change(change)
+            first = services.ccb.approve_emergency_change(change)
         with ccb.as_(ccb.people[2]):
-            second = services.ledger.approve_emergency_change(change)
+            second = services.ccb.approve_emergency_change(change)
         assert first["status"] == "submitted" and second["status"] == "approved"
 
         ccb.schedule()
@@ -236,7 +238,7 @@ class TestMeetingsAndEmergencies:
         before = event_count(services)
 
         with ccb.as_(ccb.requester), pytest.raises(DomainError) as refused:
-            services.ledger.approve_emergency_change(change)
+            services.ccb.approve_emergency_change(change)
 
         assert refused.value.code == "self_approval"
         assert event_count(services) == before
@@ -250,13 +252,13 @@ class TestMeetingsAndEmergencies:
         ccb.open()
         for approver in (ccb.chair, ccb.people[2]):
             with ccb.as_(approver):
-                services.ledger.approve_emergency_change(change)
+                services.ccb.approve_emergency_change(change)
         for person in ccb.people:
             ccb.attend(person)
         ccb.vote(ccb.people[1], change, "approve")
         ccb.decide(change)
         with ccb.as_(ccb.chair):
-            services.ledger.close_meeting(ccb.meeting_id)
+            services.ccb.close_meeting(ccb.meeting_id)
 
         ccb.schedule()
         ccb.open()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.audit.as_of import as_of_engine
 from app.changes.queries import list_change_requests
 from app.demo import load_demo
 from app.oncall import queries as oncall_queries
@@ -49,7 +48,7 @@ def test_an_as_of_view_ten_days_ago_shows_part_of_the_story(services: Services) 
     load_demo(services)
     services.projections.catch_up()
 
-    then = counts(as_of_engine(services, now() - timedelta(days=10)))
+    then = counts(services.as_of.engine_at(now() - timedelta(days=10)))
     today = counts(services.engine)
 
     assert all(0 < then[name] < today[name] for name in today), (then, today)

@@ -31,10 +31,10 @@ def team(services: Services, admin: dict[str, Any]) -> dict[str, Any]:
     lead = add_person(services, name="Lea Lead")
     ledger = services.ledger
     with ledger.acting_as(admin["id"]):
-        rotation = ledger.create_rotation(name="Platform", timezone="Europe/Berlin",
+        rotation = services.oncall.create_rotation(name="Platform", timezone="Europe/Berlin",
                                           roster=[p["id"] for p in people])
-        shifts = ledger.plan_rotation(rotation["id"], weeks=4)["shifts"]
-        ledger.change_escalation_policy(rotation["id"], engineering_lead_id=lead["id"])
+        shifts = services.oncall.plan_rotation(rotation["id"], weeks=4)["shifts"]
+        services.oncall.change_escalation_policy(rotation["id"], engineering_lead_id=lead["id"])
     return {"rotation_id": rotation["id"], "people": people, "lead": lead, "admin": admin,
             "primary": shifts[0]["primary_id"], "secondary": shifts[0]["secondary_id"]}
 
@@ -43,7 +43,7 @@ def open_incident(services: Services, team: dict[str, Any], **fields: Any) -> st
     body = {"title": "Checkout returns 500", "severity": "P1", "category": "api"}
     body.update(fields)
     with services.ledger.acting_as(team["people"][0]["id"]):
-        return services.ledger.open_incident(team["rotation_id"], **body)["id"]
+        return services.oncall.open_incident(team["rotation_id"], **body)["id"]
 
 
 def escalations(services: Services, incident_id: str) -> list[Any]:
@@ -82,9 +82,9 @@ class TestOpening:
         clock.advance(minutes=5)
 
         with services.ledger.acting_as(team["primary"], reason="customer data exposed"):
-            services.ledger.assess_incident(incident_id, security=True)
+            services.oncall.assess_incident(incident_id, security=True)
         with services.ledger.acting_as(team["primary"]):
-            services.ledger.assess_incident(incident_id, severity="P0")
+            services.oncall.assess_incident(incident_id, severity="P0")
 
         [escalation] = escalations(services, incident_id)
         assert (escalation.trigger, escalation.level) == ("security_incident", "L3")
@@ -117,7 +117,7 @@ class TestClockDrivenEscalation:
     def test_the_thirty_minute_resolution_trigger_fires_when_it_comes_first(
             self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
         with services.ledger.acting_as(team["admin"]["id"]):
-            services.ledger.change_escalation_policy(team["rotation_id"], ack_minutes=45)
+            services.oncall.change_escalation_policy(team["rotation_id"], ack_minutes=45)
         opened = clock.now
         incident_id = open_incident(services, team)
 
@@ -133,7 +133,7 @@ class TestClockDrivenEscalation:
         opened = clock.now
         incident_id = open_incident(services, team)
         with services.ledger.acting_as(team["admin"]["id"]):
-            services.ledger.change_escalation_policy(team["rotation_id"], ack_minutes=60,
+            services.oncall.change_escalation_policy(team["rotation_id"], ack_minutes=60,
                                                      resolve_minutes=90)
 
         tick(services, opened + timedelta(minutes=15))
@@ -156,7 +156,7 @@ class TestClockDrivenEscalation:
         incident_id = open_incident(services, team)
         clock.advance(minutes=10)
         with services.ledger.acting_as(team["primary"]):
-            services.ledger.acknowledge_incident(incident_id)
+            services.oncall.acknowledge_incident(incident_id)
 
         fired = tick(services, opened + timedelta(hours=2))
 
@@ -250,9 +250,9 @@ def test_a_gap_in_coverage_pages_the_next_level_at_once(
         services: Services, admin: dict[str, Any]) -> None:
     people = [add_person(services, name=n) for n in ("Ana", "Ben")]
     with services.ledger.acting_as(admin["id"]):
-        rid = services.ledger.create_rotation(name="Unplanned", timezone="UTC",
+        rid = services.oncall.create_rotation(name="Unplanned", timezone="UTC",
                                               roster=[p["id"] for p in people])["id"]
-        incident_id = services.ledger.open_incident(rid, title="Nobody home", severity="P2",
+        incident_id = services.oncall.open_incident(rid, title="Nobody home", severity="P2",
                                                     category="other")["id"]
 
     [escalation] = escalations(services, incident_id)

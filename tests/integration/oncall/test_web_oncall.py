@@ -21,11 +21,11 @@ def world(services: Services, admin: dict[str, Any]) -> dict[str, Any]:
     crew = [add_person(services, name=n) for n in ("Ana", "Ben", "Cai")]
     ledger = services.ledger
     with ledger.acting_as(admin["id"]):
-        rid = ledger.create_rotation(name="Platform", timezone="Europe/Berlin",
+        rid = services.oncall.create_rotation(name="Platform", timezone="Europe/Berlin",
                                      roster=[p["id"] for p in crew])["id"]
-        shifts = ledger.plan_rotation(rid, weeks=4)["shifts"]
-        books = ledger.seed_runbooks()
-        iid = ledger.open_incident(rid, title="Search is slow", severity="P2",
+        shifts = services.oncall.plan_rotation(rid, weeks=4)["shifts"]
+        books = services.oncall.seed_runbooks()
+        iid = services.oncall.open_incident(rid, title="Search is slow", severity="P2",
                                    category="api")["id"]
     services.projections.catch_up()
     return {"rotation_id": rid, "crew": crew, "runbooks": books, "incident_id": iid,

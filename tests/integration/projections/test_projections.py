@@ -23,7 +23,7 @@ def submit_many(services: Services, person: dict[str, Any], n: int) -> list[str]
     ids = []
     with services.ledger.acting_as(person["id"]):
         for i in range(n):
-            ids.append(services.ledger.submit_change_request(
+            ids.append(services.changes.submit_change_request(
                 board_id=None, title=f"Change {i:03}", description="d", category="normal",
                 risk="low", systems=[f"s{i % 3}"], planned_start=START + timedelta(hours=i),
                 planned_end=START + timedelta(hours=i + 1), rollback_plan="r")["id"])
@@ -107,7 +107,7 @@ class TestRebuild:
         person = add_person(services)
         ids = submit_many(services, person, 12)
         with services.ledger.acting_as(person["id"]):
-            services.ledger.withdraw_change_request(ids[3])
+            services.changes.withdraw_change_request(ids[3])
         services.projections.catch_up()
         before = (rows(services), rows(services, people))
 

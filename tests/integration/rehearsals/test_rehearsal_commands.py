@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from app.errors import DomainError, PermissionDenied
+from domain.errors import DomainError, PermissionDenied
 from domain.rehearsals.rehearsal import Rehearsal
 from tests.conftest import event_count
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def plan(services: Services, person: dict[str, Any], steps: int = 2) -> str:
     with services.ledger.acting_as(person["id"]):
-        return services.ledger.plan_rehearsal(
+        return services.rehearsals.plan_rehearsal(
             release_version="3.1.0", environment="staging", playbook="Release runbook",
             steps=[{"name": f"Step {n}", "planned_minutes": 10, "owner_id": person["id"]}
                    for n in range(1, steps + 1)])["id"]
@@ -29,11 +29,11 @@ def test_a_rehearsal_round_trips_through_the_store_with_exact_values(
     rid = plan(services, member, steps=1)
     ledger = services.ledger
     with ledger.acting_as(member["id"]):
-        ledger.check_rehearsal_parity(rid, [{"name": "env", "expected": "a", "actual": "a"}])
-        ledger.start_rehearsal_step(rid, 1)
+        services.rehearsals.check_rehearsal_parity(rid, [{"name": "env", "expected": "a", "actual": "a"}])
+        services.rehearsals.start_rehearsal_step(rid, 1)
         clock.advance(minutes=12)
-        ledger.finish_rehearsal_step(rid, 1)
-        result = ledger.evaluate_rehearsal(rid, Decimal("1.5"), Decimal("420"),
+        services.rehearsals.finish_rehearsal_step(rid, 1)
+        result = services.rehearsals.evaluate_rehearsal(rid, Decimal("1.5"), Decimal("420"),
                                            Decimal("99.9"))
 
     stored = ledger.repository.get(UUID(rid))
@@ -48,7 +48,7 @@ def test_a_refused_decision_appends_nothing(services: Services, member: dict[str
     before = event_count(services)
 
     with services.ledger.acting_as(member["id"]), pytest.raises(DomainError) as refused:
-        services.ledger.decide_rehearsal(rid, "go")
+        services.rehearsals.decide_rehearsal(rid, "go")
 
     assert refused.value.code == "go_no_go_not_evaluated"
     assert event_count(services) == before
@@ -70,8 +70,8 @@ def test_a_concurrent_start_is_retried_and_then_refused_by_the_rule(
     ledger = services.ledger
     stale = ledger.repository.get(UUID(rid))
     with ledger.acting_as(member["id"]):
-        ledger.start_rehearsal_step(rid, 1)
-    real_get = ledger._get  # noqa: SLF001
+        services.rehearsals.start_rehearsal_step(rid, 1)
+    real_get = ledger.load
     calls: list[int] = []
 
     def first_stale(cls: type, aggregate_id: Any) -> Any:
@@ -80,11 +80,11 @@ def test_a_concurrent_start_is_retried_and_then_refused_by_the_rule(
         calls.append(1)
         return stale if len(calls) == 1 else real_get(cls, aggregate_id)
 
-    monkeypatch.setattr(ledger, "_get", first_stale)
+    monkeypatch.setattr(ledger, "load", first_stale)
     before = event_count(services)
 
     with ledger.acting_as(member["id"]), pytest.raises(DomainError) as refused:
-        ledger.start_rehearsal_step(rid, 1)
+        services.rehearsals.start_rehearsal_step(rid, 1)
 
     assert refused.value.code == "step_not_pending"
     assert len(calls) == 2

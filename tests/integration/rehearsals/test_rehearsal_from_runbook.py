@@ -26,7 +26,7 @@ RELEASE = """# Release deployment
 def runbook(services: Services, person: dict[str, Any], content: str = RELEASE,
             category: str = "release") -> str:
     with services.ledger.acting_as(person["id"]):
-        rid = services.ledger.create_runbook(category, "Release deployment", content)["id"]
+        rid = services.oncall.create_runbook(category, "Release deployment", content)["id"]
     services.projections.catch_up()
     return rid
 
@@ -56,7 +56,7 @@ class TestTheApi:
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
         runbook_id = runbook(services, member)
         with services.ledger.acting_as(member["id"]):
-            services.ledger.revise_runbook(runbook_id, RELEASE + "4. Announce the release\n",
+            services.oncall.revise_runbook(runbook_id, RELEASE + "4. Announce the release\n",
                                            "announce")
 
         body = plan(client, member, from_runbook_id=runbook_id,
@@ -69,7 +69,7 @@ class TestTheApi:
     def test_the_seeded_rollback_runbook_gives_its_steps(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
         with services.ledger.acting_as(member["id"]):
-            services.ledger.seed_runbooks()
+            services.oncall.seed_runbooks()
 
         response = plan(client, member, from_runbook_id=str(Runbook.create_id("deployment")))
 

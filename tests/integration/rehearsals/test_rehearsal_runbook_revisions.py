@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def test_an_adjustment_revises_the_runbook_with_a_link_back_to_the_rehearsal(
         services: Services, client: FlaskClient, member: dict[str, Any]) -> None:
     with services.ledger.acting_as(member["id"]):
-        services.ledger.seed_runbooks()
+        services.oncall.seed_runbooks()
     helper = add_person(services, "member", "devops")
     rid = plan(client, member, helper)
     runbook_id = Runbook.create_id("deployment")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.errors import DomainError
+from domain.errors import DomainError
 from tests.conftest import add_person, bearer, csrf_token, event_count, login
 
 if TYPE_CHECKING:
@@ -108,10 +108,10 @@ class TestReassignAndDueDates:
         from datetime import date
 
         with services.ledger.acting_as(member["id"]):
-            item = services.ledger.create_action_item(title="Fix it", owner_id=member["id"])
+            item = services.actions.create_action_item(title="Fix it", owner_id=member["id"])
             before = event_count(services)
             with pytest.raises(DomainError) as refused:
-                services.ledger.change_action_item_due(item["id"], date(2026, 4, 1))
+                services.actions.change_action_item_due(item["id"], date(2026, 4, 1))
 
         assert refused.value.code == "reason_required"
         assert event_count(services) == before

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from app.errors import NotFoundError
+from domain.errors import NotFound
 from projections.reviews.tables import action_items
 from tests.conftest import event_count
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def test_a_raised_item_is_tracked_with_its_source_and_default_due_date(
         services: Services, member: dict[str, Any], clock: Any) -> None:
     with services.ledger.acting_as(member["id"]):
-        result = services.ledger.create_action_item(
+        result = services.actions.create_action_item(
             title="Add a pool-size alert", owner_id=member["id"], priority="P1",
             source_type="incident", source_id="00000000-0000-0000-0000-00000000abcd")
     services.projections.catch_up()
@@ -34,8 +34,8 @@ def test_an_unknown_owner_is_refused_and_nothing_is_appended(
         services: Services, member: dict[str, Any]) -> None:
     before = event_count(services)
 
-    with services.ledger.acting_as(member["id"]), pytest.raises(NotFoundError):
-        services.ledger.create_action_item(title="x", owner_id="not-a-person")
+    with services.ledger.acting_as(member["id"]), pytest.raises(NotFound):
+        services.actions.create_action_item(title="x", owner_id="not-a-person")
 
     assert event_count(services) == before
 
@@ -48,12 +48,12 @@ def test_an_unknown_owner_is_refused_and_nothing_is_appended(
 ])
 def test_items_other_areas_raise_are_checked_before_anything_is_appended(
         services: Services, member: dict[str, Any], fields: dict[str, Any], code: str) -> None:
-    from app.errors import DomainError
+    from domain.errors import DomainError
 
     before = event_count(services)
 
     with services.ledger.acting_as(member["id"]), pytest.raises(DomainError) as refused:
-        services.ledger.raise_action_item(**{"title": "Fine", "owner_id": member["id"],
+        services.actions.raise_action_item(**{"title": "Fine", "owner_id": member["id"],
                                              **fields})
 
     assert refused.value.code == code
@@ -66,8 +66,8 @@ def test_my_items_through_the_api(client: Any, services: Services,
 
     other = add_person(services)
     with services.ledger.acting_as(member["id"]):
-        services.ledger.create_action_item(title="Mine", owner_id=member["id"])
-        services.ledger.create_action_item(title="Theirs", owner_id=other["id"])
+        services.actions.create_action_item(title="Mine", owner_id=member["id"])
+        services.actions.create_action_item(title="Theirs", owner_id=other["id"])
 
     page = client.get("/api/v1/action-items?owner_id=me", headers=bearer(member)).get_json()
 

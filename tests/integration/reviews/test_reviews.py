@@ -128,11 +128,11 @@ class TestMandatoryStatusUpdates:
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
         review = record_launch(client, member)["reviews"][0]["id"]
         with services.ledger.acting_as(member["id"]):
-            open_item = services.ledger.create_action_item(
+            open_item = services.actions.create_action_item(
                 title="Add a pool-size alert", owner_id=member["id"], source_type="incident")
-            done = services.ledger.create_action_item(title="Already done",
+            done = services.actions.create_action_item(title="Already done",
                                                       owner_id=member["id"])
-            services.ledger.update_action_item_status(done["id"], "completed")
+            services.actions.update_action_item_status(done["id"], "completed")
         post(client, member, f"/reviews/{review}/issues", title="Raised in this review",
              owner_id=member["id"], priority="P1")
         before = event_count(services)

@@ -48,7 +48,7 @@ def test_a_member_records_a_review_through_the_forms_and_finalises_it(
     review = first_review(client, launch_id)
     path = f"/reviews/{review}"
     with services.ledger.acting_as(member["id"]):
-        item = services.ledger.create_action_item(title="Tune the index", owner_id=member["id"])
+        item = services.actions.create_action_item(title="Tune the index", owner_id=member["id"])
     token = csrf_token(client, path)
 
     bad = client.post(f"{path}/metrics", data={"uptime_pct": "abc", "csrf_token": token})
@@ -115,9 +115,9 @@ def test_auditors_read_reviews_and_items_without_any_form(
         client: FlaskClient, services: Services, member: dict[str, Any],
         auditor: dict[str, Any]) -> None:
     with services.ledger.acting_as(member["id"]):
-        launch = services.ledger.record_launch(name="Search v2", system="search",
+        launch = services.reviews.record_launch(name="Search v2", system="search",
                                                launch_date=date(2026, 3, 2))
-        item = services.ledger.create_action_item(title="Tune", owner_id=member["id"])
+        item = services.actions.create_action_item(title="Tune", owner_id=member["id"])
     login(client, {**auditor, "password": "correct-horse-battery"})
 
     pages = [f"/reviews/{launch['review_ids'][0]}", f"/launches/{launch['id']}", "/launches/",
@@ -131,10 +131,10 @@ def test_auditors_read_reviews_and_items_without_any_form(
 def test_the_backlog_form_carries_over_the_previous_reviews_backlog(
         client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
     with services.ledger.acting_as(member["id"]):
-        launch = services.ledger.record_launch(name="Search v2", system="search",
+        launch = services.reviews.record_launch(name="Search v2", system="search",
                                                launch_date=date(2026, 3, 2))
         first, second = launch["review_ids"][:2]
-        services.ledger.record_review_notes(first, backlog=["Warm the cache"], positive=[],
+        services.reviews.record_review_notes(first, backlog=["Warm the cache"], positive=[],
                                             negative=[], next_review_date=None, focus_areas=[])
     login(client, member)
 

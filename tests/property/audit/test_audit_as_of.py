@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.audit.as_of import as_of_engine
-from app.errors import DomainError
+from domain.errors import DomainError
 from projections.tables import metadata, schemas, tracking
 from tests import conftest
 from tests.property.audit.test_audit_tamper import fresh_services
@@ -52,14 +51,14 @@ def apply(services: Services, clock: conftest.FakeClock, kind: str, person: dict
         conftest.add_person(services, password=None)
     elif kind == "submit":
         with ledger.acting_as(person["id"]):
-            changes.append(ledger.submit_change_request(**{
+            changes.append(services.changes.submit_change_request(**{
                 **conftest.valid_change(), "board_id": None,
                 "planned_start": clock.now + timedelta(days=1),
                 "planned_end": clock.now + timedelta(days=2)})["id"])
     elif changes:
         try:
             with ledger.acting_as(person["id"]):
-                ledger.withdraw_change_request(changes[0])
+                services.changes.withdraw_change_request(changes[0])
         except DomainError:
             pass
 
@@ -84,8 +83,8 @@ def test_the_view_as_of_each_moment_equals_the_live_view_then(
             before = captured[0][0] - timedelta(seconds=1)
 
             for moment, live in captured:
-                assert snapshot(as_of_engine(services, moment)) == live
-            empty_people = snapshot(as_of_engine(services, before - timedelta(days=1)))
+                assert snapshot(services.as_of.engine_at(moment)) == live
+            empty_people = snapshot(services.as_of.engine_at(before - timedelta(days=1)))
     finally:
         conftest.set_default_clock(conftest.system_clock)
     assert all(rows == [] for rows in empty_people.values())
@@ -95,17 +94,16 @@ def test_the_as_of_view_of_now_equals_the_live_read_models_on_the_demo_data(
         services: Services, clock: conftest.FakeClock) -> None:
     """Every area's projections replay into the temporary SQLite view exactly as they run live
     (catches projections that read the clock, other tables, or backend-specific SQL)."""
-    from app.audit.as_of import _drop, build
-    from app.audit.service import audit
+    from app.audit.as_of import drop
     from app.demo import load_demo
 
     load_demo(services)
     services.projections.catch_up()
     clock.advance(seconds=1)
-    head = audit(services).position_as_of(clock.now)
-    view = build(services, head)  # forced replay (as_of_engine would answer "now" live)
+    head = services.audit.position_as_of(clock.now)
+    view = services.as_of.build(head)  # forced replay (as_of_engine would answer "now" live)
     try:
         assert head == services.ledger.recorder.max_notification_id()
         assert snapshot(view.engine) == snapshot(services.engine)
     finally:
-        _drop(view)
+        drop(view)

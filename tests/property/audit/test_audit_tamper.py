@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from app.audit.service import audit
 from app.bootstrap import bootstrap
 from app.config import load_settings
 from tests import conftest
@@ -56,15 +55,15 @@ def make_ledger(services: Services, changes: list[bool], seal_points: set[int]) 
     person = conftest.add_person(services)
     with services.ledger.acting_as(person["id"]):
         for i, withdraw in enumerate(changes):
-            cid = services.ledger.submit_change_request(**{
+            cid = services.changes.submit_change_request(**{
                 **conftest.valid_change(title=f"Change {i}"), "board_id": None,
                 "planned_start": conftest.FakeClock().now + timedelta(days=i + 1),
                 "planned_end": conftest.FakeClock().now + timedelta(days=i + 2)})["id"]
             if withdraw:
-                services.ledger.withdraw_change_request(cid)
+                services.changes.withdraw_change_request(cid)
             if i in seal_points:
-                audit(services).seal(force=True)
-    audit(services).seal(force=True)
+                services.audit.seal(force=True)
+    services.audit.seal(force=True)
 
 
 class Store:
@@ -131,13 +130,13 @@ def test_verify_names_the_first_tampered_position(backend: str, changes: list[bo
         make_ledger(services, changes, seal_points)
         store = Store(services)
         positions = store.positions()
-        assert audit(services).verify().ok
+        assert services.audit.verify().ok
         i = data.draw(st.integers(0, len(positions) - 2), label="tampered index")
         j = data.draw(st.integers(i + 1, len(positions) - 1), label="other index")
         p, q = positions[i], positions[j]
 
         tamper(store, kind, p, q, data.draw(st.integers(0, 10_000), label="byte"))
-        report = audit(services).verify()
+        report = services.audit.verify()
 
         assert not report.ok
         assert report.first is not None
@@ -153,7 +152,7 @@ def test_a_rewritten_checkpoint_fails_its_signature(backend: str) -> None:
             conn.execute(text("UPDATE audit_checkpoints SET issued_at = '2020-01-01T00:00:00."
                               "000000+00:00' WHERE id = 1"))
 
-        report = audit(services).verify()
+        report = services.audit.verify()
 
     assert [p.kind for p in report.problems] == ["bad_signature"]
 
@@ -166,6 +165,6 @@ def test_a_rewritten_sealed_leaf_is_caught_by_the_signed_root(backend: str) -> N
             conn.execute(text("UPDATE audit_leaves SET leaf_hash = :h WHERE leaf_index = 2"),
                          {"h": "00" * 32})
 
-        report = audit(services).verify()
+        report = services.audit.verify()
 
     assert "sealed_leaves_mismatch" in [p.kind for p in report.problems]

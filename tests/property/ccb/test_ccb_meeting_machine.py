@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from app.bootstrap import bootstrap
 from app.config import load_settings
-from app.errors import DomainError
 from domain.ccb.meeting import Meeting
+from domain.errors import DomainError
 from projections.ccb.tables import decisions, meetings
 from tests import conftest
 from tests.support.ccb import make_ccb
@@ -102,7 +102,7 @@ class MeetingMachine(RuleBasedStateMachine):
     def attend(self, who: int) -> None:
         expected = "already_present" if who in self.present else None
         person = self.ccb.people[who]
-        self.attempt(who, expected, lambda: self.ccb.ledger.record_attendance(
+        self.attempt(who, expected, lambda: self.ccb.services.ccb.record_attendance(
             self.ccb.meeting_id, person["id"], "in_person"))
         if expected is None:
             self.present.add(who)
@@ -120,7 +120,7 @@ class MeetingMachine(RuleBasedStateMachine):
                     "proxy_chain" if any(p["holder"] == grantor or p["grantor"] == holder
                                          for p in standing) else None)
         people = self.ccb.people
-        result = self.attempt(grantor, expected, lambda: self.ccb.ledger.give_proxy(
+        result = self.attempt(grantor, expected, lambda: self.ccb.services.ccb.give_proxy(
             self.ccb.meeting_id, people[grantor]["id"], people[holder]["id"]))
         if result is not None:
             self.proxies[result["id"]] = {"grantor": grantor, "holder": holder,
@@ -135,7 +135,7 @@ class MeetingMachine(RuleBasedStateMachine):
         expected = {"active": None, "used": "proxy_used"}.get(proxy["status"],
                                                               "proxy_not_active")
         self.attempt(proxy["grantor"], expected,
-                     lambda: self.ccb.ledger.revoke_proxy(self.ccb.meeting_id, proxy_id))
+                     lambda: self.ccb.services.ccb.revoke_proxy(self.ccb.meeting_id, proxy_id))
         if expected is None:
             proxy["status"] = "revoked"
 
@@ -154,7 +154,7 @@ class MeetingMachine(RuleBasedStateMachine):
             "grantor_present" if grantor in self.present or proxy["status"] == "lapsed" else
             "proxy_holder_absent" if voter not in self.present else None)
         people = self.ccb.people
-        self.attempt(voter, expected, lambda: self.ccb.ledger.cast_vote(
+        self.attempt(voter, expected, lambda: self.ccb.services.ccb.cast_vote(
             self.ccb.meeting_id, self.ccb.changes[item], choice,
             None if grantor is None else people[grantor]["id"]))
         if expected is None:
@@ -177,7 +177,7 @@ class MeetingMachine(RuleBasedStateMachine):
         expected = ("already_decided" if self.decided[item] else
                     "quorum_not_met" if not self.quorum_met() else
                     "awaiting_casting_vote" if tie else None)
-        result = self.attempt(0, expected, lambda: self.ccb.ledger.decide_item(
+        result = self.attempt(0, expected, lambda: self.ccb.services.ccb.decide_item(
             self.ccb.meeting_id, self.ccb.changes[item]))
         if result is not None:
             want = "approved" if tally["approve"] > tally["reject"] else "rejected"
@@ -190,7 +190,7 @@ class MeetingMachine(RuleBasedStateMachine):
         expected = ("already_decided" if self.decided[item] else
                     "casting_vote_not_needed" if tally["approve"] != tally["reject"] else
                     "quorum_not_met" if not self.quorum_met() else None)
-        result = self.attempt(0, expected, lambda: self.ccb.ledger.cast_deciding_vote(
+        result = self.attempt(0, expected, lambda: self.ccb.services.ccb.cast_deciding_vote(
             self.ccb.meeting_id, self.ccb.changes[item], choice))
         if result is not None:
             self.decided[item] = result["outcome"]
@@ -243,7 +243,7 @@ class MeetingMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             with self.ccb.as_(self.ccb.chair):
-                self.ccb.ledger.close_meeting(self.ccb.meeting_id)
+                self.ccb.services.ccb.close_meeting(self.ccb.meeting_id)
             _, before = self.read()
             deferred = [r for r in before if r.outcome == "deferred"]
             assert sorted(r.change_request_id for r in deferred) == sorted(

@@ -17,8 +17,8 @@ from app.bootstrap import bootstrap
 from app.changes.queries import list_change_requests
 from app.changes.schemas import ChangeRequestInputSchema
 from app.config import load_settings
-from app.errors import DomainError, PermissionDenied
 from domain.changes.change_request import CATEGORIES, RISKS, ChangeRequest
+from domain.errors import DomainError, PermissionDenied
 from tests import conftest
 
 texts = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs", "P")),
@@ -81,10 +81,10 @@ class ChangeRequestMachine(RuleBasedStateMachine):
         with self.services.ledger.acting_as(person):
             if self.roles[person] == "auditor":
                 with pytest.raises(PermissionDenied):
-                    self.services.ledger.submit_change_request(**data)
+                    self.services.changes.submit_change_request(**data)
                 assert self.events() == before
                 return "none"
-            result = self.services.ledger.submit_change_request(**data)
+            result = self.services.changes.submit_change_request(**data)
         self.model[result["id"]] = {"status": "submitted", "requester_id": person,
                                     "title": data["title"]}
         assert self.events() == before + 1
@@ -107,12 +107,12 @@ class ChangeRequestMachine(RuleBasedStateMachine):
                    and expected["status"] == "submitted")
         with self.services.ledger.acting_as(person):
             if allowed:
-                self.services.ledger.withdraw_change_request(change)
+                self.services.changes.withdraw_change_request(change)
                 expected["status"] = "withdrawn"
                 assert self.events() == before + 1
             else:
                 with pytest.raises((DomainError, PermissionDenied)):
-                    self.services.ledger.withdraw_change_request(change)
+                    self.services.changes.withdraw_change_request(change)
                 assert self.events() == before
 
     @invariant()

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from domain.base import DomainError, using_clock
+from domain.base import using_clock
+from domain.errors import DomainError
 from domain.oncall.rotation import Rotation
 
 PEOPLE = ["ana", "ben", "cai", "dev", "eli"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from domain.base import DomainError
+from domain.errors import DomainError
 from domain.rehearsals.rehearsal import Rehearsal
 
 OWNER = "11111111-1111-1111-1111-111111111111"

@@ -15,9 +15,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from app.bootstrap import bootstrap
 from app.config import load_settings
-from app.errors import DomainError
 from app.reviews.action_item_queries import list_action_items
 from domain.base import set_default_clock, system_clock
+from domain.errors import DomainError
 from domain.reviews.action_item import PRIORITIES, STATUSES, default_due
 from tests import conftest
 
@@ -51,7 +51,7 @@ class ActionItemMachine(RuleBasedStateMachine):
     @rule(target=items, owner=people, priority=st.sampled_from(PRIORITIES))
     def raise_item(self, owner: str, priority: str) -> str:
         with self.services.ledger.acting_as(owner):
-            result = self.services.ledger.create_action_item(
+            result = self.services.actions.create_action_item(
                 title="Something to do", owner_id=owner, priority=priority,
                 source_type="incident")
         self.model[result["id"]] = {"status": "open", "owner_id": owner,
@@ -74,7 +74,7 @@ class ActionItemMachine(RuleBasedStateMachine):
     def update_status(self, person: str, item: str, status: str, note: str) -> None:
         expected = self.model[item]
         allowed = expected["status"] != "completed" and (status != "blocked" or note.strip())
-        if self.attempt(person, item, bool(allowed), lambda: self.services.ledger
+        if self.attempt(person, item, bool(allowed), lambda: self.services.actions
                         .update_action_item_status(item, status, note)):
             expected["status"] = status
 
@@ -83,7 +83,7 @@ class ActionItemMachine(RuleBasedStateMachine):
         expected = self.model[item]
         allowed = (expected["status"] != "completed" and bool(reason)
                    and owner != expected["owner_id"])
-        if self.attempt(person, item, allowed, lambda: self.services.ledger
+        if self.attempt(person, item, allowed, lambda: self.services.actions
                         .reassign_action_item(item, owner), reason=reason):
             expected["owner_id"] = owner
 
@@ -92,7 +92,7 @@ class ActionItemMachine(RuleBasedStateMachine):
         expected = self.model[item]
         due = expected["due"] + timedelta(days=days)
         allowed = expected["status"] != "completed" and bool(reason) and days != 0
-        if self.attempt(person, item, allowed, lambda: self.services.ledger
+        if self.attempt(person, item, allowed, lambda: self.services.actions
                         .change_action_item_due(item, due), reason=reason):
             expected["due"] = due
 

@@ -1,0 +1,75 @@
+"""The one error hierarchy: every refusal the ledger reports names its rule with a stable code.
+
+``LedgerError`` is the base; each kind carries the HTTP status it maps to, so ``web/errors.py``
+(pages and API) and the CLI (one line, exit 2) translate every kind in one place each:
+
+- ``InvalidInput`` (422): a field's value is not acceptable; ``details`` maps field → messages.
+- ``NotAuthenticated`` (401): nobody is signed in, or the token is not valid.
+- ``PermissionDenied`` (403): the actor's role does not allow the command.
+- ``NotFound`` (404): an entity id is unknown.
+- ``DomainError`` (409): a governance rule refuses the command; subclasses name the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger reports to a person (never a stack trace)."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+    default_message: ClassVar[str] = "the request was refused"
+
+    def __init__(self, message: str | None = None, code: str | None = None,
+                 **details: Any) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # an instance may name a finer rule
+        self.details = details
+
+
+class InvalidInput(LedgerError):
+    """A field's value is not acceptable (422); ``details`` maps each field to its messages."""
+
+    code = "invalid_input"
+    status = 422
+    default_message = "the input is not valid; see details for each field"
+
+    @classmethod
+    def field(cls, name: str, message: str) -> InvalidInput:
+        """The error for one field."""
+        return cls(None, **{name: [message]})
+
+
+class NotAuthenticated(LedgerError):
+    """Nobody is signed in, or the credentials are not valid (401)."""
+
+    code = "not_authenticated"
+    status = 401
+    default_message = "sign in or send a valid bearer token"
+
+
+class PermissionDenied(LedgerError):
+    """The actor's role does not allow the command (403)."""
+
+    code = "forbidden"
+    status = 403
+    default_message = "you may not do this"
+
+
+class NotFound(LedgerError):
+    """An entity id is unknown (404)."""
+
+    code = "not_found"
+    status = 404
+    default_message = "no such entity"
+
+
+class DomainError(LedgerError):
+    """A governance rule refuses the command (409); ``code`` names the rule."""
+
+    code = "rule_violation"
+    status = 409
