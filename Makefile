@@ -31,8 +31,10 @@ run: $(STAMP)
 	@echo "carol@example.org ... or frank@example.org (auditor), password: demo-password-123"
 	$(BIN)/govledger serve --host $(HOST) --port $(PORT)
 
-## make test: install test needs (PostgreSQL, Chromium), start a throwaway cluster, run everything
+## make test: check the architecture contracts, install test needs (PostgreSQL, Chromium), start a
+## throwaway cluster, run everything
 test: $(DEVSTAMP)
+	$(BIN)/lint-imports --no-cache
 	bash scripts/install-test-deps.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 

@@ -218,3 +218,13 @@ class GateClosed(DomainError):
     def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message, **details)
         self.code = code
+
+
+def open_emergency_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:
+    """The board's emergency changes not yet decided (submitted, scheduled or deferred)."""
+    c = change_requests.c
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(
+            c.id, c.title, c.status, c.requester_id).where(
+            c.board_id == board_id, c.category == "emergency",
+            c.status.in_(["submitted", "scheduled", "deferred"])))]

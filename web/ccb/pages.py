@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
@@ -46,7 +45,6 @@ from domain.ccb.board import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAY
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES, Meeting
 from domain.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from domain.reviews.action_item import PRIORITIES
-from projections.changes.tables import change_requests
 from web.context import acting, form_data, login_required, read_model, services
 from web.history import history_rows
 
@@ -94,12 +92,7 @@ def board(board_id: str) -> str:
     engine = read_model()
     data = q.get_board(engine, board_id)
     names = q.names(engine)
-    c = change_requests.c
-    with engine.connect() as conn:
-        emergencies = [dict(r._mapping) for r in conn.execute(select(
-            c.id, c.title, c.status, c.requester_id).where(
-            c.board_id == board_id, c.category == "emergency",
-            c.status.in_(["submitted", "scheduled", "deferred"])))]
+    emergencies = q.open_emergency_changes(engine, board_id)
     tab = request.args.get("tab", "details")
     at, at_error = _charter_at(engine, board_id)
     return render_template(

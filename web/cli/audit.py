@@ -45,7 +45,7 @@ def cmd_seal(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_verify(services: Services, args: argparse.Namespace) -> int:
     """Verify the whole ledger; non-zero exit and the first bad position when tampered."""
-    from web.cli.main import progress_bar
+    from web.cli.progress import progress_bar
 
     head = services.ledger.recorder.max_notification_id() or 0
     advance, close = progress_bar(head, "verify")

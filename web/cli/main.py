@@ -17,7 +17,8 @@ from domain.errors import InvalidInput, LedgerError
 from web.cli.audit import add_audit_commands
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
+from web.cli.progress import progress_bar
 
 USER_ERRORS = (LedgerError, ConfigError)
 
@@ -168,14 +169,6 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     finally:
         background.stop()
     return 0
-
-
-def progress_bar(total: int, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """Return (advance, close) for a terminal progress bar; silent when not a terminal."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=label, unit="ev", disable=not sys.stderr.isatty())
-    return bar.update, bar.close
 
 
 def cmd_rebuild(services: Services, args: argparse.Namespace) -> int:

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from app.demo import DEMO_PASSWORD, load_demo
+from app.demo import load_demo
+from app.people.demo import DEMO_PASSWORD
 from app.rehearsals import queries as rq
 from tests.conftest import login
 
