@@ -40,9 +40,17 @@ for _old, _new in LEGACY_MODULES.items():
 
 
 def register_legacy_topics() -> None:
-    """Register every old module path as an alias of its new module (idempotent)."""
+    """Register every old module path as an alias of its new module (idempotent).
+
+    Each new module is registered under its own name too: an old path such as
+    ``domain.people`` is a prefix of new ones (``domain.people.person``), and the library
+    resolves an unknown module through its longest registered prefix, which would otherwise
+    rewrite today's topics into paths that do not exist.
+    """
     for old, new in LEGACY_MODULES.items():
-        register_topic(old, importlib.import_module(new))
+        module = importlib.import_module(new)
+        register_topic(new, module)
+        register_topic(old, module)
 
 
 @cache
