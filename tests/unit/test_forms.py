@@ -1,4 +1,4 @@
-"""The one way to handle a form: ``FormSchema`` coercion and the ``web.forms.handle_form`` helper."""
+"""One way to handle a form: FormSchema coercion and the web.forms.handle_form helper."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class TestFormSchema:
             with pytest.raises(ValidationError) as info:
                 ExampleFormSchema().load({"title": blank})
 
-            assert info.value.messages["title"] == ["Missing data for required field."]
+            assert info.value.messages_dict["title"] == ["Missing data for required field."]
 
     def test_blank_optional_fields_take_their_defaults(self) -> None:
         data = ExampleFormSchema().load({"title": "Rotate keys", "note": "", "due": "",

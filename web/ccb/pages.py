@@ -388,7 +388,7 @@ def decision_log_json_download() -> Response:
 
 # -- helpers --------------------------------------------------------------------------------------
 
-def _charter_values(base: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+def _charter_values(base: dict[str, Any], form: FormInput) -> dict[str, Any]:
     """The charter fields to show: ``base`` overlaid with what the form sent."""
     if not form:
         return dict(base)
