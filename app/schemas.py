@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from marshmallow import (
+    EXCLUDE,
     Schema,
     ValidationError,
     fields,
+    pre_load,
 )
 
-__all__ = ["ValidationError"]
+__all__ = ["FormSchema", "ValidationError"]
 
 UTC = timezone.utc
 
@@ -28,6 +32,73 @@ class Text(fields.String):
 def when(**kwargs: Any) -> fields.AwareDateTime:
     """An ISO 8601 date-time; one without an offset is taken as UTC."""
     return fields.AwareDateTime(default_timezone=UTC, **kwargs)
+
+
+class FormSchema(Schema):
+    """Base of every schema loaded from form-encoded input: an HTML form's fields, or the query
+    string of a filter form. Never used for a JSON body (API input schemas stay strict); a form
+    schema subclasses this and the input schema: ``class XFormSchema(FormSchema, XInputSchema)``.
+
+    One ``pre_load`` turns what a browser sends into what the fields load:
+
+    - a blank field (empty or only spaces, or a repeated field whose values are all blank) is
+      missing, so its ``load_default`` applies (``None``, ``""``, ``[]`` …) and a required one is
+      reported as missing;
+    - a checkbox named in ``checkboxes`` is ``True`` when sent ("on", "true", "1" …) and
+      ``False`` when absent (a browser sends nothing for an unchecked box);
+    - a list field named in ``separators`` may arrive as one text, split at that pattern
+      (a field sent several times, such as a multi-select, arrives as a list already);
+    - fields the schema does not declare (buttons, a hidden ``tab`` or ``next``) are ignored;
+    - last, ``reshape`` turns flat fields into the structure the schema loads (rows into a list,
+      ``charter_*`` into a nested charter); override it where a form needs that.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    checkboxes: ClassVar[tuple[str, ...]] = ()
+    separators: ClassVar[dict[str, str]] = {}
+
+    @pre_load
+    def from_form(self, data: Any, **kwargs: Any) -> Any:
+        """Blank fields are missing, checkboxes are booleans, separated lists are lists."""
+        if not isinstance(data, Mapping):
+            return data
+        sent = {key: value for key, value in ((k, filled(v)) for k, v in data.items())
+                if value is not None}
+        for name in self.checkboxes:
+            sent[name] = checked(sent.get(name))
+        for name, pattern in self.separators.items():
+            if isinstance(sent.get(name), str):
+                sent[name] = [item.strip() for item in re.split(pattern, sent[name])
+                              if item.strip()]
+        return self.reshape(sent)
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Turn the (already coerced) flat form fields into what the schema loads."""
+        return data
+
+
+def filled(value: Any) -> Any:
+    """A form value, or None when it is blank (a list keeps its non-blank items)."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, list):
+        return [item for item in value if filled(item) is not None] or None
+    return value
+
+
+def checked(value: Any) -> Any:
+    """A checkbox's value as a boolean: absent is False; anything else is left to the field."""
+    if value is None:
+        return False
+    if isinstance(value, list):
+        value = value[-1]
+    if value in fields.Boolean.truthy:
+        return True
+    if value in fields.Boolean.falsy:
+        return False
+    return value
 
 
 class HistoryEventSchema(Schema):

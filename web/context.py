@@ -117,13 +117,6 @@ def can_write() -> bool:
         {"admin", "member"} & set(user["roles"]))
 
 
-def form_data() -> dict[str, str]:
-    """The submitted form fields, without the CSRF token."""
-    data = request.form.to_dict()
-    data.pop("csrf_token", None)
-    return data
-
-
 def view_now() -> datetime:
     """The moment a page describes: the as-of moment when viewing the past, else the clock's now
     (so derived facts such as "overdue" are judged as they stood then)."""

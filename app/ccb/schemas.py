@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,13 +10,12 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    pre_load,
     validate,
     validates,
     validates_schema,
 )
 
-from app.schemas import Text, when
+from app.schemas import FormSchema, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
 from domain.reviews.action_item import PRIORITIES
@@ -74,28 +72,26 @@ class BoardInputSchema(Schema):
     charter = fields.Nested(CharterInputSchema, load_default=dict)
 
 
-class BoardFormSchema(BoardInputSchema):
+CHARTER_CHECKBOXES = ("charter_proxies_count_toward_quorum", "charter_requester_may_vote")
+"""The charter's yes/no fields, checkboxes on the board and charter forms."""
+
+
+def nest_charter(data: dict[str, Any]) -> dict[str, Any]:
+    """Move a form's flat ``charter_*`` fields into a nested ``charter``."""
+    charter = {key[len("charter_"):]: data.pop(key) for key in list(data)
+               if key.startswith("charter_")}
+    return {**data, "charter": charter}
+
+
+class BoardFormSchema(FormSchema, BoardInputSchema):
     """The board form: members as checkboxes or a comma-separated list, charter flattened."""
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Gather flat charter_* fields and split the members list."""
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        if isinstance(data.get("members"), str):
-            data["members"] = [m.strip() for m in re.split(r"[,\s]+", data["members"])
-                               if m.strip()]
-        charter = {k[len("charter_"):]: v for k, v in data.items()
-                   if k.startswith("charter_") and v not in ("", None)}
-        for key in list(data):
-            if key.startswith("charter_"):
-                data.pop(key)
-        for key in ("proxies_count_toward_quorum", "requester_may_vote"):
-            if key in charter:
-                charter[key] = charter[key] in ("on", "true", "1", True)
-        data["charter"] = charter
-        return data
+    checkboxes = CHARTER_CHECKBOXES
+    separators = {"members": r"[,\s]+"}
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Gather the flat charter_* fields."""
+        return nest_charter(data)
 
 
 class CharterAmendmentSchema(Schema):
@@ -103,6 +99,16 @@ class CharterAmendmentSchema(Schema):
 
     charter = fields.Nested(CharterInputSchema, required=True)
     reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class CharterAmendmentFormSchema(FormSchema, CharterAmendmentSchema):
+    """The charter tab's form: flat charter_* fields and the reason."""
+
+    checkboxes = CHARTER_CHECKBOXES
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Gather the flat charter_* fields."""
+        return nest_charter(data)
 
 
 class MemberSchema(Schema):
@@ -159,6 +165,14 @@ class SeriesInputSchema(Schema):
     count = fields.Integer(load_default=6, validate=validate.Range(min=1, max=52))
 
 
+class MeetingFormSchema(FormSchema, MeetingInputSchema):
+    """The ad-hoc meeting form."""
+
+
+class SeriesFormSchema(FormSchema, SeriesInputSchema):
+    """The schedule-from-the-cadence form."""
+
+
 class FreezeInputSchema(Schema):
     """A freeze (blackout) window: no normal or standard change may run inside it."""
 
@@ -168,19 +182,23 @@ class FreezeInputSchema(Schema):
     systems = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list)
     reason = Text(required=True, validate=validate.Length(min=3, max=2000))
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Accept systems as a comma-separated string (form)."""
-        if isinstance(data, dict) and isinstance(data.get("systems"), str):
-            data = {**data, "systems": [s for s in re.split(r"[,\n]", data["systems"])
-                                        if s.strip()]}
-        return data
-
     @validates_schema
     def check_window(self, data: dict[str, Any], **kwargs: Any) -> None:
         """The window ends after it starts."""
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             raise ValidationError("must be after start", "end")
+
+
+class FreezeFormSchema(FormSchema, FreezeInputSchema):
+    """The freeze form on the change calendar (systems as one comma-separated text)."""
+
+    separators = {"systems": r"[,\n]"}
+
+
+class LiftFreezeFormSchema(FormSchema):
+    """The lift button of a freeze window, with an optional reason."""
+
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class MeetingCreatedSchema(Schema):
@@ -198,18 +216,15 @@ class AttendanceInputSchema(Schema):
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     recording_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"})
 
-    @pre_load
-    def blank_url(self, data: Any, **kwargs: Any) -> Any:
-        """A blank recording link (from a form) is no link."""
-        if isinstance(data, dict) and data.get("recording_url") == "":
-            data = {**data, "recording_url": None}
-        return data
-
     @validates_schema
     def check_recording(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Remote attendance needs the recording link."""
         if data.get("mode") == "remote" and not data.get("recording_url"):
             raise ValidationError("required for remote attendance", "recording_url")
+
+
+class AttendanceFormSchema(FormSchema, AttendanceInputSchema):
+    """The check-in form (a blank recording link is none)."""
 
 
 class ProxyInputSchema(Schema):
@@ -219,10 +234,18 @@ class ProxyInputSchema(Schema):
     holder_id = Id(required=True)
 
 
+class ProxyFormSchema(FormSchema, ProxyInputSchema):
+    """The give-a-proxy form."""
+
+
 class AgendaInputSchema(Schema):
     """A change request to put on the agenda."""
 
     change_request_id = Id(required=True)
+
+
+class AgendaFormSchema(FormSchema, AgendaInputSchema):
+    """The add-to-the-agenda form."""
 
 
 class VoteInputSchema(Schema):
@@ -231,18 +254,19 @@ class VoteInputSchema(Schema):
     choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
     on_behalf_of = Id(load_default=None, allow_none=True)
 
-    @pre_load
-    def blank_grantor(self, data: Any, **kwargs: Any) -> Any:
-        """A blank on_behalf_of (from a form) means the voter's own vote."""
-        if isinstance(data, dict) and data.get("on_behalf_of") == "":
-            data = {**data, "on_behalf_of": None}
-        return data
+
+class VoteFormSchema(FormSchema, VoteInputSchema):
+    """The vote form (a blank on_behalf_of is the voter's own vote)."""
 
 
 class CastingVoteInputSchema(Schema):
     """The chair's deciding vote on a tie."""
 
     choice = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+
+
+class CastingVoteFormSchema(FormSchema, CastingVoteInputSchema):
+    """The chair's casting-vote form."""
 
 
 class ActionInputSchema(Schema):
@@ -253,12 +277,9 @@ class ActionInputSchema(Schema):
     priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     change_request_id = Id(load_default=None, allow_none=True)
 
-    @pre_load
-    def blank_item(self, data: Any, **kwargs: Any) -> Any:
-        """A blank item (from a form) means the meeting as a whole."""
-        if isinstance(data, dict) and data.get("change_request_id") == "":
-            data = {**data, "change_request_id": None}
-        return data
+
+class ActionFormSchema(FormSchema, ActionInputSchema):
+    """The meeting's action item form (a blank item is the meeting as a whole)."""
 
 
 class TallySchema(Schema):
@@ -319,11 +340,9 @@ class MeetingSchema(Schema):
     version = fields.Integer()
 
 
-class DecisionLogQueryArgsSchema(Schema):
-    """Filters of the decision log; ``format`` picks a CSV download."""
-
-    class Meta:
-        unknown = EXCLUDE
+class DecisionLogQueryArgsSchema(FormSchema):
+    """Filters of the decision log (a GET form: blank filters are absent); ``format`` picks a
+    CSV download."""
 
     board_id = fields.String()
     outcome = fields.String(validate=validate.OneOf(OUTCOMES))
@@ -333,10 +352,8 @@ class DecisionLogQueryArgsSchema(Schema):
     flagged = fields.Boolean()
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
-    @pre_load
-    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields as absent; a bare date covers that whole day (UTC)."""
-        data = {k: v for k, v in dict(data).items() if v not in ("", None)}
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A bare date covers that whole day (UTC)."""
         for key, clock in (("from", "T00:00:00"), ("to", "T23:59:59.999999")):
             if isinstance(data.get(key), str) and len(data[key]) == 10:
                 data[key] += clock

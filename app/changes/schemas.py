@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import (
-    EXCLUDE,
     Schema,
     ValidationError,
     fields,
-    pre_load,
     validate,
     validates_schema,
 )
 
-from app.schemas import Text, when
+from app.schemas import FormSchema, Text, when
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES
 
 
@@ -43,18 +40,10 @@ class ChangeRequestInputSchema(Schema):
             raise ValidationError("required for normal and emergency changes", "rollback_plan")
 
 
-class ChangeRequestFormSchema(ChangeRequestInputSchema):
-    """The same fields from an HTML form (systems as text; blank fields count as missing)."""
+class ChangeRequestFormSchema(FormSchema, ChangeRequestInputSchema):
+    """The same fields from an HTML form (systems as one comma- or line-separated text)."""
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Drop blank fields, and split a comma- or line-separated systems string."""
-        if not isinstance(data, dict):
-            return data
-        data = {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
-        if isinstance(data.get("systems"), str):
-            data["systems"] = [s for s in re.split(r"[,\n]", data["systems"]) if s.strip()]
-        return data
+    separators = {"systems": r"[,\n]"}
 
 
 class ChangeRequestSchema(Schema):
@@ -78,11 +67,8 @@ class ChangeRequestSchema(Schema):
     version = fields.Integer()
 
 
-class ChangeRequestQueryArgsSchema(Schema):
-    """Filters for the change request list."""
-
-    class Meta:
-        unknown = EXCLUDE
+class ChangeRequestQueryArgsSchema(FormSchema):
+    """Filters for the change request list (a GET form: blank filters are absent)."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
@@ -93,11 +79,6 @@ class ChangeRequestQueryArgsSchema(Schema):
     q = fields.String()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-    @pre_load
-    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields (from a GET form) as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class ChangeRequestPageSchema(Schema):
@@ -113,3 +94,7 @@ class WithdrawSchema(Schema):
     """Optional reason for withdrawing."""
 
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class WithdrawFormSchema(FormSchema, WithdrawSchema):
+    """The withdraw form on the detail page."""

@@ -10,13 +10,12 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    pre_load,
     validate,
     validates,
 )
 
 from app.oncall.queries import GROUPS
-from app.schemas import Text, when
+from app.schemas import FormSchema, Text, when
 from domain.oncall.handover import check_timezone
 from domain.oncall.incident import CATEGORIES, SEVERITIES
 from domain.oncall.rotation import ROLES
@@ -24,26 +23,8 @@ from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
-
-class FormMixin:
-    """Accept HTML form values: blank optional fields, checkboxes, comma/line separated lists."""
-
-    LISTS: tuple[str, ...] = ()
-    FLAGS: tuple[str, ...] = ()
-
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Turn form strings into the JSON shapes the schema expects."""
-        if not isinstance(data, dict):
-            return data
-        data = {k: v for k, v in dict(data).items() if v != ""}
-        for key in self.LISTS:
-            if isinstance(data.get(key), str):
-                data[key] = [s.strip() for s in re.split(r"[,\n]", data[key]) if s.strip()]
-        for key in self.FLAGS:
-            if isinstance(data.get(key), str):
-                data[key] = data[key] in ("on", "true", "1", "yes")
-        return data
+LIST = r"[,\n]"
+"""How a list typed into one form field is separated: commas or lines."""
 
 
 class RotationInputSchema(Schema):
@@ -64,10 +45,10 @@ class RotationInputSchema(Schema):
             raise ValidationError(str(exc)) from None
 
 
-class RotationFormSchema(FormMixin, RotationInputSchema):
+class RotationFormSchema(FormSchema, RotationInputSchema):
     """The rotation form (roster as a multi-select or comma list)."""
 
-    LISTS = ("roster",)
+    separators = {"roster": LIST}
 
 
 class PlanInputSchema(Schema):
@@ -77,7 +58,7 @@ class PlanInputSchema(Schema):
     start = fields.Date(load_default=None, allow_none=True)
 
 
-class PlanFormSchema(FormMixin, PlanInputSchema):
+class PlanFormSchema(FormSchema, PlanInputSchema):
     """The plan form."""
 
 
@@ -87,10 +68,10 @@ class RosterInputSchema(Schema):
     roster = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=100))
 
 
-class RosterFormSchema(FormMixin, RosterInputSchema):
+class RosterFormSchema(FormSchema, RosterInputSchema):
     """The roster form."""
 
-    LISTS = ("roster",)
+    separators = {"roster": LIST}
 
 
 class UnavailabilityInputSchema(Schema):
@@ -101,7 +82,7 @@ class UnavailabilityInputSchema(Schema):
     end = fields.Date(required=True)
 
 
-class UnavailabilityFormSchema(FormMixin, UnavailabilityInputSchema):
+class UnavailabilityFormSchema(FormSchema, UnavailabilityInputSchema):
     """The unavailability form."""
 
 
@@ -114,7 +95,7 @@ class OverrideInputSchema(Schema):
     reason = Text(required=True, validate=validate.Length(min=3, max=2000))
 
 
-class OverrideFormSchema(FormMixin, OverrideInputSchema):
+class OverrideFormSchema(FormSchema, OverrideInputSchema):
     """The override form."""
 
 
@@ -128,7 +109,7 @@ class SwapInputSchema(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class SwapFormSchema(FormMixin, SwapInputSchema):
+class SwapFormSchema(FormSchema, SwapInputSchema):
     """The swap form."""
 
 
@@ -142,7 +123,7 @@ class PolicyInputSchema(Schema):
     executive_id = fields.UUID(allow_none=True)
 
 
-class PolicyFormSchema(FormMixin, PolicyInputSchema):
+class PolicyFormSchema(FormSchema, PolicyInputSchema):
     """The escalation policy form."""
 
 
@@ -180,10 +161,10 @@ class IncidentInputSchema(Schema):
     runbook_id = fields.UUID(load_default=None, allow_none=True)
 
 
-class IncidentFormSchema(FormMixin, IncidentInputSchema):
+class IncidentFormSchema(FormSchema, IncidentInputSchema):
     """The incident form (checkboxes for the flags)."""
 
-    FLAGS = ("security", "regulatory", "practice")
+    checkboxes = ("security", "regulatory", "practice")
 
 
 class AssessmentSchema(Schema):
@@ -195,15 +176,10 @@ class AssessmentSchema(Schema):
     regulatory = fields.Boolean()
 
 
-class AssessmentFormSchema(FormMixin, AssessmentSchema):
-    """The assessment form (unchecked boxes mean false)."""
+class AssessmentFormSchema(FormSchema, AssessmentSchema):
+    """The assessment form (it always states both flags: an unchecked box is false)."""
 
-    FLAGS = ("security", "regulatory")
-
-    @pre_load
-    def unchecked(self, data: Any, **kwargs: Any) -> Any:
-        """A form always states both flags: an absent checkbox is false."""
-        return {"security": False, "regulatory": False, **data} if isinstance(data, dict) else data
+    checkboxes = ("security", "regulatory")
 
 
 class ReasonSchema(Schema):
@@ -212,16 +188,28 @@ class ReasonSchema(Schema):
     reason = Text(required=True, validate=validate.Length(min=3, max=2000))
 
 
+class ReasonFormSchema(FormSchema, ReasonSchema):
+    """The escalate form."""
+
+
 class NoteSchema(Schema):
     """A note (mitigation)."""
 
     note = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
+class NoteFormSchema(FormSchema, NoteSchema):
+    """The mitigate form."""
+
+
 class SummarySchema(Schema):
     """A summary (resolution)."""
 
     summary = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class SummaryFormSchema(FormSchema, SummarySchema):
+    """The resolve form."""
 
 
 class ImprovementSchema(Schema):
@@ -239,22 +227,26 @@ class DebriefInputSchema(Schema):
     improvements = fields.List(fields.Nested(ImprovementSchema), load_default=list)
 
 
-class IncidentQueryArgsSchema(Schema):
-    """Incident list filters."""
+class DebriefFormSchema(FormSchema, DebriefInputSchema):
+    """The debrief form: one improvement title per line, all owned by the chosen person."""
 
-    class Meta:
-        unknown = EXCLUDE
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Turn the improvement lines and the one owner into improvements (priority P2)."""
+        owner = {"owner_id": data.pop("owner_id")} if "owner_id" in data else {}
+        lines = str(data.pop("improvements", "")).splitlines()
+        data["improvements"] = [{"title": line, **owner, "priority": "P2"}
+                                for line in lines if line.strip()]
+        return data
+
+
+class IncidentQueryArgsSchema(FormSchema):
+    """Incident list filters (blank filters are absent)."""
 
     status = fields.String()
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     practice = fields.Boolean()
     rotation_id = fields.String()
-
-    @pre_load
-    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class MetricsQueryArgsSchema(Schema):
@@ -277,6 +269,10 @@ class RunbookInputSchema(Schema):
     content = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
 
 
+class RunbookFormSchema(FormSchema, RunbookInputSchema):
+    """The write-a-runbook form."""
+
+
 class RevisionInputSchema(Schema):
     """A new revision of a runbook."""
 
@@ -284,10 +280,18 @@ class RevisionInputSchema(Schema):
     summary = Text(required=True, validate=validate.Length(min=3, max=2000))
 
 
+class RevisionFormSchema(FormSchema, RevisionInputSchema):
+    """The revise form."""
+
+
 class SignOffInputSchema(Schema):
     """A review or validation sign-off of the current revision."""
 
     kind = fields.String(required=True, validate=validate.OneOf(SIGN_OFFS))
+
+
+class SignOffFormSchema(FormSchema, SignOffInputSchema):
+    """The sign-off buttons."""
 
 
 class DiffQueryArgsSchema(Schema):
@@ -310,10 +314,10 @@ class TrainingInputSchema(Schema):
     attendee_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
 
 
-class TrainingFormSchema(FormMixin, TrainingInputSchema):
-    """The training form."""
+class TrainingFormSchema(FormSchema, TrainingInputSchema):
+    """The training form (topics and attendees as multi-selects or comma lists)."""
 
-    LISTS = ("topics", "attendee_ids")
+    separators = {"topics": LIST, "attendee_ids": LIST}
 
 
 # -- outputs --------------------------------------------------------------------------------------

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from marshmallow import (
-    EXCLUDE,
     Schema,
     fields,
     validate,
 )
 
-from app.schemas import Text
+from app.schemas import FormSchema, Text
 from domain.people.person import FUNCTIONS, ROLES
 
 
@@ -24,6 +23,16 @@ class PersonInputSchema(Schema):
                              validate=validate.Length(min=12, max=200), load_only=True)
 
 
+class PersonFormSchema(FormSchema, PersonInputSchema):
+    """The admin's add-a-person form (a blank password: API-only)."""
+
+
+class TokenFormSchema(FormSchema):
+    """The new-token form: a label to recognise the token by."""
+
+    label = Text(load_default="web", validate=validate.Length(min=1, max=100))
+
+
 class PersonSchema(Schema):
     """A person as shown to clients."""
 
@@ -35,11 +44,8 @@ class PersonSchema(Schema):
     active = fields.Boolean()
 
 
-class LoginSchema(Schema):
+class LoginSchema(FormSchema):
     """Web login form."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1))

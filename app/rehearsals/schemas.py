@@ -10,12 +10,11 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    pre_load,
     validate,
     validates_schema,
 )
 
-from app.schemas import Text
+from app.schemas import FormSchema, Text
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
     DECISIONS,
@@ -30,10 +29,6 @@ FORM_STEP_ROWS = 12
 
 MANUAL_PREFLIGHT = tuple(k for k in PREFLIGHT_KINDS if k != "parity")
 ADJUSTMENT_KINDS = ("action_item", "runbook_revision")
-
-
-def _blank_to_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {**data, **{n: None for n in names if data.get(n) == ""}}
 
 
 def form_rows(form: Any) -> int:
@@ -81,28 +76,26 @@ class RehearsalPlanInputSchema(RehearsalInputSchema):
                                   "runbook", "steps")
 
 
-class RehearsalFormSchema(RehearsalInputSchema):
+class RehearsalFormSchema(FormSchema, RehearsalInputSchema):
     """The same from the HTML form: rows ``step_name_N``, ``step_minutes_N``, ``step_owner_N``;
     hidden ``source_runbook_id``/``source_runbook_revision`` when prefilled from a runbook."""
 
     source_runbook_id = fields.UUID(load_default=None)
     source_runbook_revision = fields.Integer(load_default=None)
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Collect the non-blank step rows into ``steps``."""
-        if not isinstance(data, dict) or "steps" in data:
-            return data
-        data = _blank_to_none(dict(data), "source_runbook_id", "source_runbook_revision")
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Collect the step rows with a name or minutes into ``steps`` (blank rows are none)."""
         steps = []
         for n in range(1, form_rows(data) + 1):
-            row = {"name": data.pop(f"step_name_{n}", ""),
-                   "planned_minutes": data.pop(f"step_minutes_{n}", ""),
-                   "owner_id": data.pop(f"step_owner_{n}", "")}
-            if any(str(v).strip() for v in (row["name"], row["planned_minutes"])):
+            row = {key: data.pop(f"step_{name}_{n}") for key, name in STEP_COLUMNS
+                   if f"step_{name}_{n}" in data}
+            if "name" in row or "planned_minutes" in row:
                 steps.append(row)
-        data["steps"] = steps
-        return data
+        return {**data, "steps": steps}
+
+
+STEP_COLUMNS = (("name", "name"), ("planned_minutes", "minutes"), ("owner_id", "owner"))
+"""A step's fields and the column of the plan form's row (``step_<column>_<N>``) holding each."""
 
 
 class RehearsalStepSchema(Schema):
@@ -139,13 +132,12 @@ class ParityInputSchema(Schema):
                         validate=validate.Length(min=1, max=500))
 
 
-class ParityFormSchema(ParityInputSchema):
+class ParityFormSchema(FormSchema, ParityInputSchema):
     """Parity items from a textarea, one ``name | expected | actual`` per line."""
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """Split the lines into items (a line without two ``|`` is an error)."""
-        if not isinstance(data, dict) or not isinstance(data.get("items"), str):
+        if not isinstance(data.get("items"), str):
             return data
         items = []
         for number, line in enumerate(data["items"].splitlines(), start=1):
@@ -164,6 +156,10 @@ class PreflightInputSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(MANUAL_PREFLIGHT))
     passed = fields.Boolean(required=True)
     evidence = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PreflightFormSchema(FormSchema, PreflightInputSchema):
+    """A pre-flight check's form (passed or failed chosen from a list)."""
 
 
 class RehearsalCheckSchema(Schema):
@@ -185,6 +181,10 @@ class ReasonSchema(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class ReasonFormSchema(FormSchema, ReasonSchema):
+    """The start, finish, skip and abort buttons (skip and abort with their reason)."""
+
+
 class IssueInputSchema(Schema):
     """An issue logged against a step."""
 
@@ -193,16 +193,19 @@ class IssueInputSchema(Schema):
     description = Text(required=True, validate=validate.Length(min=1, max=5000))
     resolution = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
-    @pre_load
-    def blanks(self, data: Any, **kwargs: Any) -> Any:
-        """A blank resolution is none yet."""
-        return _blank_to_none(dict(data), "resolution") if isinstance(data, dict) else data
+
+class IssueFormSchema(FormSchema, IssueInputSchema):
+    """The log-an-issue form (a blank resolution is none yet)."""
 
 
 class ResolveIssueSchema(Schema):
     """How an issue was resolved."""
 
     resolution = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ResolveIssueFormSchema(FormSchema, ResolveIssueSchema):
+    """An issue's resolve form."""
 
 
 class RehearsalIssueSchema(Schema):
@@ -226,10 +229,11 @@ class RollbackInputSchema(Schema):
                                       validate=validate.Range(min=0, max=10_000))
     notes = Text(load_default="", validate=validate.Length(max=5000))
 
-    @pre_load
-    def blanks(self, data: Any, **kwargs: Any) -> Any:
-        """A blank duration is unknown."""
-        return _blank_to_none(dict(data), "duration_minutes") if isinstance(data, dict) else data
+
+class RollbackFormSchema(FormSchema, RollbackInputSchema):
+    """The rollback test form (unchecked boxes are false; a blank duration is unknown)."""
+
+    checkboxes = ("performed", "passed")
 
 
 class RehearsalRollbackSchema(Schema):
@@ -267,19 +271,14 @@ class MetricsInputSchema(Schema):
                                  validate=validate.Length(max=20))
 
 
-class MetricsFormSchema(MetricsInputSchema):
+class MetricsFormSchema(FormSchema, MetricsInputSchema):
     """The same from the go/no-go form: one optional extra criterion row."""
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """Turn the ``extra_*`` fields into one extra criterion when a name is given."""
-        if not isinstance(data, dict) or "extra_criteria" in data:
-            return data
-        data = dict(data)
-        extra = {k: data.pop(f"extra_{k}", "") for k in
-                 ("name", "measured", "comparator", "threshold", "unit")}
-        data["extra_criteria"] = [extra] if extra["name"].strip() else []
-        return data
+        extra = {key: data.pop(f"extra_{key}") for key in
+                 ("name", "measured", "comparator", "threshold", "unit") if f"extra_{key}" in data}
+        return {**data, "extra_criteria": [extra] if "name" in extra else []}
 
 
 class RehearsalCriterionSchema(Schema):
@@ -318,10 +317,18 @@ class DecisionInputSchema(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class DecisionFormSchema(FormSchema, DecisionInputSchema):
+    """The Go/No-Go decision form."""
+
+
 class LessonInputSchema(Schema):
     """A lesson learned."""
 
     text = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class LessonFormSchema(FormSchema, LessonInputSchema):
+    """The lesson form."""
 
 
 class AdjustmentInputSchema(Schema):
@@ -336,13 +343,6 @@ class AdjustmentInputSchema(Schema):
     runbook_name = Text(load_default=None, allow_none=True,
                         validate=validate.Length(min=1, max=200))
 
-    @pre_load
-    def blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Blank optional fields are absent."""
-        if not isinstance(data, dict):
-            return data
-        return _blank_to_none(dict(data), "owner_id", "runbook_category", "runbook_name")
-
     @validates_schema
     def check_target(self, data: dict[str, Any], **kwargs: Any) -> None:
         """An action item needs an owner; a runbook revision names its runbook."""
@@ -352,6 +352,10 @@ class AdjustmentInputSchema(Schema):
             for name in ("runbook_category", "runbook_name"):
                 if not data.get(name):
                     raise ValidationError("required for a runbook revision", name)
+
+
+class AdjustmentFormSchema(FormSchema, AdjustmentInputSchema):
+    """The runbook adjustment form (blank optional fields are absent)."""
 
 
 class RehearsalNoteSchema(Schema):
@@ -409,20 +413,12 @@ class RehearsalListSchema(Schema):
     items = fields.List(fields.Nested(RehearsalSummarySchema))
 
 
-class RehearsalQueryArgsSchema(Schema):
-    """Filters for the rehearsal list."""
-
-    class Meta:
-        unknown = EXCLUDE
+class RehearsalQueryArgsSchema(FormSchema):
+    """Filters for the rehearsal list (blank filters are absent)."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
     release_version = fields.String()
     playbook = fields.String()
-
-    @pre_load
-    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class ReportQueryArgsSchema(Schema):

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from marshmallow import Schema, fields, validate
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
-
-from app.schemas import Text
+from app.schemas import FormSchema, Text
 from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES
-
-
-def _blanks_to_none(data: Any) -> Any:
-    if not isinstance(data, dict):
-        return data
-    return {k: (None if v == "" else v) for k, v in dict(data).items()}
 
 
 class ActionItemInputSchema(Schema):
@@ -28,17 +20,8 @@ class ActionItemInputSchema(Schema):
     source_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
-class ActionItemFormSchema(ActionItemInputSchema):
-    """The same fields from an HTML form (blank optional fields)."""
-
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Treat blank optional fields as absent."""
-        data = _blanks_to_none(data)
-        for key in ("description", "priority", "source_type"):
-            if isinstance(data, dict) and data.get(key) is None:
-                data.pop(key, None)
-        return data
+class ActionItemFormSchema(FormSchema, ActionItemInputSchema):
+    """The same fields from an HTML form (blank optional fields are absent)."""
 
 
 class StatusUpdateSchema(Schema):
@@ -48,11 +31,19 @@ class StatusUpdateSchema(Schema):
     note = Text(load_default="", validate=validate.Length(max=5000))
 
 
+class StatusUpdateFormSchema(FormSchema, StatusUpdateSchema):
+    """The item page's status form."""
+
+
 class ReassignSchema(Schema):
     """A new owner and why."""
 
     owner_id = fields.UUID(required=True)
     reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReassignFormSchema(FormSchema, ReassignSchema):
+    """The item page's reassign form."""
 
 
 class DueChangeSchema(Schema):
@@ -62,11 +53,12 @@ class DueChangeSchema(Schema):
     reason = Text(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class ActionItemQueryArgsSchema(Schema):
-    """Filters for the action item list."""
+class DueChangeFormSchema(FormSchema, DueChangeSchema):
+    """The item page's due date form."""
 
-    class Meta:
-        unknown = EXCLUDE
+
+class ActionItemQueryArgsSchema(FormSchema):
+    """Filters for the action item list (blank filters are absent)."""
 
     owner_id = fields.String()
     status = fields.String(validate=validate.OneOf((*STATUSES, "not_completed")))
@@ -77,11 +69,6 @@ class ActionItemQueryArgsSchema(Schema):
     q = fields.String()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-    @pre_load
-    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields (from a GET form) as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class ActionItemUpdateSchema(Schema):
@@ -141,10 +128,9 @@ class PolicyInputSchema(Schema):
                              validate=validate.OneOf(PRIORITIES))
     within_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Treat blank optional fields as absent."""
-        return _blanks_to_none(data)
+
+class PolicyFormSchema(FormSchema, PolicyInputSchema):
+    """The policies page's form (a blank source or priority matches any)."""
 
 
 class PolicySchema(Schema):

@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import (
-    EXCLUDE,
     Schema,
     ValidationError,
     fields,
     post_dump,
-    pre_load,
     validate,
     validates_schema,
 )
 
-from app.schemas import Text, jsonable
+from app.schemas import FormSchema, Text, jsonable
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import REVIEW_STATUSES, TICKET_SEVERITIES
 
 PERCENT = validate.Range(min=0, max=100)
 COUNT = validate.Range(min=0)
 
-
-def _blank_to_none(data: Any) -> Any:
-    if not isinstance(data, dict):
-        return data
-    return {k: (None if v == "" else v) for k, v in dict(data).items()}
-
-
-def _lines(value: Any) -> Any:
-    if isinstance(value, str):
-        return [line.strip() for line in re.split(r"\n", value) if line.strip()]
-    return value
+TARGETS = ("uptime_min", "error_rate_max", "p95_max_ms")
 
 
 class TargetsSchema(Schema):
@@ -46,10 +33,9 @@ class TargetsSchema(Schema):
         min=0, max=100, min_inclusive=False), as_string=True)
     p95_max_ms = fields.Integer(validate=validate.Range(min=1, max=600_000))
 
-    @pre_load
-    def blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Drop blank form fields."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+
+class TargetsFormSchema(FormSchema, TargetsSchema):
+    """The launch page's targets form (a blank target keeps its value)."""
 
 
 class LaunchInputSchema(Schema):
@@ -62,17 +48,13 @@ class LaunchInputSchema(Schema):
     targets = fields.Nested(TargetsSchema, load_default=None, allow_none=True)
 
 
-class LaunchFormSchema(LaunchInputSchema):
-    """The same from a form (targets as flat fields)."""
+class LaunchFormSchema(FormSchema, LaunchInputSchema):
+    """The same from a form (targets as flat fields; none given: the defaults)."""
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """Gather the target fields."""
-        data = dict(data)
-        targets = {k: data.pop(k) for k in ("uptime_min", "error_rate_max", "p95_max_ms")
-                   if k in data}
-        data["targets"] = {k: v for k, v in targets.items() if v} or None
-        return data
+        targets = {key: data.pop(key) for key in TARGETS if key in data}
+        return {**data, "targets": targets or None}
 
 
 class MoveReviewSchema(Schema):
@@ -82,16 +64,28 @@ class MoveReviewSchema(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class MoveReviewFormSchema(FormSchema, MoveReviewSchema):
+    """A review's move form on the launch page."""
+
+
 class ExtendScheduleSchema(Schema):
     """How many more monthly reviews to schedule."""
 
     months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
 
 
+class ExtendScheduleFormSchema(FormSchema, ExtendScheduleSchema):
+    """The schedule-more-reviews form."""
+
+
 class CancelReviewSchema(Schema):
     """Why a review is cancelled."""
 
     reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CancelReviewFormSchema(FormSchema, CancelReviewSchema):
+    """A review's cancel form on the launch page."""
 
 
 class MetricsInputSchema(Schema):
@@ -114,19 +108,14 @@ class MetricsInputSchema(Schema):
             raise ValidationError("give at least one metric", "uptime_pct")
 
 
-class MetricsFormSchema(MetricsInputSchema):
+class MetricsFormSchema(FormSchema, MetricsInputSchema):
     """The same from a form (tickets as one field per severity)."""
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Gather ticket counts and treat blank fields as absent."""
-        data = _blank_to_none(data)
-        data["tickets"] = {s: data.pop(f"tickets_{s}") for s in TICKET_SEVERITIES
-                           if data.get(f"tickets_{s}") is not None}
-        for s in TICKET_SEVERITIES:
-            data.pop(f"tickets_{s}", None)
-        data["source"] = "form"
-        return data
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Gather the ticket counts; the source is the form."""
+        tickets = {s: data.pop(f"tickets_{s}") for s in TICKET_SEVERITIES
+                   if f"tickets_{s}" in data}
+        return {**data, "tickets": tickets, "source": "form"}
 
 
 class ReviewStatusUpdateSchema(Schema):
@@ -135,6 +124,10 @@ class ReviewStatusUpdateSchema(Schema):
     item_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     note = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class ReviewStatusUpdateFormSchema(FormSchema, ReviewStatusUpdateSchema):
+    """An open item's status-update form in the review."""
 
 
 class ReviewIssueSchema(Schema):
@@ -146,10 +139,9 @@ class ReviewIssueSchema(Schema):
     due = fields.Date(load_default=None, allow_none=True)
     description = Text(load_default="", validate=validate.Length(max=20_000))
 
-    @pre_load
-    def blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat blank optional form fields as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None) or k == "title"}
+
+class ReviewIssueFormSchema(FormSchema, ReviewIssueSchema):
+    """The raise-an-issue form (blank optional fields are absent)."""
 
 
 class ReviewNotesSchema(Schema):
@@ -162,14 +154,11 @@ class ReviewNotesSchema(Schema):
     focus_areas = fields.List(Text(validate=validate.Length(min=1, max=500)),
                               load_default=list)
 
-    @pre_load
-    def from_form(self, data: Any, **kwargs: Any) -> Any:
-        """Accept one item per line for the lists, and a blank date."""
-        lists = ("backlog", "positive", "negative", "focus_areas")
-        data = {k: _lines(v) if k in lists else v for k, v in dict(data).items()}
-        if data.get("next_review_date") == "":
-            data["next_review_date"] = None
-        return data
+
+class ReviewNotesFormSchema(FormSchema, ReviewNotesSchema):
+    """The notes form: one list item per line (an item may contain commas)."""
+
+    separators = {name: r"\n" for name in ("backlog", "positive", "negative", "focus_areas")}
 
 
 class AddendumSchema(Schema):
@@ -178,19 +167,15 @@ class AddendumSchema(Schema):
     text = Text(required=True, validate=validate.Length(min=1, max=20_000))
 
 
-class ReviewQueryArgsSchema(Schema):
-    """Filters for the review list."""
+class AddendumFormSchema(FormSchema, AddendumSchema):
+    """The addendum form of a finalised review."""
 
-    class Meta:
-        unknown = EXCLUDE
+
+class ReviewQueryArgsSchema(FormSchema):
+    """Filters for the review list (blank filters are absent)."""
 
     status = fields.String(validate=validate.OneOf(REVIEW_STATUSES))
     launch_id = fields.String()
-
-    @pre_load
-    def drop_blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Treat empty filter fields as absent."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
 
 
 class ReviewSchema(Schema):

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from app.audit.schemas import AsOfSchema, BundleQuerySchema, InclusionQuerySchema
 from domain.audit import merkle
 from web.context import current_as_of, login_required, services
+from web.forms import validate
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -33,11 +34,9 @@ def remember_as_of() -> None:
     if not raw:
         session.pop("as_of", None)
         return
-    try:
-        AsOfSchema().load({"as_of": raw})
-    except ValidationError:
-        return  # the view reports it (422 naming as_of)
-    session["as_of"] = raw
+    moment, _ = validate(AsOfSchema(), {"as_of": raw})
+    if moment is not None:  # else the view reports it (422 naming as_of)
+        session["as_of"] = raw
 
 
 @bp.app_context_processor

@@ -1,55 +1,58 @@
 """Change Control Board pages: boards and charters, running a meeting, minutes, decision log.
 
-Server-rendered forms that work without JavaScript; every POST redirects back with a flash.
+Server-rendered forms that work without JavaScript: the board and freeze forms show their
+errors next to the fields; the meeting's buttons and small forms redirect back with a flash.
 """
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import (
     Blueprint,
     Response,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from marshmallow import ValidationError
 
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
 from app.ccb.documents import DEFERRAL, render_minutes
 from app.ccb.exports import decision_log_csv, decision_log_json
 from app.ccb.schemas import (
-    ActionInputSchema,
-    AgendaInputSchema,
-    AttendanceInputSchema,
+    ActionFormSchema,
+    AgendaFormSchema,
+    AttendanceFormSchema,
     BoardFormSchema,
-    CastingVoteInputSchema,
-    CharterAmendmentSchema,
+    CastingVoteFormSchema,
+    CharterAmendmentFormSchema,
     CharterQueryArgsSchema,
     DecisionLogQueryArgsSchema,
-    FreezeInputSchema,
-    MeetingInputSchema,
-    ProxyInputSchema,
-    SeriesInputSchema,
-    VoteInputSchema,
+    FreezeFormSchema,
+    LiftFreezeFormSchema,
+    MeetingFormSchema,
+    ProxyFormSchema,
+    SeriesFormSchema,
+    VoteFormSchema,
 )
 from app.people import queries as people_queries
+from app.schemas import FormSchema
 from domain.base import now
 from domain.ccb.board import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAYS, Board
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES, Meeting
-from domain.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from domain.errors import NotFound
 from domain.reviews.action_item import PRIORITIES
-from web.context import acting, form_data, login_required, read_model, services
+from web.context import login_required, read_model, services
+from web.forms import handle_form, validate
 from web.history import history_rows
 
 if TYPE_CHECKING:
+    from marshmallow import Schema
     from werkzeug.wrappers import Response as WerkzeugResponse
+
+    from web.forms import Errors, FormInput
 
 bp = Blueprint("ccb", __name__)
 
@@ -61,34 +64,36 @@ CHARTER_CHOICES = {"tie_breakers": TIE_BREAKERS, "weekdays": WEEKDAYS,
 
 @bp.route("/boards/", methods=("GET", "POST"))
 @login_required
-def boards() -> str | tuple[str, int]:
+def boards() -> str | WerkzeugResponse | tuple[str, int]:
     """List boards; admins create one."""
-    form = form_data()
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        form["members"] = ",".join(request.form.getlist("members"))
-        try:
-            data = BoardFormSchema().load(form)
-            with acting():
-                result = services().ccb.create_board(**data)
-            flash(f"Board {result['name']} created.")
-            return redirect(url_for("ccb.board", board_id=result["id"]))  # type: ignore[return-value]
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
+        return handle_form(
+            BoardFormSchema(), lambda data: services().ccb.create_board(**data),
+            success=lambda result: (f"Board {result['name']} created.",
+                                    url_for("ccb.board", board_id=result["id"])),
+            retry=_boards_page)
+    return _boards_page({}, {})
+
+
+def _boards_page(errors: Errors, form: FormInput) -> str:
     engine = read_model()
+    members = form.get("members", [])
     return render_template("ccb/boards.html", boards=q.list_boards(engine),
                            people=people_queries.list_people(engine), form=form, errors=errors,
-                           selected=request.form.getlist("members"),
+                           selected=[members] if isinstance(members, str) else members,
                            charter_values=_charter_values(DEFAULT_CHARTER, form),
-                           **CHARTER_CHOICES), (422 if errors else 200)
+                           **CHARTER_CHOICES)
 
 
 @bp.get("/boards/<board_id>")
 @login_required
 def board(board_id: str) -> str:
     """A board: members, charter in force, charter history, meetings, emergency approvals."""
+    return _board_page(board_id, {}, {})
+
+
+def _board_page(board_id: str, errors: Errors, form: FormInput) -> str:
+    """The board page; ``errors`` and ``form`` belong to the charter amendment form."""
     engine = read_model()
     data = q.get_board(engine, board_id)
     names = q.names(engine)
@@ -101,6 +106,7 @@ def board(board_id: str) -> str:
         meetings=q.list_meetings(engine, board_id), emergencies=emergencies,
         events=history_rows(Board, board_id) if tab == "history" else [],
         is_chair=g.user["id"] == data["chair_id"] or "admin" in g.user["roles"],
+        amend_errors=errors, amend_form=form, charter_values=_charter_values(data["charter"], form),
         **CHARTER_CHOICES)
 
 
@@ -108,57 +114,47 @@ def _charter_at(engine: Any, board_id: str) -> tuple[dict[str, Any] | None, str 
     """The charter in force at ``?at=`` (a UTC date-time), or why it cannot be shown."""
     if not request.args.get("at"):
         return None, None
-    try:
-        moment = CharterQueryArgsSchema().load({"at": request.args["at"]})["at"]
-        return q.charter_at(engine, board_id, moment), None
-    except ValidationError:
+    args, errors = validate(CharterQueryArgsSchema(), {"at": request.args["at"]})
+    if args is None:
         return None, "use a date and time such as 2026-03-04T14:00"
-    except NotFound as exc:
+    try:
+        return q.charter_at(engine, board_id, args["at"]), None
+    except NotFound as exc:  # a moment before the board existed
         return None, exc.message
 
 
 @bp.post("/boards/<board_id>/charter")
 @login_required
-def amend_charter(board_id: str) -> WerkzeugResponse:
+def amend_charter(board_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Amend the charter (chair or admin) with a reason."""
-    form = form_data()
-    reason = form.pop("reason", "")
-    charter = {k[len("charter_"):]: v for k, v in form.items()
-               if k.startswith("charter_") and v not in ("", None)}
-    for key in ("proxies_count_toward_quorum", "requester_may_vote"):
-        charter[key] = charter.get(key) in ("on", "true", "1")
-    return _run(lambda: _amend(board_id, charter, reason), "Charter amended.",
-                url_for("ccb.board", board_id=board_id, tab="charter"))
-
-
-def _amend(board_id: str, charter: dict[str, Any], reason: str) -> None:
-    data = CharterAmendmentSchema().load({"charter": charter, "reason": reason})
-    with acting(reason=data["reason"]):
-        services().ccb.amend_charter(board_id, data["charter"])
+    return handle_form(
+        CharterAmendmentFormSchema(),
+        lambda data: services().ccb.amend_charter(board_id, data["charter"]), reason="reason",
+        success=("Charter amended.", url_for("ccb.board", board_id=board_id, tab="charter")),
+        retry=lambda errors, form: _board_page(board_id, errors, form))
 
 
 @bp.post("/boards/<board_id>/meetings")
 @login_required
-def schedule(board_id: str) -> WerkzeugResponse:
+def schedule(board_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Schedule an ad-hoc meeting."""
-    def run() -> None:
-        data = MeetingInputSchema().load({k: v for k, v in form_data().items() if v})
-        with acting():
-            services().ccb.schedule_meeting(board_id, **data)
-    return _run(run, "Meeting scheduled.", url_for("ccb.board", board_id=board_id))
+    back = url_for("ccb.board", board_id=board_id) + "#meetings"
+    return handle_form(MeetingFormSchema(),
+                       lambda data: services().ccb.schedule_meeting(board_id, **data),
+                       success=("Meeting scheduled.", back), retry=back, failure="Refused")
 
 
 @bp.post("/boards/<board_id>/meeting-series")
 @login_required
-def schedule_series(board_id: str) -> WerkzeugResponse:
+def schedule_series(board_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Schedule the next meetings from the charter's cadence."""
-    def run() -> None:
-        data = SeriesInputSchema().load({k: v for k, v in form_data().items() if v})
-        with acting():
-            result = services().ccb.schedule_series(board_id, data["first_day"] or now().date(),
-                                              data["count"])
-        flash(f"{len(result['meetings'])} meetings scheduled from the cadence.")
-    return _run(run, None, url_for("ccb.board", board_id=board_id) + "#meetings")
+    back = url_for("ccb.board", board_id=board_id) + "#meetings"
+    return handle_form(
+        SeriesFormSchema(), lambda data: services().ccb.schedule_series(
+            board_id, data["first_day"] or now().date(), data["count"]),
+        success=lambda result: (f"{len(result['meetings'])} meetings scheduled from the "
+                                "cadence.", back),
+        retry=back, failure="Refused")
 
 
 @bp.get("/boards/<board_id>/calendar.ics")
@@ -171,13 +167,13 @@ def calendar(board_id: str) -> Response:
 
 @bp.post("/changes/<change_id>/emergency-approval")
 @login_required
-def approve_emergency(change_id: str) -> WerkzeugResponse:
+def approve_emergency(change_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Approve an emergency change outside a meeting."""
-    def run() -> None:
-        with acting():
-            result = services().ccb.approve_emergency_change(change_id)
-        flash(f"Approval recorded; the change is {result['status']}.")
-    return _run(run, None, request.form.get("next") or url_for("ccb.decision_log"))
+    back = request.form.get("next") or url_for("ccb.decision_log")
+    return handle_form(
+        FormSchema(), lambda data: services().ccb.approve_emergency_change(change_id),
+        success=lambda result: (f"Approval recorded; the change is {result['status']}.", back),
+        retry=back, failure="Refused")
 
 
 # -- meetings -------------------------------------------------------------------------------------
@@ -199,104 +195,102 @@ def meeting(meeting_id: str) -> str:
         modes=MODES, choices=CHOICES, priorities=PRIORITIES)
 
 
-def meeting_action(view: Callable[..., Any]) -> Callable[..., WerkzeugResponse]:
+def _on_meeting(meeting_id: str, schema: Schema, run: Callable[[dict[str, Any]], Any],
+                done: str | Callable[[Any], str],
+                anchor: str = "top") -> WerkzeugResponse | tuple[str, int]:
     """A POST on a meeting: run the command, flash the outcome, go back to the meeting."""
-
-    @wraps(view)
-    def wrapped(meeting_id: str, **kwargs: Any) -> WerkzeugResponse:
-        message = view.__doc__.split(":")[0] if view.__doc__ else "Done."
-        return _run(lambda: view(meeting_id, **kwargs), message,
-                    url_for("ccb.meeting", meeting_id=meeting_id) + "#" + kwargs.get(
-                        "change_id", "top"))
-
-    return login_required(wrapped)
+    back = url_for("ccb.meeting", meeting_id=meeting_id) + "#" + anchor
+    return handle_form(
+        schema, run, retry=back, failure="Refused",
+        success=lambda result: (done(result) if callable(done) else done, back))
 
 
 @bp.post("/meetings/<meeting_id>/open")
-@meeting_action
-def open_meeting(meeting_id: str) -> None:
-    """Meeting opened: the agenda includes queued deferrals and ratifications."""
-    with acting():
-        services().ccb.open_meeting(meeting_id)
+@login_required
+def open_meeting(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Open the meeting."""
+    return _on_meeting(meeting_id, FormSchema(), lambda data: services().ccb.open_meeting(meeting_id),
+                       "Meeting opened: the agenda includes queued deferrals and ratifications.")
 
 
 @bp.post("/meetings/<meeting_id>/close")
-@meeting_action
-def close_meeting(meeting_id: str) -> None:
-    """Meeting closed: undecided items are deferred to the next meeting."""
-    with acting():
-        services().ccb.close_meeting(meeting_id)
+@login_required
+def close_meeting(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Close the meeting."""
+    return _on_meeting(meeting_id, FormSchema(), lambda data: services().ccb.close_meeting(meeting_id),
+                       "Meeting closed: undecided items are deferred to the next meeting.")
 
 
 @bp.post("/meetings/<meeting_id>/attendance")
-@meeting_action
-def attend(meeting_id: str) -> None:
-    """Attendance recorded."""
-    data = AttendanceInputSchema().load(form_data())
-    with acting():
-        services().ccb.record_attendance(meeting_id, **data)
+@login_required
+def attend(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Record someone's attendance."""
+    return _on_meeting(meeting_id, AttendanceFormSchema(),
+                       lambda data: services().ccb.record_attendance(meeting_id, **data),
+                       "Attendance recorded.")
 
 
 @bp.post("/meetings/<meeting_id>/proxies")
-@meeting_action
-def give_proxy(meeting_id: str) -> None:
-    """Proxy given."""
-    data = ProxyInputSchema().load(form_data())
-    with acting():
-        services().ccb.give_proxy(meeting_id, **data)
+@login_required
+def give_proxy(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Give a proxy for this meeting."""
+    return _on_meeting(meeting_id, ProxyFormSchema(),
+                       lambda data: services().ccb.give_proxy(meeting_id, **data), "Proxy given.")
 
 
 @bp.post("/meetings/<meeting_id>/proxies/<proxy_id>/revoke")
-@meeting_action
-def revoke_proxy(meeting_id: str, proxy_id: str) -> None:
-    """Proxy revoked."""
-    with acting():
-        services().ccb.revoke_proxy(meeting_id, proxy_id)
+@login_required
+def revoke_proxy(meeting_id: str, proxy_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Revoke a proxy."""
+    return _on_meeting(meeting_id, FormSchema(),
+                       lambda data: services().ccb.revoke_proxy(meeting_id, proxy_id), "Proxy revoked.")
 
 
 @bp.post("/meetings/<meeting_id>/agenda")
-@meeting_action
-def add_item(meeting_id: str) -> None:
-    """Change request added to the agenda."""
-    data = AgendaInputSchema().load(form_data())
-    with acting():
-        services().ccb.add_agenda_item(meeting_id, data["change_request_id"])
+@login_required
+def add_item(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Add a change request to the agenda."""
+    return _on_meeting(meeting_id, AgendaFormSchema(),
+                       lambda data: services().ccb.add_agenda_item(meeting_id, data["change_request_id"]),
+                       "Change request added to the agenda.")
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/votes")
-@meeting_action
-def vote(meeting_id: str, change_id: str) -> None:
-    """Vote recorded."""
-    data = VoteInputSchema().load(form_data())
-    with acting():
-        services().ccb.cast_vote(meeting_id, change_id, **data)
+@login_required
+def vote(meeting_id: str, change_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Vote on an agenda item (optionally as proxy holder)."""
+    return _on_meeting(meeting_id, VoteFormSchema(),
+                       lambda data: services().ccb.cast_vote(meeting_id, change_id, **data),
+                       "Vote recorded.", anchor=change_id)
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/decide")
-@meeting_action
-def decide(meeting_id: str, change_id: str) -> None:
-    """Item decided."""
-    with acting():
-        result = services().ccb.decide_item(meeting_id, change_id)
-    flash(f"Outcome: {result['outcome']}.")
+@login_required
+def decide(meeting_id: str, change_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Decide an agenda item from its votes."""
+    return _on_meeting(meeting_id, FormSchema(),
+                       lambda data: services().ccb.decide_item(meeting_id, change_id),
+                       lambda result: f"Item decided. Outcome: {result['outcome']}.",
+                       anchor=change_id)
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/casting-vote")
-@meeting_action
-def casting_vote(meeting_id: str, change_id: str) -> None:
-    """Casting vote recorded: the item is decided."""
-    data = CastingVoteInputSchema().load(form_data())
-    with acting():
-        services().ccb.cast_deciding_vote(meeting_id, change_id, data["choice"])
+@login_required
+def casting_vote(meeting_id: str, change_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """The chair's casting vote on a tie."""
+    return _on_meeting(
+        meeting_id, CastingVoteFormSchema(),
+        lambda data: services().ccb.cast_deciding_vote(meeting_id, change_id, data["choice"]),
+        "Casting vote recorded: the item is decided.", anchor=change_id)
 
 
 @bp.post("/meetings/<meeting_id>/action-items")
-@meeting_action
-def raise_action(meeting_id: str) -> None:
-    """Action item raised."""
-    data = ActionInputSchema().load(form_data())
-    with acting():
-        services().ccb.raise_meeting_action(meeting_id, **data)
+@login_required
+def raise_action(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """Raise an action item in the meeting."""
+    return _on_meeting(meeting_id, ActionFormSchema(),
+                       lambda data: services().ccb.raise_meeting_action(meeting_id, **data),
+                       "Action item raised.")
 
 
 @bp.get("/meetings/<meeting_id>/minutes")
@@ -321,46 +315,36 @@ def minutes_download(meeting_id: str) -> Response:
 
 @bp.route("/change-calendar", methods=("GET", "POST"))
 @login_required
-def change_calendar() -> str | tuple[str, int]:
+def change_calendar() -> str | WerkzeugResponse | tuple[str, int]:
     """Approved and scheduled changes, freeze windows, conflicts; admins declare freezes."""
-    form = form_data()
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        try:
-            data = FreezeInputSchema().load(form)
-            reason = data.pop("reason")
-            with acting(reason=reason):
-                services().ccb.declare_freeze(**data)
-            flash("Freeze window declared.")
-            return redirect(url_for("ccb.change_calendar"))  # type: ignore[return-value]
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
+        return handle_form(FreezeFormSchema(), lambda data: services().ccb.declare_freeze(**data),
+                           reason="reason", retry=_calendar_page,
+                           success=("Freeze window declared.", url_for("ccb.change_calendar")))
+    return _calendar_page({}, {})
+
+
+def _calendar_page(errors: Errors, form: FormInput) -> str:
     engine = read_model()
     return render_template("ccb/calendar.html", calendar=q.change_calendar(engine),
-                           changes=q.change_titles(engine), form=form,
-                           errors=errors), (422 if errors else 200)
+                           changes=q.change_titles(engine), form=form, errors=errors)
 
 
 @bp.post("/change-calendar/freezes/<freeze_id>/lift")
 @login_required
-def lift_freeze(freeze_id: str) -> WerkzeugResponse:
+def lift_freeze(freeze_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Lift a freeze window (admins)."""
-    def run() -> None:
-        with acting(reason=request.form.get("reason") or None):
-            services().ccb.lift_freeze(freeze_id)
-    return _run(run, "Freeze window lifted.", url_for("ccb.change_calendar"))
+    back = url_for("ccb.change_calendar")
+    return handle_form(LiftFreezeFormSchema(), lambda data: services().ccb.lift_freeze(freeze_id),
+                       reason="reason", success=("Freeze window lifted.", back), retry=back,
+                       failure="Refused")
 
 
 # -- decision log ---------------------------------------------------------------------------------
 
 def _decision_rows() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    try:
-        args = DecisionLogQueryArgsSchema().load(request.args.to_dict())
-        errors: dict[str, Any] = {}
-    except ValidationError as exc:
-        args, errors = {}, exc.messages  # type: ignore[assignment]
+    args, errors = validate(DecisionLogQueryArgsSchema(), request.args.to_dict())
+    args = args or {}
     args.pop("format", None)
     return q.list_decisions(read_model(), **args), errors
 
@@ -397,7 +381,7 @@ def decision_log_json_download() -> Response:
 
 # -- helpers --------------------------------------------------------------------------------------
 
-def _charter_values(base: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+def _charter_values(base: dict[str, Any], form: FormInput) -> dict[str, Any]:
     """The charter fields to show: ``base`` overlaid with what the form sent."""
     if not form:
         return dict(base)
@@ -405,28 +389,3 @@ def _charter_values(base: dict[str, Any], form: dict[str, str]) -> dict[str, Any
     for key in ("proxies_count_toward_quorum", "requester_may_vote"):
         sent[key] = sent.get(key) in ("on", "true", "1")
     return {**base, **sent}
-
-
-def _run(command: Callable[[], Any], message: str | None, target: str) -> WerkzeugResponse:
-    """Run a command; flash success or the refused rule / invalid fields; redirect."""
-    try:
-        command()
-    except ValidationError as exc:
-        flash(f"Not saved: {_fields(exc.messages)}", "error")
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Refused ({exc.code}): {exc.message}", "error")
-    except NotAuthenticated:
-        raise
-    else:
-        if message:
-            flash(message)
-    return redirect(target)
-
-
-def _fields(messages: Any) -> str:
-    if isinstance(messages, dict):
-        return "; ".join(f"{k}: {_fields(v)}" for k, v in messages.items())
-    if isinstance(messages, list):
-        return " ".join(str(m) for m in messages)
-    return str(messages)
-

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
+from flask import Blueprint, render_template, request, url_for
 
 from app.changes import queries as change_queries
 from app.changes.schemas import (
     ChangeRequestFormSchema,
     ChangeRequestQueryArgsSchema,
-    WithdrawSchema,
+    WithdrawFormSchema,
 )
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES, ChangeRequest
-from domain.errors import DomainError, PermissionDenied
-from web.context import acting, form_data, login_required, read_model, services
+from web.context import login_required, read_model, services
+from web.forms import handle_form, validate
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -30,12 +29,8 @@ CHOICES = {"categories": CATEGORIES, "risks": RISKS, "statuses": STATUSES}
 @login_required
 def index() -> str:
     """List change requests, filtered by the query string."""
-    try:
-        args = ChangeRequestQueryArgsSchema().load(request.args.to_dict())
-        errors: dict[str, Any] = {}
-    except ValidationError as exc:
-        args, errors = {}, exc.messages
-    page = change_queries.list_change_requests(read_model(), **args)
+    args, errors = validate(ChangeRequestQueryArgsSchema(), request.args.to_dict())
+    page = change_queries.list_change_requests(read_model(), **(args or {}))
     return render_template("changes/index.html", page=page, args=request.args, errors=errors,
                            **CHOICES)
 
@@ -44,17 +39,13 @@ def index() -> str:
 @login_required
 def new() -> str | Response | tuple[str, int]:
     """Show the change request form, or submit it."""
-    form = form_data()
     if request.method == "POST":
-        try:
-            data = ChangeRequestFormSchema().load(form)
-            with acting():
-                result = services().changes.submit_change_request(**data)
-        except ValidationError as exc:
-            return _form(form, exc.messages), 422
-        flash("Change request submitted.")
-        return redirect(url_for("changes.detail", change_id=result["id"]))
-    return _form(form, {})
+        return handle_form(
+            ChangeRequestFormSchema(), lambda data: services().changes.submit_change_request(**data),
+            success=lambda result: ("Change request submitted.",
+                                    url_for("changes.detail", change_id=result["id"])),
+            retry=lambda errors, form: _form(form, errors))
+    return _form({}, {})
 
 
 def _form(form: dict[str, Any], errors: Any) -> str:
@@ -73,14 +64,11 @@ def detail(change_id: str) -> str:
 
 @bp.post("/<change_id>/withdraw")
 @login_required
-def withdraw(change_id: str) -> Response:
+def withdraw(change_id: str) -> Response | tuple[str, int]:
     """Withdraw a change request (requester only, before a decision)."""
-    data = WithdrawSchema().load({"reason": request.form.get("reason") or None})
-    try:
-        with acting(reason=data["reason"]):
-            services().changes.withdraw_change_request(change_id)
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not withdrawn: {exc.message}", "error")
-        return redirect(url_for("changes.detail", change_id=change_id))
-    flash("Change request withdrawn.")
-    return redirect(url_for("changes.detail", change_id=change_id, tab="history"))
+    return handle_form(
+        WithdrawFormSchema(), lambda data: services().changes.withdraw_change_request(change_id),
+        reason="reason", failure="Not withdrawn",
+        success=("Change request withdrawn.",
+                 url_for("changes.detail", change_id=change_id, tab="history")),
+        retry=url_for("changes.detail", change_id=change_id))

@@ -9,28 +9,29 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from marshmallow import ValidationError
 
 from app.oncall import queries as q
 from app.oncall import schemas as s
 from app.people import queries as people_queries
+from app.schemas import FormSchema
 from domain.base import now
-from domain.errors import DomainError, NotFound, PermissionDenied
 from domain.oncall.incident import CATEGORIES, SEVERITIES, Incident
 from domain.oncall.rotation import ROLES, Rotation
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS, Runbook
-from web.context import acting, form_data, login_required, read_model, services
+from web.context import login_required, read_model, services
+from web.forms import handle_form
 from web.history import history_rows
 
 if TYPE_CHECKING:
+    from marshmallow import Schema
     from werkzeug.wrappers import Response
+
+    from web.forms import Errors, FormInput
 
 bp = Blueprint("oncall", __name__, url_prefix="/oncall")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -66,29 +67,23 @@ def index() -> str:
 @login_required
 def new_rotation() -> str | Response | tuple[str, int]:
     """Create a rotation (admins)."""
-    form = form_data()
-    form["roster"] = request.form.getlist("roster") or form.get("roster", "")
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        try:
-            data = s.RotationFormSchema().load(form)
-            data["roster"] = [str(p) for p in data["roster"]]
-            with acting():
-                result = services().oncall.create_rotation(**data)
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
-        else:
-            flash("Rotation created. Plan it ahead next.")
-            return redirect(url_for("oncall.rotation", rotation_id=result["id"]))
+        return handle_form(
+            s.RotationFormSchema(), lambda data: services().oncall.create_rotation(
+                **{**data, "roster": [str(p) for p in data["roster"]]}),
+            success=lambda result: ("Rotation created. Plan it ahead next.",
+                                    url_for("oncall.rotation", rotation_id=result["id"])),
+            retry=_new_rotation_page)
+    return _new_rotation_page({}, {})
+
+
+def _new_rotation_page(errors: Errors, form: FormInput) -> str:
     return render_template("oncall/rotation_new.html", form=form, errors=errors,
-                           people=people_queries.list_people(read_model()),
-                           weekdays=WEEKDAYS), (422 if errors else 200)
+                           people=people_queries.list_people(read_model()), weekdays=WEEKDAYS)
 
 
-def _rotation_page(rotation_id: str, which: str | None = None, form: dict[str, Any] | None = None,
-                   errors: Any = None) -> str:
+def _rotation_page(rotation_id: str, which: str | None = None, form: FormInput | None = None,
+                   errors: Errors | None = None) -> str:
     engine = read_model()
     rotation = q.get_rotation(engine, rotation_id)
     current = now()
@@ -111,22 +106,14 @@ def rotation(rotation_id: str) -> str:
     return _rotation_page(rotation_id)
 
 
-def _rotation_form(rotation_id: str, which: str, schema: Any,
+def _rotation_form(rotation_id: str, which: str, schema: Schema,
                    run: Callable[[dict[str, Any]], Any], done: str,
-                   reason_field: str | None = None) -> str | Response | tuple[str, int]:
-    form = form_data()
-    if "roster" in request.form:
-        form["roster"] = ",".join(request.form.getlist("roster"))
-    try:
-        data = schema.load(form)
-        with acting(reason=data.pop(reason_field, None) if reason_field else None):
-            run(data)
-    except ValidationError as exc:
-        return _rotation_page(rotation_id, which, form, exc.messages), 422
-    except (DomainError, PermissionDenied) as exc:
-        return _rotation_page(rotation_id, which, form, {"_form": [exc.message]}), 409
-    flash(done)
-    return redirect(url_for("oncall.rotation", rotation_id=rotation_id))
+                   reason: str | None = None) -> Response | tuple[str, int]:
+    """A form on the rotation page: its errors are shown next to that form's fields."""
+    return handle_form(
+        schema, run, reason=reason,
+        success=(done, url_for("oncall.rotation", rotation_id=rotation_id)),
+        retry=lambda errors, form: _rotation_page(rotation_id, which, form, errors))
 
 
 @bp.get("/rotations/<rotation_id>/calendar.ics")
@@ -149,7 +136,7 @@ def my_calendar() -> Response:
 
 @bp.post("/rotations/<rotation_id>/plan")
 @login_required
-def plan(rotation_id: str) -> str | Response | tuple[str, int]:
+def plan(rotation_id: str) -> Response | tuple[str, int]:
     """Plan ahead."""
     return _rotation_form(rotation_id, "plan", s.PlanFormSchema(), lambda d: services().oncall.plan_rotation(
         rotation_id, d["weeks"], d["start"]), "Planned. Everyone whose shifts moved is notified.")
@@ -157,7 +144,7 @@ def plan(rotation_id: str) -> str | Response | tuple[str, int]:
 
 @bp.post("/rotations/<rotation_id>/roster")
 @login_required
-def roster(rotation_id: str) -> str | Response | tuple[str, int]:
+def roster(rotation_id: str) -> Response | tuple[str, int]:
     """Replace the roster."""
     return _rotation_form(rotation_id, "roster", s.RosterFormSchema(),
                           lambda d: services().oncall.change_roster(rotation_id,
@@ -167,7 +154,7 @@ def roster(rotation_id: str) -> str | Response | tuple[str, int]:
 
 @bp.post("/rotations/<rotation_id>/unavailability")
 @login_required
-def unavailable(rotation_id: str) -> str | Response | tuple[str, int]:
+def unavailable(rotation_id: str) -> Response | tuple[str, int]:
     """Declare unavailability."""
     return _rotation_form(rotation_id, "unavailability", s.UnavailabilityFormSchema(),
                           lambda d: services().oncall.declare_unavailable(
@@ -177,7 +164,7 @@ def unavailable(rotation_id: str) -> str | Response | tuple[str, int]:
 
 @bp.post("/rotations/<rotation_id>/override")
 @login_required
-def override(rotation_id: str) -> str | Response | tuple[str, int]:
+def override(rotation_id: str) -> Response | tuple[str, int]:
     """Override one week's shift."""
     return _rotation_form(rotation_id, "override", s.OverrideFormSchema(),
                           lambda d: services().oncall.override_shift(
@@ -187,7 +174,7 @@ def override(rotation_id: str) -> str | Response | tuple[str, int]:
 
 @bp.post("/rotations/<rotation_id>/swaps")
 @login_required
-def swap(rotation_id: str) -> str | Response | tuple[str, int]:
+def swap(rotation_id: str) -> Response | tuple[str, int]:
     """Request a swap."""
     def run(d: dict[str, Any]) -> Any:
         back = d["return_week_start"]
@@ -199,23 +186,20 @@ def swap(rotation_id: str) -> str | Response | tuple[str, int]:
 
 @bp.post("/rotations/<rotation_id>/swaps/<swap_id>/<decision>")
 @login_required
-def decide_swap(rotation_id: str, swap_id: str, decision: str) -> Response:
+def decide_swap(rotation_id: str, swap_id: str, decision: str) -> Response | tuple[str, int]:
     """Accept or decline a swap."""
-    if decision not in ("accept", "decline"):
+    commands = {"accept": lambda: services().oncall.accept_swap(rotation_id, swap_id),
+                "decline": lambda: services().oncall.decline_swap(rotation_id, swap_id)}
+    if decision not in commands:
         abort(404)
-    try:
-        with acting():
-            getattr(services().oncall, f"{decision}_swap")(rotation_id, swap_id)
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not done: {exc.message}", "error")
-    else:
-        flash(f"Swap {decision}ed.")
-    return redirect(url_for("oncall.rotation", rotation_id=rotation_id))
+    back = url_for("oncall.rotation", rotation_id=rotation_id)
+    return handle_form(FormSchema(), lambda data: commands[decision](), failure="Not done",
+                       success=(f"Swap {decision}ed.", back), retry=back)
 
 
 @bp.post("/rotations/<rotation_id>/policy")
 @login_required
-def policy(rotation_id: str) -> str | Response | tuple[str, int]:
+def policy(rotation_id: str) -> Response | tuple[str, int]:
     """Amend the escalation policy."""
     def run(d: dict[str, Any]) -> Any:
         for key in ("engineering_lead_id", "executive_id"):
@@ -245,26 +229,22 @@ def incidents() -> str:
 @login_required
 def new_incident() -> str | Response | tuple[str, int]:
     """Open an incident or a fire drill."""
-    form = form_data()
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        try:
-            data = s.IncidentFormSchema().load(form)
-            data["rotation_id"] = str(data["rotation_id"])
-            data["runbook_id"] = str(data["runbook_id"]) if data["runbook_id"] else None
-            with acting():
-                result = services().oncall.open_incident(**data)
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied, NotFound) as exc:
-            errors = {"_form": [exc.message]}
-        else:
-            flash("Incident opened; the primary on call is paged.")
-            return redirect(url_for("oncall.incident", incident_id=result["id"]))
+        return handle_form(
+            s.IncidentFormSchema(), lambda data: services().oncall.open_incident(**{
+                **data, "rotation_id": str(data["rotation_id"]),
+                "runbook_id": str(data["runbook_id"]) if data["runbook_id"] else None}),
+            success=lambda result: ("Incident opened; the primary on call is paged.",
+                                    url_for("oncall.incident", incident_id=result["id"])),
+            retry=_new_incident_page)
+    return _new_incident_page({}, {})
+
+
+def _new_incident_page(errors: Errors, form: FormInput) -> str:
     engine = read_model()
     return render_template("oncall/incident_new.html", form=form, errors=errors,
                            rotations=q.list_rotations(engine), runbooks=q.list_runbooks(engine),
-                           severities=SEVERITIES, categories=CATEGORIES), (422 if errors else 200)
+                           severities=SEVERITIES, categories=CATEGORIES)
 
 
 @bp.get("/incidents/<incident_id>")
@@ -280,50 +260,31 @@ def incident(incident_id: str) -> str:
 
 @bp.post("/incidents/<incident_id>/<action>")
 @login_required
-def incident_action(incident_id: str, action: str) -> Response:
+def incident_action(incident_id: str, action: str) -> Response | tuple[str, int]:
     """Acknowledge, escalate (with a reason), mitigate, resolve or debrief."""
-    form = form_data()
-    try:
-        with acting(reason=form.get("reason") if action == "escalate" else None):
-            _run_incident_action(incident_id, action, form)
-    except ValidationError as exc:
-        flash("Not done: " + "; ".join(f"{k}: {' '.join(map(str, v))}"
-                                       for k, v in exc.messages.items()), "error")
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not done: {exc.message}", "error")
-    else:
-        flash(f"Incident {ACTIONS[action]}.")
-    return redirect(url_for("oncall.incident", incident_id=incident_id))
-
-
-ACTIONS = {"assess": "re-assessed", "acknowledge": "acknowledged", "escalate": "escalated", "mitigate": "mitigated",
-           "resolve": "resolved", "debrief": "debriefed"}
-
-
-def _run_incident_action(incident_id: str, action: str, form: dict[str, Any]) -> None:
-    if action not in ACTIONS:
+    if action not in INCIDENT_ACTIONS:
         abort(404)
-    oncall = services().oncall
-    if action == "assess":
-        oncall.assess_incident(incident_id, **s.AssessmentFormSchema().load(form))
-    elif action == "acknowledge":
-        oncall.acknowledge_incident(incident_id)
-    elif action == "escalate":
-        s.ReasonSchema().load({"reason": form.get("reason", "")})
-        oncall.escalate_incident(incident_id)
-    elif action == "mitigate":
-        oncall.mitigate_incident(incident_id, s.NoteSchema().load({"note": form.get("note", "")})[
-            "note"])
-    elif action == "resolve":
-        oncall.resolve_incident(incident_id, s.SummarySchema().load(
-            {"summary": form.get("summary", "")})["summary"])
-    else:
-        improvements = [{"title": t, "owner_id": form.get("owner_id", ""), "priority": "P2"}
-                        for t in form.get("improvements", "").splitlines() if t.strip()]
-        data = s.DebriefInputSchema().load({"summary": form.get("summary", ""),
-                                            "improvements": improvements})
-        oncall.record_debrief(incident_id, data["summary"], [
-            {**i, "owner_id": str(i["owner_id"])} for i in data["improvements"]])
+    schema, run, done = INCIDENT_ACTIONS[action]
+    back = url_for("oncall.incident", incident_id=incident_id)
+    return handle_form(schema(), lambda data: run(incident_id, data), failure="Not done",
+                       reason="reason" if action == "escalate" else None,
+                       success=(f"Incident {done}.", back), retry=back)
+
+
+INCIDENT_ACTIONS: dict[str, tuple[type[FormSchema], Callable[[str, dict[str, Any]], Any], str]] = {
+    "assess": (s.AssessmentFormSchema,
+               lambda i, d: services().oncall.assess_incident(i, **d), "re-assessed"),
+    "acknowledge": (FormSchema, lambda i, d: services().oncall.acknowledge_incident(i), "acknowledged"),
+    "escalate": (s.ReasonFormSchema, lambda i, d: services().oncall.escalate_incident(i), "escalated"),
+    "mitigate": (s.NoteFormSchema,
+                 lambda i, d: services().oncall.mitigate_incident(i, d["note"]), "mitigated"),
+    "resolve": (s.SummaryFormSchema,
+                lambda i, d: services().oncall.resolve_incident(i, d["summary"]), "resolved"),
+    "debrief": (s.DebriefFormSchema, lambda i, d: services().oncall.record_debrief(i, d["summary"], [
+        {**item, "owner_id": str(item["owner_id"])} for item in d["improvements"]]),
+        "debriefed"),
+}
+"""Each incident button: its form, its command (incident id, loaded form) and what it did."""
 
 
 # -- runbooks and trainings ----------------------------------------------------------------------
@@ -332,60 +293,47 @@ def _run_incident_action(incident_id: str, action: str, form: dict[str, Any]) ->
 @login_required
 def runbooks() -> str | Response | tuple[str, int]:
     """Runbooks with their sign-off state, and the form to write a category's runbook."""
-    form = form_data()
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        try:
-            data = s.RunbookInputSchema().load(form)
-            with acting():
-                result = services().oncall.create_runbook(**data)
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
-        else:
-            flash("Runbook created.")
-            return redirect(url_for("oncall.runbook", runbook_id=result["id"]))
+        return handle_form(
+            s.RunbookFormSchema(), lambda data: services().oncall.create_runbook(**data),
+            success=lambda result: ("Runbook created.",
+                                    url_for("oncall.runbook", runbook_id=result["id"])),
+            retry=_runbooks_page)
+    return _runbooks_page({}, {})
+
+
+def _runbooks_page(errors: Errors, form: FormInput) -> str:
     books = q.list_runbooks(read_model())
     return render_template("oncall/runbooks.html", runbooks=books, form=form, errors=errors,
                            categories=[c for c in CATEGORIES
-                                       if c not in {b["category"] for b in books}]), (
-        422 if errors else 200)
+                                       if c not in {b["category"] for b in books}])
 
 
 @bp.post("/runbooks/seed")
 @login_required
-def seed_runbooks() -> Response:
+def seed_runbooks() -> Response | tuple[str, int]:
     """Create the team guide's six runbooks that do not exist yet."""
-    try:
-        with acting():
-            created = services().oncall.seed_runbooks()
-    except PermissionDenied as exc:
-        flash(f"Not done: {exc.message}", "error")
-    else:
-        flash(f"Created {len(created)} runbooks from the team guide.")
-    return redirect(url_for("oncall.runbooks"))
+    back = url_for("oncall.runbooks")
+    return handle_form(
+        FormSchema(), lambda data: services().oncall.seed_runbooks(), failure="Not done", retry=back,
+        success=lambda created: (f"Created {len(created)} runbooks from the team guide.", back))
 
 
 @bp.route("/runbooks/<runbook_id>", methods=("GET", "POST"))
 @login_required
 def runbook(runbook_id: str) -> str | Response | tuple[str, int]:
     """A runbook: text, revisions, diff, revise form, sign-offs, history."""
-    engine = read_model()
-    form = form_data()
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        try:
-            data = s.RevisionInputSchema().load(form)
-            with acting():
-                services().oncall.revise_runbook(runbook_id, data["content"], data["summary"])
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
-        else:
-            flash("New revision recorded.")
-            return redirect(url_for("oncall.runbook", runbook_id=runbook_id))
+        return handle_form(
+            s.RevisionFormSchema(),
+            lambda data: services().oncall.revise_runbook(runbook_id, data["content"], data["summary"]),
+            success=("New revision recorded.", url_for("oncall.runbook", runbook_id=runbook_id)),
+            retry=lambda errors, form: _runbook_page(runbook_id, errors, form))
+    return _runbook_page(runbook_id, {}, {})
+
+
+def _runbook_page(runbook_id: str, errors: Errors, form: FormInput) -> str:
+    engine = read_model()
     book = q.get_runbook(engine, runbook_id)
     diff = None
     if request.args.get("from") and request.args.get("to"):
@@ -394,49 +342,37 @@ def runbook(runbook_id: str) -> str | Response | tuple[str, int]:
     return render_template("oncall/runbook.html", book=book, diff=diff, form=form,
                            errors=errors, sign_offs=SIGN_OFFS, names=q.names(engine),
                            events=history_rows(Runbook, runbook_id),
-                           tab=request.args.get("tab", "text")), (422 if errors else 200)
+                           tab=request.args.get("tab", "text"))
 
 
 @bp.post("/runbooks/<runbook_id>/sign-off")
 @login_required
-def sign_off(runbook_id: str) -> Response:
+def sign_off(runbook_id: str) -> Response | tuple[str, int]:
     """Sign off the current revision."""
-    try:
-        data = s.SignOffInputSchema().load({"kind": request.form.get("kind", "")})
-        with acting():
-            services().oncall.sign_off_runbook(runbook_id, data["kind"])
-    except ValidationError:
-        flash("Not signed off: choose reviewed or validated.", "error")
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not signed off: {exc.message}", "error")
-    else:
-        flash(f"Signed off as {data['kind']}.")
-    return redirect(url_for("oncall.runbook", runbook_id=runbook_id))
+    back = url_for("oncall.runbook", runbook_id=runbook_id)
+    return handle_form(
+        s.SignOffFormSchema(),
+        lambda data: services().oncall.sign_off_runbook(runbook_id, data["kind"]),
+        success=lambda result: (f"Signed off as {result['kind']}.", back), retry=back,
+        failure="Not signed off")
 
 
 @bp.route("/trainings", methods=("GET", "POST"))
 @login_required
 def trainings() -> str | Response | tuple[str, int]:
     """Training sessions, everyone's training status, and the form to record a session."""
-    form = form_data()
-    errors: dict[str, Any] = {}
     if request.method == "POST":
-        form["topics"] = ",".join(request.form.getlist("topics"))
-        form["attendee_ids"] = ",".join(request.form.getlist("attendee_ids"))
-        try:
-            data = s.TrainingFormSchema().load(form)
-            data["attendee_ids"] = [str(p) for p in data["attendee_ids"]]
-            with acting():
-                services().oncall.record_training(**data)
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
-        else:
-            flash("Training session recorded.")
-            return redirect(url_for("oncall.trainings"))
+        return handle_form(
+            s.TrainingFormSchema(), lambda data: services().oncall.record_training(
+                **{**data, "attendee_ids": [str(p) for p in data["attendee_ids"]]}),
+            success=("Training session recorded.", url_for("oncall.trainings")),
+            retry=_trainings_page)
+    return _trainings_page({}, {})
+
+
+def _trainings_page(errors: Errors, form: FormInput) -> str:
     engine = read_model()
     return render_template("oncall/trainings.html", sessions=q.list_trainings(engine),
                            status=q.training_report(engine), people=people_queries.list_people(engine),
                            names=q.names(engine), topics=TRAINING_TOPICS, form=form,
-                           errors=errors), (422 if errors else 200)
+                           errors=errors)

@@ -18,10 +18,10 @@ from flask import (
     session,
     url_for,
 )
-from marshmallow import ValidationError
 
 from app.people.schemas import LoginSchema
-from web.context import form_data, services
+from web.context import services
+from web.forms import submitted, validate
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -98,32 +98,34 @@ def throttle() -> SignInThrottle:
 @bp.route("/login", methods=("GET", "POST"))
 def login() -> str | Response | tuple[str, int]:
     """Show the sign-in form, or sign in."""
-    errors: dict[str, list[str]] = {}
-    form = form_data()
-    if request.method == "POST":
-        try:
-            data = LoginSchema().load(form)
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
+    if request.method != "POST":
+        return render_template("auth/login.html", form={}, errors={})
+    form = submitted()
+    data, errors = validate(LoginSchema(), form)
+    if data is not None:
+        key = (data["email"].strip().lower(), request.remote_addr or "")
+        wait = throttle().wait_seconds(key)
+        if wait:
+            errors = {"password": [f"too many failed sign-ins; try again in "
+                                   f"{(wait + 59) // 60} minute(s)"]}
+            return render_template("auth/login.html", form=form, errors=errors), 429
+        person_id = services().people.authenticate_password(data["email"], data["password"])
+        if person_id is None:
+            throttle().failed(key)
+            errors = {"password": ["email or password is not right"]}
         else:
-            key = (data["email"].strip().lower(), request.remote_addr or "")
-            wait = throttle().wait_seconds(key)
-            if wait:
-                errors = {"password": [f"too many failed sign-ins; try again in "
-                                       f"{(wait + 59) // 60} minute(s)"]}
-                return render_template("auth/login.html", form=form, errors=errors), 429
-            person_id = services().people.authenticate_password(data["email"], data["password"])
-            if person_id is None:
-                throttle().failed(key)
-                errors = {"password": ["email or password is not right"]}
-            else:
-                throttle().succeeded(key)
-                session.clear()
-                session["person_id"] = person_id
-                target = request.args.get("next", "")
-                return redirect(target if target.startswith("/") and not target.startswith(
-                    "//") else url_for("home.index"))
-    return render_template("auth/login.html", form=form, errors=errors), (422 if errors else 200)
+            throttle().succeeded(key)
+            return _sign_in(person_id)
+    return render_template("auth/login.html", form=form, errors=errors), 422
+
+
+def _sign_in(person_id: str) -> Response:
+    """Start the session and go where the person was heading (a local path only)."""
+    session.clear()
+    session["person_id"] = person_id
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//")
+                    else url_for("home.index"))
 
 
 @bp.post("/logout")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from marshmallow import ValidationError
+from flask import Blueprint, g, render_template, request, url_for
 
 from app.people import queries as people_queries
-from app.people.schemas import PersonInputSchema
-from domain.errors import DomainError, PermissionDenied
+from app.people.schemas import PersonFormSchema, TokenFormSchema
 from domain.people.person import FUNCTIONS, ROLES
-from web.context import acting, form_data, login_required, read_model, services
+from web.context import login_required, read_model, services
+from web.forms import handle_form
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -21,31 +20,29 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 
 @bp.route("/", methods=("GET", "POST"))
 @login_required
-def index() -> str | tuple[str, int]:
+def index() -> str | Response | tuple[str, int]:
     """List people; admins can add someone."""
-    form = form_data()
-    errors: dict = {}
     if request.method == "POST":
-        try:
-            data = PersonInputSchema().load(form)
-            with acting():
-                result = services().people.register_person(**data)
-            flash(f"Added {data['name']}. Their API token (shown once): {result['token']}")
-            form = {}
-        except ValidationError as exc:
-            errors = exc.messages  # type: ignore[assignment]
-        except (DomainError, PermissionDenied) as exc:
-            errors = {"_form": [exc.message]}
-    people = people_queries.list_people(read_model())
-    return render_template("people/index.html", people=people, form=form, errors=errors,
-                           functions=FUNCTIONS, roles=ROLES), (422 if errors else 200)
+        return handle_form(
+            PersonFormSchema(),
+            lambda data: {"name": data["name"], **services().people.register_person(**data)},
+            success=lambda added: (f"Added {added['name']}. Their API token (shown once): "
+                                   f"{added['token']}", url_for("people.index")),
+            retry=_page)
+    return _page({}, {})
+
+
+def _page(errors: dict[str, Any], form: dict[str, Any]) -> str:
+    return render_template("people/index.html", people=people_queries.list_people(read_model()),
+                           form=form, errors=errors, functions=FUNCTIONS, roles=ROLES)
 
 
 @bp.post("/me/tokens")
 @login_required
-def new_token() -> Response:
+def new_token() -> Response | tuple[str, int]:
     """Issue a new API token for the signed-in person."""
-    with acting():
-        token = services().people.issue_token(g.user["id"], label=request.form.get("label", "web"))
-    flash(f"Your new API token (copy it now, it is shown once): {token}")
-    return redirect(url_for("people.index"))
+    return handle_form(
+        TokenFormSchema(), lambda data: services().people.issue_token(g.user["id"], label=data["label"]),
+        success=lambda token: (f"Your new API token (copy it now, it is shown once): {token}",
+                               url_for("people.index")),
+        retry=url_for("people.index"))

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from flask import (
     Blueprint,
     abort,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
@@ -29,23 +27,22 @@ from app.rehearsals.schemas import (
     ADJUSTMENT_KINDS,
     FORM_STEP_ROWS,
     MANUAL_PREFLIGHT,
-    AdjustmentInputSchema,
-    DecisionInputSchema,
-    IssueInputSchema,
-    LessonInputSchema,
+    AdjustmentFormSchema,
+    DecisionFormSchema,
+    IssueFormSchema,
+    LessonFormSchema,
     MetricsFormSchema,
     ParityFormSchema,
-    PreflightInputSchema,
-    ReasonSchema,
+    PreflightFormSchema,
+    ReasonFormSchema,
     RehearsalFormSchema,
     RehearsalQueryArgsSchema,
-    ResolveIssueSchema,
-    RollbackInputSchema,
+    ResolveIssueFormSchema,
+    RollbackFormSchema,
     form_rows,
     step_row_errors,
 )
 from app.schemas import jsonable
-from domain.errors import DomainError
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
     PREFLIGHT_LABELS,
@@ -54,7 +51,8 @@ from domain.rehearsals.rehearsal import (
     Rehearsal,
 )
 from domain.reviews.action_item import PRIORITIES
-from web.context import acting, form_data, login_required, read_model, services
+from web.context import login_required, read_model, services
+from web.forms import handle_form, validate
 from web.history import history_rows
 from web.rehearsals.api import report_response
 
@@ -72,12 +70,8 @@ DOWNLOADS = {"md": "markdown", "pdf": "pdf", "json": "json"}
 @login_required
 def index() -> str:
     """List rehearsals, filtered by status or playbook."""
-    try:
-        args = RehearsalQueryArgsSchema().load(request.args.to_dict())
-        errors: dict[str, Any] = {}
-    except ValidationError as exc:
-        args, errors = {}, exc.messages
-    items = rq.list_rehearsals(read_model(), **args)
+    args, errors = validate(RehearsalQueryArgsSchema(), request.args.to_dict())
+    items = rq.list_rehearsals(read_model(), **(args or {}))
     return render_template("rehearsals/index.html", items=items, args=request.args,
                            errors=errors, statuses=STATUSES)
 
@@ -86,22 +80,13 @@ def index() -> str:
 @login_required
 def new() -> str | Response | tuple[str, int]:
     """Show the plan form, or plan the rehearsal."""
-    form = form_data()
     if request.method == "POST":
-        try:
-            data = RehearsalFormSchema().load(dict(form))
-            runbook_id = data.pop("source_runbook_id")
-            revision = data.pop("source_runbook_revision")
-            if runbook_id is not None:
-                data["source"] = {"runbook_id": str(runbook_id), "revision": revision}
-            with acting():
-                result = services().rehearsals.plan_rehearsal(**{
-                    **data, "steps": [{**s, "owner_id": str(s["owner_id"])}
-                                      for s in data["steps"]]})
-        except ValidationError as exc:
-            return _plan_form(form, exc.messages), 422
-        flash("Rehearsal planned.")
-        return redirect(url_for("rehearsals.detail", rehearsal_id=result["id"]))
+        return handle_form(
+            RehearsalFormSchema(), lambda data: services().rehearsals.plan_rehearsal(**_plan(data)),
+            success=lambda result: ("Rehearsal planned.",
+                                    url_for("rehearsals.detail", rehearsal_id=result["id"])),
+            retry=lambda errors, form: _plan_form(form, errors))
+    form: dict[str, Any] = {}
     if request.args.get("from"):
         form = _copy_of(rq.get_rehearsal(read_model(), request.args["from"]))
     if request.args.get("from_runbook"):
@@ -112,6 +97,15 @@ def new() -> str | Response | tuple[str, int]:
             return _plan_form(form, exc.messages), 422
         form = _from_runbook(book)
     return _plan_form(form, {})
+
+
+def _plan(data: dict[str, Any]) -> dict[str, Any]:
+    """The plan command's arguments from the loaded form (its source runbook, if prefilled)."""
+    runbook_id = data.pop("source_runbook_id")
+    revision = data.pop("source_runbook_revision")
+    if runbook_id is not None:
+        data["source"] = {"runbook_id": str(runbook_id), "revision": revision}
+    return {**data, "steps": [{**s, "owner_id": str(s["owner_id"])} for s in data["steps"]]}
 
 
 def _from_runbook(book: dict[str, Any]) -> dict[str, Any]:
@@ -174,25 +168,25 @@ def _detail(rehearsal_id: str, tab: str, errors: dict[str, Any], form: dict[str,
 
 def _act(rehearsal_id: str, name: str, tab: str, schema: Schema,
          run: Callable[[dict[str, Any]], Any], done: str,
-         reason: Callable[[dict[str, Any]], str | None] = lambda d: None,
-         form: dict[str, Any] | None = None) -> Response | tuple[str, int]:
-    """Validate a checklist form, run its command, then redirect back with a flash.
+         reason: str | None = None) -> Response | tuple[str, int]:
+    """A form on the rehearsal page: run its command, then redirect back to the tab with a flash.
 
-    Invalid input re-renders the page (422) with the errors next to that form's fields and
-    its input kept; a refused command (a rule) is flashed with its rule code.
+    Invalid input (422) or a refused command (409, 403) shows the page again with the errors
+    next to that form's fields (a refusal flashed with its rule code) and its input kept.
     """
-    form = form_data() if form is None else form
-    try:
-        data = schema.load(form)
-        with acting(reason=reason(data)):
-            run(data)
-    except ValidationError as exc:
-        return _detail(rehearsal_id, tab, {name: exc.messages}, {name: form}), 422
-    except DomainError as exc:
-        flash(f"Refused ({exc.code}): {exc.message}", "error")
-        return redirect(url_for("rehearsals.detail", rehearsal_id=rehearsal_id, tab=tab))
-    flash(done)
-    return redirect(url_for("rehearsals.detail", rehearsal_id=rehearsal_id, tab=tab))
+    return handle_form(
+        schema, run, reason=reason, failure="Refused",
+        success=(done, url_for("rehearsals.detail", rehearsal_id=rehearsal_id, tab=tab)),
+        retry=lambda errors, form: _detail(rehearsal_id, tab, {name: errors}, {name: form}))
+
+
+def _press(rehearsal_id: str, run: Callable[[dict[str, Any]], Any],
+           done: str) -> Response | tuple[str, int]:
+    """A checklist button (start, finish, skip or abort, with its optional reason): run the
+    command and redirect back to the checklist, a refusal flashed with its rule code."""
+    back = url_for("rehearsals.detail", rehearsal_id=rehearsal_id, tab="checklist")
+    return handle_form(ReasonFormSchema(), run, reason="reason", failure="Refused",
+                       success=(done, back), retry=back)
 
 
 @bp.post("/<rehearsal_id>/parity")
@@ -208,7 +202,7 @@ def parity(rehearsal_id: str) -> Response | tuple[str, int]:
 @login_required
 def preflight(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record (or re-run) a pre-flight check."""
-    return _act(rehearsal_id, "preflight", "checklist", PreflightInputSchema(),
+    return _act(rehearsal_id, "preflight", "checklist", PreflightFormSchema(),
                 lambda d: services().rehearsals.record_rehearsal_preflight(rehearsal_id, **d),
                 "Pre-flight check recorded.")
 
@@ -217,31 +211,28 @@ def preflight(rehearsal_id: str) -> Response | tuple[str, int]:
 @login_required
 def step(rehearsal_id: str, number: int, action: str) -> Response | tuple[str, int]:
     """Start, finish or skip (with a reason) a playbook step."""
-    rehearsals = services().rehearsals
-    commands = {"start": rehearsals.start_rehearsal_step,
-                "finish": rehearsals.finish_rehearsal_step, "skip": rehearsals.skip_rehearsal_step}
+    commands = {"start": lambda: services().rehearsals.start_rehearsal_step(rehearsal_id, number),
+                "finish": lambda: services().rehearsals.finish_rehearsal_step(rehearsal_id, number),
+                "skip": lambda: services().rehearsals.skip_rehearsal_step(rehearsal_id, number)}
     if action not in commands:
         abort(404)
-    return _act(rehearsal_id, f"step{number}", "checklist", ReasonSchema(),
-                lambda d: commands[action](rehearsal_id, number),
-                f"Step {number} {'skipped' if action == 'skip' else action + 'ed'}.",
-                reason=lambda d: d["reason"])
+    return _press(rehearsal_id, lambda d: commands[action](),
+                  f"Step {number} {'skipped' if action == 'skip' else action + 'ed'}.")
 
 
 @bp.post("/<rehearsal_id>/abort")
 @login_required
 def abort_rehearsal(rehearsal_id: str) -> Response | tuple[str, int]:
     """Abort the dry run with a reason."""
-    return _act(rehearsal_id, "abort", "checklist", ReasonSchema(),
-                lambda d: services().rehearsals.abort_rehearsal(rehearsal_id), "Rehearsal aborted.",
-                reason=lambda d: d["reason"])
+    return _press(rehearsal_id, lambda d: services().rehearsals.abort_rehearsal(rehearsal_id),
+                  "Rehearsal aborted.")
 
 
 @bp.post("/<rehearsal_id>/issues")
 @login_required
 def log_issue(rehearsal_id: str) -> Response | tuple[str, int]:
     """Log an issue against a step."""
-    return _act(rehearsal_id, "issue", "checklist", IssueInputSchema(),
+    return _act(rehearsal_id, "issue", "checklist", IssueFormSchema(),
                 lambda d: services().rehearsals.log_rehearsal_issue(rehearsal_id, **d), "Issue logged.")
 
 
@@ -249,7 +240,7 @@ def log_issue(rehearsal_id: str) -> Response | tuple[str, int]:
 @login_required
 def resolve_issue(rehearsal_id: str, issue: int) -> Response | tuple[str, int]:
     """Record an issue's resolution."""
-    return _act(rehearsal_id, f"resolve{issue}", "checklist", ResolveIssueSchema(),
+    return _act(rehearsal_id, f"resolve{issue}", "checklist", ResolveIssueFormSchema(),
                 lambda d: services().rehearsals.resolve_rehearsal_issue(rehearsal_id, issue,
                                                            d["resolution"]),
                 "Resolution recorded.")
@@ -259,10 +250,9 @@ def resolve_issue(rehearsal_id: str, issue: int) -> Response | tuple[str, int]:
 @login_required
 def rollback_test(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record the rollback test (unchecked boxes are false)."""
-    form = {"performed": "false", "passed": "false", **form_data()}
-    return _act(rehearsal_id, "rollback", "checklist", RollbackInputSchema(),
+    return _act(rehearsal_id, "rollback", "checklist", RollbackFormSchema(),
                 lambda d: services().rehearsals.record_rollback_test(rehearsal_id, **d),
-                "Rollback test recorded.", form=form)
+                "Rollback test recorded.")
 
 
 @bp.post("/<rehearsal_id>/evaluation")
@@ -278,16 +268,16 @@ def evaluate(rehearsal_id: str) -> Response | tuple[str, int]:
 @login_required
 def decide(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record the Go/No-Go decision."""
-    return _act(rehearsal_id, "decision", "go-no-go", DecisionInputSchema(),
+    return _act(rehearsal_id, "decision", "go-no-go", DecisionFormSchema(),
                 lambda d: services().rehearsals.decide_rehearsal(rehearsal_id, d["decision"]),
-                "Decision recorded.", reason=lambda d: d["reason"])
+                "Decision recorded.", reason="reason")
 
 
 @bp.post("/<rehearsal_id>/lessons")
 @login_required
 def lesson(rehearsal_id: str) -> Response | tuple[str, int]:
     """Record a lesson learned."""
-    return _act(rehearsal_id, "lesson", "report", LessonInputSchema(),
+    return _act(rehearsal_id, "lesson", "report", LessonFormSchema(),
                 lambda d: services().rehearsals.record_rehearsal_lesson(rehearsal_id, d["text"]),
                 "Lesson recorded.")
 
@@ -300,7 +290,7 @@ def adjustment(rehearsal_id: str) -> Response | tuple[str, int]:
         return services().rehearsals.recommend_rehearsal_adjustment(
             rehearsal_id, **{**d, "owner_id": str(d["owner_id"]) if d["owner_id"] else None})
 
-    return _act(rehearsal_id, "adjustment", "report", AdjustmentInputSchema(), run,
+    return _act(rehearsal_id, "adjustment", "report", AdjustmentFormSchema(), run,
                 "Runbook adjustment recorded.")
 
 

@@ -8,50 +8,48 @@ from typing import TYPE_CHECKING, Any, Callable
 from flask import (
     Blueprint,
     Response,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from marshmallow import ValidationError
 
 from app.people import queries as people_queries
 from app.reviews import queries as q
 from app.reviews.documents import render_markdown, tickets_line
 from app.reviews.schemas import (
-    AddendumSchema,
-    CancelReviewSchema,
-    ExtendScheduleSchema,
+    AddendumFormSchema,
+    CancelReviewFormSchema,
+    ExtendScheduleFormSchema,
     LaunchFormSchema,
     MetricsFormSchema,
-    MoveReviewSchema,
-    ReviewIssueSchema,
-    ReviewNotesSchema,
-    ReviewStatusUpdateSchema,
-    TargetsSchema,
+    MoveReviewFormSchema,
+    ReviewIssueFormSchema,
+    ReviewNotesFormSchema,
+    ReviewStatusUpdateFormSchema,
+    TargetsFormSchema,
 )
-from domain.errors import DomainError, PermissionDenied
+from app.schemas import FormSchema
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import TICKET_SEVERITIES, Launch, Review
 from web.charts import bar_chart, line_chart
 from web.context import (
-    acting,
     can_write,
-    form_data,
     login_required,
     read_model,
     services,
     view_now,
 )
+from web.forms import handle_form
 from web.history import history_rows
 from web.reviews.api import finalise
 
 if TYPE_CHECKING:
+    from marshmallow import Schema
     from werkzeug.wrappers import Response as BaseResponse
 
-bp = Blueprint("reviews", __name__)
+    from web.forms import Errors, FormInput
 
+bp = Blueprint("reviews", __name__)
 
 
 # -- launches -------------------------------------------------------------------------------------
@@ -60,63 +58,56 @@ bp = Blueprint("reviews", __name__)
 @login_required
 def launches() -> str | BaseResponse | tuple[str, int]:
     """List launches; record a new one."""
-    form, errors = form_data(), {}
     if request.method == "POST":
-        try:
-            data = LaunchFormSchema().load(form)
-            with acting():
-                result = services().reviews.record_launch(**data)
-            flash("Launch recorded; its reviews are scheduled.")
-            return redirect(url_for("reviews.launch", launch_id=result["id"]))
-        except ValidationError as exc:
-            errors = exc.messages
-    html = render_template("reviews/launches.html", launches=q.list_launches(read_model()),
+        return handle_form(
+            LaunchFormSchema(), lambda data: services().reviews.record_launch(**data),
+            success=lambda result: ("Launch recorded; its reviews are scheduled.",
+                                    url_for("reviews.launch", launch_id=result["id"])),
+            retry=_launches_page)
+    return _launches_page({}, {})
+
+
+def _launches_page(errors: Errors, form: FormInput) -> str:
+    return render_template("reviews/launches.html", launches=q.list_launches(read_model()),
                            form=form, errors=errors, writer=can_write())
-    return (html, 422) if errors else html
 
 
 @bp.get("/launches/<launch_id>")
 @login_required
-def launch(launch_id: str, form: dict[str, Any] | None = None,
-           errors: dict[str, Any] | None = None) -> str:
+def launch(launch_id: str) -> str:
     """A launch: its targets and review schedule (move or cancel reviews), and its history."""
+    return _launch_page(launch_id, {}, {})
+
+
+def _launch_page(launch_id: str, errors: Errors, form: FormInput) -> str:
+    """The launch page; ``form`` carries ``review_id`` when the errors belong to a review row."""
     return render_template("reviews/launch.html", launch=q.get_launch(read_model(), launch_id),
-                           events=history_rows(Launch, launch_id), form=form or {},
-                           errors=errors or {}, tab=request.args.get("tab", "schedule"),
+                           events=history_rows(Launch, launch_id), form=form,
+                           errors=errors, tab=request.args.get("tab", "schedule"),
                            today=view_now().date(), writer=can_write())
 
 
 @bp.post("/launches/<launch_id>/targets")
 @login_required
-def targets(launch_id: str) -> str | BaseResponse | tuple[str, int]:
+def targets(launch_id: str) -> BaseResponse | tuple[str, int]:
     """Change the launch's targets."""
-    form = form_data()
-    try:
-        data = TargetsSchema().load(form)
-        with acting():
-            services().reviews.change_launch_targets(launch_id, **data)
-        flash("Targets changed.")
-    except ValidationError as exc:
-        return launch(launch_id, form, exc.messages), 422
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not saved: {exc.message}", "error")
-    return redirect(url_for("reviews.launch", launch_id=launch_id))
+    return handle_form(
+        TargetsFormSchema(), lambda data: services().reviews.change_launch_targets(launch_id, **data),
+        success=("Targets changed.", url_for("reviews.launch", launch_id=launch_id)),
+        retry=lambda errors, form: _launch_page(launch_id, errors, form))
 
 
 @bp.post("/launches/<launch_id>/schedule")
 @login_required
-def extend_schedule(launch_id: str) -> BaseResponse:
+def extend_schedule(launch_id: str) -> BaseResponse | tuple[str, int]:
     """Schedule more monthly reviews after the last one."""
-    try:
-        data = ExtendScheduleSchema().load(form_data())
-        with acting():
-            services().reviews.extend_review_schedule(launch_id, data["months"])
-        flash(f"{data['months']} more monthly review(s) scheduled.")
-    except ValidationError as exc:
-        flash(f"Not scheduled: {exc.messages}", "error")
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not scheduled: {exc.message}", "error")
-    return redirect(url_for("reviews.launch", launch_id=launch_id))
+    back = url_for("reviews.launch", launch_id=launch_id)
+    return handle_form(
+        ExtendScheduleFormSchema(),
+        lambda data: services().reviews.extend_review_schedule(launch_id, data["months"]),
+        success=lambda result: (f"{len(result['review_ids'])} more monthly review(s) "
+                                "scheduled.", back),
+        retry=back, failure="Not scheduled")
 
 
 @bp.get("/launches/<launch_id>/dashboard")
@@ -148,35 +139,30 @@ def dashboard(launch_id: str) -> str:
 
 # -- schedule changes -----------------------------------------------------------------------------
 
-def _launch_command(review_id: str, schema: Any, run: Callable[[dict[str, Any]], Any],
-                    done: str) -> str | BaseResponse | tuple[str, int]:
+def _launch_command(review_id: str, schema: Schema, run: Callable[[dict[str, Any]], Any],
+                    done: str) -> BaseResponse | tuple[str, int]:
+    """A review row's form on the launch page (its errors are shown in that row)."""
     launch_id = q.get_review(read_model(), review_id)["launch"]["id"]
-    form = form_data()
-    try:
-        data = schema.load(form)
-        with acting(reason=data.get("reason")):
-            run(data)
-        flash(done)
-    except ValidationError as exc:
-        return launch(launch_id, {**form, "review_id": review_id}, exc.messages), 422
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not saved: {exc.message}", "error")
-    return redirect(url_for("reviews.launch", launch_id=launch_id))
+    return handle_form(
+        schema, run, reason="reason",
+        success=(done, url_for("reviews.launch", launch_id=launch_id)),
+        retry=lambda errors, form: _launch_page(launch_id, errors,
+                                                {**form, "review_id": review_id}))
 
 
 @bp.post("/reviews/<review_id>/move")
 @login_required
-def move(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def move(review_id: str) -> BaseResponse | tuple[str, int]:
     """Move a review to another day."""
-    return _launch_command(review_id, MoveReviewSchema(), lambda d: services().reviews.move_review(
+    return _launch_command(review_id, MoveReviewFormSchema(), lambda d: services().reviews.move_review(
         review_id, d["scheduled_for"]), "Review moved.")
 
 
 @bp.post("/reviews/<review_id>/cancel")
 @login_required
-def cancel(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def cancel(review_id: str) -> BaseResponse | tuple[str, int]:
     """Cancel a review, with a reason."""
-    return _launch_command(review_id, CancelReviewSchema(),
+    return _launch_command(review_id, CancelReviewFormSchema(),
                            lambda d: services().reviews.cancel_review(review_id), "Review cancelled.")
 
 
@@ -192,16 +178,20 @@ def index() -> str:
 
 @bp.get("/reviews/<review_id>")
 @login_required
-def detail(review_id: str, form: dict[str, Any] | None = None,
-           errors: dict[str, Any] | None = None, which: str | None = None) -> str:
+def detail(review_id: str) -> str:
     """The review: document with its forms, the Markdown, and its history."""
+    return _review_page(review_id, {}, {}, None)
+
+
+def _review_page(review_id: str, errors: Errors, form: FormInput, which: str | None) -> str:
+    """The review page; ``errors`` and ``form`` belong to the form named ``which``."""
     doc = q.get_review(read_model(), review_id)
     tab = request.args.get("tab", "review")
     return render_template(
         "reviews/detail.html", doc=doc, review=doc["review"], tab=tab,
         markdown=render_markdown(doc) if tab == "document" else "",
         events=history_rows(Review, review_id) if tab == "history" else [],
-        people=people_queries.list_people(read_model()), form=form or {}, errors=errors or {},
+        people=people_queries.list_people(read_model()), form=form, errors=errors,
         which=which, writer=can_write(), statuses=STATUSES, priorities=PRIORITIES, severities=TICKET_SEVERITIES,
         tickets_line=tickets_line)
 
@@ -216,25 +206,18 @@ def markdown(review_id: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
-def _review_command(review_id: str, which: str, schema: Any,
+def _review_command(review_id: str, which: str, schema: Schema,
                     run: Callable[[dict[str, Any]], Any],
-                    done: str) -> str | BaseResponse | tuple[str, int]:
-    form = form_data()
-    try:
-        data = schema.load(form)
-        with acting():
-            run(data)
-        flash(done)
-    except ValidationError as exc:
-        return detail(review_id, form, exc.messages, which), 422
-    except (DomainError, PermissionDenied) as exc:
-        flash(f"Not saved: {exc.message}", "error")
-    return redirect(url_for("reviews.detail", review_id=review_id))
+                    done: str) -> BaseResponse | tuple[str, int]:
+    """A form on the review page (its errors are shown next to that form's fields)."""
+    return handle_form(
+        schema, run, success=(done, url_for("reviews.detail", review_id=review_id)),
+        retry=lambda errors, form: _review_page(review_id, errors, form, which))
 
 
 @bp.post("/reviews/<review_id>/metrics")
 @login_required
-def metrics(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def metrics(review_id: str) -> BaseResponse | tuple[str, int]:
     """Record the period's metrics."""
     return _review_command(review_id, "metrics", MetricsFormSchema(),
                            lambda d: services().reviews.record_review_metrics(review_id, **d),
@@ -243,9 +226,9 @@ def metrics(review_id: str) -> str | BaseResponse | tuple[str, int]:
 
 @bp.post("/reviews/<review_id>/status-updates")
 @login_required
-def status_update(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def status_update(review_id: str) -> BaseResponse | tuple[str, int]:
     """Record an action item's status update in this review."""
-    return _review_command(review_id, "status", ReviewStatusUpdateSchema(),
+    return _review_command(review_id, "status", ReviewStatusUpdateFormSchema(),
                            lambda d: services().reviews.record_review_status_update(
                                review_id, str(d["item_id"]), d["status"], d["note"]),
                            "Status update recorded.")
@@ -253,9 +236,9 @@ def status_update(review_id: str) -> str | BaseResponse | tuple[str, int]:
 
 @bp.post("/reviews/<review_id>/issues")
 @login_required
-def raise_issue(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def raise_issue(review_id: str) -> BaseResponse | tuple[str, int]:
     """Raise a new issue as an action item sourced from this review."""
-    return _review_command(review_id, "issue", ReviewIssueSchema(),
+    return _review_command(review_id, "issue", ReviewIssueFormSchema(),
                            lambda d: services().reviews.raise_review_issue(
                                review_id, **{**d, "owner_id": str(d["owner_id"])}),
                            "Issue raised as an action item.")
@@ -263,32 +246,27 @@ def raise_issue(review_id: str) -> str | BaseResponse | tuple[str, int]:
 
 @bp.post("/reviews/<review_id>/notes")
 @login_required
-def notes(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def notes(review_id: str) -> BaseResponse | tuple[str, int]:
     """Record backlog, feedback themes, next review date and focus areas."""
-    return _review_command(review_id, "notes", ReviewNotesSchema(),
+    return _review_command(review_id, "notes", ReviewNotesFormSchema(),
                            lambda d: services().reviews.record_review_notes(review_id, **d),
                            "Notes recorded.")
 
 
 @bp.post("/reviews/<review_id>/finalise")
 @login_required
-def finalise_review(review_id: str) -> BaseResponse:
-    """Finalise the review (refused while open items lack a status update here)."""
-    try:
-        with acting():
-            finalise(review_id)
-        flash("Review finalised.")
-    except (DomainError, PermissionDenied) as exc:
-        items = getattr(exc, "details", {}).get("items", [])
-        flash(f"Not finalised: {exc.message}" + (": " + ", ".join(
-            i["title"] for i in items) if items else ""), "error")
-    return redirect(url_for("reviews.detail", review_id=review_id))
+def finalise_review(review_id: str) -> BaseResponse | tuple[str, int]:
+    """Finalise the review (refused while open items lack a status update here; the page
+    lists them)."""
+    back = url_for("reviews.detail", review_id=review_id)
+    return handle_form(FormSchema(), lambda data: finalise(review_id), failure="Not finalised",
+                       success=("Review finalised.", back), retry=back)
 
 
 @bp.post("/reviews/<review_id>/addenda")
 @login_required
-def addendum(review_id: str) -> str | BaseResponse | tuple[str, int]:
+def addendum(review_id: str) -> BaseResponse | tuple[str, int]:
     """Add a correction to a finalised review."""
-    return _review_command(review_id, "addendum", AddendumSchema(),
+    return _review_command(review_id, "addendum", AddendumFormSchema(),
                            lambda d: services().reviews.add_review_addendum(review_id, d["text"]),
                            "Addendum added.")

@@ -152,3 +152,22 @@ def test_the_charter_tab_shows_the_charter_in_force_at_a_past_moment(
     assert "<dt>quorum_min_members</dt><dd>4</dd>" in now.get_data(as_text=True)
     assert "bigger board" in now.get_data(as_text=True)
     assert 'id="at-error"' in before.get_data(as_text=True)
+
+
+def test_an_invalid_charter_amendment_shows_errors_next_to_the_fields_and_keeps_input(
+        client: FlaskClient, services: Services) -> None:
+    ccb = make_ccb(services)
+    login(client, ccb.chair)
+    before = event_count(services)
+
+    response = post(client, f"/boards/{ccb.board_id}/charter", f"/boards/{ccb.board_id}",
+                    charter_timezone="Nowhere/Land", charter_quorum_min_members="4",
+                    charter_requester_may_vote="true", reason="")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="timezone-error"' in html and 'id="reason-error"' in html
+    assert 'value="Nowhere/Land"' in html and 'name="charter_quorum_min_members" type="number" ' \
+        'min="1" value="4"' in html
+    assert re.search(r'name="charter_requester_may_vote"[^>]*checked', html)
+    assert event_count(services) == before

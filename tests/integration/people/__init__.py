@@ -1,0 +1,1 @@
+"""People: the admin page and personal tokens: integration tests."""
