@@ -48,8 +48,10 @@ class TargetsSchema(Schema):
 
     @pre_load
     def blanks(self, data: Any, **kwargs: Any) -> Any:
-        """Drop blank form fields."""
-        return {k: v for k, v in dict(data).items() if v not in ("", None)}
+        """Drop blank form fields (anything but an object is left to fail validation)."""
+        if not isinstance(data, dict):
+            return data
+        return {k: v for k, v in data.items() if v not in ("", None)}
 
 
 class LaunchInputSchema(Schema):

@@ -140,10 +140,13 @@ class AreaBlueprint(flask_smorest.Blueprint):
     def arguments(self, schema: Any, *, location: str = "json", required: bool | None = None,
                   **kwargs: Any) -> Callable[[Any], Any]:
         """Load the body (or ``location="query"``) through ``schema``; a body is documented as
-        required when the schema has a required field."""
+        required when the schema has a required field, and may be answered 400 (not JSON)."""
         if required is None:
             required = any(f.required for f in _instance(schema).fields.values())
-        return super().arguments(schema, location=location, required=required, **kwargs)
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json":
+            return parse
+        return lambda func: parse(self.errors(400)(func))
 
     def errors(self, *codes: int) -> Callable[[Any], Any]:
         """Document the error answers a view may give (each in the one error shape)."""

@@ -450,7 +450,7 @@ def list_trainings() -> dict[str, Any]:
 @bp.post("/trainings")
 @bp.arguments(s.TrainingInputSchema)
 @bp.response(201, s.TrainingRecordedSchema)
-@bp.errors(409)
+@bp.errors(404, 409)
 def record_training(data: dict[str, Any]) -> dict[str, Any]:
     """Record a training session."""
     data["attendee_ids"] = [str(p) for p in data["attendee_ids"]]
