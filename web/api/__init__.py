@@ -209,6 +209,12 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self) -> None:
         """Keep the app's one error handler."""
 
+    def _register_etag_headers(self) -> None:
+        """No view uses ETags."""
+
+    def _register_pagination_header(self) -> None:
+        """Pages are bodies (``items``, ``total``, ``limit``, ``offset``), not headers."""
+
     def _register_responses(self) -> None:
         """The error answers views refer to, by status name (``NOT_FOUND`` ...)."""
         for status, description in ERRORS.items():
@@ -256,6 +262,7 @@ def init_app(app: Flask, areas: Iterable[AreaBlueprint], csrf: CSRFProtect) -> A
     converter.attribute_functions.insert(1, converter.attribute_functions.pop())  # follow it
     converter.add_attribute_function(decimal_bounds)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.cli.commands.pop("openapi", None)  # smorest's `flask openapi` skips document()
     api.register_blueprint(bp)
     for blueprint in (bp, *areas):
         csrf.exempt(blueprint)
