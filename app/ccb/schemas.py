@@ -462,6 +462,8 @@ class FreezeSchema(Schema):
     reason = fields.String(allow_none=True)
     declared_by = fields.String(allow_none=True)
     declared_at = fields.DateTime()
+    lifted_at = fields.DateTime(allow_none=True)
+    lifted_by = fields.String(allow_none=True)
 
 
 class FreezeQueryArgsSchema(Schema):

@@ -163,10 +163,9 @@ def _instance(schema: Any) -> Schema:
     return schema() if isinstance(schema, type) else schema
 
 
-def listing(schema: type[Schema], name: str, **extra: fields.Field) -> type[Schema]:
-    """A response schema ``{"items": [schema, ...]}`` (with any ``extra`` fields)."""
-    return Schema.from_dict({"items": fields.List(fields.Nested(schema)), **extra},
-                            name=name + "Schema")
+def listing(schema: type[Schema], name: str) -> type[Schema]:
+    """The response schema ``name``: ``{"items": [schema, ...]}``."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(schema))}, name=name + "Schema")
 
 
 class RelativePaths(FlaskPlugin):
