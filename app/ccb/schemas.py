@@ -362,6 +362,7 @@ class DecisionLogEntrySchema(Schema):
     casting_vote = fields.String(allow_none=True)
     emergency = fields.Boolean()
     ratification = fields.String(allow_none=True)
+    ratified_at = fields.DateTime(allow_none=True)
     unratified = fields.Boolean()
     votes = fields.List(fields.Dict())
     evidence = fields.Dict()
