@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
+from web.context import refuse_writes_as_of
 
 csrf = CSRFProtect()
 
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None,
 
 
 def _register(app: Flask) -> None:
+    from web import api as json_api
     from web import errors, home
     from web.api import openapi
     from web.audit import api as api_audit
@@ -59,15 +61,9 @@ def _register(app: Flask) -> None:
 
     errors.init_app(app)
     auth.init_app(app)
-    for blueprint in (home.bp, auth.bp, changes.bp, people.bp, api.bp, openapi.bp,
-                      actions.bp, api_actions.bp, reviews.bp, api_reviews.bp,
-                      rehearsals.bp, api_rehearsals.bp, api_oncall.bp, oncall.bp,
-                      api_ccb.bp, ccb.bp, api_audit.bp, audit.bp):
+    app.before_request(refuse_writes_as_of)
+    json_api.init_app(app, (api.bp, api_actions.bp, api_reviews.bp, api_rehearsals.bp,
+                            api_oncall.bp, api_ccb.bp, api_audit.bp), csrf)
+    for blueprint in (home.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
+                      reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp):
         app.register_blueprint(blueprint)
-    csrf.exempt(api.bp)
-    csrf.exempt(api_actions.bp)
-    csrf.exempt(api_reviews.bp)
-    csrf.exempt(api_rehearsals.bp)
-    csrf.exempt(api_oncall.bp)
-    csrf.exempt(api_ccb.bp)
-    csrf.exempt(api_audit.bp)

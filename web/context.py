@@ -123,3 +123,14 @@ def view_now() -> datetime:
     from domain.base import now
 
     return current_as_of() or now()
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def refuse_writes_as_of() -> None:
+    """Before any request: a write while viewing the ledger as of a past moment (``?as_of=``)
+    is refused (403) before its view runs, on pages and the API alike."""
+    if request.method in WRITE_METHODS and request.args.get("as_of"):
+        raise PermissionDenied("you are viewing the ledger as of a past moment; go back to now "
+                               "to change anything", code="as_of_read_only")

@@ -83,7 +83,18 @@ class PublicKeySchema(Schema):
     keys = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class PublicKeyQueryArgsSchema(Schema):
+    """``format``: ``json`` (every key) or ``pem`` (the current key as PEM text)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "pem")))
+
+
 class ProblemSchema(Schema):
+    """One problem verification found."""
+
     kind = fields.String()
     position = fields.Integer(allow_none=True)
     detail = fields.String()

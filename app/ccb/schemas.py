@@ -379,6 +379,7 @@ class DecisionLogEntrySchema(Schema):
     casting_vote = fields.String(allow_none=True)
     emergency = fields.Boolean()
     ratification = fields.String(allow_none=True)
+    ratified_at = fields.DateTime(allow_none=True)
     unratified = fields.Boolean()
     votes = fields.List(fields.Dict())
     evidence = fields.Dict()
@@ -389,3 +390,135 @@ class DecisionLogSchema(Schema):
 
     items = fields.List(fields.Nested(DecisionLogEntrySchema))
     total = fields.Integer()
+
+
+# -- API answers of commands and calendar reads -----------------------------------------------------
+
+class SeriesMeetingSchema(Schema):
+    """A meeting scheduled by a series."""
+
+    id = fields.String()
+    scheduled_start = fields.DateTime()
+
+
+class SeriesSchema(Schema):
+    """A scheduled series of meetings."""
+
+    series_id = fields.String()
+    meetings = fields.List(fields.Nested(SeriesMeetingSchema))
+
+
+class AttendanceSchema(Schema):
+    """A recorded check-in."""
+
+    person_id = fields.String()
+    mode = fields.String()
+    function = fields.String()
+
+
+class ProxySchema(Schema):
+    """A proxy given for one meeting."""
+
+    id = fields.String()
+    grantor_id = fields.String()
+    holder_id = fields.String()
+    status = fields.String()
+
+
+class StatusChangeSchema(Schema):
+    """An id and its new status (a proxy revoked, a freeze window lifted)."""
+
+    id = fields.String()
+    status = fields.String()
+
+
+class AgendaSchema(Schema):
+    """The agenda after adding a change request: the change request ids in order."""
+
+    meeting_id = fields.String()
+    change_request_id = fields.String()
+    agenda = fields.List(fields.String())
+
+
+class VoteSchema(Schema):
+    """A recorded vote with the item's tally so far."""
+
+    change_request_id = fields.String()
+    member_id = fields.String()
+    cast_by = fields.String()
+    choice = fields.String()
+    tally = fields.Nested(TallySchema)
+
+
+class MeetingActionSchema(Schema):
+    """An action item raised in a meeting."""
+
+    id = fields.String()
+    due = fields.Date()
+    status = fields.String()
+
+
+class GateSchema(Schema):
+    """An open deployment gate with the decisions that approved the change."""
+
+    change_request_id = fields.String()
+    status = fields.String()
+    checked_at = fields.DateTime()
+    planned_start = fields.DateTime()
+    planned_end = fields.DateTime()
+    decisions = fields.List(fields.Nested(DecisionLogEntrySchema))
+
+
+class FreezeSchema(Schema):
+    """A freeze window (every system when ``systems`` is empty)."""
+
+    id = fields.String()
+    title = fields.String()
+    start = fields.DateTime()
+    end = fields.DateTime()
+    systems = fields.List(fields.String())
+    reason = fields.String(allow_none=True)
+    declared_by = fields.String(allow_none=True)
+    declared_at = fields.DateTime()
+    lifted_at = fields.DateTime(allow_none=True)
+    lifted_by = fields.String(allow_none=True)
+
+
+class FreezeQueryArgsSchema(Schema):
+    """Why a freeze window is lifted (optional)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(load_default=None)
+
+
+class CalendarChangeSchema(Schema):
+    """A scheduled or approved change's window on the change calendar."""
+
+    id = fields.String()
+    title = fields.String()
+    status = fields.String()
+    category = fields.String()
+    systems = fields.List(fields.String())
+    planned_start = fields.DateTime()
+    planned_end = fields.DateTime()
+    board_id = fields.String(allow_none=True)
+
+
+class ConflictSchema(Schema):
+    """Two changes overlapping on a system (``overlap``), or a change inside a freeze."""
+
+    kind = fields.String(validate=validate.OneOf(("overlap", "freeze")))
+    change_request_ids = fields.List(fields.String())
+    systems = fields.List(fields.String())
+    freeze_id = fields.String()
+    emergency = fields.Boolean()
+
+
+class ChangeCalendarSchema(Schema):
+    """Changes' windows, freeze windows and the conflicts between them."""
+
+    changes = fields.List(fields.Nested(CalendarChangeSchema))
+    freezes = fields.List(fields.Nested(FreezeSchema))
+    conflicts = fields.List(fields.Nested(ConflictSchema))

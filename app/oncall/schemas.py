@@ -113,7 +113,7 @@ class SwapFormSchema(FormSchema, SwapInputSchema):
     """The swap form."""
 
 
-class PolicyInputSchema(Schema):
+class EscalationPolicyInputSchema(Schema):
     """Changes to an escalation policy (omitted fields keep their value)."""
 
     ack_minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
@@ -123,7 +123,7 @@ class PolicyInputSchema(Schema):
     executive_id = fields.UUID(allow_none=True)
 
 
-class PolicyFormSchema(FormSchema, PolicyInputSchema):
+class PolicyFormSchema(FormSchema, EscalationPolicyInputSchema):
     """The escalation policy form."""
 
 
@@ -375,8 +375,8 @@ class TimelineEntrySchema(Schema):
     note = fields.String(allow_none=True)
 
 
-class IncidentSchema(Schema):
-    """An incident with derived times (and its timeline when fetched alone)."""
+class IncidentSummarySchema(Schema):
+    """An incident with derived times (as listed)."""
 
     id = fields.String(dump_only=True)
     title = fields.String()
@@ -400,6 +400,11 @@ class IncidentSchema(Schema):
     time_to_resolve_s = fields.Float(allow_none=True)
     ack_within_target = fields.Boolean(allow_none=True)
     debrief = fields.Dict(allow_none=True)
+
+
+class IncidentSchema(IncidentSummarySchema):
+    """An incident with derived times and its timeline."""
+
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
 
 
@@ -425,3 +430,158 @@ class TrainingSchema(Schema):
     topics = fields.List(fields.String())
     attendee_ids = fields.List(fields.String())
     trainer_id = fields.String(allow_none=True)
+
+
+class EscalationPolicySchema(Schema):
+    """An escalation policy in force, with its version (copied onto each new incident)."""
+
+    ack_minutes = fields.Integer()
+    resolve_minutes = fields.Integer()
+    major_outage_percent = fields.Float()
+    engineering_lead_id = fields.String(allow_none=True)
+    executive_id = fields.String(allow_none=True)
+    version = fields.Integer()
+
+
+class PlanWarningSchema(Schema):
+    """An upcoming shift held by someone not fully trained."""
+
+    person_id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    week_start = fields.String()
+    training_status = fields.String()
+
+
+class PlanSchema(Schema):
+    """A rotation's planned shifts, with training warnings."""
+
+    items = fields.List(fields.Nested(ShiftSchema))
+    warnings = fields.List(fields.Nested(PlanWarningSchema))
+
+
+class GapSchema(Schema):
+    """An interval without a primary or a secondary."""
+
+    start = fields.DateTime()
+    end = fields.DateTime()
+    missing = fields.List(fields.String())
+
+
+class FairnessSchema(Schema):
+    """One person's share of a rotation."""
+
+    person_id = fields.String()
+    name = fields.String()
+    primary_weeks = fields.Integer()
+    secondary_weeks = fields.Integer()
+    weekend_hours = fields.Integer()
+    night_hours = fields.Integer()
+    pages = fields.Integer()
+
+
+class UnavailabilitySchema(Schema):
+    """Unavailability recorded on a rotation."""
+
+    id = fields.String()
+    person_id = fields.String()
+
+
+class ShiftRecordSchema(Schema):
+    """A shift as the rotation records it."""
+
+    week_start = fields.String()
+    starts_at = fields.String(metadata={"format": "date-time"})
+    ends_at = fields.String(metadata={"format": "date-time"})
+    primary_id = fields.String(allow_none=True)
+    secondary_id = fields.String(allow_none=True)
+
+
+class OverrideSchema(Schema):
+    """The rotation and the overridden shift."""
+
+    id = fields.String()
+    shift = fields.Nested(ShiftRecordSchema)
+
+
+class SwapSchema(Schema):
+    """A shift swap."""
+
+    id = fields.String()
+    rotation_id = fields.String()
+    requester_id = fields.String()
+    counterpart_id = fields.String()
+    role = fields.String()
+    week_start = fields.String()
+    return_week_start = fields.String(allow_none=True)
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    requested_at = fields.DateTime()
+
+
+class NoticesQueryArgsSchema(Schema):
+    """Whose moved shifts to show (default: the signed-in person's)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    person_id = fields.String(load_default=None)
+
+
+class NoticeSchema(Schema):
+    """A shift of one person that a plan, roster change, override or swap moved."""
+
+    id = fields.String()
+    rotation_id = fields.String()
+    rotation_name = fields.String()
+    person_id = fields.String()
+    week_start = fields.String()
+    starts_at = fields.DateTime()
+    role = fields.String()
+    change = fields.String()
+    cause = fields.String()
+    actor_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class IncidentMetricsRowSchema(Schema):
+    """MTTA and MTTR (seconds) of one group of incidents."""
+
+    group = fields.String()
+    incidents = fields.Integer()
+    acknowledged = fields.Integer()
+    resolved = fields.Integer()
+    mtta_s = fields.Float(allow_none=True)
+    mttr_s = fields.Float(allow_none=True)
+    ack_within_target = fields.Integer()
+
+
+class IncidentMetricsSchema(Schema):
+    """Incident metrics grouped by period, severity, category or practice."""
+
+    group_by = fields.String()
+    items = fields.List(fields.Nested(IncidentMetricsRowSchema))
+
+
+class RunbookDiffSchema(Schema):
+    """A unified diff between two revisions of a runbook."""
+
+    old = fields.Integer(attribute="from", data_key="from")
+    new = fields.Integer(attribute="to", data_key="to")
+    diff = fields.String()
+
+
+class TrainingRecordedSchema(Schema):
+    """A recorded training session's id."""
+
+    id = fields.String()
+
+
+class TrainingStatusSchema(Schema):
+    """One person's derived training status and the topics they covered."""
+
+    person_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    topics = fields.List(fields.String())

@@ -44,6 +44,13 @@ class PersonSchema(Schema):
     active = fields.Boolean()
 
 
+class PersonCreatedSchema(Schema):
+    """A registered person's id and first API token (shown once)."""
+
+    id = fields.String()
+    token = fields.String()
+
+
 class LoginSchema(FormSchema):
     """Web login form."""
 

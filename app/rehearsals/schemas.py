@@ -437,3 +437,127 @@ def step_row_errors(errors: dict[str, Any]) -> dict[int, dict[str, list[str]]]:
     if not isinstance(steps, dict):
         return {}
     return {int(i) + 1: v for i, v in steps.items() if re.fullmatch(r"\d+", str(i))}
+
+
+# -- the rehearsal report (docs/templates/RELEASE_REHEARSAL_REPORT.md) as JSON --------------------
+
+class ReportSummarySchema(Schema):
+    """The report's summary block (times to the minute in UTC, or ``-``)."""
+
+    release_version = fields.String()
+    environment = fields.String()
+    playbook = fields.String()
+    planned_by = fields.String()
+    status = fields.String()
+    abort_reason = fields.String(allow_none=True)
+    started_at = fields.String()
+    ended_at = fields.String()
+    recommendation = fields.String()
+    decision = fields.String()
+    against_recommendation = fields.Boolean()
+    decision_reason = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+
+
+class ReportPreflightSchema(Schema):
+    """A pre-flight check's line: PASS, FAIL or NOT RUN."""
+
+    check = fields.String()
+    result = fields.String()
+    evidence = fields.String()
+    runs = fields.Integer()
+
+
+class ReportParitySchema(Schema):
+    """The parity threshold and the compared items."""
+
+    threshold = fields.String()
+    items = fields.List(fields.Nested(RehearsalParityItemSchema))
+
+
+class ReportStepSchema(Schema):
+    """A timeline row (durations as ``1h 02m 05s``)."""
+
+    number = fields.Integer()
+    step = fields.String()
+    owner = fields.String()
+    planned = fields.String()
+    actual = fields.String()
+    variance = fields.String()
+    status = fields.String()
+    skip_reason = fields.String(allow_none=True)
+
+
+class ReportTotalSchema(Schema):
+    """The timeline's totals."""
+
+    planned = fields.String()
+    actual = fields.String()
+    estimate_accuracy = fields.String()
+
+
+class ReportIssueSchema(Schema):
+    """An issue row (``step``: the step's name)."""
+
+    issue = fields.Integer()
+    step = fields.String()
+    severity = fields.String()
+    description = fields.String()
+    resolution = fields.String()
+
+
+class ReportRollbackSchema(Schema):
+    """A rollback test row."""
+
+    performed = fields.String()
+    result = fields.String()
+    duration = fields.String()
+    notes = fields.String()
+
+
+class ReportCriterionSchema(Schema):
+    """A Go/No-Go criterion row."""
+
+    criterion = fields.String()
+    measured = fields.String()
+    threshold = fields.String()
+    verdict = fields.String()
+
+
+class ReportEvaluationSchema(Schema):
+    """An evaluation row."""
+
+    evaluation = fields.Integer()
+    evaluated_at = fields.String()
+    recommendation = fields.String()
+    decision = fields.String()
+    decided_by = fields.String(allow_none=True)
+    against_recommendation = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    failed = fields.String()
+
+
+class ReportAdjustmentSchema(Schema):
+    """A recommended adjustment and what it became."""
+
+    text = fields.String()
+    becomes = fields.String()
+    kind = fields.String()
+
+
+class RehearsalReportSchema(Schema):
+    """The rehearsal report's content, in the template's order."""
+
+    rehearsal_id = fields.String()
+    summary = fields.Nested(ReportSummarySchema)
+    preflight = fields.List(fields.Nested(ReportPreflightSchema))
+    parity = fields.Nested(ReportParitySchema)
+    timeline = fields.List(fields.Nested(ReportStepSchema))
+    timeline_total = fields.Nested(ReportTotalSchema)
+    issues = fields.List(fields.Nested(ReportIssueSchema))
+    rollback = fields.Nested(ReportRollbackSchema)
+    earlier_rollback_tests = fields.List(fields.Nested(ReportRollbackSchema))
+    criteria = fields.List(fields.Nested(ReportCriterionSchema))
+    evaluations = fields.List(fields.Nested(ReportEvaluationSchema))
+    lessons = fields.List(fields.String())
+    adjustments = fields.List(fields.Nested(ReportAdjustmentSchema))

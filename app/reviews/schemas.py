@@ -206,8 +206,8 @@ class ReviewSchema(Schema):
     version = fields.Integer()
 
 
-class LaunchSchema(Schema):
-    """A launch with its review schedule."""
+class LaunchSummarySchema(Schema):
+    """A launch as listed (without its reviews)."""
 
     id = fields.String(dump_only=True)
     name = fields.String()
@@ -217,7 +217,38 @@ class LaunchSchema(Schema):
     owner_id = fields.String()
     targets = fields.Nested(TargetsSchema)
     recorded_at = fields.DateTime()
+
+
+class LaunchSchema(LaunchSummarySchema):
+    """A launch with its review schedule."""
+
     reviews = fields.List(fields.Nested(ReviewSchema))
+
+
+class DashboardPointSchema(Schema):
+    """One held review on the launch's trend charts (times in minutes)."""
+
+    label = fields.String()
+    date = fields.Date()
+    kind = fields.String()
+    id = fields.String()
+    uptime_pct = fields.Float(allow_none=True)
+    error_rate_pct = fields.Float(allow_none=True)
+    p95_ms = fields.Integer(allow_none=True)
+    active_users = fields.Integer(allow_none=True)
+    incidents = fields.Dict(keys=fields.String(), values=fields.Integer())
+    opened = fields.Integer()
+    closed = fields.Integer()
+    overdue = fields.Integer()
+    mtta_min = fields.Float(allow_none=True)
+    mttr_min = fields.Float(allow_none=True)
+
+
+class DashboardSchema(Schema):
+    """Trends over a launch's reviews."""
+
+    launch_id = fields.String()
+    points = fields.List(fields.Nested(DashboardPointSchema))
 
 
 class ReviewDocumentSchema(Schema):
@@ -243,10 +274,10 @@ class ReviewDocumentSchema(Schema):
 
 
 def review_document(doc: dict[str, Any], markdown: str) -> dict[str, Any]:
-    """The API shape of a review document."""
-    return ReviewDocumentSchema().dump({
+    """A review document in the API's shape, to be dumped by ``ReviewDocumentSchema``."""
+    return {
         **{k: doc[k] for k in ("review", "metrics", "targets", "incidents", "previous_items",
                                "new_issues", "missing_updates", "comparison", "addenda")},
         "launch_id": doc["launch"]["id"],
         "previous_review_id": doc["previous"]["id"] if doc["previous"] else None,
-        "markdown": markdown})
+        "markdown": markdown}
