@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from app.errors import DomainError, NotFoundError
+from domain.changes.change_request import is_unratified
 from projections.base import from_db
 from projections.ccb.tables import (
     board_charters,
@@ -135,8 +136,7 @@ def list_decisions(engine: Engine, board_id: str | None = None, outcome: str | N
     if as_of:
         rows = [_as_of(r, as_of) for r in rows]
     for row in rows:
-        row["unratified"] = row["kind"] == "emergency" and row["ratification"] in (
-            "pending", "overdue")
+        row["unratified"] = row["kind"] == "emergency" and is_unratified(row["ratification"])
     if flagged is not None:
         rows = [r for r in rows if r["unratified"] == flagged]
     return rows
