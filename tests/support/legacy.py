@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import text
 
 from domain.ccb.meeting import Meeting
+from domain.rehearsals.rehearsal import Rehearsal
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 FACTS_ADDED_AFTER_0_1: dict[type, tuple[str, ...]] = {
     Meeting.Closed: ("quorum", "tallies", "evidence_versions"),
     Meeting.AttendanceRecorded: ("lapsed_proxies",),
+    Rehearsal.Aborted: ("aborted_steps",),
 }
 """Event class → the fields release 0.1 did not record."""
 
