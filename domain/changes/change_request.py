@@ -16,6 +16,8 @@ RISKS = ("low", "medium", "high")
 STATUSES = ("submitted", "scheduled", "approved", "rejected", "deferred", "implemented", "closed",
             "withdrawn")
 DECIDED = ("approved", "rejected", "implemented", "closed")
+SCHEDULABLE = ("submitted", "deferred")
+"""Statuses in which a request waits for an agenda (an emergency approval goes on one too)."""
 RATIFICATIONS = ("pending", "ratified", "rejected", "overdue")
 """States of an emergency approval: ``pending`` until the board's next meeting, then ``ratified``
 or ``rejected`` there, or ``overdue`` when that meeting passes without ratifying it."""
@@ -85,7 +87,7 @@ class ChangeRequest(LedgerAggregate):
     def schedulable(self) -> bool:
         """Whether the request may go on an agenda now."""
         return self.category != "standard" and (
-            self.awaiting_ratification or self.status in ("submitted", "deferred"))
+            self.awaiting_ratification or self.status in SCHEDULABLE)
 
     @property
     def decidable(self) -> bool:
@@ -103,7 +105,7 @@ class ChangeRequest(LedgerAggregate):
         if self.awaiting_ratification:
             self._schedule_ratification(meeting_id=meeting_id, board_id=board_id)
             return
-        if self.status not in ("submitted", "deferred"):
+        if self.status not in SCHEDULABLE:
             raise NotSchedulable(f"a change request that is {self.status} cannot go on an "
                                  "agenda", change_request_id=str(self.id), status=self.status)
         self._schedule(meeting_id=meeting_id, board_id=board_id)
