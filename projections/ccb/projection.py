@@ -266,15 +266,14 @@ class CcbProjection(Projection):
     def emergency_approved(self, w: Writer, e: Any) -> None:
         change_id = str(e.originator_id)
         approvals = [dict(a) for a in e.approvals]
+        votes = [{"member_id": a["approver_id"], "choice": "approve", "capacity": a["capacity"],
+                  "function": a["function"], "version": a["version"]} for a in approvals]
         w.insert(decisions, id=f"emergency:{change_id}", kind="emergency",
                  board_id=e.board_id, meeting_id=None, change_request_id=change_id,
                  outcome="approved", decided_at=e.timestamp, decided_by=e.actor_id,
-                 tally={"approve": len(approvals), "reject": 0, "abstain": 0}, quorum=None,
-                 tie_break=None, casting_vote=None, emergency=True, ratification="pending",
-                 ratified_at=None, reason=None,
-                 votes=[{"member_id": a["approver_id"], "choice": "approve",
-                         "capacity": a["capacity"], "function": a["function"],
-                         "version": a["version"]} for a in approvals],
+                 tally=tally_of(votes), quorum=None, tie_break=None, casting_vote=None,
+                 emergency=True, ratification="pending", ratified_at=None, reason=None,
+                 votes=votes,
                  evidence={"aggregate": "ChangeRequest", "change_request_id": change_id,
                            "decision_version": e.originator_version,
                            "event_versions": sorted([a["version"] for a in approvals] +
