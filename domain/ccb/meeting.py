@@ -3,7 +3,7 @@
 A meeting consults its board (members, chair, charter in force) at command time; every rule is a
 ``check_*`` guard that raises before any event is recorded. The facts the read models need are
 computed here and recorded in the events (the proxies an arrival makes lapse; the quorum, tallies
-and evidence of the items deferred at close). The pure functions at the foot of the class
+and evidence of the items deferred at close). The pure functions after the class
 (:func:`quorum_snapshot`, :func:`tally_of`, :func:`lapsing_proxies`, :func:`deferral_evidence`,
 :func:`casting_vote_needed`) are those rules, shared with the projection for events stored by
 release 0.1, which did not record them, and with the pages that show a meeting in session.

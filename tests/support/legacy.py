@@ -33,10 +33,11 @@ def forget_recorded_facts(services: Services,
     """Remove the fields of ``facts`` from every stored event of those classes; returns how
     many events changed. The read models are stale afterwards: rebuild them."""
     changed = 0
+    table = services.ledger.recorder.events_table_name  # ledger_events on PostgreSQL
     with services.engine.begin() as conn:
         for cls, names in (facts or FACTS_ADDED_AFTER_0_1).items():
             rows = conn.execute(
-                text("SELECT originator_id, originator_version, state FROM stored_events "
+                text(f"SELECT originator_id, originator_version, state FROM {table} "  # noqa: S608
                      "WHERE topic = :topic"), {"topic": get_topic(cls)}).all()
             for originator_id, version, state in rows:
                 data = json.loads(bytes(state))
@@ -44,7 +45,7 @@ def forget_recorded_facts(services: Services,
                     continue
                 for name in names:
                     data.pop(name, None)
-                conn.execute(text("UPDATE stored_events SET state = :state WHERE "
+                conn.execute(text(f"UPDATE {table} SET state = :state WHERE "  # noqa: S608
                                   "originator_id = :id AND originator_version = :version"),
                              {"state": json.dumps(data, separators=(",", ":")).encode(),
                               "id": originator_id, "version": version})
