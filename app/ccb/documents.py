@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from app.ccb import queries as q
+from domain.ccb.meeting import quorum_snapshot
 from projections.reviews.tables import action_items
 
 if TYPE_CHECKING:
@@ -102,17 +103,19 @@ class Minutes:
     def quorum(self) -> str:
         c = self.charter
         state = self.meeting["state"]
-        present = [a for a in state["attendance"] if a["person_id"] in self.functions]
-        functions = sorted({a["function"] for a in present})
-        met = (len(present) >= c["quorum_min_members"]
-               and len(functions) >= c["quorum_min_functions"])
+        snapshot = quorum_snapshot({a["person_id"]: a["function"] for a in state["attendance"]},
+                                   state["proxies"], self.functions, c)
+        functions = snapshot["functions"]
         proxies = "count" if c["proxies_count_toward_quorum"] else "do not count"
+        counted = (f", {len(snapshot['proxies'])} by proxy" if c["proxies_count_toward_quorum"]
+                   and snapshot["proxies"] else "")
         return "\n".join([
             "## Quorum", "",
             f"Rule: at least {c['quorum_min_members']} members and "
             f"{c['quorum_min_functions']} distinct functions present (proxies {proxies}).",
-            f"Attended: {len(present)} members, {len(functions)} functions "
-            f"({', '.join(functions) or 'none'}): **{'met' if met else 'not met'}**. "
+            f"Attended: {len(snapshot['present'])} members{counted}, {len(functions)} "
+            f"functions ({', '.join(functions) or 'none'}): "
+            f"**{'met' if snapshot['met'] else 'not met'}**. "
             "Quorum is checked again at each decision (below).", ""])
 
     def agenda(self) -> str:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from domain.ccb.freeze import exempt_from_freezes, freeze_in_force, freeze_overlaps
+from domain.changes.change_request import SCHEDULABLE, is_unratified
 from domain.errors import DomainError, NotFound
 from projections.base import from_db
 from projections.ccb.tables import (
@@ -109,7 +111,7 @@ def board_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:
     c = change_requests.c
     return _rows(engine, select(c.id, c.title, c.status, c.category).where(
         (c.board_id == board_id) | c.board_id.is_(None),
-        c.status.in_(["submitted", "deferred"]), c.category != "standard",
+        c.status.in_(SCHEDULABLE), c.category != "standard",
     ).order_by(c.submitted_at))
 
 
@@ -135,8 +137,7 @@ def list_decisions(engine: Engine, board_id: str | None = None, outcome: str | N
     if as_of:
         rows = [_as_of(r, as_of) for r in rows]
     for row in rows:
-        row["unratified"] = row["kind"] == "emergency" and row["ratification"] in (
-            "pending", "overdue")
+        row["unratified"] = row["kind"] == "emergency" and is_unratified(row["ratification"])
     if flagged is not None:
         rows = [r for r in rows if r["unratified"] == flagged]
     return rows
@@ -177,10 +178,10 @@ def change_calendar(engine: Engine) -> dict[str, Any]:
                 conflicts.append({"kind": "overlap", "change_request_ids": [a["id"], b["id"]],
                                   "systems": shared})
         for f in freezes:
-            if a["planned_start"] < f["end"] and f["start"] < a["planned_end"] and (
-                    not f["systems"] or set(f["systems"]) & set(a["systems"])):
+            if freeze_overlaps(f, a["planned_start"], a["planned_end"], a["systems"]):
                 conflicts.append({"kind": "freeze", "change_request_ids": [a["id"]],
-                                  "freeze_id": f["id"], "emergency": a["category"] == "emergency"})
+                                  "freeze_id": f["id"],
+                                  "emergency": exempt_from_freezes(a["category"])})
     return {"changes": changes, "freezes": freezes, "conflicts": conflicts}
 
 
@@ -201,9 +202,8 @@ def gate(engine: Engine, change_id: str, at: datetime) -> dict[str, Any]:
         raise GateClosed("outside_window", "now is outside the change's planned window",
                          planned_start=change["planned_start"].isoformat(),
                          planned_end=change["planned_end"].isoformat(), now=at.isoformat())
-    frozen = [f for f in list_freezes(engine) if f["start"] <= at < f["end"] and (
-        not f["systems"] or set(f["systems"]) & set(change["systems"]))]
-    if frozen and change["category"] != "emergency":
+    frozen = [f for f in list_freezes(engine) if freeze_in_force(f, at, change["systems"])]
+    if frozen and not exempt_from_freezes(change["category"]):
         raise GateClosed("freeze_window", "a freeze window is in force for these systems",
                          freezes=[f["id"] for f in frozen])
     evidence = [d for d in list_decisions(engine) if d["change_request_id"] == change_id]

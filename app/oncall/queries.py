@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from domain.errors import NotFound
+from domain.oncall.incident import UNACKNOWLEDGED, acknowledged_within_target
 from domain.oncall.runbook import diff, training_status
 from projections.base import from_db
 from projections.oncall.tables import (
@@ -225,9 +226,7 @@ def _derive(incident: dict[str, Any]) -> dict[str, Any]:
     ack, resolved = incident["acknowledged_at"], incident["resolved_at"]
     incident["time_to_acknowledge_s"] = (ack - opened).total_seconds() if ack else None
     incident["time_to_resolve_s"] = (resolved - opened).total_seconds() if resolved else None
-    target = timedelta(minutes=15).total_seconds()
-    incident["ack_within_target"] = (incident["time_to_acknowledge_s"] <= target
-                                     if ack else None)
+    incident["ack_within_target"] = acknowledged_within_target(opened, ack)
     return incident
 
 
@@ -262,7 +261,7 @@ def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
 def open_incident_ids(engine: Engine) -> list[str]:
     """Incidents still waiting for acknowledgement (candidates for clock-driven escalation)."""
     return [r["id"] for r in _rows(engine, select(incidents.c.id)
-                                   .where(incidents.c.status.in_(("opened", "paged"))))]
+                                   .where(incidents.c.status.in_(UNACKNOWLEDGED)))]
 
 
 GROUPS = ("period", "severity", "category", "practice")

@@ -11,6 +11,7 @@ from domain.errors import NotFound
 from domain.rehearsals.rehearsal import (
     PREFLIGHT_KINDS,
     PREFLIGHT_LABELS,
+    STEP_DONE,
     as_percent,
     estimate_accuracy,
     variance_fraction,
@@ -57,7 +58,7 @@ def list_rehearsals(engine: Engine, *, status: str | None = None,
     for item in items:
         mine = by_rehearsal.get(item["id"], [])
         item["steps_total"] = len(mine)
-        item["steps_done"] = sum(1 for s in mine if s["status"] in ("finished", "skipped"))
+        item["steps_done"] = sum(1 for s in mine if s["status"] in STEP_DONE)
         item["estimate_accuracy"] = _accuracy(mine)
     return items
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from domain.errors import NotFound
-from domain.reviews.action_item import is_overdue, policy_violation
+from domain.reviews.action_item import OPEN_STATUSES, is_overdue, policy_violation
 from projections.base import from_db
 from projections.people.tables import people
 from projections.reviews.tables import (
@@ -54,7 +54,7 @@ def list_action_items(engine: Engine, today: date, *, owner_id: str | None = Non
         (c.owner_id, owner_id), (c.status, status), (c.priority, priority),
         (c.source_type, source_type), (c.source_id, source_id)) if value]
     if open_only:
-        conditions.append(c.status != "completed")
+        conditions.append(c.status.in_(OPEN_STATUSES))
     if q:
         conditions.append(func.lower(c.title).contains(q.lower(), autoescape=True))
     with engine.connect() as conn:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData, Table, inspect, select
 
 from domain.errors import NotFound
-from domain.reviews.review import SEVERITIES, compare_metrics
+from domain.reviews.action_item import OPEN_STATUSES, is_overdue
+from domain.reviews.review import SEVERITIES, compare_metrics, needs_status_update
 from projections.base import from_db
 from projections.people.tables import people
 from projections.reviews.tables import (
@@ -228,10 +229,11 @@ def _items_from(engine: Engine, review_id: str, names: dict[str, str]) -> list[d
 def missing_updates(engine: Engine, review_id: str) -> list[dict[str, Any]]:
     """Open items with no status update in this review yet (new issues raised here excepted)."""
     updated = set(_updates_in(engine, review_id))
+    raised = {r["id"] for r in _item_rows(engine, action_items.c.source_type == "review",
+                                          action_items.c.source_id == review_id)}
     return [{"id": r["id"], "title": r["title"], "status": r["status"]}
-            for r in _item_rows(engine, action_items.c.status != "completed")
-            if r["id"] not in updated
-            and not (r["source_type"] == "review" and r["source_id"] == review_id)]
+            for r in _item_rows(engine, action_items.c.status.in_(OPEN_STATUSES))
+            if needs_status_update(r["id"], updated, raised)]
 
 
 def _comparison(engine: Engine, review: dict[str, Any], incidents: list[dict[str, Any]],
@@ -288,7 +290,7 @@ def dashboard(engine: Engine, launch_id: str, today: date) -> dict[str, Any]:
                           if i["source_type"] == "review" and i["source_id"] == r["id"]),
             "closed": sum(1 for _, u in updates if u["status"] == "completed"),
             "overdue": sum(1 for i, u in updates
-                           if u["status"] != "completed" and i["due"] < r["scheduled_for"]),
+                           if is_overdue(i["due"], u["status"], r["scheduled_for"])),
             "mtta_min": mtta, "mttr_min": mttr})
     return {"launch": launch, "points": points,
             "has_incident_times": any(p["mtta_min"] is not None or p["mttr_min"] is not None

@@ -1,4 +1,9 @@
-"""The change calendar: freeze (blackout) windows declared and lifted by events, with reasons."""
+"""The change calendar: freeze (blackout) windows declared and lifted by events, with reasons.
+
+Which freezes touch a change (:func:`freeze_overlaps`, :func:`freeze_in_force`) and which
+changes may proceed inside one (:func:`exempt_from_freezes`) are pure functions, shared by the
+calendar aggregate and the calendar and deployment-gate queries.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from domain.base import LedgerAggregate
 from domain.errors import DomainError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
 
@@ -56,17 +62,37 @@ class ChangeCalendar(LedgerAggregate):
     def overlapping(self, start: datetime, end: datetime,
                     systems: list[str]) -> list[dict[str, Any]]:
         """Freeze windows overlapping ``[start, end)`` that cover any of ``systems``."""
-        return [f for f in self.freezes.values() if f["start"] < end and start < f["end"]
-                and (not f["systems"] or set(f["systems"]) & set(systems))]
+        return [f for f in self.freezes.values() if freeze_overlaps(f, start, end, systems)]
 
     def check_window(self, category: str, start: datetime, end: datetime,
                      systems: list[str]) -> None:
         """Refuse a non-emergency change whose window overlaps a freeze on its systems."""
         hits = self.overlapping(start, end, systems)
-        if hits and category != "emergency":
+        if hits and not exempt_from_freezes(category):
             raise FreezeWindow("the planned window overlaps a freeze window (only emergency "
                                "changes may proceed)",
                                freezes=[{"id": f["id"], "title": f["title"]} for f in hits])
+
+
+def freeze_covers(freeze: Mapping[str, Any], systems: Iterable[str]) -> bool:
+    """Whether a freeze applies to any of ``systems`` (a freeze naming none covers all)."""
+    return not freeze["systems"] or bool(set(freeze["systems"]) & set(systems))
+
+
+def freeze_overlaps(freeze: Mapping[str, Any], start: datetime, end: datetime,
+                    systems: Iterable[str]) -> bool:
+    """Whether a freeze overlaps the window ``[start, end)`` on any of ``systems``."""
+    return freeze["start"] < end and start < freeze["end"] and freeze_covers(freeze, systems)
+
+
+def freeze_in_force(freeze: Mapping[str, Any], at: datetime, systems: Iterable[str]) -> bool:
+    """Whether a freeze is in force at ``at`` for any of ``systems``."""
+    return freeze["start"] <= at < freeze["end"] and freeze_covers(freeze, systems)
+
+
+def exempt_from_freezes(category: str) -> bool:
+    """Only emergency changes may proceed inside a freeze window."""
+    return category == "emergency"
 
 
 class FreezeWindow(DomainError):

@@ -1,7 +1,12 @@
 """Board meetings: attendance, proxies (never chained), agenda, votes, quorum and decisions.
 
 A meeting consults its board (members, chair, charter in force) at command time; every rule is a
-``check_*`` guard that raises before any event is recorded.
+``check_*`` guard that raises before any event is recorded. The facts the read models need are
+computed here and recorded in the events (the proxies an arrival makes lapse; the quorum, tallies
+and evidence of the items deferred at close). The pure functions after the class
+(:func:`quorum_snapshot`, :func:`tally_of`, :func:`lapsing_proxies`, :func:`deferral_evidence`,
+:func:`casting_vote_needed`) are those rules, shared with the projection for events stored by
+release 0.1, which did not record them, and with the pages that show a meeting in session.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from domain.base import LedgerAggregate, command_context, now
 from domain.errors import DomainError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from domain.ccb.board import Board
 
 MODES = ("in_person", "remote")
@@ -62,16 +69,44 @@ class Meeting(LedgerAggregate):
         self.check_open()
         undecided = [c for c, item in self.items.items() if item["decision"] is None]
         reason = "timebox" if self.timebox_over(board) else "not_decided_before_close"
-        self._close(deferred=undecided, deferral_reason=reason)
+        quorum = self.quorum(board)
+        self._close(deferred=undecided, deferral_reason=reason, quorum=quorum,
+                    tallies={c: self.tally(c) for c in undecided},
+                    evidence_versions={c: self.deferral_evidence(c, quorum, self.version + 1)
+                                       for c in undecided})
         return undecided, reason
+
+    def deferral_evidence(self, change_request_id: str, quorum: dict[str, Any],
+                          close_version: int) -> list[int]:
+        """The events an item deferred at close rests on (see :func:`deferral_evidence`)."""
+        item = self.items[change_request_id]
+        return deferral_evidence([v["version"] for v in item["votes"].values()],
+                                 [self.attendance[p]["version"] for p in quorum["present"]],
+                                 item["version"], close_version)
 
     def timebox_over(self, board: Board) -> bool:
         """Whether the charter's time-box has run out since the meeting opened."""
         limit = timedelta(minutes=int(board.charter["timebox_minutes"]))
         return self.opened_at is not None and now() >= self.opened_at + limit
 
-    @event("Closed")
-    def _close(self, deferred: list[str], deferral_reason: str) -> None:
+    class Closed(LedgerAggregate.Event):
+        """The meeting closed; the items still undecided are deferred to the next meeting.
+
+        ``quorum`` (as it stood at close), ``tallies`` and ``evidence_versions`` (per deferred
+        item) are the facts of the deferrals; events stored by release 0.1 lack them (None).
+        """
+
+        deferred: list[str]
+        deferral_reason: str
+        quorum: dict[str, Any] | None = None
+        tallies: dict[str, dict[str, int]] | None = None
+        evidence_versions: dict[str, list[int]] | None = None
+
+    @event(Closed)
+    def _close(self, deferred: list[str], deferral_reason: str,
+               quorum: dict[str, Any] | None = None,
+               tallies: dict[str, dict[str, int]] | None = None,
+               evidence_versions: dict[str, list[int]] | None = None) -> None:
         self.status = "closed"
         for change_id in deferred:
             self.items[change_id]["decision"] = {"outcome": "deferred",
@@ -101,17 +136,29 @@ class Meeting(LedgerAggregate):
             raise AlreadyPresent("this person's attendance is already recorded",
                                  person_id=person_id)
         self._attend(person_id=person_id, mode=mode, function=function,
-                     recording_url=recording_url)
+                     recording_url=recording_url,
+                     lapsed_proxies=lapsing_proxies(self.proxies.values(), person_id))
 
-    @event("AttendanceRecorded")
-    def _attend(self, person_id: str, mode: str, function: str,
-                recording_url: str | None) -> None:
+    class AttendanceRecorded(LedgerAggregate.Event):
+        """A member checked in; ``lapsed_proxies`` are the proxies they had given, which lapse
+        (they vote in person). Events stored by release 0.1 lack the list (None)."""
+
+        person_id: str
+        mode: str
+        function: str
+        recording_url: str | None
+        lapsed_proxies: list[str] | None = None
+
+    @event(AttendanceRecorded)
+    def _attend(self, person_id: str, mode: str, function: str, recording_url: str | None,
+                lapsed_proxies: list[str] | None = None) -> None:
+        if lapsed_proxies is None:  # recorded by release 0.1: the same rule, applied now
+            lapsed_proxies = lapsing_proxies(self.proxies.values(), person_id)
         self.attendance[person_id] = {"mode": mode, "function": function,
                                       "recording_url": recording_url,
                                       "version": self.version + 1}
-        for proxy in self.proxies.values():
-            if proxy["grantor_id"] == person_id and proxy["status"] == "active":
-                proxy["status"] = "lapsed"
+        for proxy_id in lapsed_proxies:
+            self.proxies[proxy_id]["status"] = "lapsed"
 
     def is_present(self, person_id: str) -> bool:
         """Whether ``person_id`` has checked in."""
@@ -196,7 +243,8 @@ class Meeting(LedgerAggregate):
     def _add_item(self, change_request_id: str, requester_id: str, emergency: bool,
                   carried_over: str | None) -> None:
         self.items[change_request_id] = {"requester_id": requester_id, "emergency": emergency,
-                                         "votes": {}, "decision": None, "casting_vote": None}
+                                         "votes": {}, "decision": None, "casting_vote": None,
+                                         "version": self.version + 1}
 
     def item(self, change_request_id: str) -> dict[str, Any]:
         """Return an agenda item or refuse one that is not on the agenda."""
@@ -264,27 +312,12 @@ class Meeting(LedgerAggregate):
 
     def quorum(self, board: Board) -> dict[str, Any]:
         """The quorum snapshot now: who is present, their functions, proxies held, met or not."""
-        present = [p for p in self.attendance if board.is_member(p)]
-        functions = {self.attendance[p]["function"] for p in present}
-        proxies = [{"grantor_id": p["grantor_id"], "holder_id": p["holder_id"]}
-                   for p in self.proxies.values() if p["status"] in LIVE_PROXY
-                   and self.is_present(p["holder_id"]) and not self.is_present(p["grantor_id"])]
-        count = len(present)
-        charter = board.charter
-        if charter["proxies_count_toward_quorum"]:
-            count += len(proxies)
-            functions |= {board.members[p["grantor_id"]] for p in proxies}
-        met = (count >= int(charter["quorum_min_members"])
-               and len(functions) >= int(charter["quorum_min_functions"]))
-        return {"met": met, "present": present, "functions": sorted(functions),
-                "proxies": proxies, "counted": count,
-                "required_members": int(charter["quorum_min_members"]),
-                "required_functions": int(charter["quorum_min_functions"])}
+        return quorum_snapshot({p: a["function"] for p, a in self.attendance.items()},
+                               self.proxies.values(), board.members, board.charter)
 
     def tally(self, change_request_id: str) -> dict[str, int]:
         """Count the item's votes (one per member)."""
-        votes = self.items[change_request_id]["votes"].values()
-        return {c: sum(1 for v in votes if v["choice"] == c) for c in CHOICES}
+        return tally_of(self.items[change_request_id]["votes"].values())
 
     def decide(self, board: Board, change_request_id: str, actor_id: str | None,
                is_admin: bool) -> dict[str, Any]:
@@ -293,13 +326,12 @@ class Meeting(LedgerAggregate):
         self.open_item(change_request_id)
         quorum = self.check_quorum(board)
         tally = self.tally(change_request_id)
+        if casting_vote_needed(board.charter, tally):
+            raise AwaitingCastingVote("the votes are tied: the chair must cast a deciding vote",
+                                      change_request_id=change_request_id, tally=tally)
         outcome, tie_break = outcome_of(tally), None
         if outcome is None:
             tie_break = board.charter["tie_breaker"]
-            if tie_break == "chair":
-                raise AwaitingCastingVote("the votes are tied: the chair must cast a deciding "
-                                          "vote", change_request_id=change_request_id,
-                                          tally=tally)
             outcome = "rejected" if tie_break == "status_quo" else "deferred"
         return self._record_decision(change_request_id, outcome, tally, quorum, tie_break)
 
@@ -310,7 +342,7 @@ class Meeting(LedgerAggregate):
             raise NotChair("only the chair casts the deciding vote", chair_id=board.chair_id)
         self.open_item(change_request_id)
         tally = self.tally(change_request_id)
-        if board.charter["tie_breaker"] != "chair" or outcome_of(tally) is not None:
+        if not casting_vote_needed(board.charter, tally):
             raise CastingVoteNotNeeded("a casting vote is only taken on a tie when the charter "
                                        "gives the chair the deciding vote", tally=tally,
                                        tie_breaker=board.charter["tie_breaker"])
@@ -378,6 +410,59 @@ def outcome_of(tally: dict[str, int]) -> str | None:
     if tally["reject"] > tally["approve"]:
         return "rejected"
     return None
+
+
+def casting_vote_needed(charter: Mapping[str, Any], tally: Mapping[str, int]) -> bool:
+    """A tie that the charter gives the chair to break: the item waits for the casting vote."""
+    return charter["tie_breaker"] == "chair" and outcome_of(tally) is None
+
+
+def tally_of(votes: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Count votes (the one counted vote of each member, each with a ``choice``) by choice."""
+    choices = [v["choice"] for v in votes]
+    return {c: choices.count(c) for c in CHOICES}
+
+
+def quorum_snapshot(attendance: Mapping[str, str], proxies: Iterable[Mapping[str, Any]],
+                    members: Mapping[str, str], charter: Mapping[str, Any]) -> dict[str, Any]:
+    """The quorum as it stands: members present, their functions, proxies held, met or not.
+
+    :param attendance: person id → function recorded at check-in, in check-in order.
+    :param proxies: the meeting's proxies (``grantor_id``, ``holder_id``, ``status``).
+    :param members: the board's members in force (person id → function).
+    :param charter: the charter in force (quorum minimums, whether proxies count).
+
+    A proxy is held when it can still carry a vote (:data:`LIVE_PROXY`), its holder is present
+    and its grantor is not; it counts toward quorum, with its grantor's function, only when the
+    charter says so.
+    """
+    present = [p for p in attendance if p in members]
+    functions = {attendance[p] for p in present}
+    held = [{"grantor_id": p["grantor_id"], "holder_id": p["holder_id"]} for p in proxies
+            if p["status"] in LIVE_PROXY and p["holder_id"] in attendance
+            and p["grantor_id"] not in attendance]
+    count = len(present)
+    if charter["proxies_count_toward_quorum"]:
+        count += len(held)
+        functions |= {members[p["grantor_id"]] for p in held if p["grantor_id"] in members}
+    required_members = int(charter["quorum_min_members"])
+    required_functions = int(charter["quorum_min_functions"])
+    return {"met": count >= required_members and len(functions) >= required_functions,
+            "present": present, "functions": sorted(functions), "proxies": held,
+            "counted": count, "required_members": required_members,
+            "required_functions": required_functions}
+
+
+def lapsing_proxies(proxies: Iterable[Mapping[str, Any]], person_id: str) -> list[str]:
+    """The proxies that lapse when ``person_id`` checks in: the active ones they gave."""
+    return [p["id"] for p in proxies if p["grantor_id"] == person_id and p["status"] == "active"]
+
+
+def deferral_evidence(vote_versions: Iterable[int], attendance_versions: Iterable[int],
+                      item_version: int, close_version: int) -> list[int]:
+    """The events an item deferred at close rests on: its counted votes, the check-ins of the
+    members present, the event that put it on the agenda and the close itself."""
+    return sorted({*vote_versions, *attendance_versions, item_version, close_version})
 
 
 def check_chair(board: Board, actor_id: str | None, is_admin: bool) -> None:

@@ -17,6 +17,13 @@ RISKS = ("low", "medium", "high")
 STATUSES = ("submitted", "scheduled", "approved", "rejected", "deferred", "implemented", "closed",
             "withdrawn")
 DECIDED = ("approved", "rejected", "implemented", "closed")
+SCHEDULABLE = ("submitted", "deferred")
+"""Statuses in which a request waits for an agenda (an emergency approval goes on one too)."""
+RATIFICATIONS = ("pending", "ratified", "rejected", "overdue")
+"""States of an emergency approval: ``pending`` until the board's next meeting, then ``ratified``
+or ``rejected`` there, or ``overdue`` when that meeting passes without ratifying it."""
+AWAITING_RATIFICATION = ("pending", "overdue")
+"""Ratification states that still wait for the board (and are flagged as unratified)."""
 
 
 class ChangeRequest(LedgerAggregate):
@@ -75,13 +82,13 @@ class ChangeRequest(LedgerAggregate):
     @property
     def awaiting_ratification(self) -> bool:
         """Whether an emergency approval still waits for the board's ratification."""
-        return self.ratification == "pending"
+        return is_unratified(self.ratification)
 
     @property
     def schedulable(self) -> bool:
         """Whether the request may go on an agenda now."""
         return self.category != "standard" and (
-            self.awaiting_ratification or self.status in ("submitted", "deferred"))
+            self.awaiting_ratification or self.status in SCHEDULABLE)
 
     @property
     def decidable(self) -> bool:
@@ -99,7 +106,7 @@ class ChangeRequest(LedgerAggregate):
         if self.awaiting_ratification:
             self._schedule_ratification(meeting_id=meeting_id, board_id=board_id)
             return
-        if self.status not in ("submitted", "deferred"):
+        if self.status not in SCHEDULABLE:
             raise NotSchedulable(f"a change request that is {self.status} cannot go on an "
                                  "agenda", change_request_id=str(self.id), status=self.status)
         self._schedule(meeting_id=meeting_id, board_id=board_id)
@@ -137,7 +144,7 @@ class ChangeRequest(LedgerAggregate):
     def _reject(self, meeting_id: str) -> None:
         self.status = "rejected"
         if self.awaiting_ratification:
-            self.ratification = "rejected"
+            self.ratification = ratification_after("rejected")
 
     @event("Deferred")
     def _defer(self, meeting_id: str) -> None:
@@ -145,11 +152,11 @@ class ChangeRequest(LedgerAggregate):
 
     @event("Ratified")
     def _ratify(self, meeting_id: str) -> None:
-        self.ratification = "ratified"
+        self.ratification = ratification_after("approved")
 
     @event("RatificationDeferred")
     def _defer_ratification(self, meeting_id: str) -> None:
-        pass
+        self.ratification = ratification_after("deferred")
 
     def approve_emergency(self, approver_id: str, function: str, capacity: str) -> bool:
         """Record one out-of-meeting approval of an emergency change; True once it is approved.
@@ -199,6 +206,21 @@ def emergency_approval_complete(approvals: list[dict[str, Any]]) -> bool:
     leads = [a for a in approvals if a["capacity"] in ("chair", "delegate")]
     return any(a["function"] != lead["function"] and a["approver_id"] != lead["approver_id"]
                for lead in leads for a in approvals)
+
+
+def ratification_after(outcome: str) -> str:
+    """What the board's outcome on an emergency change awaiting ratification makes of it.
+
+    Approved → ``ratified``; rejected → ``rejected``; deferred (by the tie-breaker, or still
+    undecided when the meeting closed) → ``overdue``: DOMAIN.md wants the change ratified at the
+    board's next meeting, so once a meeting it was on passes without it, it is flagged.
+    """
+    return {"approved": "ratified", "rejected": "rejected"}.get(outcome, "overdue")
+
+
+def is_unratified(ratification: str | None) -> bool:
+    """Whether an emergency approval still waits for ratification (pending or overdue)."""
+    return ratification in AWAITING_RATIFICATION
 
 
 def check_window(start: datetime, end: datetime) -> None:

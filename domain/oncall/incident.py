@@ -31,6 +31,9 @@ CATEGORIES = ("database", "api", "authentication", "payment", "cloud_storage", "
 LEVELS = ("L1", "L2", "L3", "executive")
 STATUSES = ("paged", "acknowledged", "mitigated", "resolved")
 ACK_TARGET_MINUTES = 15
+"""The acknowledgement target every incident (and fire drill) is measured against."""
+UNACKNOWLEDGED = ("opened", "paged")
+"""Statuses of an incident nobody has acknowledged yet: the clock may still escalate it."""
 TIME_TRIGGERS = (("not_acknowledged", "ack_minutes", "L2"),
                  ("not_resolved", "resolve_minutes", "L2"))
 
@@ -105,7 +108,7 @@ class Incident(LedgerAggregate):
 
     def due_escalations(self, at: datetime) -> list[tuple[str, str, datetime]]:
         """Time-based triggers whose moment has passed at ``at`` and that would raise the level."""
-        if self.status != "paged":
+        if self.status not in UNACKNOWLEDGED:
             return []
         due = sorted(((self.opened_at + timedelta(minutes=int(self.policy[key])), trigger, level)
                       for trigger, key, level in TIME_TRIGGERS), key=lambda d: d[0])
@@ -206,6 +209,14 @@ class Incident(LedgerAggregate):
     def _debriefed(self, summary: str, improvements: list[dict[str, Any]],
                    action_item_ids: list[str]) -> None:
         self.debriefed = True
+
+
+def acknowledged_within_target(opened_at: datetime,
+                               acknowledged_at: datetime | None) -> bool | None:
+    """Whether the page was acknowledged within :data:`ACK_TARGET_MINUTES` (None: not yet)."""
+    if acknowledged_at is None:
+        return None
+    return acknowledged_at - opened_at <= timedelta(minutes=ACK_TARGET_MINUTES)
 
 
 class IncidentResolved(DomainError):

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate, command_context
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
 
 PREFLIGHT_KINDS = ("migration_dry_run", "backup_verification", "team_availability", "parity")
 PREFLIGHT_LABELS = {"migration_dry_run": "Database migration dry-run",
@@ -28,6 +32,8 @@ COMPARATORS = ("<", "<=", ">", ">=")
 DECISIONS = ("go", "no_go")
 STATUSES = ("planned", "in_progress", "completed", "aborted")
 STEP_STATUSES = ("pending", "running", "finished", "skipped", "aborted")
+STEP_DONE = ("finished", "skipped")
+"""Step statuses that let the next step start; when every step has one, execution is complete."""
 DEFAULT_PARITY_THRESHOLD = Decimal("90")
 DEFAULT_CRITERIA: tuple[dict[str, Any], ...] = (
     {"key": "error_rate", "label": "Error rate", "comparator": "<", "threshold": Decimal("2"),
@@ -59,6 +65,17 @@ def parity_passes(matching: int, compared: int,
                   threshold: Decimal = DEFAULT_PARITY_THRESHOLD) -> bool:
     """Parity is required to be strictly above the threshold (90.0% exactly fails)."""
     return parity_fraction(matching, compared) > Fraction(threshold)
+
+
+def actual_seconds(started_at: datetime, ended_at: datetime) -> int:
+    """A step's actual duration: from its start event to its finish (or the abort), in whole
+    seconds (truncated)."""
+    return int((ended_at - started_at).total_seconds())
+
+
+def steps_cut_by_abort(steps: Iterable[Mapping[str, Any]]) -> list[int]:
+    """The steps an abort stops (their status becomes ``aborted``): those running."""
+    return [s["number"] for s in steps if s["status"] == "running"]
 
 
 def variance_seconds(planned_minutes: int, actual_seconds: int) -> int:
@@ -251,7 +268,7 @@ class Rehearsal(LedgerAggregate):
         self.steps[number - 1] = {**self.steps[number - 1], "status": "skipped"}
 
     def _complete_if_done(self) -> None:
-        if all(s["status"] in ("finished", "skipped") for s in self.steps):
+        if all(s["status"] in STEP_DONE for s in self.steps):
             self._complete()
 
     @event("ExecutionCompleted")
@@ -266,12 +283,20 @@ class Rehearsal(LedgerAggregate):
             raise AbortReasonRequired("aborting a rehearsal needs a reason",
                                       rehearsal_id=str(self.id))
         with command_context(reason=reason):
-            self._abort()
+            self._abort(aborted_steps=steps_cut_by_abort(self.steps))
 
-    @event("Aborted")
-    def _abort(self) -> None:
+    class Aborted(LedgerAggregate.Event):
+        """The dry run was aborted; ``aborted_steps`` are the numbers of the steps it stopped.
+        Events stored by release 0.1 lack the list (None)."""
+
+        aborted_steps: list[int] | None = None
+
+    @event(Aborted)
+    def _abort(self, aborted_steps: list[int] | None = None) -> None:
+        if aborted_steps is None:  # recorded by release 0.1: the same rule, applied now
+            aborted_steps = steps_cut_by_abort(self.steps)
         self.status = "aborted"
-        self.steps = [{**s, "status": "aborted"} if s["status"] == "running" else s
+        self.steps = [{**s, "status": "aborted"} if s["number"] in aborted_steps else s
                       for s in self.steps]
 
     def log_issue(self, number: int, severity: str, description: str,

@@ -8,12 +8,15 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate, current_context
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from collections.abc import Container
 
 KINDS = ("daily", "weekly", "monthly")
 REVIEW_STATUSES = ("scheduled", "in_progress", "finalised", "cancelled")
@@ -255,7 +258,7 @@ class Review(LedgerAggregate):
         """Open items (id → title) with no status update in this review, except new ones."""
         return [{"id": item_id, "title": title} for item_id, title in sorted(
             open_items.items(), key=lambda kv: (kv[1], kv[0]))
-            if item_id not in self.updated_items and item_id not in self.raised_items]
+            if needs_status_update(item_id, self.updated_items, self.raised_items)]
 
     def finalise(self, open_items: dict[str, str], incidents: list[dict[str, Any]],
                  targets: dict[str, Any]) -> None:
@@ -290,6 +293,12 @@ class Review(LedgerAggregate):
                                   review_id=str(self.id))
         if self.status == "cancelled":
             raise ReviewCancelled("the review was cancelled", review_id=str(self.id))
+
+
+def needs_status_update(item_id: str, updated: Container[str], raised: Container[str]) -> bool:
+    """Whether an open action item still needs a status update in a review before it can be
+    finalised: it has none there yet (``updated``) and was not raised there (``raised``)."""
+    return item_id not in updated and item_id not in raised
 
 
 def _decimal(value: Any) -> Decimal | None:

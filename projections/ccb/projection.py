@@ -15,8 +15,18 @@ from sqlalchemy import (
 
 from domain.ccb.board import Board
 from domain.ccb.freeze import ChangeCalendar
-from domain.ccb.meeting import CHOICES, LIVE_PROXY, Meeting
-from domain.changes.change_request import ChangeRequest
+from domain.ccb.meeting import (
+    Meeting,
+    deferral_evidence,
+    lapsing_proxies,
+    quorum_snapshot,
+    tally_of,
+)
+from domain.changes.change_request import (
+    AWAITING_RATIFICATION,
+    ChangeRequest,
+    ratification_after,
+)
 from projections.base import Projection, handles
 
 if TYPE_CHECKING:
@@ -100,27 +110,20 @@ class CcbProjection(Projection):
         row = w.execute(select(meetings.c.board_id, meetings.c.state).where(
             meetings.c.id == meeting_id)).one()
         state = copy.deepcopy(row.state)
-        board = w.execute(select(boards.c.members, boards.c.charter).where(
-            boards.c.id == row.board_id)).one_or_none()
-        quorum = quorum_snapshot(state, board.members, board.charter) if board else None
+        quorum, tallies, evidence = (
+            (e.quorum, e.tallies, e.evidence_versions) if e.quorum is not None
+            else self.facts_of_an_old_close(w, e, row.board_id, state))
         for change_id in e.deferred:
             item = find_item(state, change_id)
-            votes = [{"member_id": m, "choice": v["choice"], "proxy_id": v["proxy_id"],
-                      "version": v["version"]} for m, v in item["votes"].items()]
-            present = quorum["present"] if quorum else []
-            versions = sorted({v["version"] for v in votes} | {
-                a["version"] for a in state["attendance"] if a["person_id"] in present}
-                | {item["version"], e.originator_version})
             w.insert(decisions, id=f"{meeting_id}:{change_id}", kind="meeting",
                      board_id=row.board_id, meeting_id=meeting_id, change_request_id=change_id,
                      outcome="deferred", decided_at=e.timestamp, decided_by=e.actor_id,
-                     tally={c: sum(1 for v in votes if v["choice"] == c) for c in CHOICES},
-                     quorum=quorum, tie_break=None, casting_vote=None,
-                     emergency=bool(item["emergency"]), ratification=None, ratified_at=None,
-                     votes=votes, reason=e.deferral_reason,
+                     tally=dict(tallies[change_id]), quorum=quorum, tie_break=None,
+                     casting_vote=None, emergency=bool(item["emergency"]), ratification=None,
+                     ratified_at=None, votes=counted_votes(item), reason=e.deferral_reason,
                      evidence={"aggregate": "Meeting", "meeting_id": meeting_id,
                                "decision_version": e.originator_version,
-                               "event_versions": versions})
+                               "event_versions": list(evidence[change_id])})
         state["deferral_reason"] = e.deferral_reason if e.deferred else None
         for item in state["items"]:
             if item["change_request_id"] in e.deferred:
@@ -131,8 +134,32 @@ class CcbProjection(Projection):
         if e.deferred:
             w.execute(update(decisions).where(
                 decisions.c.change_request_id.in_(list(e.deferred)),
-                decisions.c.kind == "emergency", decisions.c.ratification == "pending",
-            ).values(ratification="overdue"))
+                decisions.c.kind == "emergency",
+                decisions.c.ratification.in_(AWAITING_RATIFICATION),
+            ).values(ratification=ratification_after("deferred")))
+
+    @staticmethod
+    def facts_of_an_old_close(w: Writer, e: Any, board_id: str, state: dict[str, Any],
+                              ) -> tuple[dict[str, Any] | None, dict[str, Any],
+                                         dict[str, list[int]]]:
+        """Quorum, tallies and evidence of a close stored by release 0.1, which did not record
+        them: the domain's functions applied to the meeting as this read model holds it."""
+        board = w.execute(select(boards.c.members, boards.c.charter).where(
+            boards.c.id == board_id)).one_or_none()
+        quorum = quorum_snapshot(
+            {a["person_id"]: a["function"] for a in state["attendance"]}, state["proxies"],
+            {m["person_id"]: m["function"] for m in board.members},
+            board.charter) if board else None
+        present = set(quorum["present"]) if quorum else set()
+        tallies, evidence = {}, {}
+        for change_id in e.deferred:
+            item = find_item(state, change_id)
+            tallies[change_id] = tally_of(item["votes"].values())
+            evidence[change_id] = deferral_evidence(
+                [v["version"] for v in item["votes"].values()],
+                [a["version"] for a in state["attendance"] if a["person_id"] in present],
+                item["version"], e.originator_version)
+        return quorum, tallies, evidence
 
     @handles(Meeting.AttendanceRecorded)
     def attended(self, w: Writer, e: Any) -> None:
@@ -141,8 +168,10 @@ class CcbProjection(Projection):
             "person_id": e.person_id, "mode": e.mode, "function": e.function,
             "recording_url": e.recording_url, "recorded_by": e.actor_id,
             "at": e.timestamp.isoformat(), "version": e.originator_version})
+        lapsed = (e.lapsed_proxies if e.lapsed_proxies is not None
+                  else lapsing_proxies(state["proxies"], e.person_id))
         for proxy in state["proxies"]:
-            if proxy["grantor_id"] == e.person_id and proxy["status"] == "active":
+            if proxy["id"] in lapsed:
                 proxy["status"] = "lapsed"
         self.save_meeting(w, e, state)
 
@@ -227,27 +256,24 @@ class CcbProjection(Projection):
                            "decision_version": e.originator_version,
                            "event_versions": list(e.evidence_versions)})
         if e.emergency:
-            ratification = {"approved": "ratified", "rejected": "rejected"}.get(
-                e.outcome, "overdue")
             w.execute(update(decisions).where(
                 decisions.c.change_request_id == e.change_request_id,
                 decisions.c.kind == "emergency",
-                decisions.c.ratification.in_(["pending", "overdue"]),
-            ).values(ratification=ratification, ratified_at=e.timestamp))
+                decisions.c.ratification.in_(AWAITING_RATIFICATION),
+            ).values(ratification=ratification_after(e.outcome), ratified_at=e.timestamp))
 
     @handles(ChangeRequest.EmergencyApproved)
     def emergency_approved(self, w: Writer, e: Any) -> None:
         change_id = str(e.originator_id)
         approvals = [dict(a) for a in e.approvals]
+        votes = [{"member_id": a["approver_id"], "choice": "approve", "capacity": a["capacity"],
+                  "function": a["function"], "version": a["version"]} for a in approvals]
         w.insert(decisions, id=f"emergency:{change_id}", kind="emergency",
                  board_id=e.board_id, meeting_id=None, change_request_id=change_id,
                  outcome="approved", decided_at=e.timestamp, decided_by=e.actor_id,
-                 tally={"approve": len(approvals), "reject": 0, "abstain": 0}, quorum=None,
-                 tie_break=None, casting_vote=None, emergency=True, ratification="pending",
-                 ratified_at=None, reason=None,
-                 votes=[{"member_id": a["approver_id"], "choice": "approve",
-                         "capacity": a["capacity"], "function": a["function"],
-                         "version": a["version"]} for a in approvals],
+                 tally=tally_of(votes), quorum=None, tie_break=None, casting_vote=None,
+                 emergency=True, ratification="pending", ratified_at=None, reason=None,
+                 votes=votes,
                  evidence={"aggregate": "ChangeRequest", "change_request_id": change_id,
                            "decision_version": e.originator_version,
                            "event_versions": sorted([a["version"] for a in approvals] +
@@ -287,24 +313,7 @@ def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:
     return next(i for i in state["items"] if i["change_request_id"] == change_request_id)
 
 
-def quorum_snapshot(state: dict[str, Any], members: list[dict[str, str]],
-                    charter: dict[str, Any]) -> dict[str, Any]:
-    """The quorum as it stands in a meeting's state (as ``Meeting.quorum`` computes it)."""
-    functions_of = {m["person_id"]: m["function"] for m in members}
-    present_ids = {a["person_id"] for a in state["attendance"]}
-    present = [a["person_id"] for a in state["attendance"] if a["person_id"] in functions_of]
-    functions = {a["function"] for a in state["attendance"] if a["person_id"] in functions_of}
-    proxies = [{"grantor_id": p["grantor_id"], "holder_id": p["holder_id"]}
-               for p in state["proxies"] if p["status"] in LIVE_PROXY
-               and p["holder_id"] in present_ids and p["grantor_id"] not in present_ids]
-    count = len(present)
-    if charter["proxies_count_toward_quorum"]:
-        count += len(proxies)
-        functions |= {functions_of[p["grantor_id"]] for p in proxies
-                      if p["grantor_id"] in functions_of}
-    met = (count >= int(charter["quorum_min_members"])
-           and len(functions) >= int(charter["quorum_min_functions"]))
-    return {"met": met, "present": present, "functions": sorted(functions),
-            "proxies": proxies, "counted": count,
-            "required_members": int(charter["quorum_min_members"]),
-            "required_functions": int(charter["quorum_min_functions"])}
+def counted_votes(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """An item's counted votes (the last of each member) in the decision log's shape."""
+    return [{"member_id": m, "choice": v["choice"], "proxy_id": v["proxy_id"],
+             "version": v["version"]} for m, v in item["votes"].items()]

@@ -1,7 +1,9 @@
 """Projection of release rehearsals into ``rm_rehearsals`` and its detail tables.
 
 Every handler is a pure function of its event: times come from event timestamps, and decimals
-are stored as their exact strings.
+are stored as their exact strings. Which steps an abort stops is the event's fact
+(``aborted_steps``; for events of release 0.1, the domain's ``steps_cut_by_abort``), and actual
+durations are the domain's ``actual_seconds`` of the start and end events.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import (
     update,
 )
 
-from domain.rehearsals.rehearsal import Rehearsal
+from domain.rehearsals.rehearsal import Rehearsal, actual_seconds, steps_cut_by_abort
 from projections.base import Projection, handles
 
 if TYPE_CHECKING:
@@ -111,9 +113,8 @@ class RehearsalProjection(Projection):
     @handles(Rehearsal.StepFinished)
     def step_finished(self, w: Writer, e: Any) -> None:
         started = w.scalar(select(rehearsal_steps.c.started_at).where(self.step_key(e)))
-        seconds = int((e.timestamp - started).total_seconds())
         self.update_step(w, e, status="finished", finished_at=e.timestamp,
-                         actual_seconds=seconds)
+                         actual_seconds=actual_seconds(started, e.timestamp))
         self.touch(w, e)
 
     @handles(Rehearsal.StepSkipped)
@@ -128,13 +129,16 @@ class RehearsalProjection(Projection):
     @handles(Rehearsal.Aborted)
     def aborted(self, w: Writer, e: Any) -> None:
         steps = rehearsal_steps.c
-        running = w.execute(select(steps.number, steps.started_at).where(
-            steps.rehearsal_id == str(e.originator_id), steps.status == "running")).all()
-        for number, started in running:
-            w.execute(update(rehearsal_steps).where(
-                steps.rehearsal_id == str(e.originator_id), steps.number == number).values(
-                status="aborted", finished_at=e.timestamp,
-                actual_seconds=int((e.timestamp - started).total_seconds())))
+        rows = w.execute(select(steps.number, steps.status, steps.started_at).where(
+            steps.rehearsal_id == str(e.originator_id))).all()
+        cut = (e.aborted_steps if e.aborted_steps is not None
+               else steps_cut_by_abort(r._mapping for r in rows))
+        for number, _, started in rows:
+            if number in cut:
+                w.execute(update(rehearsal_steps).where(
+                    steps.rehearsal_id == str(e.originator_id), steps.number == number).values(
+                    status="aborted", finished_at=e.timestamp,
+                    actual_seconds=actual_seconds(started, e.timestamp)))
         self.touch(w, e, status="aborted", ended_at=e.timestamp, abort_reason=e.reason)
 
     @handles(Rehearsal.IssueLogged)

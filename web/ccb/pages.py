@@ -41,7 +41,15 @@ from app.people import queries as people_queries
 from app.schemas import FormSchema
 from domain.base import now
 from domain.ccb.board import DEFAULT_CHARTER, FREQUENCIES, TIE_BREAKERS, WEEKDAYS, Board
-from domain.ccb.meeting import CHOICES, MODES, OUTCOMES, Meeting
+from domain.ccb.meeting import (
+    CHOICES,
+    LIVE_PROXY,
+    MODES,
+    OUTCOMES,
+    Meeting,
+    casting_vote_needed,
+    tally_of,
+)
 from domain.errors import NotFound
 from domain.reviews.action_item import PRIORITIES
 from web.context import login_required, read_model, services
@@ -186,8 +194,14 @@ def meeting(meeting_id: str) -> str:
     data = q.get_meeting(engine, meeting_id)
     board_data = q.get_board(engine, data["board_id"])
     tab = request.args.get("tab", "run")
+    state = data["state"]
+    tallies = {i["change_request_id"]: tally_of(i["votes"].values()) for i in state["items"]}
     return render_template(
         "ccb/meeting.html", meeting=data, board=board_data, names=q.names(engine),
+        tallies=tallies, ties={c for c, t in tallies.items()
+                               if casting_vote_needed(board_data["charter"], t)},
+        my_grantors=[p for p in state["proxies"] if p["holder_id"] == g.user["id"]
+                     and p["status"] in LIVE_PROXY],
         changes=q.change_titles(engine), candidates=q.board_changes(engine, board_data["id"]),
         tab=tab, events=history_rows(Meeting, meeting_id) if tab == "history" else [],
         is_chair=g.user["id"] == board_data["chair_id"] or "admin" in g.user["roles"],

@@ -20,7 +20,7 @@ from app.oncall import schemas as s
 from app.people import queries as people_queries
 from app.schemas import FormSchema
 from domain.base import now
-from domain.oncall.incident import CATEGORIES, SEVERITIES, Incident
+from domain.oncall.incident import ACK_TARGET_MINUTES, CATEGORIES, SEVERITIES, Incident
 from domain.oncall.rotation import ROLES, Rotation
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS, Runbook
 from web.context import login_required, read_model, services
@@ -255,6 +255,7 @@ def incident(incident_id: str) -> str:
     return render_template("oncall/incident.html", incident=q.get_incident(engine, incident_id),
                            events=history_rows(Incident, incident_id),
                            people=people_queries.list_people(engine),
+                           ack_target_minutes=ACK_TARGET_MINUTES,
                            tab=request.args.get("tab", "timeline"))
 
 

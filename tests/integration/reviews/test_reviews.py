@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import insert
 
+from app.reviews import queries as review_queries
 from tests.conftest import add_person, bearer, event_count
 
 if TYPE_CHECKING:
@@ -123,6 +124,13 @@ class TestLaunchAndSchedule:
         assert response.status_code == 422 and {"uptime_pct", "tickets"} <= set(details)
 
 
+def shown_missing(services: Services, review_id: str) -> list[dict[str, str]]:
+    """The items the review page lists as still needing an update (from the read models)."""
+    services.projections.catch_up()
+    return [{"id": m["id"], "title": m["title"]}
+            for m in review_queries.missing_updates(services.engine, review_id)]
+
+
 class TestMandatoryStatusUpdates:
     def test_finalising_is_refused_until_every_open_item_has_an_update_in_the_review(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
@@ -145,9 +153,11 @@ class TestMandatoryStatusUpdates:
         assert error["details"]["items"] == [{"id": open_item["id"],
                                               "title": "Add a pool-size alert"}]
         assert event_count(services) == before
+        assert shown_missing(services, review) == error["details"]["items"]
 
         post(client, member, f"/reviews/{review}/status-updates", item_id=open_item["id"],
              status="in_progress", note="alert drafted")
+        assert shown_missing(services, review) == []
         accepted = post(client, member, f"/reviews/{review}/finalise")
 
         assert accepted.status_code == 200

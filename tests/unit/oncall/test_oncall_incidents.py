@@ -17,6 +17,7 @@ from domain.oncall.incident import (
     Incident,
     IncidentResolved,
     NotADrill,
+    acknowledged_within_target,
 )
 from domain.oncall.rotation import DEFAULT_POLICY
 
@@ -85,3 +86,14 @@ class TestResponse:
             drill.record_debrief("early", [], [])
         with pytest.raises(NotADrill):
             real.record_debrief("n/a", [], [])
+
+
+class TestAcknowledgementTarget:
+    @pytest.mark.parametrize(("minutes", "within"), [(0, True), (14.9, True), (15, True),
+                                                     (15.01, False), (60, False)])
+    def test_an_acknowledgement_is_measured_against_the_15_minute_target(
+            self, minutes: float, within: bool) -> None:
+        assert acknowledged_within_target(OPENED, OPENED + timedelta(minutes=minutes)) is within
+
+    def test_an_incident_not_acknowledged_yet_has_no_verdict(self) -> None:
+        assert acknowledged_within_target(OPENED, None) is None

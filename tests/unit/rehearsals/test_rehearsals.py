@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,8 @@ from domain.rehearsals.rehearsal import (
     StepOutOfOrder,
     UnknownIssue,
     UnknownStep,
+    actual_seconds,
+    steps_cut_by_abort,
 )
 
 OWNER = "11111111-1111-1111-1111-111111111111"
@@ -213,3 +216,27 @@ class TestGoNoGo:
         assert r.recommendation == "no_go"
         r.decide("no_go", OWNER, None)
         assert r.decision == "no_go"
+
+
+class TestAbortAndDurations:
+    def test_an_abort_stops_the_running_step_and_records_which(self) -> None:
+        r = planned()
+        r.start_step(1)
+        r.collect_events()
+
+        r.abort("staging database is down")
+
+        aborted = r.collect_events()[-1]
+        assert isinstance(aborted, Rehearsal.Aborted) and aborted.aborted_steps == [1]
+        assert [s["status"] for s in r.steps][:2] == ["aborted", "pending"]
+
+    def test_only_running_steps_are_cut_by_an_abort(self) -> None:
+        steps = [{"number": 1, "status": "finished"}, {"number": 2, "status": "running"},
+                 {"number": 3, "status": "pending"}, {"number": 4, "status": "skipped"}]
+
+        assert steps_cut_by_abort(steps) == [2]
+
+    def test_an_actual_duration_is_whole_seconds_truncated(self) -> None:
+        start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+        assert actual_seconds(start, start + timedelta(minutes=7, microseconds=999_999)) == 420
