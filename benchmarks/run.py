@@ -153,7 +153,7 @@ def rebuild_throughput(folder: Path) -> dict[str, Any]:
 def as_of_throughput(folder: Path) -> dict[str, Any]:
     """An as-of view of the whole log (every read model, replayed into a temporary SQLite file)
     against the same raw pipeline as the rebuild."""
-    from app.audit.as_of import _drop, build
+    from app.audit.as_of import drop
 
     services, person = ledger_services(folder)
     with services.ledger.acting_as(person):
@@ -166,7 +166,7 @@ def as_of_throughput(folder: Path) -> dict[str, Any]:
                 for k in range(chunk * 500, chunk * 500 + 500)])
     services.audit.index()
     total = services.ledger.recorder.max_notification_id()
-    ours = median_rate(total, lambda: _drop(build(services, total)))
+    ours = median_rate(total, lambda: drop(services.as_of.build(total)))
     path = eventsourcing_env(services.settings)["SQLITE_DBNAME"]
     raw = median_rate(total, lambda: raw_pipeline(path))
     services.close()
