@@ -9,13 +9,15 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from app.ledger import Ledger
-from domain.errors import NotAuthenticated, NotFound
+from domain.errors import InvalidInput, NotAuthenticated, NotFound
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from argon2 import PasswordHasher
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
-from domain.base import current_context
-from domain.people.person import EmailIndex, EmailTaken, Person, check_role
+from domain.base import current_context, now
+from domain.people.person import EmailIndex, EmailTaken, Person, SelfLockout, check_role
 
 
 class PeopleService:
@@ -67,16 +69,59 @@ class PeopleService:
         person.set_password(self.hasher.hash(password))
         self.ledger.save(person)
 
-    def issue_token(self, person_id: UUID, label: str = "") -> str:
+    def change_own_password(self, current_password: str, new_password: str) -> None:
+        """Change the acting person's password; the current one must be given and right."""
+        actor = self.ledger.writer()
+        if actor is None:
+            raise NotAuthenticated("only a person has a password")
+        if not verify_password(self.hasher, actor.password_hash, current_password):
+            raise InvalidInput.field("current_password", "the current password is not right")
+        actor.set_password(self.hasher.hash(new_password))
+        self.ledger.save(actor)
+
+    def change_role(self, person_id: UUID | str, role: str) -> None:
+        """Make ``role`` the person's only system role (admins only; not their own admin role)."""
+        actor = self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        if actor is not None and actor.id == person.id and role != "admin":
+            raise SelfLockout("you may not give up your own admin role")
+        person.change_role(role)
+        self.ledger.save(person)
+
+    def deactivate_person(self, person_id: UUID | str) -> None:
+        """Withdraw all of a person's access at once (admins only; not themselves)."""
+        actor = self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        if actor is not None and actor.id == person.id:
+            raise SelfLockout("you may not deactivate yourself")
+        person.deactivate()
+        self.ledger.save(person)
+
+    def reactivate_person(self, person_id: UUID | str) -> None:
+        """Give a deactivated person their access back (admins only)."""
+        self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        person.reactivate()
+        self.ledger.save(person)
+
+    def issue_token(self, person_id: UUID | str, label: str = "",
+                    expires_at: datetime | None = None) -> str:
         """Issue a new API token for a person (admins, or the person): returns it once."""
         self._writer_or_self(person_id)
         person = self.ledger.load(Person, person_id)
         token = mint_token(person.id)
-        person.issue_token(token.token_id, token.token_hash, label)
+        person.issue_token(token.token_id, token.token_hash, label, expires_at)
         self.ledger.save(person)
         return token.token
 
-    def _writer_or_self(self, person_id: UUID) -> Person | None:
+    def revoke_token(self, person_id: UUID | str, token_id: str) -> None:
+        """Revoke one of a person's API tokens (admins, or the person)."""
+        self._writer_or_self(person_id)
+        person = self.ledger.load(Person, person_id)
+        person.revoke_token(token_id)
+        self.ledger.save(person)
+
+    def _writer_or_self(self, person_id: UUID | str) -> Person | None:
         actor_id = current_context().actor_id
         if actor_id is None:
             raise NotAuthenticated()
@@ -121,6 +166,8 @@ class PeopleService:
             return None
         stored = person.tokens.get(token_id)
         if not person.active or stored is None or not secret_matches(stored, secret):
+            return None
+        if not person.token_valid_at(token_id, now()):
             return None
         return str(person.id)
 
