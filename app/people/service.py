@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -26,6 +27,7 @@ class PeopleService:
     def __init__(self, ledger: Ledger, hasher: PasswordHasher) -> None:
         self.ledger = ledger
         self.hasher = hasher
+        self._dummy: str | None = None
 
     def register_person(self, name: str, email: str, function: str, role: str,
                         password: str | None = None) -> dict[str, Any]:
@@ -144,15 +146,23 @@ class PeopleService:
         return index.person_id
 
     def authenticate_password(self, email: str, password: str) -> str | None:
-        """Return the person id when the email and password match an active account."""
+        """Return the person id when the email and password match an active account.
+
+        Every attempt verifies one Argon2 hash (a dummy one for an unknown email, an API-only or
+        a deactivated account), so the time taken does not tell which accounts exist."""
         person_id = self.person_id_by_email(email)
-        if person_id is None:
-            verify_password(self.hasher, None, password)
-            return None
-        person = self.ledger.load(Person, person_id)
-        if person.active and verify_password(self.hasher, person.password_hash, password):
+        person = self.ledger.load(Person, person_id) if person_id is not None else None
+        stored = person.password_hash if person is not None else None
+        matches = verify_password(self.hasher, stored or self._dummy_hash(), password)
+        if person is not None and stored and person.active and matches:
             return str(person.id)
         return None
+
+    def _dummy_hash(self) -> str:
+        """A hash of a random password with the hasher's parameters (made once)."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def authenticate_token(self, token: str) -> str | None:
         """Return the person id owning a valid, unrevoked bearer token."""
