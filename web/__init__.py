@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
+from web import security
 from web.context import refuse_writes_as_of
 
 csrf = CSRFProtect()
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["govledger"] = services
     csrf.init_app(app)
+    security.init_app(app, services.settings)
     _register(app)
     return app
 

@@ -65,7 +65,7 @@ def change_role(data: dict[str, Any], person_id: str) -> dict[str, Any]:
 
 @bp.get("/people/<person_id>/tokens")
 @bp.response(200, TokenListSchema)
-@bp.errors(404)
+@bp.errors(403, 404)
 def list_tokens(person_id: str) -> dict[str, Any]:
     """A person's unrevoked API tokens (their own, or anyone's for admins); never secrets."""
     person = services().people.get_person(person_id)
