@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from app.people import queries as people_queries
 from app.people.schemas import RoleChangeSchema, TokenInputSchema
 from app.people.security import parse_token
+from app.people.sessions import SessionStore
 from domain.errors import NotFound
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def cmd_deactivate(services: Services, args: argparse.Namespace) -> int:
     """Deactivate a person."""
     pid = person_id(services, args.person)
     _run(services, args, lambda: services.people.deactivate_person(pid))
+    SessionStore(services.engine).end_for(pid)
     print(f"deactivated {pid}")
     return 0
 

@@ -21,6 +21,7 @@ from app.people.security import parse_token
 from domain.errors import NotFound, PermissionDenied
 from web.api import AreaBlueprint, listing
 from web.context import acting, read_model, services
+from web.people.sessions import end_sessions
 
 bp = AreaBlueprint("access", __name__, tag="access")
 
@@ -38,6 +39,7 @@ def deactivate(data: dict[str, Any], person_id: str) -> dict[str, Any]:
     """Deactivate a person (admins only): their sign-in, sessions and tokens stop at once."""
     with acting(data["reason"]):
         services().people.deactivate_person(person_id)
+    end_sessions(person_id)
     return services().people.get_person(person_id)
 
 

@@ -22,6 +22,7 @@ from flask import (
 from app.people.schemas import LoginSchema
 from web.context import services
 from web.forms import submitted, validate
+from web.people import sessions
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -31,7 +32,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app: Flask) -> None:
-    """Load the signed-in person (session or bearer token) before every request."""
+    """Keep sessions server-side; load the signed-in person (session or bearer token) before
+    every request."""
+    sessions.init_app(app, app.extensions["govledger"].engine)
     app.before_request(load_user)
 
 
@@ -52,6 +55,8 @@ def load_user() -> None:
             session.clear()
             return
         g.user = person if person["active"] else None
+        if g.user is None and not request.path.startswith("/api/"):
+            session.clear()  # a deactivated person's session ends here
 
 
 class SignInThrottle:
@@ -122,6 +127,7 @@ def login() -> str | Response | tuple[str, int]:
 def _sign_in(person_id: str) -> Response:
     """Start the session and go where the person was heading (a local path only)."""
     session.clear()
+    sessions.rotate(session)
     session["person_id"] = person_id
     target = request.args.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")

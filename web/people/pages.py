@@ -18,6 +18,7 @@ from domain.errors import PermissionDenied
 from domain.people.person import FUNCTIONS, ROLES
 from web.context import login_required, read_model, services
 from web.forms import handle_form
+from web.people.sessions import end_sessions
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -72,7 +73,8 @@ def person(person_id: str) -> str:
 def deactivate(person_id: str) -> Response | tuple[str, int]:
     """Deactivate a person (admins only)."""
     return handle_form(AccessReasonFormSchema(),
-                       lambda _: services().people.deactivate_person(person_id),
+                       lambda _: (services().people.deactivate_person(person_id),
+                                  end_sessions(person_id)),
                        success=("Deactivated: their sign-in and tokens no longer work.",
                                 url_for("people.person", person_id=person_id)),
                        retry=url_for("people.person", person_id=person_id), reason="reason")
