@@ -1,20 +1,22 @@
 """Server-side sign-in sessions, kept in the store's database so that every server process sees
 the same ones: the browser holds only a random id (the table keeps its SHA-256). A session ends
 at sign-out, when its person is deactivated, after ``idle`` seconds without a request and
-``lifetime`` seconds after it began, whichever comes first."""
+``lifetime`` seconds after it began, whichever comes first. Those are wall-clock times (not the
+domain clock, which tests and demos move to set business time)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Float, MetaData, String, Table, Text, delete, insert, select, update
 
-from domain.base import now
-
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
 
 IDLE_SECONDS = 30 * 60
@@ -37,16 +39,17 @@ def _hash(session_id: str) -> str:
 
 
 class SessionStore:
-    """Sessions in a database table (created when missing); times come from the domain clock."""
+    """Sessions in a database table (created when missing); ``clock`` gives seconds."""
 
     def __init__(self, engine: Engine, idle: float = IDLE_SECONDS,
-                 lifetime: float = LIFETIME_SECONDS) -> None:
-        self.engine, self.idle, self.lifetime = engine, idle, lifetime
+                 lifetime: float = LIFETIME_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.engine, self.idle, self.lifetime, self.clock = engine, idle, lifetime, clock
         metadata.create_all(engine)
 
     def load(self, session_id: str) -> dict[str, Any] | None:
         """The data of a live session (None when unknown, idle too long or too old)."""
-        moment = now().timestamp()
+        moment = self.clock()
         with self.engine.begin() as conn:
             row = conn.execute(select(sessions).where(sessions.c.id_hash == _hash(session_id))
                                ).first()
@@ -63,7 +66,7 @@ class SessionStore:
     def create(self, data: dict[str, Any]) -> str:
         """Start a session holding ``data``; returns its new random id."""
         session_id = secrets.token_urlsafe(32)
-        moment = now().timestamp()
+        moment = self.clock()
         with self.engine.begin() as conn:
             conn.execute(insert(sessions).values(
                 id_hash=_hash(session_id), person_id=data.get("person_id"),

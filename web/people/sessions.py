@@ -5,6 +5,7 @@ sign-out, so a replayed cookie finds nothing."""
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -77,10 +78,11 @@ class ServerSessions(SessionInterface):
 def init_app(app: Flask, engine: Engine) -> None:
     """Keep the app's sessions server-side. ``GOVLEDGER_SESSION_IDLE_MINUTES`` (30) and
     ``GOVLEDGER_SESSION_LIFETIME_HOURS`` (12), in the app config or the environment, set the
-    timeouts."""
+    timeouts; ``GOVLEDGER_SESSION_CLOCK`` (tests) a clock giving seconds."""
     idle = _setting(app, "GOVLEDGER_SESSION_IDLE_MINUTES", IDLE_SECONDS / 60) * 60
     lifetime = _setting(app, "GOVLEDGER_SESSION_LIFETIME_HOURS", LIFETIME_SECONDS / 3600) * 3600
-    store = SessionStore(engine, idle=idle, lifetime=lifetime)
+    store = SessionStore(engine, idle=idle, lifetime=lifetime,
+                         clock=app.config.get("GOVLEDGER_SESSION_CLOCK") or time.time)
     app.extensions["govledger_sessions"] = store
     app.session_interface = ServerSessions(store)
 

@@ -29,6 +29,15 @@ def replay(app: Flask, value: str) -> Any:
     return other.get("/people/")
 
 
+def test_the_business_clock_moving_on_does_not_end_a_session(
+        client: FlaskClient, clock: FakeClock, member: dict[str, Any]) -> None:
+    login(client, member)
+
+    clock.advance(days=3)
+
+    assert client.get("/people/").status_code == 200
+
+
 def test_the_cookie_holds_only_a_random_id_and_it_changes_at_sign_in(
         app: Flask, client: FlaskClient, member: dict[str, Any]) -> None:
     client.get("/auth/login")
@@ -53,8 +62,17 @@ def test_a_cookie_replayed_after_sign_out_lands_on_the_sign_in_page(
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_a_session_ends_after_the_idle_timeout(app: Flask, client: FlaskClient,
-                                               clock: FakeClock, member: dict[str, Any]) -> None:
+def timed_client(services: Services, clock: FakeClock, **config: Any) -> FlaskClient:
+    """A client of an app whose sessions follow the test's clock."""
+    from web import create_app
+
+    return create_app({"TESTING": True, "GOVLEDGER_SESSION_CLOCK": lambda: clock().timestamp(),
+                       **config}, services=services).test_client()
+
+
+def test_a_session_ends_after_the_idle_timeout(services: Services, clock: FakeClock,
+                                               member: dict[str, Any]) -> None:
+    client = timed_client(services, clock)
     login(client, member)
     clock.advance(minutes=29)
     assert client.get("/people/").status_code == 200
@@ -65,7 +83,8 @@ def test_a_session_ends_after_the_idle_timeout(app: Flask, client: FlaskClient,
 
 
 def test_a_session_ends_after_its_absolute_lifetime_even_when_busy(
-        client: FlaskClient, clock: FakeClock, member: dict[str, Any]) -> None:
+        services: Services, clock: FakeClock, member: dict[str, Any]) -> None:
+    client = timed_client(services, clock)
     login(client, member)
     for _ in range(25):
         clock.advance(minutes=29)
@@ -76,10 +95,7 @@ def test_a_session_ends_after_its_absolute_lifetime_even_when_busy(
 
 def test_the_timeouts_are_configurable(services: Services, clock: FakeClock,
                                        member: dict[str, Any]) -> None:
-    from web import create_app
-
-    app = create_app({"TESTING": True, "GOVLEDGER_SESSION_IDLE_MINUTES": 5}, services=services)
-    client = app.test_client()
+    client = timed_client(services, clock, GOVLEDGER_SESSION_IDLE_MINUTES=5)
     login(client, member)
 
     clock.advance(minutes=6)
