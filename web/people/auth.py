@@ -96,8 +96,14 @@ class SignInThrottle:
 
 
 def throttle() -> SignInThrottle:
-    """The app's sign-in throttle."""
+    """The app's sign-in throttle per (email, client address)."""
     return current_app.extensions.setdefault("govledger_signin_throttle", SignInThrottle())
+
+
+def spray_throttle() -> SignInThrottle:
+    """The app's sign-in throttle per client address across accounts (a password spray)."""
+    return current_app.extensions.setdefault("govledger_spray_throttle",
+                                             SignInThrottle(limit=10))
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -109,7 +115,8 @@ def login() -> str | Response | tuple[str, int]:
     data, errors = validate(LoginSchema(), form)
     if data is not None:
         key = (data["email"].strip().lower(), request.remote_addr or "")
-        wait = throttle().wait_seconds(key)
+        address = ("*", request.remote_addr or "")
+        wait = max(throttle().wait_seconds(key), spray_throttle().wait_seconds(address))
         if wait:
             errors = {"password": [f"too many failed sign-ins; try again in "
                                    f"{(wait + 59) // 60} minute(s)"]}
@@ -117,6 +124,7 @@ def login() -> str | Response | tuple[str, int]:
         person_id = services().people.authenticate_password(data["email"], data["password"])
         if person_id is None:
             throttle().failed(key)
+            spray_throttle().failed(address)
             errors = {"password": ["email or password is not right"]}
         else:
             throttle().succeeded(key)
