@@ -25,7 +25,19 @@ class Settings:
     instance_path: Path
     secret_key: str = ""
     password_cost: str = "strong"
+    public_url: str = ""
+    cookie_secure: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def https(self) -> bool:
+        """Whether the service is served over HTTPS (its public URL says so): HSTS is sent."""
+        return self.public_url.startswith("https://")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are ``Secure`` (``GOVLEDGER_COOKIE_SECURE``; default: when HTTPS)."""
+        return self.https if self.cookie_secure is None else self.cookie_secure
 
     @property
     def is_postgres(self) -> bool:
@@ -42,6 +54,9 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         f"sqlite:///{instance / SQLITE_FILENAME}")
     settings = Settings(database_url=url, instance_path=instance, **overrides)
     settings.secret_key = settings.secret_key or env.get("GOVLEDGER_SECRET_KEY", "")
+    settings.public_url = settings.public_url or env.get("GOVLEDGER_PUBLIC_URL", "")
+    if settings.cookie_secure is None and env.get("GOVLEDGER_COOKIE_SECURE"):
+        settings.cookie_secure = env["GOVLEDGER_COOKIE_SECURE"].lower() in ("1", "true", "yes", "on")
     return settings
 
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
+from web import security
 from web.context import refuse_writes_as_of
 
 csrf = CSRFProtect()
@@ -34,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["govledger"] = services
     csrf.init_app(app)
+    security.init_app(app, services.settings)
     _register(app)
     return app
 
@@ -50,6 +52,7 @@ def _register(app: Flask) -> None:
     from web.changes import pages as changes
     from web.oncall import api as api_oncall
     from web.oncall import pages as oncall
+    from web.people import api as api_people
     from web.people import auth
     from web.people import pages as people
     from web.rehearsals import api as api_rehearsals
@@ -63,7 +66,7 @@ def _register(app: Flask) -> None:
     auth.init_app(app)
     app.before_request(refuse_writes_as_of)
     json_api.init_app(app, (api.bp, api_actions.bp, api_reviews.bp, api_rehearsals.bp,
-                            api_oncall.bp, api_ccb.bp, api_audit.bp), csrf)
+                            api_oncall.bp, api_ccb.bp, api_audit.bp, api_people.bp), csrf)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
                       reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp):
         app.register_blueprint(blueprint)

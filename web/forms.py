@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from flask import flash, redirect, request
 from marshmallow import ValidationError
 
-from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from web.context import acting
 from web.errors import describe
 
@@ -82,6 +82,9 @@ def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
             result = run(data)
     except ValidationError as exc:
         errors = messages(exc)
+        return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
+    except InvalidInput as exc:  # a field refused by the service (a wrong current password)
+        errors = dict(exc.details)
         return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
     except REFUSALS as exc:
         status, code, message, _ = describe(exc)

@@ -9,7 +9,6 @@ a manifest, ``verify_bundle.py`` (standard library only), a README and ``SHA256S
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import io
 import json
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.csv_export import csv_text
 from app.audit.service import audit_leaves, canonical, iso, leaf_of
 from app.ledger import SECRET_FIELDS, event_to_dict
 from app.reporting import ReportContext
@@ -203,11 +203,7 @@ def _reports(services: Services, start: datetime, end: datetime,
     for report in services.reports:
         rows = report.rows(ctx)
         counts[report.name] = len(rows)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=report.columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        files[f"reports/{report.name}.csv"] = out.getvalue().encode()
+        files[f"reports/{report.name}.csv"] = csv_text(report.columns, rows).encode()
         tables.append((report, rows))
     files["reports/reports.pdf"] = _pdf(tables, start, end)
     return counts

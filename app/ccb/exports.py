@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
+
+from app.csv_export import csv_text
 
 COLUMNS = ("decided_at", "board_id", "meeting_id", "change_request_id", "change_request_title",
            "kind", "outcome", "reason", "approve", "reject", "abstain", "quorum_met", "present",
@@ -36,12 +36,7 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
 
 def decision_log_csv(rows: list[dict[str, Any]]) -> str:
     """The decision log as CSV (one line per decision)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(decision_row(row))
-    return out.getvalue()
+    return csv_text(COLUMNS, (decision_row(row) for row in rows), lineterminator="\n")
 
 
 def decision_log_json(rows: list[dict[str, Any]]) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from projections.base import from_db
-from projections.people.tables import people
+from projections.people.tables import people, person_tokens
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,3 +24,36 @@ def people_names(engine: Engine) -> dict[str, str]:
     """Map person id to name (for showing actors in history)."""
     with engine.connect() as conn:
         return {r.id: r.name for r in conn.execute(select(people.c.id, people.c.name))}
+
+
+def list_tokens(engine: Engine, person_id: str) -> list[dict[str, Any]]:
+    """A person's API tokens that are not revoked, newest first (never the secret)."""
+    t = person_tokens
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(t).where(t.c.person_id == str(person_id),
+                                                 t.c.revoked_at.is_(None))
+                                 .order_by(t.c.created_at.desc())))
+    return [_token(r) for r in rows]
+
+
+def get_token(engine: Engine, person_id: str, token_id: str) -> dict[str, Any] | None:
+    """One of a person's tokens, revoked or not (None if there is no such token)."""
+    t = person_tokens
+    with engine.connect() as conn:
+        row = conn.execute(select(t).where(t.c.person_id == str(person_id),
+                                           t.c.id == token_id)).first()
+    return _token(row) if row is not None else None
+
+
+def _token(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "person_id": r.person_id, "name": r.name,
+            "created_at": from_db(r.created_at), "expires_at": from_db(r.expires_at),
+            "revoked_at": from_db(r.revoked_at), "last_used_at": None}
+
+
+def token_owner(engine: Engine, token_id: str) -> str | None:
+    """The id of the person holding the unrevoked token ``token_id`` (None if nobody)."""
+    t = person_tokens
+    with engine.connect() as conn:
+        return conn.scalar(select(t.c.person_id).where(t.c.id == token_id,
+                                                       t.c.revoked_at.is_(None)).limit(1))

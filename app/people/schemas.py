@@ -8,7 +8,7 @@ from marshmallow import (
     validate,
 )
 
-from app.schemas import FormSchema, Text
+from app.schemas import FormSchema, Text, when
 from domain.people.person import FUNCTIONS, ROLES
 
 
@@ -28,9 +28,68 @@ class PersonFormSchema(FormSchema, PersonInputSchema):
 
 
 class TokenFormSchema(FormSchema):
-    """The new-token form: a label to recognise the token by."""
+    """The new-token form: a label to recognise the token by, and an optional expiry."""
 
     label = Text(load_default="web", validate=validate.Length(min=1, max=100))
+    expires_at = when(load_default=None, allow_none=True)
+
+
+class AccessReasonSchema(Schema):
+    """A write that only takes an optional reason (recorded on its event)."""
+
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class AccessReasonFormSchema(FormSchema, AccessReasonSchema):
+    """A button form with an optional reason."""
+
+
+class RoleChangeSchema(AccessReasonSchema):
+    """The role a person should hold from now on, and why."""
+
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class RoleChangeFormSchema(FormSchema, RoleChangeSchema):
+    """The admin's change-role form."""
+
+
+class TokenInputSchema(AccessReasonSchema):
+    """A new API token: a name to recognise it by, and an optional expiry."""
+
+    name = Text(load_default="api", validate=validate.Length(min=1, max=100))
+    expires_at = when(load_default=None, allow_none=True)
+
+
+class TokenSchema(Schema):
+    """An API token as listed: its id (embedded in the token), never its secret."""
+
+    id = fields.String(dump_only=True)
+    person_id = fields.String(dump_only=True)
+    name = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TokenCreatedSchema(TokenSchema):
+    """A newly issued token, with the token itself (shown once)."""
+
+    token = fields.String()
+
+
+class PasswordChangeSchema(Schema):
+    """A person's own password change: the current one is required."""
+
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(min=12, max=200))
+
+
+class PasswordChangeFormSchema(FormSchema, PasswordChangeSchema):
+    """The change-my-password form."""
 
 
 class PersonSchema(Schema):

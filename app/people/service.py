@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -9,13 +10,15 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from app.ledger import Ledger
-from domain.errors import NotAuthenticated, NotFound
+from domain.errors import InvalidInput, NotAuthenticated, NotFound
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from argon2 import PasswordHasher
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
-from domain.base import current_context
-from domain.people.person import EmailIndex, EmailTaken, Person, check_role
+from domain.base import current_context, now
+from domain.people.person import EmailIndex, EmailTaken, Person, SelfLockout, check_role
 
 
 class PeopleService:
@@ -24,6 +27,7 @@ class PeopleService:
     def __init__(self, ledger: Ledger, hasher: PasswordHasher) -> None:
         self.ledger = ledger
         self.hasher = hasher
+        self._dummy: str | None = None
 
     def register_person(self, name: str, email: str, function: str, role: str,
                         password: str | None = None) -> dict[str, Any]:
@@ -67,16 +71,59 @@ class PeopleService:
         person.set_password(self.hasher.hash(password))
         self.ledger.save(person)
 
-    def issue_token(self, person_id: UUID, label: str = "") -> str:
+    def change_own_password(self, current_password: str, new_password: str) -> None:
+        """Change the acting person's password; the current one must be given and right."""
+        actor = self.ledger.writer()
+        if actor is None:
+            raise NotAuthenticated("only a person has a password")
+        if not verify_password(self.hasher, actor.password_hash, current_password):
+            raise InvalidInput.field("current_password", "the current password is not right")
+        actor.set_password(self.hasher.hash(new_password))
+        self.ledger.save(actor)
+
+    def change_role(self, person_id: UUID | str, role: str) -> None:
+        """Make ``role`` the person's only system role (admins only; not their own admin role)."""
+        actor = self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        if actor is not None and actor.id == person.id and role != "admin":
+            raise SelfLockout("you may not give up your own admin role")
+        person.change_role(role)
+        self.ledger.save(person)
+
+    def deactivate_person(self, person_id: UUID | str) -> None:
+        """Withdraw all of a person's access at once (admins only; not themselves)."""
+        actor = self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        if actor is not None and actor.id == person.id:
+            raise SelfLockout("you may not deactivate yourself")
+        person.deactivate()
+        self.ledger.save(person)
+
+    def reactivate_person(self, person_id: UUID | str) -> None:
+        """Give a deactivated person their access back (admins only)."""
+        self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        person.reactivate()
+        self.ledger.save(person)
+
+    def issue_token(self, person_id: UUID | str, label: str = "",
+                    expires_at: datetime | None = None) -> str:
         """Issue a new API token for a person (admins, or the person): returns it once."""
         self._writer_or_self(person_id)
         person = self.ledger.load(Person, person_id)
         token = mint_token(person.id)
-        person.issue_token(token.token_id, token.token_hash, label)
+        person.issue_token(token.token_id, token.token_hash, label, expires_at)
         self.ledger.save(person)
         return token.token
 
-    def _writer_or_self(self, person_id: UUID) -> Person | None:
+    def revoke_token(self, person_id: UUID | str, token_id: str) -> None:
+        """Revoke one of a person's API tokens (admins, or the person)."""
+        self._writer_or_self(person_id)
+        person = self.ledger.load(Person, person_id)
+        person.revoke_token(token_id)
+        self.ledger.save(person)
+
+    def _writer_or_self(self, person_id: UUID | str) -> Person | None:
         actor_id = current_context().actor_id
         if actor_id is None:
             raise NotAuthenticated()
@@ -99,15 +146,23 @@ class PeopleService:
         return index.person_id
 
     def authenticate_password(self, email: str, password: str) -> str | None:
-        """Return the person id when the email and password match an active account."""
+        """Return the person id when the email and password match an active account.
+
+        Every attempt verifies one Argon2 hash (a dummy one for an unknown email, an API-only or
+        a deactivated account), so the time taken does not tell which accounts exist."""
         person_id = self.person_id_by_email(email)
-        if person_id is None:
-            verify_password(self.hasher, None, password)
-            return None
-        person = self.ledger.load(Person, person_id)
-        if person.active and verify_password(self.hasher, person.password_hash, password):
+        person = self.ledger.load(Person, person_id) if person_id is not None else None
+        stored = person.password_hash if person is not None else None
+        matches = verify_password(self.hasher, stored or self._dummy_hash(), password)
+        if person is not None and stored and person.active and matches:
             return str(person.id)
         return None
+
+    def _dummy_hash(self) -> str:
+        """A hash of a random password with the hasher's parameters (made once)."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def authenticate_token(self, token: str) -> str | None:
         """Return the person id owning a valid, unrevoked bearer token."""
@@ -121,6 +176,8 @@ class PeopleService:
             return None
         stored = person.tokens.get(token_id)
         if not person.active or stored is None or not secret_matches(stored, secret):
+            return None
+        if not person.token_valid_at(token_id, now()):
             return None
         return str(person.id)
 

@@ -5,12 +5,11 @@ Overdue is derived here from the clock (``today``), never stored by the projecti
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from app.csv_export import csv_text
 from domain.errors import NotFound
 from domain.reviews.action_item import OPEN_STATUSES, is_overdue, policy_violation
 from projections.base import from_db
@@ -82,12 +81,8 @@ def get_action_item(engine: Engine, item_id: str, today: date) -> dict[str, Any]
 
 def action_items_csv(items: list[dict[str, Any]]) -> str:
     """The items as CSV (one header row, ISO dates)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for item in items:
-        writer.writerow([_cell(item.get(col)) for col in CSV_COLUMNS])
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, ([_cell(item.get(col)) for col in CSV_COLUMNS]
+                                  for item in items))
 
 
 def _cell(value: Any) -> str:
@@ -97,8 +92,7 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return str(value)
 
 
 def list_policies(engine: Engine, active_only: bool = False) -> list[dict[str, Any]]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 FUNCTIONS = ("engineering", "product", "security", "devops", "qa", "management", "executive")
 ROLES = ("admin", "member", "auditor")
@@ -25,6 +29,7 @@ class Person(LedgerAggregate):
         self.roles: list[str] = []
         self.password_hash: str | None = None
         self.tokens: dict[str, str] = {}
+        self.token_expiry: dict[str, datetime | None] = {}
         self.active = True
 
     def grant_role(self, role: str) -> None:
@@ -48,15 +53,48 @@ class Person(LedgerAggregate):
     def _revoke_role(self, role: str) -> None:
         self.roles.remove(role)
 
+    def change_role(self, role: str) -> None:
+        """Make ``role`` the person's only system role."""
+        check_role(role)
+        if self.roles == [role]:
+            raise RoleAlreadyHeld(f"{self.name} already has the role {role}", role=role)
+        self._change_role(role)
+
+    @event("RoleChanged")
+    def _change_role(self, role: str) -> None:
+        self.roles = [role]
+
+    def deactivate(self) -> None:
+        """Withdraw all access: no sign-in, no session, no token works (history stays)."""
+        if not self.active:
+            raise AlreadyInactive(f"{self.name} is already deactivated", person_id=str(self.id))
+        self._deactivate()
+
+    @event("Deactivated")
+    def _deactivate(self) -> None:
+        self.active = False
+
+    def reactivate(self) -> None:
+        """Give a deactivated person their access back (their roles are kept)."""
+        if self.active:
+            raise AlreadyActive(f"{self.name} is already active", person_id=str(self.id))
+        self._reactivate()
+
+    @event("Reactivated")
+    def _reactivate(self) -> None:
+        self.active = True
+
     @event("PasswordSet")
     def set_password(self, password_hash: str) -> None:
         """Record a new password hash."""
         self.password_hash = password_hash
 
     @event("TokenIssued")
-    def issue_token(self, token_id: str, token_hash: str, label: str) -> None:
-        """Record a new API token (only its hash is kept)."""
+    def issue_token(self, token_id: str, token_hash: str, label: str,
+                    expires_at: datetime | None = None) -> None:
+        """Record a new API token (only its hash is kept), optionally expiring."""
         self.tokens[token_id] = token_hash
+        self.token_expiry[token_id] = expires_at
 
     def revoke_token(self, token_id: str) -> None:
         """Revoke an API token."""
@@ -67,6 +105,12 @@ class Person(LedgerAggregate):
     @event("TokenRevoked")
     def _revoke_token(self, token_id: str) -> None:
         del self.tokens[token_id]
+        self.token_expiry.pop(token_id, None)
+
+    def token_valid_at(self, token_id: str, moment: datetime) -> bool:
+        """Whether the token exists and has not expired at ``moment``."""
+        expires_at = self.token_expiry.get(token_id)
+        return token_id in self.tokens and (expires_at is None or moment < expires_at)
 
     @property
     def can_write(self) -> bool:
@@ -118,6 +162,24 @@ class TokenNotFound(DomainError):
     """Raised when revoking a token that does not exist."""
 
     code = "token_not_found"
+
+
+class AlreadyInactive(DomainError):
+    """Raised when deactivating a person who is already deactivated."""
+
+    code = "already_inactive"
+
+
+class AlreadyActive(DomainError):
+    """Raised when reactivating a person who is active."""
+
+    code = "already_active"
+
+
+class SelfLockout(DomainError):
+    """Raised when admins would deactivate themselves or give up their own admin role."""
+
+    code = "self_lockout"
 
 
 class EmailTaken(DomainError):

@@ -1,8 +1,6 @@
-"""Read-model table of people: name, email, function, roles, active."""
+"""Read-model tables of people (name, email, function, roles, active) and their API tokens."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -12,8 +10,6 @@ from sqlalchemy import (
     Table,
 )
 
-if TYPE_CHECKING:
-    pass
 from projections.tables import UtcDateTime, metadata
 
 people = Table(
@@ -26,4 +22,15 @@ people = Table(
     Column("roles", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
+)
+
+person_tokens = Table(
+    "rm_person_tokens",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("id", String(32), primary_key=True, index=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )

@@ -111,7 +111,8 @@ class Parser(FlaskParser):
 class AreaBlueprint(flask_smorest.Blueprint):
     """One area's part of the JSON API, nested in ``bp``. Its views say what they take and give
     with ``arguments``, ``response`` and ``errors``; every operation is tagged with the area and
-    documents the guard's answers (401, and 403 on writes); ``*_id`` path parameters are UUIDs.
+    documents the guard's answers (401, and 403 on writes); ``*_id`` path parameters are UUIDs
+    unless the view describes them in ``parameters``.
     ``schema_names`` names the area's schemas whose class names would collide in the document."""
 
     ARGUMENTS_PARSER = Parser()
@@ -125,8 +126,9 @@ class AreaBlueprint(flask_smorest.Blueprint):
     def route(self, rule: str, *, parameters: list[Any] | None = None,
               tags: list[str] | None = None, **options: Any) -> Callable[[Any], Any]:
         """Register a view, documenting its path ids and the guard's errors."""
+        given = {p.get("name") for p in parameters or [] if isinstance(p, dict)}
         ids = [{"in": "path", "name": name, "schema": {"type": "string", "format": "uuid"}}
-               for name in re.findall(r"<(?:[^:<>]+:)?([a-z_]+_id)>", rule)]
+               for name in re.findall(r"<(?:[^:<>]+:)?([a-z_]+_id)>", rule) if name not in given]
         register = super().route(rule, parameters=[*ids, *(parameters or [])],
                                  tags=tags or [self.tag], **options)
         writes = WRITE_METHODS & set(options.get("methods", ("GET",)))

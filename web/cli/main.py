@@ -1,4 +1,5 @@
-"""The ``govledger`` command: init, user add, serve, demo, projections rebuild|status."""
+"""The ``govledger`` command: init, user add|deactivate|reactivate|role|token, serve, demo,
+projections rebuild|status."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.bootstrap import Services, bootstrap
 from app.config import ConfigError, load_settings
 from app.people.schemas import PersonInputSchema
 from domain.errors import InvalidInput, LedgerError
+from web.cli.access import add_access_commands
 from web.cli.audit import add_audit_commands
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True)
     add.add_argument("--password", default=None, help="optional web password (12+ characters)")
     add.set_defaults(func=cmd_user_add)
+    add_access_commands(user)
     serve = sub.add_parser("serve", help="serve the web UI and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -22,6 +22,7 @@ from flask import (
 from app.people.schemas import LoginSchema
 from web.context import services
 from web.forms import submitted, validate
+from web.people import sessions
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -31,7 +32,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_app(app: Flask) -> None:
-    """Load the signed-in person (session or bearer token) before every request."""
+    """Keep sessions server-side; load the signed-in person (session or bearer token) before
+    every request."""
+    sessions.init_app(app, app.extensions["govledger"].engine)
     app.before_request(load_user)
 
 
@@ -52,6 +55,8 @@ def load_user() -> None:
             session.clear()
             return
         g.user = person if person["active"] else None
+        if g.user is None and not request.path.startswith("/api/"):
+            session.clear()  # a deactivated person's session ends here
 
 
 class SignInThrottle:
@@ -91,8 +96,14 @@ class SignInThrottle:
 
 
 def throttle() -> SignInThrottle:
-    """The app's sign-in throttle."""
+    """The app's sign-in throttle per (email, client address)."""
     return current_app.extensions.setdefault("govledger_signin_throttle", SignInThrottle())
+
+
+def spray_throttle() -> SignInThrottle:
+    """The app's sign-in throttle per client address across accounts (a password spray)."""
+    return current_app.extensions.setdefault("govledger_spray_throttle",
+                                             SignInThrottle(limit=10))
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -104,7 +115,8 @@ def login() -> str | Response | tuple[str, int]:
     data, errors = validate(LoginSchema(), form)
     if data is not None:
         key = (data["email"].strip().lower(), request.remote_addr or "")
-        wait = throttle().wait_seconds(key)
+        address = ("*", request.remote_addr or "")
+        wait = max(throttle().wait_seconds(key), spray_throttle().wait_seconds(address))
         if wait:
             errors = {"password": [f"too many failed sign-ins; try again in "
                                    f"{(wait + 59) // 60} minute(s)"]}
@@ -112,6 +124,7 @@ def login() -> str | Response | tuple[str, int]:
         person_id = services().people.authenticate_password(data["email"], data["password"])
         if person_id is None:
             throttle().failed(key)
+            spray_throttle().failed(address)
             errors = {"password": ["email or password is not right"]}
         else:
             throttle().succeeded(key)
@@ -122,6 +135,7 @@ def login() -> str | Response | tuple[str, int]:
 def _sign_in(person_id: str) -> Response:
     """Start the session and go where the person was heading (a local path only)."""
     session.clear()
+    sessions.rotate(session)
     session["person_id"] = person_id
     target = request.args.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")

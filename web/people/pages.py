@@ -7,10 +7,18 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, g, render_template, request, url_for
 
 from app.people import queries as people_queries
-from app.people.schemas import PersonFormSchema, TokenFormSchema
+from app.people.schemas import (
+    AccessReasonFormSchema,
+    PasswordChangeFormSchema,
+    PersonFormSchema,
+    RoleChangeFormSchema,
+    TokenFormSchema,
+)
+from domain.errors import PermissionDenied
 from domain.people.person import FUNCTIONS, ROLES
 from web.context import login_required, read_model, services
 from web.forms import handle_form
+from web.people.sessions import end_sessions
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -42,7 +50,73 @@ def _page(errors: dict[str, Any], form: dict[str, Any]) -> str:
 def new_token() -> Response | tuple[str, int]:
     """Issue a new API token for the signed-in person."""
     return handle_form(
-        TokenFormSchema(), lambda data: services().people.issue_token(g.user["id"], label=data["label"]),
+        TokenFormSchema(), lambda data: services().people.issue_token(g.user["id"], **data),
         success=lambda token: (f"Your new API token (copy it now, it is shown once): {token}",
                                url_for("people.index")),
         retry=url_for("people.index"))
+
+
+@bp.get("/<person_id>")
+@login_required
+def person(person_id: str) -> str:
+    """One person's access: their tokens (for them and admins) and the admin's controls."""
+    shown = services().people.get_person(person_id)
+    if shown["id"] != g.user["id"] and "admin" not in g.user["roles"]:
+        raise PermissionDenied("only admins see other people's access", code="role_required",
+                               required=["admin"])
+    return render_template("people/person.html", person=shown, roles=ROLES,
+                           tokens=people_queries.list_tokens(read_model(), shown["id"]))
+
+
+@bp.post("/<person_id>/deactivate")
+@login_required
+def deactivate(person_id: str) -> Response | tuple[str, int]:
+    """Deactivate a person (admins only)."""
+    return handle_form(AccessReasonFormSchema(),
+                       lambda _: (services().people.deactivate_person(person_id),
+                                  end_sessions(person_id)),
+                       success=("Deactivated: their sign-in and tokens no longer work.",
+                                url_for("people.person", person_id=person_id)),
+                       retry=url_for("people.person", person_id=person_id), reason="reason")
+
+
+@bp.post("/<person_id>/reactivate")
+@login_required
+def reactivate(person_id: str) -> Response | tuple[str, int]:
+    """Reactivate a person (admins only)."""
+    return handle_form(AccessReasonFormSchema(),
+                       lambda _: services().people.reactivate_person(person_id),
+                       success=("Reactivated.", url_for("people.person", person_id=person_id)),
+                       retry=url_for("people.person", person_id=person_id), reason="reason")
+
+
+@bp.post("/<person_id>/role")
+@login_required
+def change_role(person_id: str) -> Response | tuple[str, int]:
+    """Change a person's role (admins only)."""
+    return handle_form(RoleChangeFormSchema(),
+                       lambda data: services().people.change_role(person_id, data["role"]),
+                       success=("Role changed.", url_for("people.person", person_id=person_id)),
+                       retry=url_for("people.person", person_id=person_id), reason="reason")
+
+
+@bp.post("/<person_id>/tokens/<token_id>/revoke")
+@login_required
+def revoke_token(person_id: str, token_id: str) -> Response | tuple[str, int]:
+    """Revoke one of a person's tokens (their own, or anyone's for admins)."""
+    return handle_form(AccessReasonFormSchema(),
+                       lambda _: services().people.revoke_token(person_id, token_id),
+                       success=(f"Token {token_id} revoked.",
+                                url_for("people.person", person_id=person_id)),
+                       retry=url_for("people.person", person_id=person_id), reason="reason")
+
+
+@bp.post("/me/password")
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    """Change one's own password (the current one is required)."""
+    return handle_form(PasswordChangeFormSchema(),
+                       lambda data: services().people.change_own_password(**data),
+                       success=("Your password is changed.",
+                                url_for("people.person", person_id=g.user["id"])),
+                       retry=url_for("people.person", person_id=g.user["id"]))

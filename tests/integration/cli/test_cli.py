@@ -104,3 +104,57 @@ def test_the_console_script_is_installed_and_reports_errors_cleanly(tmp_path: Pa
 
     assert result.returncode == 2
     assert "--role" in result.stderr and "Traceback" not in result.stderr
+
+
+class TestAccess:
+    def test_a_token_issued_then_revoked_from_the_cli_stops_working(
+            self, cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        run(capsys, "user", "add", "--name", "Quinn", "--email", "q@example.org",
+            "--function", "qa", "--role", "member")
+        code, out, _ = run(capsys, "user", "token", "issue", "q@example.org", "--name", "ci")
+        issued = json.loads(out.strip().splitlines()[-1])
+        assert code == 0 and issued["token"].split("_")[2] == issued["id"]
+
+        code, out, _ = run(capsys, "user", "token", "revoke", issued["id"], "--reason", "leak")
+
+        assert code == 0 and issued["id"] in out
+        from app.bootstrap import bootstrap
+        from app.config import load_settings
+        services = bootstrap(load_settings())
+        try:
+            assert services.people.authenticate_token(issued["token"]) is None
+        finally:
+            services.close()
+
+    def test_deactivate_role_and_reactivate_from_the_cli(
+            self, cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        _, out, _ = run(capsys, "user", "add", "--name", "Quinn", "--email", "q@example.org",
+                        "--function", "qa", "--role", "member")
+        created = json.loads(out.strip().splitlines()[-1])
+
+        codes = [run(capsys, "user", "deactivate", "q@example.org", "--reason", "left")[0],
+                 run(capsys, "user", "role", created["id"], "--role", "auditor")[0]]
+        again, _, err = run(capsys, "user", "deactivate", "q@example.org")
+        codes.append(run(capsys, "user", "reactivate", "q@example.org")[0])
+
+        assert codes == [0, 0, 0]
+        assert again == 2 and "already_inactive" in err
+        from app.bootstrap import bootstrap
+        from app.config import load_settings
+        services = bootstrap(load_settings())
+        try:
+            person = services.people.get_person(created["id"])
+        finally:
+            services.close()
+        assert person["roles"] == ["auditor"] and person["active"] is True
+
+    def test_an_unknown_role_or_person_is_one_line_on_stderr(
+            self, cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        run(capsys, "user", "add", "--name", "Quinn", "--email", "q@example.org",
+            "--function", "qa", "--role", "member")
+
+        bad_role = run(capsys, "user", "role", "q@example.org", "--role", "king")
+        nobody = run(capsys, "user", "deactivate", "nobody@example.org")
+
+        assert bad_role[0] == 2 and "--role" in bad_role[2]
+        assert nobody[0] == 2 and "not_found" in nobody[2]
