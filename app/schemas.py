@@ -17,12 +17,30 @@ from marshmallow import (
     pre_load,
 )
 
-__all__ = ["FormSchema", "ValidationError"]
+__all__ = ["FormSchema", "String", "Text", "ValidationError"]
 
 UTC = timezone.utc
 
+#: Control characters no text may hold: C0 (but tab, newline, carriage return), DEL and C1.
+#: NUL cannot be stored by PostgreSQL at all; the others are never typed by a person.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-class Text(fields.String):
+
+class String(fields.String):
+    """A string that holds no control character (tab, newline and carriage return excepted):
+    the one edge check, so API bodies, query strings, forms and CLI arguments all refuse
+    ``\\u0000`` and its kin with 422 naming the field, before any event is appended."""
+
+    default_error_messages = {"control": "must not contain control characters (such as NUL)"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if CONTROL.search(text):
+            raise self.make_error("control")
+        return text
+
+
+class Text(String):
     """A string with surrounding whitespace removed."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -104,7 +122,7 @@ def checked(value: Any) -> Any:
 class HistoryEventSchema(Schema):
     """One event of an entity's history."""
 
-    type = fields.String()
+    type = String()
     version = fields.Integer()
     recorded_at = fields.DateTime()
     actor_id = fields.String(allow_none=True)

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import when
+from app.schemas import String, when
 
 
 class InclusionQuerySchema(Schema):
@@ -49,9 +49,9 @@ class InclusionProofSchema(Schema):
     position = fields.Integer()
     leaf_index = fields.Integer()
     tree_size = fields.Integer()
-    leaf_hash = fields.String()
-    root_hash = fields.String()
-    audit_path = fields.List(fields.String())
+    leaf_hash = String()
+    root_hash = String()
+    audit_path = fields.List(String())
 
 
 class ConsistencyProofSchema(Schema):
@@ -59,9 +59,9 @@ class ConsistencyProofSchema(Schema):
 
     first = fields.Integer()
     second = fields.Integer()
-    first_root = fields.String()
-    second_root = fields.String()
-    proof = fields.List(fields.String())
+    first_root = String()
+    second_root = String()
+    proof = fields.List(String())
 
 
 class CheckpointSchema(Schema):
@@ -69,18 +69,18 @@ class CheckpointSchema(Schema):
 
     id = fields.Integer()
     tree_size = fields.Integer()
-    root_hash = fields.String()
-    issued_at = fields.String()
-    key_id = fields.String()
-    body = fields.String()
-    signature = fields.String()
+    root_hash = String()
+    issued_at = String()
+    key_id = String()
+    body = String()
+    signature = String()
 
 
 class PublicKeySchema(Schema):
     """The current checkpoint-signing key and every earlier one (PEM)."""
 
-    current = fields.String(allow_none=True)
-    keys = fields.Dict(keys=fields.String(), values=fields.String())
+    current = String(allow_none=True)
+    keys = fields.Dict(keys=String(), values=String())
 
 
 class PublicKeyQueryArgsSchema(Schema):
@@ -89,15 +89,15 @@ class PublicKeyQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "pem")))
+    format = String(load_default="json", validate=validate.OneOf(("json", "pem")))
 
 
 class ProblemSchema(Schema):
     """One problem verification found."""
 
-    kind = fields.String()
+    kind = String()
     position = fields.Integer(allow_none=True)
-    detail = fields.String()
+    detail = String()
 
 
 class VerifyReportSchema(Schema):
@@ -126,8 +126,8 @@ class BundleQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.String(required=True, data_key="from")
-    end = fields.String(required=True, data_key="to")
+    start = String(required=True, data_key="from")
+    end = String(required=True, data_key="to")
     full_prefix = fields.Boolean(load_default=False)
 
     @post_load

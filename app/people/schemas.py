@@ -8,7 +8,7 @@ from marshmallow import (
     validate,
 )
 
-from app.schemas import FormSchema, Text
+from app.schemas import FormSchema, String, Text
 from domain.people.person import FUNCTIONS, ROLES
 
 
@@ -17,9 +17,9 @@ class PersonInputSchema(Schema):
 
     name = Text(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True)
-    function = fields.String(required=True, validate=validate.OneOf(FUNCTIONS))
-    role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
-    password = fields.String(load_default=None, allow_none=True,
+    function = String(required=True, validate=validate.OneOf(FUNCTIONS))
+    role = String(load_default="member", validate=validate.OneOf(ROLES))
+    password = String(load_default=None, allow_none=True,
                              validate=validate.Length(min=12, max=200), load_only=True)
 
 
@@ -36,23 +36,23 @@ class TokenFormSchema(FormSchema):
 class PersonSchema(Schema):
     """A person as shown to clients."""
 
-    id = fields.String(dump_only=True)
-    name = fields.String()
-    email = fields.String()
-    function = fields.String()
-    roles = fields.List(fields.String())
+    id = String(dump_only=True)
+    name = String()
+    email = String()
+    function = String()
+    roles = fields.List(String())
     active = fields.Boolean()
 
 
 class PersonCreatedSchema(Schema):
     """A registered person's id and first API token (shown once)."""
 
-    id = fields.String()
-    token = fields.String()
+    id = String()
+    token = String()
 
 
 class LoginSchema(FormSchema):
     """Web login form."""
 
     email = fields.Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=1))
+    password = String(required=True, validate=validate.Length(min=1))
