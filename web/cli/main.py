@@ -185,10 +185,20 @@ def cmd_rebuild(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_status(services: Services, args: argparse.Namespace) -> int:
-    """Print each projection's position and how far behind it is."""
-    print(f"{'projection':<24}{'position':>10}{'head':>10}{'pending':>10}")
-    for row in services.projections.status():
-        print(f"{row['name']:<24}{row['position']:>10}{row['head']:>10}{row['pending']:>10}")
+    """Print each projection's position, how far behind it is, and any projection stalled on
+    an event its handler cannot apply (with the position and the error)."""
+    rows = services.projections.status()
+    print(f"{'projection':<24}{'position':>10}{'head':>10}{'pending':>10}  state")
+    for row in rows:
+        state = "stalled" if row["failure"] else "ok"
+        print(f"{row['name']:<24}{row['position']:>10}{row['head']:>10}{row['pending']:>10}"
+              f"  {state}")
+    for row in rows:
+        if row["failure"]:
+            failure = row["failure"]
+            print(f"{row['name']} stalled at notification {failure['position']} "
+                  f"({failure['topic']}) since {failure['failed_at']:%Y-%m-%d %H:%M:%S}Z: "
+                  f"{failure['error']}")
     return 0
 
 
