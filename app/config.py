@@ -25,6 +25,8 @@ class Settings:
     instance_path: Path
     secret_key: str = ""
     password_cost: str = "strong"
+    max_body_bytes: int = 1024 * 1024
+    """The largest request body read (HTTP 413 above it, before it is parsed)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -42,7 +44,21 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         f"sqlite:///{instance / SQLITE_FILENAME}")
     settings = Settings(database_url=url, instance_path=instance, **overrides)
     settings.secret_key = settings.secret_key or env.get("GOVLEDGER_SECRET_KEY", "")
+    if "max_body_bytes" not in overrides and env.get("GOVLEDGER_MAX_BODY_BYTES"):
+        settings.max_body_bytes = positive_int(env["GOVLEDGER_MAX_BODY_BYTES"],
+                                               "GOVLEDGER_MAX_BODY_BYTES")
     return settings
+
+
+def positive_int(text: str, name: str) -> int:
+    """``text`` as a positive integer, or a ConfigError naming the setting."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive number of bytes, not {text!r}")
+    return value
 
 
 def sqlite_path(url: str) -> str:

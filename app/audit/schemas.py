@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import String, when
+from app.schemas import Integer, String, when
 
 
 class InclusionQuerySchema(Schema):
@@ -23,8 +23,8 @@ class InclusionQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    position = fields.Integer(required=True, validate=validate.Range(min=1))
-    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    position = Integer(required=True, validate=validate.Range(min=1))
+    tree_size = Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class ConsistencyQuerySchema(Schema):
@@ -33,8 +33,8 @@ class ConsistencyQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    first = fields.Integer(required=True, validate=validate.Range(min=0))
-    second = fields.Integer(required=True, validate=validate.Range(min=0))
+    first = Integer(required=True, validate=validate.Range(min=0))
+    second = Integer(required=True, validate=validate.Range(min=0))
 
     @validates_schema
     def check_order(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -46,9 +46,9 @@ class ConsistencyQuerySchema(Schema):
 class InclusionProofSchema(Schema):
     """An RFC 6962 audit path (hashes in hex)."""
 
-    position = fields.Integer()
-    leaf_index = fields.Integer()
-    tree_size = fields.Integer()
+    position = Integer()
+    leaf_index = Integer()
+    tree_size = Integer()
     leaf_hash = String()
     root_hash = String()
     audit_path = fields.List(String())
@@ -57,8 +57,8 @@ class InclusionProofSchema(Schema):
 class ConsistencyProofSchema(Schema):
     """An RFC 6962 consistency proof (hashes in hex)."""
 
-    first = fields.Integer()
-    second = fields.Integer()
+    first = Integer()
+    second = Integer()
     first_root = String()
     second_root = String()
     proof = fields.List(String())
@@ -67,8 +67,8 @@ class ConsistencyProofSchema(Schema):
 class CheckpointSchema(Schema):
     """A signed checkpoint: ``body`` is the signed note, ``signature`` base64 Ed25519."""
 
-    id = fields.Integer()
-    tree_size = fields.Integer()
+    id = Integer()
+    tree_size = Integer()
     root_hash = String()
     issued_at = String()
     key_id = String()
@@ -96,7 +96,7 @@ class ProblemSchema(Schema):
     """One problem verification found."""
 
     kind = String()
-    position = fields.Integer(allow_none=True)
+    position = Integer(allow_none=True)
     detail = String()
 
 
@@ -104,10 +104,10 @@ class VerifyReportSchema(Schema):
     """The result of recomputing the ledger."""
 
     ok = fields.Boolean()
-    events = fields.Integer()
-    sealed = fields.Integer()
-    checkpoints = fields.Integer()
-    first_bad_position = fields.Integer(allow_none=True)
+    events = Integer()
+    sealed = Integer()
+    checkpoints = Integer()
+    first_bad_position = Integer(allow_none=True)
     problems = fields.List(fields.Nested(ProblemSchema))
 
 

@@ -15,7 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, String, Text, when
+from app.schemas import FormSchema, Integer, String, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
 from domain.reviews.action_item import PRIORITIES
@@ -33,12 +33,12 @@ class Id(fields.UUID):
 class CharterInputSchema(Schema):
     """Charter fields; any left out keep their default (or current) value."""
 
-    quorum_min_members = fields.Integer(validate=validate.Range(min=1, max=100))
-    quorum_min_functions = fields.Integer(validate=validate.Range(min=1, max=20))
+    quorum_min_members = Integer(validate=validate.Range(min=1, max=100))
+    quorum_min_functions = Integer(validate=validate.Range(min=1, max=20))
     proxies_count_toward_quorum = fields.Boolean()
     tie_breaker = String(validate=validate.OneOf(TIE_BREAKERS))
     requester_may_vote = fields.Boolean()
-    timebox_minutes = fields.Integer(validate=validate.Range(min=5, max=24 * 60))
+    timebox_minutes = Integer(validate=validate.Range(min=5, max=24 * 60))
     timezone = String()
     cadence_frequency = String(validate=validate.OneOf(FREQUENCIES))
     cadence_weekday = String(validate=validate.OneOf(WEEKDAYS))
@@ -127,14 +127,14 @@ class BoardSchema(Schema):
     chair_id = String()
     members = fields.List(fields.Nested(MemberSchema))
     charter = fields.Dict()
-    version = fields.Integer()
+    version = Integer()
 
 
 class CharterSchema(Schema):
     """The charter in force from a moment, with who amended it and why."""
 
     board_id = String()
-    version = fields.Integer()
+    version = Integer()
     effective_at = fields.DateTime()
     charter = fields.Dict()
     changes = fields.Dict()
@@ -162,7 +162,7 @@ class SeriesInputSchema(Schema):
     """Plan the next meetings from the charter's cadence."""
 
     first_day = fields.Date(load_default=None)
-    count = fields.Integer(load_default=6, validate=validate.Range(min=1, max=52))
+    count = Integer(load_default=6, validate=validate.Range(min=1, max=52))
 
 
 class MeetingFormSchema(FormSchema, MeetingInputSchema):
@@ -285,9 +285,9 @@ class ActionFormSchema(FormSchema, ActionInputSchema):
 class TallySchema(Schema):
     """Votes counted per choice."""
 
-    approve = fields.Integer()
-    reject = fields.Integer()
-    abstain = fields.Integer()
+    approve = Integer()
+    reject = Integer()
+    abstain = Integer()
 
 
 class ProxyPairSchema(Schema):
@@ -337,7 +337,7 @@ class MeetingSchema(Schema):
     opened_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     state = fields.Dict()
-    version = fields.Integer()
+    version = Integer()
 
 
 class DecisionLogQueryArgsSchema(FormSchema):
@@ -389,7 +389,7 @@ class DecisionLogSchema(Schema):
     """The decision log."""
 
     items = fields.List(fields.Nested(DecisionLogEntrySchema))
-    total = fields.Integer()
+    total = Integer()
 
 
 # -- API answers of commands and calendar reads -----------------------------------------------------

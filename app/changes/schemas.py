@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, String, Text, when
+from app.schemas import FormSchema, Integer, Limit, String, Text, when
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES
 
 
@@ -64,7 +64,7 @@ class ChangeRequestSchema(Schema):
     requester_name = String(allow_none=True)
     submitted_at = fields.DateTime()
     updated_at = fields.DateTime()
-    version = fields.Integer()
+    version = Integer()
 
 
 class ChangeRequestQueryArgsSchema(FormSchema):
@@ -77,17 +77,17 @@ class ChangeRequestQueryArgsSchema(FormSchema):
     board_id = String()
     system = String()
     q = String()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Limit(cap=500, load_default=50)
+    offset = Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class ChangeRequestPageSchema(Schema):
     """A page of change requests."""
 
     items = fields.List(fields.Nested(ChangeRequestSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
 
 
 class WithdrawSchema(Schema):

@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from app.oncall.queries import GROUPS
-from app.schemas import FormSchema, String, Text, when
+from app.schemas import FormSchema, Integer, String, Text, when
 from domain.oncall.handover import check_timezone
 from domain.oncall.incident import CATEGORIES, SEVERITIES
 from domain.oncall.rotation import ROLES
@@ -33,7 +33,7 @@ class RotationInputSchema(Schema):
     name = Text(required=True, validate=validate.Length(min=2, max=200))
     timezone = String(required=True)
     roster = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=100))
-    handover_weekday = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6))
+    handover_weekday = Integer(load_default=0, validate=validate.Range(min=0, max=6))
     handover_time = String(load_default="09:00", validate=validate.Regexp(HHMM))
 
     @validates("timezone")
@@ -54,7 +54,7 @@ class RotationFormSchema(FormSchema, RotationInputSchema):
 class PlanInputSchema(Schema):
     """How far ahead to plan, and from which hand-over day (optional)."""
 
-    weeks = fields.Integer(load_default=4, validate=validate.Range(min=4, max=52))
+    weeks = Integer(load_default=4, validate=validate.Range(min=4, max=52))
     start = fields.Date(load_default=None, allow_none=True)
 
 
@@ -116,8 +116,8 @@ class SwapFormSchema(FormSchema, SwapInputSchema):
 class EscalationPolicyInputSchema(Schema):
     """Changes to an escalation policy (omitted fields keep their value)."""
 
-    ack_minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
-    resolve_minutes = fields.Integer(validate=validate.Range(min=1, max=10080))
+    ack_minutes = Integer(validate=validate.Range(min=1, max=1440))
+    resolve_minutes = Integer(validate=validate.Range(min=1, max=10080))
     major_outage_percent = fields.Float(validate=validate.Range(min=0, max=100))
     engineering_lead_id = fields.UUID(allow_none=True)
     executive_id = fields.UUID(allow_none=True)
@@ -300,8 +300,8 @@ class DiffQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    old = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1))
-    new = fields.Integer(data_key="to", required=True, validate=validate.Range(min=1))
+    old = Integer(data_key="from", required=True, validate=validate.Range(min=1))
+    new = Integer(data_key="to", required=True, validate=validate.Range(min=1))
 
 
 class TrainingInputSchema(Schema):
@@ -341,11 +341,11 @@ class RotationSchema(Schema):
     id = String(dump_only=True)
     name = String()
     timezone = String()
-    handover_weekday = fields.Integer()
+    handover_weekday = Integer()
     handover_time = String()
     roster = fields.List(String())
     policy = fields.Dict()
-    policy_version = fields.Integer()
+    policy_version = Integer()
     created_at = fields.DateTime()
 
 
@@ -361,7 +361,7 @@ class OncallSchema(Schema):
 class TimelineEntrySchema(Schema):
     """One entry of an incident's timeline."""
 
-    version = fields.Integer()
+    version = Integer()
     at = fields.DateTime()
     type = String()
     level = String(allow_none=True)
@@ -414,7 +414,7 @@ class RunbookSchema(Schema):
     id = String(dump_only=True)
     category = String()
     title = String()
-    revision = fields.Integer()
+    revision = Integer()
     content = String()
     updated_at = fields.DateTime()
     reviewed = fields.Boolean()
@@ -435,12 +435,12 @@ class TrainingSchema(Schema):
 class EscalationPolicySchema(Schema):
     """An escalation policy in force, with its version (copied onto each new incident)."""
 
-    ack_minutes = fields.Integer()
-    resolve_minutes = fields.Integer()
+    ack_minutes = Integer()
+    resolve_minutes = Integer()
     major_outage_percent = fields.Float()
     engineering_lead_id = String(allow_none=True)
     executive_id = String(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
 
 
 class PlanWarningSchema(Schema):
@@ -473,11 +473,11 @@ class FairnessSchema(Schema):
 
     person_id = String()
     name = String()
-    primary_weeks = fields.Integer()
-    secondary_weeks = fields.Integer()
-    weekend_hours = fields.Integer()
-    night_hours = fields.Integer()
-    pages = fields.Integer()
+    primary_weeks = Integer()
+    secondary_weeks = Integer()
+    weekend_hours = Integer()
+    night_hours = Integer()
+    pages = Integer()
 
 
 class UnavailabilitySchema(Schema):
@@ -549,12 +549,12 @@ class IncidentMetricsRowSchema(Schema):
     """MTTA and MTTR (seconds) of one group of incidents."""
 
     group = String()
-    incidents = fields.Integer()
-    acknowledged = fields.Integer()
-    resolved = fields.Integer()
+    incidents = Integer()
+    acknowledged = Integer()
+    resolved = Integer()
     mtta_s = fields.Float(allow_none=True)
     mttr_s = fields.Float(allow_none=True)
-    ack_within_target = fields.Integer()
+    ack_within_target = Integer()
 
 
 class IncidentMetricsSchema(Schema):
@@ -567,8 +567,8 @@ class IncidentMetricsSchema(Schema):
 class RunbookDiffSchema(Schema):
     """A unified diff between two revisions of a runbook."""
 
-    old = fields.Integer(attribute="from", data_key="from")
-    new = fields.Integer(attribute="to", data_key="to")
+    old = Integer(attribute="from", data_key="from")
+    new = Integer(attribute="to", data_key="to")
     diff = String()
 
 

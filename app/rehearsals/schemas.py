@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, String, Text
+from app.schemas import FormSchema, Integer, String, Text
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
     DECISIONS,
@@ -43,7 +43,7 @@ class RehearsalStepInputSchema(Schema):
     """One playbook step."""
 
     name = Text(required=True, validate=validate.Length(min=1, max=200))
-    planned_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=1440))
+    planned_minutes = Integer(required=True, validate=validate.Range(min=1, max=1440))
     owner_id = fields.UUID(required=True)
 
 
@@ -81,7 +81,7 @@ class RehearsalFormSchema(FormSchema, RehearsalInputSchema):
     hidden ``source_runbook_id``/``source_runbook_revision`` when prefilled from a runbook."""
 
     source_runbook_id = fields.UUID(load_default=None)
-    source_runbook_revision = fields.Integer(load_default=None)
+    source_runbook_revision = Integer(load_default=None)
 
     def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """Collect the step rows with a name or minutes into ``steps`` (blank rows are none)."""
@@ -101,16 +101,16 @@ STEP_COLUMNS = (("name", "name"), ("planned_minutes", "minutes"), ("owner_id", "
 class RehearsalStepSchema(Schema):
     """A playbook step with its timing."""
 
-    number = fields.Integer()
+    number = Integer()
     name = String()
-    planned_minutes = fields.Integer()
+    planned_minutes = Integer()
     owner_id = String()
     owner_name = String(allow_none=True)
     status = String()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    actual_seconds = fields.Integer(allow_none=True)
-    variance_seconds = fields.Integer(allow_none=True)
+    actual_seconds = Integer(allow_none=True)
+    variance_seconds = Integer(allow_none=True)
     variance_percent = fields.Decimal(as_string=True, allow_none=True)
     skip_reason = String(allow_none=True)
 
@@ -169,7 +169,7 @@ class RehearsalCheckSchema(Schema):
     label = String()
     passed = fields.Boolean(allow_none=True)
     evidence = String()
-    runs = fields.Integer()
+    runs = Integer()
     checked_at = fields.DateTime(allow_none=True)
     checked_by_name = String(allow_none=True)
     parity_items = fields.List(fields.Dict(), allow_none=True)
@@ -188,7 +188,7 @@ class ReasonFormSchema(FormSchema, ReasonSchema):
 class IssueInputSchema(Schema):
     """An issue logged against a step."""
 
-    step = fields.Integer(required=True, validate=validate.Range(min=1))
+    step = Integer(required=True, validate=validate.Range(min=1))
     severity = String(required=True, validate=validate.OneOf(SEVERITIES))
     description = Text(required=True, validate=validate.Length(min=1, max=5000))
     resolution = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
@@ -211,8 +211,8 @@ class ResolveIssueFormSchema(FormSchema, ResolveIssueSchema):
 class RehearsalIssueSchema(Schema):
     """An issue with its resolution."""
 
-    issue = fields.Integer()
-    step = fields.Integer()
+    issue = Integer()
+    step = Integer()
     severity = String()
     description = String()
     resolution = String(allow_none=True)
@@ -225,7 +225,7 @@ class RollbackInputSchema(Schema):
 
     performed = fields.Boolean(required=True)
     passed = fields.Boolean(required=True)
-    duration_minutes = fields.Integer(load_default=None, allow_none=True,
+    duration_minutes = Integer(load_default=None, allow_none=True,
                                       validate=validate.Range(min=0, max=10_000))
     notes = Text(load_default="", validate=validate.Length(max=5000))
 
@@ -241,7 +241,7 @@ class RehearsalRollbackSchema(Schema):
 
     performed = fields.Boolean()
     passed = fields.Boolean()
-    duration_minutes = fields.Integer(allow_none=True)
+    duration_minutes = Integer(allow_none=True)
     notes = String()
     tested_at = fields.DateTime()
 
@@ -296,7 +296,7 @@ class RehearsalCriterionSchema(Schema):
 class RehearsalEvaluationSchema(Schema):
     """A Go/No-Go evaluation and the decision recorded on it."""
 
-    evaluation = fields.Integer()
+    evaluation = Integer()
     criteria = fields.List(fields.Nested(RehearsalCriterionSchema))
     preflight = fields.Dict()
     rollback_passed = fields.Boolean(allow_none=True)
@@ -380,13 +380,13 @@ class RehearsalSummarySchema(Schema):
     recommendation = String(allow_none=True)
     decision = String(allow_none=True)
     against_recommendation = fields.Boolean()
-    steps_total = fields.Integer()
-    steps_done = fields.Integer()
+    steps_total = Integer()
+    steps_done = Integer()
     estimate_accuracy = fields.Decimal(as_string=True, allow_none=True)
     planned_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
 
 
 class RehearsalSchema(RehearsalSummarySchema):
@@ -465,7 +465,7 @@ class ReportPreflightSchema(Schema):
     check = String()
     result = String()
     evidence = String()
-    runs = fields.Integer()
+    runs = Integer()
 
 
 class ReportParitySchema(Schema):
@@ -478,7 +478,7 @@ class ReportParitySchema(Schema):
 class ReportStepSchema(Schema):
     """A timeline row (durations as ``1h 02m 05s``)."""
 
-    number = fields.Integer()
+    number = Integer()
     step = String()
     owner = String()
     planned = String()
@@ -499,7 +499,7 @@ class ReportTotalSchema(Schema):
 class ReportIssueSchema(Schema):
     """An issue row (``step``: the step's name)."""
 
-    issue = fields.Integer()
+    issue = Integer()
     step = String()
     severity = String()
     description = String()
@@ -527,7 +527,7 @@ class ReportCriterionSchema(Schema):
 class ReportEvaluationSchema(Schema):
     """An evaluation row."""
 
-    evaluation = fields.Integer()
+    evaluation = Integer()
     evaluated_at = String()
     recommendation = String()
     decision = String()

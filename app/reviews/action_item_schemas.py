@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas import FormSchema, String, Text
+from app.schemas import FormSchema, Integer, Limit, String, Text
 from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES
 
 
@@ -67,14 +67,14 @@ class ActionItemQueryArgsSchema(FormSchema):
     source_id = String()
     overdue = fields.Boolean()
     q = String()
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Limit(cap=1000, load_default=100)
+    offset = Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class ActionItemUpdateSchema(Schema):
     """One change to an item."""
 
-    version = fields.Integer()
+    version = Integer()
     kind = String()
     status = String(allow_none=True)
     note = String()
@@ -105,7 +105,7 @@ class ActionItemSchema(Schema):
     raised_at = fields.DateTime()
     updated_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
     updates = fields.List(fields.Nested(ActionItemUpdateSchema))
 
 
@@ -113,9 +113,9 @@ class ActionItemPageSchema(Schema):
     """A page of action items."""
 
     items = fields.List(fields.Nested(ActionItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
 
 
 class PolicyInputSchema(Schema):
@@ -126,7 +126,7 @@ class PolicyInputSchema(Schema):
                                 validate=validate.OneOf(SOURCES))
     priority = String(load_default=None, allow_none=True,
                              validate=validate.OneOf(PRIORITIES))
-    within_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    within_days = Integer(required=True, validate=validate.Range(min=0, max=365))
 
 
 class PolicyFormSchema(FormSchema, PolicyInputSchema):
@@ -140,7 +140,7 @@ class PolicySchema(Schema):
     name = String()
     source_type = String(allow_none=True)
     priority = String(allow_none=True)
-    within_days = fields.Integer()
+    within_days = Integer()
     active = fields.Boolean()
     defined_at = fields.DateTime()
 

@@ -13,7 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, String, Text, jsonable
+from app.schemas import FormSchema, Integer, String, Text, jsonable
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import REVIEW_STATUSES, TICKET_SEVERITIES
 
@@ -31,7 +31,7 @@ class TargetsSchema(Schema):
                                 as_string=True)
     error_rate_max = fields.Decimal(validate=validate.Range(
         min=0, max=100, min_inclusive=False), as_string=True)
-    p95_max_ms = fields.Integer(validate=validate.Range(min=1, max=600_000))
+    p95_max_ms = Integer(validate=validate.Range(min=1, max=600_000))
 
 
 class TargetsFormSchema(FormSchema, TargetsSchema):
@@ -71,7 +71,7 @@ class MoveReviewFormSchema(FormSchema, MoveReviewSchema):
 class ExtendScheduleSchema(Schema):
     """How many more monthly reviews to schedule."""
 
-    months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
+    months = Integer(load_default=3, validate=validate.Range(min=1, max=24))
 
 
 class ExtendScheduleFormSchema(FormSchema, ExtendScheduleSchema):
@@ -93,10 +93,10 @@ class MetricsInputSchema(Schema):
 
     uptime_pct = fields.Decimal(load_default=None, allow_none=True, validate=PERCENT)
     error_rate_pct = fields.Decimal(load_default=None, allow_none=True, validate=PERCENT)
-    p95_ms = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
-    active_users = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
+    p95_ms = Integer(load_default=None, allow_none=True, validate=COUNT)
+    active_users = Integer(load_default=None, allow_none=True, validate=COUNT)
     tickets = fields.Dict(keys=String(validate=validate.OneOf(TICKET_SEVERITIES)),
-                          values=fields.Integer(validate=COUNT), load_default=dict)
+                          values=Integer(validate=COUNT), load_default=dict)
     source = String(load_default="api", validate=validate.OneOf(
         ("form", "api", "monitoring")))
 
@@ -183,7 +183,7 @@ class ReviewSchema(Schema):
 
     id = String(dump_only=True)
     launch_id = String()
-    seq = fields.Integer()
+    seq = Integer()
     kind = String()
     scheduled_for = fields.Date()
     originally_scheduled_for = fields.Date()
@@ -193,9 +193,9 @@ class ReviewSchema(Schema):
     cancel_reason = String(allow_none=True)
     uptime_pct = fields.Decimal(as_string=True, allow_none=True)
     error_rate_pct = fields.Decimal(as_string=True, allow_none=True)
-    p95_ms = fields.Integer(allow_none=True)
-    active_users = fields.Integer(allow_none=True)
-    tickets = fields.Dict(keys=String(), values=fields.Integer())
+    p95_ms = Integer(allow_none=True)
+    active_users = Integer(allow_none=True)
+    tickets = fields.Dict(keys=String(), values=Integer())
     metrics_source = String(allow_none=True)
     backlog = fields.List(String())
     positive = fields.List(String())
@@ -203,7 +203,7 @@ class ReviewSchema(Schema):
     next_review_date = fields.Date(allow_none=True)
     focus_areas = fields.List(String())
     finalised_at = fields.DateTime(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
 
 
 class LaunchSummarySchema(Schema):
@@ -234,12 +234,12 @@ class DashboardPointSchema(Schema):
     id = String()
     uptime_pct = fields.Float(allow_none=True)
     error_rate_pct = fields.Float(allow_none=True)
-    p95_ms = fields.Integer(allow_none=True)
-    active_users = fields.Integer(allow_none=True)
-    incidents = fields.Dict(keys=String(), values=fields.Integer())
-    opened = fields.Integer()
-    closed = fields.Integer()
-    overdue = fields.Integer()
+    p95_ms = Integer(allow_none=True)
+    active_users = Integer(allow_none=True)
+    incidents = fields.Dict(keys=String(), values=Integer())
+    opened = Integer()
+    closed = Integer()
+    overdue = Integer()
     mtta_min = fields.Float(allow_none=True)
     mttr_min = fields.Float(allow_none=True)
 
