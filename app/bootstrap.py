@@ -21,6 +21,7 @@ from app.ccb.service import CcbService
 from app.changes import reports as change_reports
 from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
+from app.conflicts import retrying
 from app.ledger import Ledger
 from app.oncall import reports as oncall_reports
 from app.oncall.service import OnCallService
@@ -74,16 +75,17 @@ def bootstrap(settings: Settings) -> Services:
     engine = make_engine(settings)
     runner = ProjectionRunner(ledger, engine)
     runner.create_tables()
-    actions = ActionItemService(ledger)
-    ccb = CcbService(ledger, actions=actions)
+    # every area's use cases run again when they lose a race for an aggregate (app/conflicts.py)
+    actions = retrying(ActionItemService(ledger))
+    ccb = retrying(CcbService(ledger, actions=actions))
     audit = Audit(settings, ledger, engine)
     return Services(
         settings=settings, ledger=ledger, engine=engine, projections=runner,
-        people=PeopleService(ledger, hasher=password_hasher(settings.password_cost)),
-        changes=ChangeService(ledger, ccb=ccb), ccb=ccb,
-        oncall=OnCallService(ledger, actions=actions),
-        rehearsals=RehearsalService(ledger, actions=actions),
-        reviews=ReviewService(ledger, actions=actions), actions=actions,
+        people=retrying(PeopleService(ledger, hasher=password_hasher(settings.password_cost))),
+        changes=retrying(ChangeService(ledger, ccb=ccb)), ccb=ccb,
+        oncall=retrying(OnCallService(ledger, actions=actions)),
+        rehearsals=retrying(RehearsalService(ledger, actions=actions)),
+        reviews=retrying(ReviewService(ledger, actions=actions)), actions=actions,
         audit=audit, as_of=AsOfViews(settings, ledger, runner, engine, audit),
         # in the order of the bundle PDF's sections
         reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
@@ -102,7 +104,7 @@ def make_engine(settings: Settings) -> Engine:
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # durable commits, as documented
         cursor.close()
 
     return engine

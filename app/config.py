@@ -27,6 +27,8 @@ class Settings:
     password_cost: str = "strong"
     public_url: str = ""
     cookie_secure: bool | None = None
+    max_body_bytes: int = 1024 * 1024
+    """The largest request body read (HTTP 413 above it, before it is parsed)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -57,7 +59,21 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings.public_url = settings.public_url or env.get("GOVLEDGER_PUBLIC_URL", "")
     if settings.cookie_secure is None and env.get("GOVLEDGER_COOKIE_SECURE"):
         settings.cookie_secure = env["GOVLEDGER_COOKIE_SECURE"].lower() in ("1", "true", "yes", "on")
+    if "max_body_bytes" not in overrides and env.get("GOVLEDGER_MAX_BODY_BYTES"):
+        settings.max_body_bytes = positive_int(env["GOVLEDGER_MAX_BODY_BYTES"],
+                                               "GOVLEDGER_MAX_BODY_BYTES")
     return settings
+
+
+def positive_int(text: str, name: str) -> int:
+    """``text`` as a positive integer, or a ConfigError naming the setting."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive number of bytes, not {text!r}")
+    return value
 
 
 def sqlite_path(url: str) -> str:

@@ -15,14 +15,62 @@ from marshmallow import (
     ValidationError,
     fields,
     pre_load,
+    validate,
 )
 
-__all__ = ["FormSchema", "ValidationError"]
+__all__ = ["FormSchema", "Integer", "Limit", "String", "Text", "ValidationError"]
 
 UTC = timezone.utc
 
+#: Control characters no text may hold: C0 (but tab, newline, carriage return), DEL and C1.
+#: NUL cannot be stored by PostgreSQL at all; the others are never typed by a person.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-class Text(fields.String):
+
+class String(fields.String):
+    """A string that holds no control character (tab, newline and carriage return excepted):
+    the one edge check, so API bodies, query strings, forms and CLI arguments all refuse
+    ``\\u0000`` and its kin with 422 naming the field, before any event is appended."""
+
+    default_error_messages = {"control": "must not contain control characters (such as NUL)"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if CONTROL.search(text):
+            raise self.make_error("control")
+        return text
+
+
+INT64 = (-(2 ** 63), 2 ** 63 - 1)
+"""The range of a stored integer (PostgreSQL ``bigint``, SQLite ``INTEGER``)."""
+
+
+class Integer(fields.Integer):
+    """An integer a database can hold: outside the 64-bit range it is a 422 naming the field,
+    never an overflow in a query (``?offset=9223372036854775808``)."""
+
+    default_error_messages = {"out_of_range": "must be between -2^63 and 2^63 - 1"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not INT64[0] <= number <= INT64[1]:
+            raise self.make_error("out_of_range")
+        return number
+
+
+class Limit(Integer):
+    """A page size: at least 1; above ``cap`` it is clamped to ``cap`` (the answer says which
+    limit applied), so a client asking for too much gets the most it may have."""
+
+    def __init__(self, *, cap: int, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(min=1), **kwargs)
+        self.cap = cap
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        return min(super()._deserialize(value, attr, data, **kwargs), self.cap)
+
+
+class Text(String):
     """A string with surrounding whitespace removed."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -104,8 +152,8 @@ def checked(value: Any) -> Any:
 class HistoryEventSchema(Schema):
     """One event of an entity's history."""
 
-    type = fields.String()
-    version = fields.Integer()
+    type = String()
+    version = Integer()
     recorded_at = fields.DateTime()
     actor_id = fields.String(allow_none=True)
     actor_name = fields.String(allow_none=True)
@@ -113,7 +161,7 @@ class HistoryEventSchema(Schema):
     reason = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
     data = fields.Function(lambda e: jsonable(e["data"]))
-    position = fields.Integer(allow_none=True)
+    position = Integer(allow_none=True)
     sealed = fields.Function(lambda e: None if not e.get("sealed") else {
         "included": e["sealed"]["included"], "checkpoint_id": e["sealed"]["checkpoint"]["id"],
         "tree_size": e["sealed"]["checkpoint"]["tree_size"]})

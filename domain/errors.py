@@ -8,6 +8,8 @@
 - ``PermissionDenied`` (403): the actor's role does not allow the command.
 - ``NotFound`` (404): an entity id is unknown.
 - ``DomainError`` (409): a governance rule refuses the command; subclasses name the rule.
+- ``ConcurrentUpdate`` (409): the command lost an optimistic-concurrency race every time it
+  was retried (``app/conflicts.py``).
 """
 
 from __future__ import annotations
@@ -73,3 +75,13 @@ class DomainError(LedgerError):
 
     code = "rule_violation"
     status = 409
+
+
+class ConcurrentUpdate(LedgerError):
+    """Raised when a command kept losing an optimistic-concurrency race: someone else changed
+    the same entity each time it was about to save (409); trying again later may succeed."""
+
+    code = "concurrent_update"
+    status = 409
+    default_message = ("someone else changed this at the same moment; the command was tried "
+                       "again and still conflicted, so nothing was recorded — try again")

@@ -4,15 +4,25 @@ Each batch is one read-model transaction that first moves the projection's track
 position it read to the batch's last notification id (a conditional update), then writes the rows.
 If another process moved it first, the update matches nothing and the batch is rolled back, so no
 event is ever applied twice; a crash mid-batch rolls back both the rows and the position.
+
+A poison event (one a handler raises on) never stops the service: the failed batch is rolled
+back and replayed one event per transaction, so every event before the poison one is applied
+(exactly once, as above); the poison one is recorded in ``projection_failures`` (projection,
+position, error) and that projection alone stops advancing — every other one keeps going, and
+its own read model keeps answering as of the event before. ``status()`` reports it. This runner
+does not try that projection again; another one (a restart, after a fix) or a rebuild does, and
+clears the record once it gets past the event.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.base import Writer
@@ -27,7 +37,7 @@ from projections.people.projection import PeopleProjection
 from projections.rehearsals.projection import RehearsalProjection
 from projections.reviews.action_items import ActionItemProjection
 from projections.reviews.projection import ReviewProjection
-from projections.tables import metadata, schemas, tracking
+from projections.tables import failures, metadata, schemas, tracking
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,6 +47,11 @@ if TYPE_CHECKING:
     from projections.base import Projection
 
 Progress = Callable[[int], None]
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError,)
+"""Errors worth retrying as they are (a locked SQLite file, a dropped connection)."""
 
 
 class Notifications(Protocol):
@@ -92,6 +107,14 @@ class LostRace(Exception):
     """Raised when another runner applied the batch first."""
 
 
+class Poisoned(Exception):
+    """Raised when a projection's handler fails on one event (not a race, not transient)."""
+
+    def __init__(self, position: int, topic: str, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.position, self.topic = position, topic
+
+
 class ProjectionRunner:
     """Catches read models up with the event log; rebuilds them from scratch on demand."""
 
@@ -102,6 +125,7 @@ class ProjectionRunner:
         self.projections = projections or [cls() for cls in DEFAULT_PROJECTIONS]
         self.batch_size = batch_size
         self._caught_up_to = -1
+        self._stalled: set[str] = set()  # stalled in this process: not tried again here
 
     def create_tables(self) -> None:
         """Create missing tables; rebuild any read model whose table definitions changed."""
@@ -131,6 +155,7 @@ class ProjectionRunner:
             table.create(conn)
         conn.execute(update(tracking).where(tracking.c.name == projection.name)
                      .values(position=0))
+        conn.execute(delete(failures).where(failures.c.name == projection.name))
 
     def position(self, name: str) -> int:
         """Return the last notification id applied by projection ``name``."""
@@ -143,31 +168,70 @@ class ProjectionRunner:
         head = self.ledger.recorder.max_notification_id() or 0
         if head == self._caught_up_to:
             return 0
-        applied = sum(self._catch_up_one(p, progress) for p in self.projections)
+        recorded = self.stalled()
+        applied = 0
+        for p in self.projections:
+            if p.name in self._stalled:
+                continue
+            applied += self._catch_up_one(p, progress)
+            if p.name in recorded and p.name not in self._stalled:
+                self._clear_failure(p)
         self._caught_up_to = head
         return applied
 
+    def stalled(self) -> dict[str, dict[str, Any]]:
+        """Each stalled projection's failure: position, topic, error and when."""
+        with self.engine.connect() as conn:
+            return {row.name: dict(row._mapping) for row in conn.execute(select(failures))}
+
     def _catch_up_one(self, projection: Projection, progress: Progress | None) -> int:
-        applied, failures = 0, 0
-        topics = projection.topics
+        applied, retries = 0, 0
+        size = self.batch_size
         while True:
             start = self.position(projection.name)
             batch = self.ledger.recorder.select_notifications(
-                start=start + 1, limit=self.batch_size, topics=topics)
+                start=start + 1, limit=size, topics=projection.topics)
             if not batch:
                 return applied
             try:
                 with self.engine.begin() as conn:
                     self._apply_batch(conn, projection, start, batch)
-            except (LostRace, OperationalError, IntegrityError):
-                failures += 1
-                if failures > 20:
+            except (LostRace, *TRANSIENT):
+                retries += 1
+                if retries > 20:
                     raise
-                time.sleep(0.01 * failures)
+                time.sleep(0.01 * retries)
                 continue
+            except Poisoned as exc:
+                if self.position(projection.name) != start:
+                    continue  # another runner moved on meanwhile: a race, not a poison event
+                if len(batch) > 1:
+                    size = 1  # replay one event per transaction up to the poison one
+                    continue
+                self._record_failure(projection, exc)
+                return applied
             applied += len(batch)
             if progress is not None:
                 progress(len(batch))
+
+    def _clear_failure(self, projection: Projection) -> None:
+        """Forget a recorded stall: this process got ``projection`` past it."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(failures).where(failures.c.name == projection.name))
+
+    def _record_failure(self, projection: Projection, exc: Poisoned) -> None:
+        """Note that ``projection`` stalls at ``exc.position``; every other projection goes on."""
+        log.error("projection %s stalls at notification %s (%s): %s", projection.name,
+                  exc.position, exc.topic, exc)
+        row = {"name": projection.name, "position": exc.position, "topic": exc.topic[:300],
+               "error": str(exc)[:2000], "failed_at": datetime.now(timezone.utc)}
+        self._stalled.add(projection.name)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(delete(failures).where(failures.c.name == projection.name))
+                conn.execute(insert(failures).values(**row))
+        except IntegrityError:
+            pass  # another process recorded the same stall first
 
     def _apply_batch(self, conn: Connection, projection: Projection, start: int,
                      batch: list[Any]) -> None:
@@ -179,9 +243,15 @@ class ProjectionRunner:
             raise LostRace(projection.name)
         writer = Writer(conn)
         to_event = self.ledger.mapper.to_domain_event
-        for notification in batch:
-            projection.process_event(writer, to_event(notification))
-        writer.flush()
+        notification = batch[0]
+        try:
+            for notification in batch:
+                projection.process_event(writer, to_event(notification))
+            writer.flush()
+        except (LostRace, *TRANSIENT):
+            raise
+        except Exception as exc:  # a handler, or the read model, cannot hold this event
+            raise Poisoned(notification.id, notification.topic, exc) from exc
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every read model, recreate it empty and replay the whole log into it."""
@@ -189,6 +259,7 @@ class ProjectionRunner:
             for p in self.projections:
                 self._reset(conn, p)
         self._caught_up_to = -1
+        self._stalled.clear()
         batch_size, self.batch_size = self.batch_size, max(self.batch_size, 5000)
         try:
             return self.catch_up(progress)
@@ -198,10 +269,12 @@ class ProjectionRunner:
     def status(self) -> list[dict[str, Any]]:
         """Each projection's position, the log's head and how many of its events are pending."""
         head = self.ledger.recorder.max_notification_id() or 0
+        stalled = self.stalled()
         rows = []
         for p in self.projections:
             position = self.position(p.name)
             pending = len(self.ledger.recorder.select_notifications(
                 start=position + 1, limit=100_000, topics=p.topics))
-            rows.append({"name": p.name, "position": position, "head": head, "pending": pending})
+            rows.append({"name": p.name, "position": position, "head": head, "pending": pending,
+                         "failure": stalled.get(p.name)})
         return rows

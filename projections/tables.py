@@ -66,3 +66,16 @@ schemas = Table(
 """One row per projection: a hash of its tables' DDL, so a changed read model is rebuilt."""
 
 
+
+failures = Table(
+    "projection_failures",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("topic", String(300), nullable=False),
+    Column("error", String(2000), nullable=False),
+    Column("failed_at", UtcDateTime(), nullable=False),
+)
+"""One row per stalled projection: the notification its handler raised on, and the error. The
+projection stops there (its tracking row stays just before it) while every other one goes on;
+a start-up or a rebuild clears the row and tries again."""

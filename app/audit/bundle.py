@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.csv_export import csv_text
 from app.audit.service import audit_leaves, canonical, iso, leaf_of
+from app.csv_export import csv_text
 from app.ledger import SECRET_FIELDS, event_to_dict
 from app.reporting import ReportContext
 from app.schemas import jsonable

@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import when
+from app.schemas import Integer, String, when
 
 
 class InclusionQuerySchema(Schema):
@@ -23,8 +23,8 @@ class InclusionQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    position = fields.Integer(required=True, validate=validate.Range(min=1))
-    tree_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    position = Integer(required=True, validate=validate.Range(min=1))
+    tree_size = Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class ConsistencyQuerySchema(Schema):
@@ -33,8 +33,8 @@ class ConsistencyQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    first = fields.Integer(required=True, validate=validate.Range(min=0))
-    second = fields.Integer(required=True, validate=validate.Range(min=0))
+    first = Integer(required=True, validate=validate.Range(min=0))
+    second = Integer(required=True, validate=validate.Range(min=0))
 
     @validates_schema
     def check_order(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -46,41 +46,41 @@ class ConsistencyQuerySchema(Schema):
 class InclusionProofSchema(Schema):
     """An RFC 6962 audit path (hashes in hex)."""
 
-    position = fields.Integer()
-    leaf_index = fields.Integer()
-    tree_size = fields.Integer()
-    leaf_hash = fields.String()
-    root_hash = fields.String()
-    audit_path = fields.List(fields.String())
+    position = Integer()
+    leaf_index = Integer()
+    tree_size = Integer()
+    leaf_hash = String()
+    root_hash = String()
+    audit_path = fields.List(String())
 
 
 class ConsistencyProofSchema(Schema):
     """An RFC 6962 consistency proof (hashes in hex)."""
 
-    first = fields.Integer()
-    second = fields.Integer()
-    first_root = fields.String()
-    second_root = fields.String()
-    proof = fields.List(fields.String())
+    first = Integer()
+    second = Integer()
+    first_root = String()
+    second_root = String()
+    proof = fields.List(String())
 
 
 class CheckpointSchema(Schema):
     """A signed checkpoint: ``body`` is the signed note, ``signature`` base64 Ed25519."""
 
-    id = fields.Integer()
-    tree_size = fields.Integer()
-    root_hash = fields.String()
-    issued_at = fields.String()
-    key_id = fields.String()
-    body = fields.String()
-    signature = fields.String()
+    id = Integer()
+    tree_size = Integer()
+    root_hash = String()
+    issued_at = String()
+    key_id = String()
+    body = String()
+    signature = String()
 
 
 class PublicKeySchema(Schema):
     """The current checkpoint-signing key and every earlier one (PEM)."""
 
-    current = fields.String(allow_none=True)
-    keys = fields.Dict(keys=fields.String(), values=fields.String())
+    current = String(allow_none=True)
+    keys = fields.Dict(keys=String(), values=String())
 
 
 class PublicKeyQueryArgsSchema(Schema):
@@ -89,25 +89,25 @@ class PublicKeyQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "pem")))
+    format = String(load_default="json", validate=validate.OneOf(("json", "pem")))
 
 
 class ProblemSchema(Schema):
     """One problem verification found."""
 
-    kind = fields.String()
-    position = fields.Integer(allow_none=True)
-    detail = fields.String()
+    kind = String()
+    position = Integer(allow_none=True)
+    detail = String()
 
 
 class VerifyReportSchema(Schema):
     """The result of recomputing the ledger."""
 
     ok = fields.Boolean()
-    events = fields.Integer()
-    sealed = fields.Integer()
-    checkpoints = fields.Integer()
-    first_bad_position = fields.Integer(allow_none=True)
+    events = Integer()
+    sealed = Integer()
+    checkpoints = Integer()
+    first_bad_position = Integer(allow_none=True)
     problems = fields.List(fields.Nested(ProblemSchema))
 
 
@@ -126,8 +126,8 @@ class BundleQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.String(required=True, data_key="from")
-    end = fields.String(required=True, data_key="to")
+    start = String(required=True, data_key="from")
+    end = String(required=True, data_key="to")
     full_prefix = fields.Boolean(load_default=False)
 
     @post_load

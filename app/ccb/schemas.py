@@ -15,7 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, Text, when
+from app.schemas import FormSchema, Integer, String, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
 from domain.reviews.action_item import PRIORITIES
@@ -33,17 +33,17 @@ class Id(fields.UUID):
 class CharterInputSchema(Schema):
     """Charter fields; any left out keep their default (or current) value."""
 
-    quorum_min_members = fields.Integer(validate=validate.Range(min=1, max=100))
-    quorum_min_functions = fields.Integer(validate=validate.Range(min=1, max=20))
+    quorum_min_members = Integer(validate=validate.Range(min=1, max=100))
+    quorum_min_functions = Integer(validate=validate.Range(min=1, max=20))
     proxies_count_toward_quorum = fields.Boolean()
-    tie_breaker = fields.String(validate=validate.OneOf(TIE_BREAKERS))
+    tie_breaker = String(validate=validate.OneOf(TIE_BREAKERS))
     requester_may_vote = fields.Boolean()
-    timebox_minutes = fields.Integer(validate=validate.Range(min=5, max=24 * 60))
-    timezone = fields.String()
-    cadence_frequency = fields.String(validate=validate.OneOf(FREQUENCIES))
-    cadence_weekday = fields.String(validate=validate.OneOf(WEEKDAYS))
-    cadence_start = fields.String(validate=HHMM)
-    cadence_end = fields.String(validate=HHMM)
+    timebox_minutes = Integer(validate=validate.Range(min=5, max=24 * 60))
+    timezone = String()
+    cadence_frequency = String(validate=validate.OneOf(FREQUENCIES))
+    cadence_weekday = String(validate=validate.OneOf(WEEKDAYS))
+    cadence_start = String(validate=HHMM)
+    cadence_end = String(validate=HHMM)
     chair_delegate_id = Id(allow_none=True)
 
     @validates("timezone")
@@ -114,32 +114,32 @@ class CharterAmendmentFormSchema(FormSchema, CharterAmendmentSchema):
 class MemberSchema(Schema):
     """A board member with their function."""
 
-    person_id = fields.String()
-    function = fields.String()
-    name = fields.String(allow_none=True)
+    person_id = String()
+    function = String()
+    name = String(allow_none=True)
 
 
 class BoardSchema(Schema):
     """A board as shown to clients."""
 
-    id = fields.String(dump_only=True)
-    name = fields.String()
-    chair_id = fields.String()
+    id = String(dump_only=True)
+    name = String()
+    chair_id = String()
     members = fields.List(fields.Nested(MemberSchema))
     charter = fields.Dict()
-    version = fields.Integer()
+    version = Integer()
 
 
 class CharterSchema(Schema):
     """The charter in force from a moment, with who amended it and why."""
 
-    board_id = fields.String()
-    version = fields.Integer()
+    board_id = String()
+    version = Integer()
     effective_at = fields.DateTime()
     charter = fields.Dict()
     changes = fields.Dict()
-    actor_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    actor_id = String(allow_none=True)
+    reason = String(allow_none=True)
 
 
 class CharterQueryArgsSchema(Schema):
@@ -162,7 +162,7 @@ class SeriesInputSchema(Schema):
     """Plan the next meetings from the charter's cadence."""
 
     first_day = fields.Date(load_default=None)
-    count = fields.Integer(load_default=6, validate=validate.Range(min=1, max=52))
+    count = Integer(load_default=6, validate=validate.Range(min=1, max=52))
 
 
 class MeetingFormSchema(FormSchema, MeetingInputSchema):
@@ -204,16 +204,16 @@ class LiftFreezeFormSchema(FormSchema):
 class MeetingCreatedSchema(Schema):
     """A scheduled meeting's id."""
 
-    id = fields.String()
-    board_id = fields.String()
-    status = fields.String()
+    id = String()
+    board_id = String()
+    status = String()
 
 
 class AttendanceInputSchema(Schema):
     """A check-in: who, in person or remote (remote needs the recording link)."""
 
     person_id = Id(required=True)
-    mode = fields.String(required=True, validate=validate.OneOf(MODES))
+    mode = String(required=True, validate=validate.OneOf(MODES))
     recording_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"})
 
     @validates_schema
@@ -251,7 +251,7 @@ class AgendaFormSchema(FormSchema, AgendaInputSchema):
 class VoteInputSchema(Schema):
     """A vote by the authenticated member, optionally as proxy holder for ``on_behalf_of``."""
 
-    choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
+    choice = String(required=True, validate=validate.OneOf(CHOICES))
     on_behalf_of = Id(load_default=None, allow_none=True)
 
 
@@ -262,7 +262,7 @@ class VoteFormSchema(FormSchema, VoteInputSchema):
 class CastingVoteInputSchema(Schema):
     """The chair's deciding vote on a tie."""
 
-    choice = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+    choice = String(required=True, validate=validate.OneOf(("approve", "reject")))
 
 
 class CastingVoteFormSchema(FormSchema, CastingVoteInputSchema):
@@ -274,7 +274,7 @@ class ActionInputSchema(Schema):
 
     title = Text(required=True, validate=validate.Length(min=3, max=200))
     owner_id = Id(required=True)
-    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    priority = String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     change_request_id = Id(load_default=None, allow_none=True)
 
 
@@ -285,72 +285,72 @@ class ActionFormSchema(FormSchema, ActionInputSchema):
 class TallySchema(Schema):
     """Votes counted per choice."""
 
-    approve = fields.Integer()
-    reject = fields.Integer()
-    abstain = fields.Integer()
+    approve = Integer()
+    reject = Integer()
+    abstain = Integer()
 
 
 class ProxyPairSchema(Schema):
     """A proxy held at decision time."""
 
-    grantor_id = fields.String()
-    holder_id = fields.String()
+    grantor_id = String()
+    holder_id = String()
 
 
 class QuorumSchema(Schema):
     """The quorum snapshot stored with a decision."""
 
     met = fields.Boolean()
-    present = fields.List(fields.String())
-    functions = fields.List(fields.String())
+    present = fields.List(String())
+    functions = fields.List(String())
     proxies = fields.List(fields.Nested(ProxyPairSchema))
 
 
 class DecisionSchema(Schema):
     """The outcome of an agenda item."""
 
-    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    outcome = String(validate=validate.OneOf(OUTCOMES))
     tally = fields.Nested(TallySchema)
     quorum = fields.Nested(QuorumSchema)
-    tie_break = fields.String()
-    casting_vote = fields.String()
+    tie_break = String()
+    casting_vote = String()
 
 
 class EmergencyApprovalSchema(Schema):
     """An emergency change's approvals so far."""
 
-    id = fields.String()
-    status = fields.String()
+    id = String()
+    status = String()
     approvals = fields.List(fields.Dict())
-    ratification = fields.String(allow_none=True)
+    ratification = String(allow_none=True)
 
 
 class MeetingSchema(Schema):
     """A meeting with attendance, proxies, agenda items (votes, decisions) and actions."""
 
-    id = fields.String(dump_only=True)
-    board_id = fields.String()
-    series_id = fields.String(allow_none=True)
-    status = fields.String()
+    id = String(dump_only=True)
+    board_id = String()
+    series_id = String(allow_none=True)
+    status = String()
     scheduled_start = fields.DateTime()
     scheduled_end = fields.DateTime()
     opened_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     state = fields.Dict()
-    version = fields.Integer()
+    version = Integer()
 
 
 class DecisionLogQueryArgsSchema(FormSchema):
     """Filters of the decision log (a GET form: blank filters are absent); ``format`` picks a
     CSV download."""
 
-    board_id = fields.String()
-    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    board_id = String()
+    outcome = String(validate=validate.OneOf(OUTCOMES))
     start = when(data_key="from")
     end = when(data_key="to")
     as_of = when()
     flagged = fields.Boolean()
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    format = String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
     def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """A bare date covers that whole day (UTC)."""
@@ -363,22 +363,22 @@ class DecisionLogQueryArgsSchema(FormSchema):
 class DecisionLogEntrySchema(Schema):
     """One decision of the log, with the events it rests on."""
 
-    id = fields.String()
-    kind = fields.String()
-    board_id = fields.String(allow_none=True)
-    meeting_id = fields.String(allow_none=True)
-    change_request_id = fields.String()
-    change_request_title = fields.String(allow_none=True)
-    outcome = fields.String()
-    reason = fields.String(allow_none=True)
+    id = String()
+    kind = String()
+    board_id = String(allow_none=True)
+    meeting_id = String(allow_none=True)
+    change_request_id = String()
+    change_request_title = String(allow_none=True)
+    outcome = String()
+    reason = String(allow_none=True)
     decided_at = fields.DateTime()
-    decided_by = fields.String(allow_none=True)
+    decided_by = String(allow_none=True)
     tally = fields.Dict(allow_none=True)
     quorum = fields.Dict(allow_none=True)
-    tie_break = fields.String(allow_none=True)
-    casting_vote = fields.String(allow_none=True)
+    tie_break = String(allow_none=True)
+    casting_vote = String(allow_none=True)
     emergency = fields.Boolean()
-    ratification = fields.String(allow_none=True)
+    ratification = String(allow_none=True)
     ratified_at = fields.DateTime(allow_none=True)
     unratified = fields.Boolean()
     votes = fields.List(fields.Dict())
@@ -389,7 +389,7 @@ class DecisionLogSchema(Schema):
     """The decision log."""
 
     items = fields.List(fields.Nested(DecisionLogEntrySchema))
-    total = fields.Integer()
+    total = Integer()
 
 
 # -- API answers of commands and calendar reads -----------------------------------------------------
@@ -397,72 +397,72 @@ class DecisionLogSchema(Schema):
 class SeriesMeetingSchema(Schema):
     """A meeting scheduled by a series."""
 
-    id = fields.String()
+    id = String()
     scheduled_start = fields.DateTime()
 
 
 class SeriesSchema(Schema):
     """A scheduled series of meetings."""
 
-    series_id = fields.String()
+    series_id = String()
     meetings = fields.List(fields.Nested(SeriesMeetingSchema))
 
 
 class AttendanceSchema(Schema):
     """A recorded check-in."""
 
-    person_id = fields.String()
-    mode = fields.String()
-    function = fields.String()
+    person_id = String()
+    mode = String()
+    function = String()
 
 
 class ProxySchema(Schema):
     """A proxy given for one meeting."""
 
-    id = fields.String()
-    grantor_id = fields.String()
-    holder_id = fields.String()
-    status = fields.String()
+    id = String()
+    grantor_id = String()
+    holder_id = String()
+    status = String()
 
 
 class StatusChangeSchema(Schema):
     """An id and its new status (a proxy revoked, a freeze window lifted)."""
 
-    id = fields.String()
-    status = fields.String()
+    id = String()
+    status = String()
 
 
 class AgendaSchema(Schema):
     """The agenda after adding a change request: the change request ids in order."""
 
-    meeting_id = fields.String()
-    change_request_id = fields.String()
-    agenda = fields.List(fields.String())
+    meeting_id = String()
+    change_request_id = String()
+    agenda = fields.List(String())
 
 
 class VoteSchema(Schema):
     """A recorded vote with the item's tally so far."""
 
-    change_request_id = fields.String()
-    member_id = fields.String()
-    cast_by = fields.String()
-    choice = fields.String()
+    change_request_id = String()
+    member_id = String()
+    cast_by = String()
+    choice = String()
     tally = fields.Nested(TallySchema)
 
 
 class MeetingActionSchema(Schema):
     """An action item raised in a meeting."""
 
-    id = fields.String()
+    id = String()
     due = fields.Date()
-    status = fields.String()
+    status = String()
 
 
 class GateSchema(Schema):
     """An open deployment gate with the decisions that approved the change."""
 
-    change_request_id = fields.String()
-    status = fields.String()
+    change_request_id = String()
+    status = String()
     checked_at = fields.DateTime()
     planned_start = fields.DateTime()
     planned_end = fields.DateTime()
@@ -472,16 +472,16 @@ class GateSchema(Schema):
 class FreezeSchema(Schema):
     """A freeze window (every system when ``systems`` is empty)."""
 
-    id = fields.String()
-    title = fields.String()
+    id = String()
+    title = String()
     start = fields.DateTime()
     end = fields.DateTime()
-    systems = fields.List(fields.String())
-    reason = fields.String(allow_none=True)
-    declared_by = fields.String(allow_none=True)
+    systems = fields.List(String())
+    reason = String(allow_none=True)
+    declared_by = String(allow_none=True)
     declared_at = fields.DateTime()
     lifted_at = fields.DateTime(allow_none=True)
-    lifted_by = fields.String(allow_none=True)
+    lifted_by = String(allow_none=True)
 
 
 class FreezeQueryArgsSchema(Schema):
@@ -490,29 +490,29 @@ class FreezeQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    reason = fields.String(load_default=None)
+    reason = String(load_default=None)
 
 
 class CalendarChangeSchema(Schema):
     """A scheduled or approved change's window on the change calendar."""
 
-    id = fields.String()
-    title = fields.String()
-    status = fields.String()
-    category = fields.String()
-    systems = fields.List(fields.String())
+    id = String()
+    title = String()
+    status = String()
+    category = String()
+    systems = fields.List(String())
     planned_start = fields.DateTime()
     planned_end = fields.DateTime()
-    board_id = fields.String(allow_none=True)
+    board_id = String(allow_none=True)
 
 
 class ConflictSchema(Schema):
     """Two changes overlapping on a system (``overlap``), or a change inside a freeze."""
 
-    kind = fields.String(validate=validate.OneOf(("overlap", "freeze")))
-    change_request_ids = fields.List(fields.String())
-    systems = fields.List(fields.String())
-    freeze_id = fields.String()
+    kind = String(validate=validate.OneOf(("overlap", "freeze")))
+    change_request_ids = fields.List(String())
+    systems = fields.List(String())
+    freeze_id = String()
     emergency = fields.Boolean()
 
 

@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, Text, when
+from app.schemas import FormSchema, Integer, Limit, String, Text, when
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES
 
 
@@ -22,8 +22,8 @@ class ChangeRequestInputSchema(Schema):
     board_id = fields.UUID(load_default=None, allow_none=True)
     title = Text(required=True, validate=validate.Length(min=3, max=200))
     description = Text(required=True, validate=validate.Length(min=1, max=20_000))
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    risk = fields.String(required=True, validate=validate.OneOf(RISKS))
+    category = String(required=True, validate=validate.OneOf(CATEGORIES))
+    risk = String(required=True, validate=validate.OneOf(RISKS))
     systems = fields.List(Text(validate=validate.Length(min=1, max=100)), required=True,
                           validate=validate.Length(min=1, max=50))
     planned_start = when(required=True)
@@ -49,45 +49,45 @@ class ChangeRequestFormSchema(FormSchema, ChangeRequestInputSchema):
 class ChangeRequestSchema(Schema):
     """A change request as shown to clients."""
 
-    id = fields.String(dump_only=True)
-    board_id = fields.String(allow_none=True)
-    title = fields.String()
-    description = fields.String()
-    category = fields.String()
-    risk = fields.String()
-    systems = fields.List(fields.String())
+    id = String(dump_only=True)
+    board_id = String(allow_none=True)
+    title = String()
+    description = String()
+    category = String()
+    risk = String()
+    systems = fields.List(String())
     planned_start = fields.DateTime()
     planned_end = fields.DateTime()
-    rollback_plan = fields.String()
-    status = fields.String()
-    requester_id = fields.String()
-    requester_name = fields.String(allow_none=True)
+    rollback_plan = String()
+    status = String()
+    requester_id = String()
+    requester_name = String(allow_none=True)
     submitted_at = fields.DateTime()
     updated_at = fields.DateTime()
-    version = fields.Integer()
+    version = Integer()
 
 
 class ChangeRequestQueryArgsSchema(FormSchema):
     """Filters for the change request list (a GET form: blank filters are absent)."""
 
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    risk = fields.String(validate=validate.OneOf(RISKS))
-    requester_id = fields.String()
-    board_id = fields.String()
-    system = fields.String()
-    q = fields.String()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    status = String(validate=validate.OneOf(STATUSES))
+    category = String(validate=validate.OneOf(CATEGORIES))
+    risk = String(validate=validate.OneOf(RISKS))
+    requester_id = String()
+    board_id = String()
+    system = String()
+    q = String()
+    limit = Limit(cap=500, load_default=50)
+    offset = Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class ChangeRequestPageSchema(Schema):
     """A page of change requests."""
 
     items = fields.List(fields.Nested(ChangeRequestSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
 
 
 class WithdrawSchema(Schema):

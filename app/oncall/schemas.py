@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from app.oncall.queries import GROUPS
-from app.schemas import FormSchema, Text, when
+from app.schemas import FormSchema, Integer, String, Text, when
 from domain.oncall.handover import check_timezone
 from domain.oncall.incident import CATEGORIES, SEVERITIES
 from domain.oncall.rotation import ROLES
@@ -31,10 +31,10 @@ class RotationInputSchema(Schema):
     """A new rotation."""
 
     name = Text(required=True, validate=validate.Length(min=2, max=200))
-    timezone = fields.String(required=True)
+    timezone = String(required=True)
     roster = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=100))
-    handover_weekday = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6))
-    handover_time = fields.String(load_default="09:00", validate=validate.Regexp(HHMM))
+    handover_weekday = Integer(load_default=0, validate=validate.Range(min=0, max=6))
+    handover_time = String(load_default="09:00", validate=validate.Regexp(HHMM))
 
     @validates("timezone")
     def check_tz(self, value: str, **kwargs: Any) -> None:
@@ -54,7 +54,7 @@ class RotationFormSchema(FormSchema, RotationInputSchema):
 class PlanInputSchema(Schema):
     """How far ahead to plan, and from which hand-over day (optional)."""
 
-    weeks = fields.Integer(load_default=4, validate=validate.Range(min=4, max=52))
+    weeks = Integer(load_default=4, validate=validate.Range(min=4, max=52))
     start = fields.Date(load_default=None, allow_none=True)
 
 
@@ -90,7 +90,7 @@ class OverrideInputSchema(Schema):
     """Put someone else on one week's shift, with the reason."""
 
     week_start = fields.Date(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = String(required=True, validate=validate.OneOf(ROLES))
     person_id = fields.UUID(required=True)
     reason = Text(required=True, validate=validate.Length(min=3, max=2000))
 
@@ -103,7 +103,7 @@ class SwapInputSchema(Schema):
     """Offer your shift to a colleague (optionally taking one of theirs back)."""
 
     week_start = fields.Date(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = String(required=True, validate=validate.OneOf(ROLES))
     counterpart_id = fields.UUID(required=True)
     return_week_start = fields.Date(load_default=None, allow_none=True)
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
@@ -116,8 +116,8 @@ class SwapFormSchema(FormSchema, SwapInputSchema):
 class EscalationPolicyInputSchema(Schema):
     """Changes to an escalation policy (omitted fields keep their value)."""
 
-    ack_minutes = fields.Integer(validate=validate.Range(min=1, max=1440))
-    resolve_minutes = fields.Integer(validate=validate.Range(min=1, max=10080))
+    ack_minutes = Integer(validate=validate.Range(min=1, max=1440))
+    resolve_minutes = Integer(validate=validate.Range(min=1, max=10080))
     major_outage_percent = fields.Float(validate=validate.Range(min=0, max=100))
     engineering_lead_id = fields.UUID(allow_none=True)
     executive_id = fields.UUID(allow_none=True)
@@ -151,8 +151,8 @@ class IncidentInputSchema(Schema):
 
     rotation_id = fields.UUID(required=True)
     title = Text(required=True, validate=validate.Length(min=3, max=200))
-    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    severity = String(required=True, validate=validate.OneOf(SEVERITIES))
+    category = String(required=True, validate=validate.OneOf(CATEGORIES))
     affected_users_percent = fields.Float(load_default=0.0,
                                           validate=validate.Range(min=0, max=100))
     security = fields.Boolean(load_default=False)
@@ -170,7 +170,7 @@ class IncidentFormSchema(FormSchema, IncidentInputSchema):
 class AssessmentSchema(Schema):
     """A new impact assessment (omitted fields keep their value)."""
 
-    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    severity = String(validate=validate.OneOf(SEVERITIES))
     affected_users_percent = fields.Float(validate=validate.Range(min=0, max=100))
     security = fields.Boolean()
     regulatory = fields.Boolean()
@@ -217,7 +217,7 @@ class ImprovementSchema(Schema):
 
     title = Text(required=True, validate=validate.Length(min=3, max=200))
     owner_id = fields.UUID(required=True)
-    priority = fields.String(load_default="P2", validate=validate.OneOf(("P0", "P1", "P2")))
+    priority = String(load_default="P2", validate=validate.OneOf(("P0", "P1", "P2")))
 
 
 class DebriefInputSchema(Schema):
@@ -242,11 +242,11 @@ class DebriefFormSchema(FormSchema, DebriefInputSchema):
 class IncidentQueryArgsSchema(FormSchema):
     """Incident list filters (blank filters are absent)."""
 
-    status = fields.String()
-    severity = fields.String(validate=validate.OneOf(SEVERITIES))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    status = String()
+    severity = String(validate=validate.OneOf(SEVERITIES))
+    category = String(validate=validate.OneOf(CATEGORIES))
     practice = fields.Boolean()
-    rotation_id = fields.String()
+    rotation_id = String()
 
 
 class MetricsQueryArgsSchema(Schema):
@@ -255,8 +255,8 @@ class MetricsQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    group_by = fields.String(load_default="severity", validate=validate.OneOf(GROUPS))
-    period = fields.String(load_default="month", validate=validate.OneOf(("week", "month")))
+    group_by = String(load_default="severity", validate=validate.OneOf(GROUPS))
+    period = String(load_default="month", validate=validate.OneOf(("week", "month")))
     start = when(data_key="from", load_default=None)
     end = when(data_key="to", load_default=None)
 
@@ -264,9 +264,9 @@ class MetricsQueryArgsSchema(Schema):
 class RunbookInputSchema(Schema):
     """A new runbook."""
 
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category = String(required=True, validate=validate.OneOf(CATEGORIES))
     title = Text(required=True, validate=validate.Length(min=3, max=200))
-    content = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
+    content = String(required=True, validate=validate.Length(min=1, max=100_000))
 
 
 class RunbookFormSchema(FormSchema, RunbookInputSchema):
@@ -276,7 +276,7 @@ class RunbookFormSchema(FormSchema, RunbookInputSchema):
 class RevisionInputSchema(Schema):
     """A new revision of a runbook."""
 
-    content = fields.String(required=True, validate=validate.Length(min=1, max=100_000))
+    content = String(required=True, validate=validate.Length(min=1, max=100_000))
     summary = Text(required=True, validate=validate.Length(min=3, max=2000))
 
 
@@ -287,7 +287,7 @@ class RevisionFormSchema(FormSchema, RevisionInputSchema):
 class SignOffInputSchema(Schema):
     """A review or validation sign-off of the current revision."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(SIGN_OFFS))
+    kind = String(required=True, validate=validate.OneOf(SIGN_OFFS))
 
 
 class SignOffFormSchema(FormSchema, SignOffInputSchema):
@@ -300,8 +300,8 @@ class DiffQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    old = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1))
-    new = fields.Integer(data_key="to", required=True, validate=validate.Range(min=1))
+    old = Integer(data_key="from", required=True, validate=validate.Range(min=1))
+    new = Integer(data_key="to", required=True, validate=validate.Range(min=1))
 
 
 class TrainingInputSchema(Schema):
@@ -309,7 +309,7 @@ class TrainingInputSchema(Schema):
 
     title = Text(required=True, validate=validate.Length(min=3, max=200))
     held_on = fields.Date(required=True)
-    topics = fields.List(fields.String(validate=validate.OneOf(TRAINING_TOPICS)), required=True,
+    topics = fields.List(String(validate=validate.OneOf(TRAINING_TOPICS)), required=True,
                          validate=validate.Length(min=1))
     attendee_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
 
@@ -325,71 +325,71 @@ class TrainingFormSchema(FormSchema, TrainingInputSchema):
 class ShiftSchema(Schema):
     """One weekly shift."""
 
-    rotation_id = fields.String()
-    week_start = fields.String()
+    rotation_id = String()
+    week_start = String()
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
-    primary_id = fields.String(allow_none=True)
-    secondary_id = fields.String(allow_none=True)
-    primary_name = fields.String(allow_none=True)
-    secondary_name = fields.String(allow_none=True)
+    primary_id = String(allow_none=True)
+    secondary_id = String(allow_none=True)
+    primary_name = String(allow_none=True)
+    secondary_name = String(allow_none=True)
 
 
 class RotationSchema(Schema):
     """A rotation."""
 
-    id = fields.String(dump_only=True)
-    name = fields.String()
-    timezone = fields.String()
-    handover_weekday = fields.Integer()
-    handover_time = fields.String()
-    roster = fields.List(fields.String())
+    id = String(dump_only=True)
+    name = String()
+    timezone = String()
+    handover_weekday = Integer()
+    handover_time = String()
+    roster = fields.List(String())
     policy = fields.Dict()
-    policy_version = fields.Integer()
+    policy_version = Integer()
     created_at = fields.DateTime()
 
 
 class OncallSchema(Schema):
     """Who is on call at a moment."""
 
-    primary_id = fields.String(allow_none=True)
-    secondary_id = fields.String(allow_none=True)
-    week_start = fields.String(allow_none=True)
+    primary_id = String(allow_none=True)
+    secondary_id = String(allow_none=True)
+    week_start = String(allow_none=True)
     at = fields.DateTime()
 
 
 class TimelineEntrySchema(Schema):
     """One entry of an incident's timeline."""
 
-    version = fields.Integer()
+    version = Integer()
     at = fields.DateTime()
-    type = fields.String()
-    level = fields.String(allow_none=True)
-    person_id = fields.String(allow_none=True)
-    person_name = fields.String(allow_none=True)
-    trigger = fields.String(allow_none=True)
+    type = String()
+    level = String(allow_none=True)
+    person_id = String(allow_none=True)
+    person_name = String(allow_none=True)
+    trigger = String(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
-    actor_id = fields.String(allow_none=True)
-    actor_name = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
+    actor_id = String(allow_none=True)
+    actor_name = String(allow_none=True)
+    reason = String(allow_none=True)
+    note = String(allow_none=True)
 
 
 class IncidentSummarySchema(Schema):
     """An incident with derived times (as listed)."""
 
-    id = fields.String(dump_only=True)
-    title = fields.String()
-    severity = fields.String()
-    category = fields.String()
+    id = String(dump_only=True)
+    title = String()
+    severity = String()
+    category = String()
     practice = fields.Boolean()
-    status = fields.String()
-    level = fields.String()
+    status = String()
+    level = String()
     affected_users_percent = fields.Float()
     security = fields.Boolean()
     regulatory = fields.Boolean()
-    runbook_id = fields.String(allow_none=True)
-    rotation_id = fields.String()
+    runbook_id = String(allow_none=True)
+    rotation_id = String()
     policy = fields.Dict()
     responders = fields.Dict()
     opened_at = fields.DateTime()
@@ -411,11 +411,11 @@ class IncidentSchema(IncidentSummarySchema):
 class RunbookSchema(Schema):
     """A runbook's current revision."""
 
-    id = fields.String(dump_only=True)
-    category = fields.String()
-    title = fields.String()
-    revision = fields.Integer()
-    content = fields.String()
+    id = String(dump_only=True)
+    category = String()
+    title = String()
+    revision = Integer()
+    content = String()
     updated_at = fields.DateTime()
     reviewed = fields.Boolean()
     validated = fields.Boolean()
@@ -424,33 +424,33 @@ class RunbookSchema(Schema):
 class TrainingSchema(Schema):
     """A training session."""
 
-    id = fields.String(dump_only=True)
-    title = fields.String()
-    held_on = fields.String()
-    topics = fields.List(fields.String())
-    attendee_ids = fields.List(fields.String())
-    trainer_id = fields.String(allow_none=True)
+    id = String(dump_only=True)
+    title = String()
+    held_on = String()
+    topics = fields.List(String())
+    attendee_ids = fields.List(String())
+    trainer_id = String(allow_none=True)
 
 
 class EscalationPolicySchema(Schema):
     """An escalation policy in force, with its version (copied onto each new incident)."""
 
-    ack_minutes = fields.Integer()
-    resolve_minutes = fields.Integer()
+    ack_minutes = Integer()
+    resolve_minutes = Integer()
     major_outage_percent = fields.Float()
-    engineering_lead_id = fields.String(allow_none=True)
-    executive_id = fields.String(allow_none=True)
-    version = fields.Integer()
+    engineering_lead_id = String(allow_none=True)
+    executive_id = String(allow_none=True)
+    version = Integer()
 
 
 class PlanWarningSchema(Schema):
     """An upcoming shift held by someone not fully trained."""
 
-    person_id = fields.String()
-    name = fields.String()
-    role = fields.String()
-    week_start = fields.String()
-    training_status = fields.String()
+    person_id = String()
+    name = String()
+    role = String()
+    week_start = String()
+    training_status = String()
 
 
 class PlanSchema(Schema):
@@ -465,57 +465,57 @@ class GapSchema(Schema):
 
     start = fields.DateTime()
     end = fields.DateTime()
-    missing = fields.List(fields.String())
+    missing = fields.List(String())
 
 
 class FairnessSchema(Schema):
     """One person's share of a rotation."""
 
-    person_id = fields.String()
-    name = fields.String()
-    primary_weeks = fields.Integer()
-    secondary_weeks = fields.Integer()
-    weekend_hours = fields.Integer()
-    night_hours = fields.Integer()
-    pages = fields.Integer()
+    person_id = String()
+    name = String()
+    primary_weeks = Integer()
+    secondary_weeks = Integer()
+    weekend_hours = Integer()
+    night_hours = Integer()
+    pages = Integer()
 
 
 class UnavailabilitySchema(Schema):
     """Unavailability recorded on a rotation."""
 
-    id = fields.String()
-    person_id = fields.String()
+    id = String()
+    person_id = String()
 
 
 class ShiftRecordSchema(Schema):
     """A shift as the rotation records it."""
 
-    week_start = fields.String()
-    starts_at = fields.String(metadata={"format": "date-time"})
-    ends_at = fields.String(metadata={"format": "date-time"})
-    primary_id = fields.String(allow_none=True)
-    secondary_id = fields.String(allow_none=True)
+    week_start = String()
+    starts_at = String(metadata={"format": "date-time"})
+    ends_at = String(metadata={"format": "date-time"})
+    primary_id = String(allow_none=True)
+    secondary_id = String(allow_none=True)
 
 
 class OverrideSchema(Schema):
     """The rotation and the overridden shift."""
 
-    id = fields.String()
+    id = String()
     shift = fields.Nested(ShiftRecordSchema)
 
 
 class SwapSchema(Schema):
     """A shift swap."""
 
-    id = fields.String()
-    rotation_id = fields.String()
-    requester_id = fields.String()
-    counterpart_id = fields.String()
-    role = fields.String()
-    week_start = fields.String()
-    return_week_start = fields.String(allow_none=True)
-    status = fields.String()
-    reason = fields.String(allow_none=True)
+    id = String()
+    rotation_id = String()
+    requester_id = String()
+    counterpart_id = String()
+    role = String()
+    week_start = String()
+    return_week_start = String(allow_none=True)
+    status = String()
+    reason = String(allow_none=True)
     requested_at = fields.DateTime()
 
 
@@ -525,63 +525,63 @@ class NoticesQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    person_id = fields.String(load_default=None)
+    person_id = String(load_default=None)
 
 
 class NoticeSchema(Schema):
     """A shift of one person that a plan, roster change, override or swap moved."""
 
-    id = fields.String()
-    rotation_id = fields.String()
-    rotation_name = fields.String()
-    person_id = fields.String()
-    week_start = fields.String()
+    id = String()
+    rotation_id = String()
+    rotation_name = String()
+    person_id = String()
+    week_start = String()
     starts_at = fields.DateTime()
-    role = fields.String()
-    change = fields.String()
-    cause = fields.String()
-    actor_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    role = String()
+    change = String()
+    cause = String()
+    actor_id = String(allow_none=True)
+    reason = String(allow_none=True)
     recorded_at = fields.DateTime()
 
 
 class IncidentMetricsRowSchema(Schema):
     """MTTA and MTTR (seconds) of one group of incidents."""
 
-    group = fields.String()
-    incidents = fields.Integer()
-    acknowledged = fields.Integer()
-    resolved = fields.Integer()
+    group = String()
+    incidents = Integer()
+    acknowledged = Integer()
+    resolved = Integer()
     mtta_s = fields.Float(allow_none=True)
     mttr_s = fields.Float(allow_none=True)
-    ack_within_target = fields.Integer()
+    ack_within_target = Integer()
 
 
 class IncidentMetricsSchema(Schema):
     """Incident metrics grouped by period, severity, category or practice."""
 
-    group_by = fields.String()
+    group_by = String()
     items = fields.List(fields.Nested(IncidentMetricsRowSchema))
 
 
 class RunbookDiffSchema(Schema):
     """A unified diff between two revisions of a runbook."""
 
-    old = fields.Integer(attribute="from", data_key="from")
-    new = fields.Integer(attribute="to", data_key="to")
-    diff = fields.String()
+    old = Integer(attribute="from", data_key="from")
+    new = Integer(attribute="to", data_key="to")
+    diff = String()
 
 
 class TrainingRecordedSchema(Schema):
     """A recorded training session's id."""
 
-    id = fields.String()
+    id = String()
 
 
 class TrainingStatusSchema(Schema):
     """One person's derived training status and the topics they covered."""
 
-    person_id = fields.String()
-    name = fields.String()
-    status = fields.String()
-    topics = fields.List(fields.String())
+    person_id = String()
+    name = String()
+    status = String()
+    topics = fields.List(String())

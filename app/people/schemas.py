@@ -8,7 +8,7 @@ from marshmallow import (
     validate,
 )
 
-from app.schemas import FormSchema, Text, when
+from app.schemas import FormSchema, String, Text, when
 from domain.people.person import FUNCTIONS, ROLES
 
 
@@ -17,9 +17,9 @@ class PersonInputSchema(Schema):
 
     name = Text(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True)
-    function = fields.String(required=True, validate=validate.OneOf(FUNCTIONS))
-    role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
-    password = fields.String(load_default=None, allow_none=True,
+    function = String(required=True, validate=validate.OneOf(FUNCTIONS))
+    role = String(load_default="member", validate=validate.OneOf(ROLES))
+    password = String(load_default=None, allow_none=True,
                              validate=validate.Length(min=12, max=200), load_only=True)
 
 
@@ -47,7 +47,7 @@ class AccessReasonFormSchema(FormSchema, AccessReasonSchema):
 class RoleChangeSchema(AccessReasonSchema):
     """The role a person should hold from now on, and why."""
 
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = String(required=True, validate=validate.OneOf(ROLES))
 
 
 class RoleChangeFormSchema(FormSchema, RoleChangeSchema):
@@ -64,9 +64,9 @@ class TokenInputSchema(AccessReasonSchema):
 class TokenSchema(Schema):
     """An API token as listed: its id (embedded in the token), never its secret."""
 
-    id = fields.String(dump_only=True)
-    person_id = fields.String(dump_only=True)
-    name = fields.String()
+    id = String(dump_only=True)
+    person_id = String(dump_only=True)
+    name = String()
     created_at = fields.DateTime()
     expires_at = fields.DateTime(allow_none=True)
     last_used_at = fields.DateTime(allow_none=True)
@@ -76,15 +76,15 @@ class TokenSchema(Schema):
 class TokenCreatedSchema(TokenSchema):
     """A newly issued token, with the token itself (shown once)."""
 
-    token = fields.String()
+    token = String()
 
 
 class PasswordChangeSchema(Schema):
     """A person's own password change: the current one is required."""
 
-    current_password = fields.String(required=True, load_only=True,
+    current_password = String(required=True, load_only=True,
                                      validate=validate.Length(min=1, max=200))
-    new_password = fields.String(required=True, load_only=True,
+    new_password = String(required=True, load_only=True,
                                  validate=validate.Length(min=12, max=200))
 
 
@@ -95,23 +95,23 @@ class PasswordChangeFormSchema(FormSchema, PasswordChangeSchema):
 class PersonSchema(Schema):
     """A person as shown to clients."""
 
-    id = fields.String(dump_only=True)
-    name = fields.String()
-    email = fields.String()
-    function = fields.String()
-    roles = fields.List(fields.String())
+    id = String(dump_only=True)
+    name = String()
+    email = String()
+    function = String()
+    roles = fields.List(String())
     active = fields.Boolean()
 
 
 class PersonCreatedSchema(Schema):
     """A registered person's id and first API token (shown once)."""
 
-    id = fields.String()
-    token = fields.String()
+    id = String()
+    token = String()
 
 
 class LoginSchema(FormSchema):
     """Web login form."""
 
     email = fields.Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=1))
+    password = String(required=True, validate=validate.Length(min=1))

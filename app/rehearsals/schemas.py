@@ -14,7 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, Text
+from app.schemas import FormSchema, Integer, String, Text
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
     DECISIONS,
@@ -43,7 +43,7 @@ class RehearsalStepInputSchema(Schema):
     """One playbook step."""
 
     name = Text(required=True, validate=validate.Length(min=1, max=200))
-    planned_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=1440))
+    planned_minutes = Integer(required=True, validate=validate.Range(min=1, max=1440))
     owner_id = fields.UUID(required=True)
 
 
@@ -81,7 +81,7 @@ class RehearsalFormSchema(FormSchema, RehearsalInputSchema):
     hidden ``source_runbook_id``/``source_runbook_revision`` when prefilled from a runbook."""
 
     source_runbook_id = fields.UUID(load_default=None)
-    source_runbook_revision = fields.Integer(load_default=None)
+    source_runbook_revision = Integer(load_default=None)
 
     def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """Collect the step rows with a name or minutes into ``steps`` (blank rows are none)."""
@@ -101,18 +101,18 @@ STEP_COLUMNS = (("name", "name"), ("planned_minutes", "minutes"), ("owner_id", "
 class RehearsalStepSchema(Schema):
     """A playbook step with its timing."""
 
-    number = fields.Integer()
-    name = fields.String()
-    planned_minutes = fields.Integer()
-    owner_id = fields.String()
-    owner_name = fields.String(allow_none=True)
-    status = fields.String()
+    number = Integer()
+    name = String()
+    planned_minutes = Integer()
+    owner_id = String()
+    owner_name = String(allow_none=True)
+    status = String()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    actual_seconds = fields.Integer(allow_none=True)
-    variance_seconds = fields.Integer(allow_none=True)
+    actual_seconds = Integer(allow_none=True)
+    variance_seconds = Integer(allow_none=True)
     variance_percent = fields.Decimal(as_string=True, allow_none=True)
-    skip_reason = fields.String(allow_none=True)
+    skip_reason = String(allow_none=True)
 
 
 class RehearsalParityItemSchema(Schema):
@@ -153,7 +153,7 @@ class ParityFormSchema(FormSchema, ParityInputSchema):
 class PreflightInputSchema(Schema):
     """A pre-flight check result (parity is recorded as a parity check)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(MANUAL_PREFLIGHT))
+    kind = String(required=True, validate=validate.OneOf(MANUAL_PREFLIGHT))
     passed = fields.Boolean(required=True)
     evidence = Text(required=True, validate=validate.Length(min=1, max=5000))
 
@@ -165,13 +165,13 @@ class PreflightFormSchema(FormSchema, PreflightInputSchema):
 class RehearsalCheckSchema(Schema):
     """A pre-flight check run."""
 
-    kind = fields.String()
-    label = fields.String()
+    kind = String()
+    label = String()
     passed = fields.Boolean(allow_none=True)
-    evidence = fields.String()
-    runs = fields.Integer()
+    evidence = String()
+    runs = Integer()
     checked_at = fields.DateTime(allow_none=True)
-    checked_by_name = fields.String(allow_none=True)
+    checked_by_name = String(allow_none=True)
     parity_items = fields.List(fields.Dict(), allow_none=True)
 
 
@@ -188,8 +188,8 @@ class ReasonFormSchema(FormSchema, ReasonSchema):
 class IssueInputSchema(Schema):
     """An issue logged against a step."""
 
-    step = fields.Integer(required=True, validate=validate.Range(min=1))
-    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    step = Integer(required=True, validate=validate.Range(min=1))
+    severity = String(required=True, validate=validate.OneOf(SEVERITIES))
     description = Text(required=True, validate=validate.Length(min=1, max=5000))
     resolution = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
@@ -211,11 +211,11 @@ class ResolveIssueFormSchema(FormSchema, ResolveIssueSchema):
 class RehearsalIssueSchema(Schema):
     """An issue with its resolution."""
 
-    issue = fields.Integer()
-    step = fields.Integer()
-    severity = fields.String()
-    description = fields.String()
-    resolution = fields.String(allow_none=True)
+    issue = Integer()
+    step = Integer()
+    severity = String()
+    description = String()
+    resolution = String(allow_none=True)
     logged_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
 
@@ -225,7 +225,7 @@ class RollbackInputSchema(Schema):
 
     performed = fields.Boolean(required=True)
     passed = fields.Boolean(required=True)
-    duration_minutes = fields.Integer(load_default=None, allow_none=True,
+    duration_minutes = Integer(load_default=None, allow_none=True,
                                       validate=validate.Range(min=0, max=10_000))
     notes = Text(load_default="", validate=validate.Length(max=5000))
 
@@ -241,8 +241,8 @@ class RehearsalRollbackSchema(Schema):
 
     performed = fields.Boolean()
     passed = fields.Boolean()
-    duration_minutes = fields.Integer(allow_none=True)
-    notes = fields.String()
+    duration_minutes = Integer(allow_none=True)
+    notes = String()
     tested_at = fields.DateTime()
 
 
@@ -256,7 +256,7 @@ class RehearsalExtraCriterionSchema(Schema):
 
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     measured = number(required=True)
-    comparator = fields.String(required=True, validate=validate.OneOf(COMPARATORS))
+    comparator = String(required=True, validate=validate.OneOf(COMPARATORS))
     threshold = number(required=True)
     unit = Text(load_default="", validate=validate.Length(max=20))
 
@@ -284,36 +284,36 @@ class MetricsFormSchema(FormSchema, MetricsInputSchema):
 class RehearsalCriterionSchema(Schema):
     """A criterion with its measured value, threshold and verdict."""
 
-    key = fields.String()
-    label = fields.String()
-    comparator = fields.String()
-    threshold = fields.String()
-    unit = fields.String()
-    measured = fields.String(allow_none=True)
+    key = String()
+    label = String()
+    comparator = String()
+    threshold = String()
+    unit = String()
+    measured = String(allow_none=True)
     passed = fields.Boolean()
 
 
 class RehearsalEvaluationSchema(Schema):
     """A Go/No-Go evaluation and the decision recorded on it."""
 
-    evaluation = fields.Integer()
+    evaluation = Integer()
     criteria = fields.List(fields.Nested(RehearsalCriterionSchema))
     preflight = fields.Dict()
     rollback_passed = fields.Boolean(allow_none=True)
-    recommendation = fields.String()
+    recommendation = String()
     evaluated_at = fields.DateTime()
-    decision = fields.String(allow_none=True)
+    decision = String(allow_none=True)
     against_recommendation = fields.Boolean(allow_none=True)
-    decided_by = fields.String(allow_none=True)
-    decided_by_name = fields.String(allow_none=True)
-    decision_reason = fields.String(allow_none=True)
+    decided_by = String(allow_none=True)
+    decided_by_name = String(allow_none=True)
+    decision_reason = String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
 
 
 class DecisionInputSchema(Schema):
     """The Go/No-Go decision; against the recommendation it needs a reason."""
 
-    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    decision = String(required=True, validate=validate.OneOf(DECISIONS))
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -334,10 +334,10 @@ class LessonFormSchema(FormSchema, LessonInputSchema):
 class AdjustmentInputSchema(Schema):
     """A recommended runbook adjustment: an action item or a runbook revision proposal."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(ADJUSTMENT_KINDS))
+    kind = String(required=True, validate=validate.OneOf(ADJUSTMENT_KINDS))
     text = Text(required=True, validate=validate.Length(min=1, max=5000))
     owner_id = fields.UUID(load_default=None, allow_none=True)
-    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    priority = String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     runbook_category = Text(load_default=None, allow_none=True,
                             validate=validate.Length(min=1, max=100))
     runbook_name = Text(load_default=None, allow_none=True,
@@ -361,43 +361,43 @@ class AdjustmentFormSchema(FormSchema, AdjustmentInputSchema):
 class RehearsalNoteSchema(Schema):
     """A lesson learned or a recommended adjustment."""
 
-    kind = fields.String()
-    text = fields.String()
-    action_item_id = fields.String(allow_none=True)
-    runbook_category = fields.String(allow_none=True)
-    runbook_name = fields.String(allow_none=True)
+    kind = String()
+    text = String()
+    action_item_id = String(allow_none=True)
+    runbook_category = String(allow_none=True)
+    runbook_name = String(allow_none=True)
     recorded_at = fields.DateTime()
 
 
 class RehearsalSummarySchema(Schema):
     """A rehearsal in a list."""
 
-    id = fields.String(dump_only=True)
-    release_version = fields.String()
-    environment = fields.String()
-    playbook = fields.String()
-    status = fields.String()
-    recommendation = fields.String(allow_none=True)
-    decision = fields.String(allow_none=True)
+    id = String(dump_only=True)
+    release_version = String()
+    environment = String()
+    playbook = String()
+    status = String()
+    recommendation = String(allow_none=True)
+    decision = String(allow_none=True)
     against_recommendation = fields.Boolean()
-    steps_total = fields.Integer()
-    steps_done = fields.Integer()
+    steps_total = Integer()
+    steps_done = Integer()
     estimate_accuracy = fields.Decimal(as_string=True, allow_none=True)
     planned_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
 
 
 class RehearsalSchema(RehearsalSummarySchema):
     """A rehearsal with everything recorded on it."""
 
-    planned_by = fields.String()
-    planned_by_name = fields.String(allow_none=True)
+    planned_by = String()
+    planned_by_name = String(allow_none=True)
     source = fields.Dict(allow_none=True, metadata={
         "description": "the runbook revision the playbook was taken from, if any"})
-    parity_threshold = fields.String()
-    abort_reason = fields.String(allow_none=True)
+    parity_threshold = String()
+    abort_reason = String(allow_none=True)
     steps = fields.List(fields.Nested(RehearsalStepSchema))
     preflight = fields.List(fields.Nested(RehearsalCheckSchema))
     issues = fields.List(fields.Nested(RehearsalIssueSchema))
@@ -416,9 +416,9 @@ class RehearsalListSchema(Schema):
 class RehearsalQueryArgsSchema(FormSchema):
     """Filters for the rehearsal list (blank filters are absent)."""
 
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    release_version = fields.String()
-    playbook = fields.String()
+    status = String(validate=validate.OneOf(STATUSES))
+    release_version = String()
+    playbook = String()
 
 
 class ReportQueryArgsSchema(Schema):
@@ -427,7 +427,7 @@ class ReportQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    format = fields.String(load_default="json", validate=validate.OneOf(
+    format = String(load_default="json", validate=validate.OneOf(
         ("json", "markdown", "pdf")))
 
 
@@ -444,111 +444,111 @@ def step_row_errors(errors: dict[str, Any]) -> dict[int, dict[str, list[str]]]:
 class ReportSummarySchema(Schema):
     """The report's summary block (times to the minute in UTC, or ``-``)."""
 
-    release_version = fields.String()
-    environment = fields.String()
-    playbook = fields.String()
-    planned_by = fields.String()
-    status = fields.String()
-    abort_reason = fields.String(allow_none=True)
-    started_at = fields.String()
-    ended_at = fields.String()
-    recommendation = fields.String()
-    decision = fields.String()
+    release_version = String()
+    environment = String()
+    playbook = String()
+    planned_by = String()
+    status = String()
+    abort_reason = String(allow_none=True)
+    started_at = String()
+    ended_at = String()
+    recommendation = String()
+    decision = String()
     against_recommendation = fields.Boolean()
-    decision_reason = fields.String(allow_none=True)
-    decided_by = fields.String(allow_none=True)
+    decision_reason = String(allow_none=True)
+    decided_by = String(allow_none=True)
 
 
 class ReportPreflightSchema(Schema):
     """A pre-flight check's line: PASS, FAIL or NOT RUN."""
 
-    check = fields.String()
-    result = fields.String()
-    evidence = fields.String()
-    runs = fields.Integer()
+    check = String()
+    result = String()
+    evidence = String()
+    runs = Integer()
 
 
 class ReportParitySchema(Schema):
     """The parity threshold and the compared items."""
 
-    threshold = fields.String()
+    threshold = String()
     items = fields.List(fields.Nested(RehearsalParityItemSchema))
 
 
 class ReportStepSchema(Schema):
     """A timeline row (durations as ``1h 02m 05s``)."""
 
-    number = fields.Integer()
-    step = fields.String()
-    owner = fields.String()
-    planned = fields.String()
-    actual = fields.String()
-    variance = fields.String()
-    status = fields.String()
-    skip_reason = fields.String(allow_none=True)
+    number = Integer()
+    step = String()
+    owner = String()
+    planned = String()
+    actual = String()
+    variance = String()
+    status = String()
+    skip_reason = String(allow_none=True)
 
 
 class ReportTotalSchema(Schema):
     """The timeline's totals."""
 
-    planned = fields.String()
-    actual = fields.String()
-    estimate_accuracy = fields.String()
+    planned = String()
+    actual = String()
+    estimate_accuracy = String()
 
 
 class ReportIssueSchema(Schema):
     """An issue row (``step``: the step's name)."""
 
-    issue = fields.Integer()
-    step = fields.String()
-    severity = fields.String()
-    description = fields.String()
-    resolution = fields.String()
+    issue = Integer()
+    step = String()
+    severity = String()
+    description = String()
+    resolution = String()
 
 
 class ReportRollbackSchema(Schema):
     """A rollback test row."""
 
-    performed = fields.String()
-    result = fields.String()
-    duration = fields.String()
-    notes = fields.String()
+    performed = String()
+    result = String()
+    duration = String()
+    notes = String()
 
 
 class ReportCriterionSchema(Schema):
     """A Go/No-Go criterion row."""
 
-    criterion = fields.String()
-    measured = fields.String()
-    threshold = fields.String()
-    verdict = fields.String()
+    criterion = String()
+    measured = String()
+    threshold = String()
+    verdict = String()
 
 
 class ReportEvaluationSchema(Schema):
     """An evaluation row."""
 
-    evaluation = fields.Integer()
-    evaluated_at = fields.String()
-    recommendation = fields.String()
-    decision = fields.String()
-    decided_by = fields.String(allow_none=True)
+    evaluation = Integer()
+    evaluated_at = String()
+    recommendation = String()
+    decision = String()
+    decided_by = String(allow_none=True)
     against_recommendation = fields.Boolean()
-    reason = fields.String(allow_none=True)
-    failed = fields.String()
+    reason = String(allow_none=True)
+    failed = String()
 
 
 class ReportAdjustmentSchema(Schema):
     """A recommended adjustment and what it became."""
 
-    text = fields.String()
-    becomes = fields.String()
-    kind = fields.String()
+    text = String()
+    becomes = String()
+    kind = String()
 
 
 class RehearsalReportSchema(Schema):
     """The rehearsal report's content, in the template's order."""
 
-    rehearsal_id = fields.String()
+    rehearsal_id = String()
     summary = fields.Nested(ReportSummarySchema)
     preflight = fields.List(fields.Nested(ReportPreflightSchema))
     parity = fields.Nested(ReportParitySchema)
@@ -559,5 +559,5 @@ class RehearsalReportSchema(Schema):
     earlier_rollback_tests = fields.List(fields.Nested(ReportRollbackSchema))
     criteria = fields.List(fields.Nested(ReportCriterionSchema))
     evaluations = fields.List(fields.Nested(ReportEvaluationSchema))
-    lessons = fields.List(fields.String())
+    lessons = fields.List(String())
     adjustments = fields.List(fields.Nested(ReportAdjustmentSchema))

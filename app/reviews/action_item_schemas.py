@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas import FormSchema, Text
+from app.schemas import FormSchema, Integer, Limit, String, Text
 from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES
 
 
@@ -14,9 +14,9 @@ class ActionItemInputSchema(Schema):
     title = Text(required=True, validate=validate.Length(min=3, max=200))
     description = Text(load_default="", validate=validate.Length(max=20_000))
     owner_id = fields.UUID(required=True)
-    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    priority = String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     due = fields.Date(load_default=None, allow_none=True)
-    source_type = fields.String(load_default="manual", validate=validate.OneOf(SOURCES))
+    source_type = String(load_default="manual", validate=validate.OneOf(SOURCES))
     source_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
@@ -27,7 +27,7 @@ class ActionItemFormSchema(FormSchema, ActionItemInputSchema):
 class StatusUpdateSchema(Schema):
     """A status update with a note (the note is required when blocked)."""
 
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = String(required=True, validate=validate.OneOf(STATUSES))
     note = Text(load_default="", validate=validate.Length(max=5000))
 
 
@@ -60,52 +60,52 @@ class DueChangeFormSchema(FormSchema, DueChangeSchema):
 class ActionItemQueryArgsSchema(FormSchema):
     """Filters for the action item list (blank filters are absent)."""
 
-    owner_id = fields.String()
-    status = fields.String(validate=validate.OneOf((*STATUSES, "not_completed")))
-    priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    source_type = fields.String(validate=validate.OneOf(SOURCES))
-    source_id = fields.String()
+    owner_id = String()
+    status = String(validate=validate.OneOf((*STATUSES, "not_completed")))
+    priority = String(validate=validate.OneOf(PRIORITIES))
+    source_type = String(validate=validate.OneOf(SOURCES))
+    source_id = String()
     overdue = fields.Boolean()
-    q = fields.String()
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    q = String()
+    limit = Limit(cap=1000, load_default=100)
+    offset = Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class ActionItemUpdateSchema(Schema):
     """One change to an item."""
 
-    version = fields.Integer()
-    kind = fields.String()
-    status = fields.String(allow_none=True)
-    note = fields.String()
-    review_id = fields.String(allow_none=True)
-    owner_id = fields.String(allow_none=True)
+    version = Integer()
+    kind = String()
+    status = String(allow_none=True)
+    note = String()
+    review_id = String(allow_none=True)
+    owner_id = String(allow_none=True)
     due = fields.Date(allow_none=True)
-    actor_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    actor_id = String(allow_none=True)
+    reason = String(allow_none=True)
     at = fields.DateTime()
 
 
 class ActionItemSchema(Schema):
     """An action item as shown to clients (``overdue`` derived from the clock)."""
 
-    id = fields.String(dump_only=True)
-    title = fields.String()
-    description = fields.String()
-    owner_id = fields.String()
-    owner_name = fields.String(allow_none=True)
+    id = String(dump_only=True)
+    title = String()
+    description = String()
+    owner_id = String()
+    owner_name = String(allow_none=True)
     due = fields.Date()
-    priority = fields.String()
-    status = fields.String()
-    status_note = fields.String()
+    priority = String()
+    status = String()
+    status_note = String()
     overdue = fields.Boolean()
-    source_type = fields.String()
-    source_id = fields.String(allow_none=True)
-    raised_by = fields.String(allow_none=True)
+    source_type = String()
+    source_id = String(allow_none=True)
+    raised_by = String(allow_none=True)
     raised_at = fields.DateTime()
     updated_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
     updates = fields.List(fields.Nested(ActionItemUpdateSchema))
 
 
@@ -113,20 +113,20 @@ class ActionItemPageSchema(Schema):
     """A page of action items."""
 
     items = fields.List(fields.Nested(ActionItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
 
 
 class PolicyInputSchema(Schema):
     """A follow-up policy: items matching source and priority are completed within N days."""
 
     name = Text(required=True, validate=validate.Length(min=3, max=200))
-    source_type = fields.String(load_default=None, allow_none=True,
+    source_type = String(load_default=None, allow_none=True,
                                 validate=validate.OneOf(SOURCES))
-    priority = fields.String(load_default=None, allow_none=True,
+    priority = String(load_default=None, allow_none=True,
                              validate=validate.OneOf(PRIORITIES))
-    within_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    within_days = Integer(required=True, validate=validate.Range(min=0, max=365))
 
 
 class PolicyFormSchema(FormSchema, PolicyInputSchema):
@@ -136,11 +136,11 @@ class PolicyFormSchema(FormSchema, PolicyInputSchema):
 class PolicySchema(Schema):
     """A follow-up policy as shown to clients."""
 
-    id = fields.String(dump_only=True)
-    name = fields.String()
-    source_type = fields.String(allow_none=True)
-    priority = fields.String(allow_none=True)
-    within_days = fields.Integer()
+    id = String(dump_only=True)
+    name = String()
+    source_type = String(allow_none=True)
+    priority = String(allow_none=True)
+    within_days = Integer()
     active = fields.Boolean()
     defined_at = fields.DateTime()
 
@@ -148,9 +148,9 @@ class PolicySchema(Schema):
 class ViolationSchema(Schema):
     """An item breaking a follow-up policy."""
 
-    policy_id = fields.String()
-    policy_name = fields.String()
-    why = fields.String()
+    policy_id = String()
+    policy_name = String()
+    why = String()
     item = fields.Nested(ActionItemSchema)
 
 

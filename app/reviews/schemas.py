@@ -13,7 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import FormSchema, Text, jsonable
+from app.schemas import FormSchema, Integer, String, Text, jsonable
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import REVIEW_STATUSES, TICKET_SEVERITIES
 
@@ -31,7 +31,7 @@ class TargetsSchema(Schema):
                                 as_string=True)
     error_rate_max = fields.Decimal(validate=validate.Range(
         min=0, max=100, min_inclusive=False), as_string=True)
-    p95_max_ms = fields.Integer(validate=validate.Range(min=1, max=600_000))
+    p95_max_ms = Integer(validate=validate.Range(min=1, max=600_000))
 
 
 class TargetsFormSchema(FormSchema, TargetsSchema):
@@ -71,7 +71,7 @@ class MoveReviewFormSchema(FormSchema, MoveReviewSchema):
 class ExtendScheduleSchema(Schema):
     """How many more monthly reviews to schedule."""
 
-    months = fields.Integer(load_default=3, validate=validate.Range(min=1, max=24))
+    months = Integer(load_default=3, validate=validate.Range(min=1, max=24))
 
 
 class ExtendScheduleFormSchema(FormSchema, ExtendScheduleSchema):
@@ -93,11 +93,11 @@ class MetricsInputSchema(Schema):
 
     uptime_pct = fields.Decimal(load_default=None, allow_none=True, validate=PERCENT)
     error_rate_pct = fields.Decimal(load_default=None, allow_none=True, validate=PERCENT)
-    p95_ms = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
-    active_users = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
-    tickets = fields.Dict(keys=fields.String(validate=validate.OneOf(TICKET_SEVERITIES)),
-                          values=fields.Integer(validate=COUNT), load_default=dict)
-    source = fields.String(load_default="api", validate=validate.OneOf(
+    p95_ms = Integer(load_default=None, allow_none=True, validate=COUNT)
+    active_users = Integer(load_default=None, allow_none=True, validate=COUNT)
+    tickets = fields.Dict(keys=String(validate=validate.OneOf(TICKET_SEVERITIES)),
+                          values=Integer(validate=COUNT), load_default=dict)
+    source = String(load_default="api", validate=validate.OneOf(
         ("form", "api", "monitoring")))
 
     @validates_schema
@@ -122,7 +122,7 @@ class ReviewStatusUpdateSchema(Schema):
     """A status update of an action item, recorded in a review."""
 
     item_id = fields.UUID(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = String(required=True, validate=validate.OneOf(STATUSES))
     note = Text(load_default="", validate=validate.Length(max=5000))
 
 
@@ -135,7 +135,7 @@ class ReviewIssueSchema(Schema):
 
     title = Text(required=True, validate=validate.Length(min=3, max=200))
     owner_id = fields.UUID(required=True)
-    priority = fields.String(load_default="P2", validate=validate.OneOf(PRIORITIES))
+    priority = String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     due = fields.Date(load_default=None, allow_none=True)
     description = Text(load_default="", validate=validate.Length(max=20_000))
 
@@ -174,47 +174,47 @@ class AddendumFormSchema(FormSchema, AddendumSchema):
 class ReviewQueryArgsSchema(FormSchema):
     """Filters for the review list (blank filters are absent)."""
 
-    status = fields.String(validate=validate.OneOf(REVIEW_STATUSES))
-    launch_id = fields.String()
+    status = String(validate=validate.OneOf(REVIEW_STATUSES))
+    launch_id = String()
 
 
 class ReviewSchema(Schema):
     """A review as listed."""
 
-    id = fields.String(dump_only=True)
-    launch_id = fields.String()
-    seq = fields.Integer()
-    kind = fields.String()
+    id = String(dump_only=True)
+    launch_id = String()
+    seq = Integer()
+    kind = String()
     scheduled_for = fields.Date()
     originally_scheduled_for = fields.Date()
     period_start = fields.Date()
     period_end = fields.Date()
-    status = fields.String()
-    cancel_reason = fields.String(allow_none=True)
+    status = String()
+    cancel_reason = String(allow_none=True)
     uptime_pct = fields.Decimal(as_string=True, allow_none=True)
     error_rate_pct = fields.Decimal(as_string=True, allow_none=True)
-    p95_ms = fields.Integer(allow_none=True)
-    active_users = fields.Integer(allow_none=True)
-    tickets = fields.Dict(keys=fields.String(), values=fields.Integer())
-    metrics_source = fields.String(allow_none=True)
-    backlog = fields.List(fields.String())
-    positive = fields.List(fields.String())
-    negative = fields.List(fields.String())
+    p95_ms = Integer(allow_none=True)
+    active_users = Integer(allow_none=True)
+    tickets = fields.Dict(keys=String(), values=Integer())
+    metrics_source = String(allow_none=True)
+    backlog = fields.List(String())
+    positive = fields.List(String())
+    negative = fields.List(String())
     next_review_date = fields.Date(allow_none=True)
-    focus_areas = fields.List(fields.String())
+    focus_areas = fields.List(String())
     finalised_at = fields.DateTime(allow_none=True)
-    version = fields.Integer()
+    version = Integer()
 
 
 class LaunchSummarySchema(Schema):
     """A launch as listed (without its reviews)."""
 
-    id = fields.String(dump_only=True)
-    name = fields.String()
-    system = fields.String()
+    id = String(dump_only=True)
+    name = String()
+    system = String()
     launch_date = fields.Date()
-    description = fields.String()
-    owner_id = fields.String()
+    description = String()
+    owner_id = String()
     targets = fields.Nested(TargetsSchema)
     recorded_at = fields.DateTime()
 
@@ -228,18 +228,18 @@ class LaunchSchema(LaunchSummarySchema):
 class DashboardPointSchema(Schema):
     """One held review on the launch's trend charts (times in minutes)."""
 
-    label = fields.String()
+    label = String()
     date = fields.Date()
-    kind = fields.String()
-    id = fields.String()
+    kind = String()
+    id = String()
     uptime_pct = fields.Float(allow_none=True)
     error_rate_pct = fields.Float(allow_none=True)
-    p95_ms = fields.Integer(allow_none=True)
-    active_users = fields.Integer(allow_none=True)
-    incidents = fields.Dict(keys=fields.String(), values=fields.Integer())
-    opened = fields.Integer()
-    closed = fields.Integer()
-    overdue = fields.Integer()
+    p95_ms = Integer(allow_none=True)
+    active_users = Integer(allow_none=True)
+    incidents = fields.Dict(keys=String(), values=Integer())
+    opened = Integer()
+    closed = Integer()
+    overdue = Integer()
     mtta_min = fields.Float(allow_none=True)
     mttr_min = fields.Float(allow_none=True)
 
@@ -247,7 +247,7 @@ class DashboardPointSchema(Schema):
 class DashboardSchema(Schema):
     """Trends over a launch's reviews."""
 
-    launch_id = fields.String()
+    launch_id = String()
     points = fields.List(fields.Nested(DashboardPointSchema))
 
 
@@ -255,17 +255,17 @@ class ReviewDocumentSchema(Schema):
     """A review with everything its document shows (incidents, items, comparison, addenda)."""
 
     review = fields.Nested(ReviewSchema)
-    launch_id = fields.String()
+    launch_id = String()
     metrics = fields.List(fields.Dict())
     targets = fields.Dict()
     incidents = fields.List(fields.Dict())
-    previous_review_id = fields.String(allow_none=True)
+    previous_review_id = String(allow_none=True)
     previous_items = fields.List(fields.Dict())
     new_issues = fields.List(fields.Dict())
     missing_updates = fields.List(fields.Dict())
     comparison = fields.List(fields.Dict())
     addenda = fields.List(fields.Dict())
-    markdown = fields.String()
+    markdown = String()
 
     @post_dump
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

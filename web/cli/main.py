@@ -15,6 +15,7 @@ from app.bootstrap import Services, bootstrap
 from app.config import ConfigError, load_settings
 from app.people.schemas import PersonInputSchema
 from domain.errors import InvalidInput, LedgerError
+from web.cli import preflight
 from web.cli.access import add_access_commands
 from web.cli.audit import add_audit_commands
 
@@ -34,9 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        services = bootstrap(load_settings())
-    except ConfigError as exc:
+        settings = load_settings()
+        preflight.check(args, settings)
+        services = bootstrap(settings)
+    except (ConfigError, preflight.Refused) as exc:
         print(f"govledger: {exc}", file=sys.stderr)
+        return 2
+    except preflight.STORE_ERRORS as exc:
+        print(f"govledger: {preflight.describe(exc)}", file=sys.stderr)
         return 2
     try:
         return int(args.func(services, args) or 0)
@@ -54,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CliError as exc:
         print(f"govledger: {exc}", file=sys.stderr)
+        return 2
+    except preflight.STORE_ERRORS as exc:
+        print(f"govledger: {preflight.describe(exc)}", file=sys.stderr)
         return 2
     finally:
         services.close()
@@ -82,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_access_commands(user)
     serve = sub.add_parser("serve", help="serve the web UI and API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="1-65535")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="load demo data once").set_defaults(func=cmd_demo)
     proj = sub.add_parser("projections", help="read models").add_subparsers(dest="action",
@@ -188,10 +197,18 @@ def cmd_rebuild(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_status(services: Services, args: argparse.Namespace) -> int:
-    """Print each projection's position and how far behind it is."""
+    """Print each projection's position, how far behind it is, and any projection stalled on
+    an event its handler cannot apply (with the position and the error)."""
+    rows = services.projections.status()
     print(f"{'projection':<24}{'position':>10}{'head':>10}{'pending':>10}")
-    for row in services.projections.status():
+    for row in rows:
         print(f"{row['name']:<24}{row['position']:>10}{row['head']:>10}{row['pending']:>10}")
+    for row in rows:
+        if row["failure"]:
+            failure = row["failure"]
+            print(f"{row['name']} stalled at notification {failure['position']} "
+                  f"({failure['topic']}) since {failure['failed_at']:%Y-%m-%d %H:%M:%S}Z: "
+                  f"{failure['error']}")
     return 0
 
 
