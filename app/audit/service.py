@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from domain.audit import merkle
+from domain.audit import event_auth, merkle
 from domain.audit.keys import KEYRING_ID, SigningKeyring
 from domain.base import now
 from domain.errors import NotFound
@@ -57,10 +58,13 @@ if TYPE_CHECKING:
     from app.ledger import Ledger
 
 Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 
 ORIGIN = "Governance Ledger"
 """First line of every checkpoint note (C2SP signed-note style)."""
 KEY_FILENAME = "ledger_signing_key.pem"
+EVENT_KEY_FILENAME = "ledger_event_key.json"
+"""The event-authentication key file, beside the signing key (mode 0600, never in the database)."""
 SEAL_EVERY_EVENTS = 1000
 SEAL_EVERY_SECONDS = 60.0
 BATCH = 1000
@@ -213,7 +217,8 @@ class VerifyReport:
 
 def _order(p: Problem) -> tuple[bool, int, bool]:
     """Lowest position first; a leaf-level finding before a root mismatch at the same place."""
-    return (p.position is None, p.position or 0, p.kind == "root_mismatch")
+    return (p.position is None, p.position or 0,
+            p.kind in ("root_mismatch", "unauthenticated"))
 
 
 # -- the service ----------------------------------------------------------------------------------
@@ -231,6 +236,56 @@ class Audit:
         audit_metadata.create_all(self.engine)
         self._tree: merkle.Tree | None = None
         self._tree_lock = threading.Lock()
+        self.blocked: Problem | None = None
+        """The first event the sealer refused (it does not authenticate), or None."""
+        self._install_event_key()
+
+    # -- event authentication ---------------------------------------------------------------------
+
+    @property
+    def event_key_path(self) -> Path:
+        return self.settings.instance_path / EVENT_KEY_FILENAME
+
+    def _install_event_key(self) -> None:
+        """Load (or create) the event key and have the ledger tag every event it writes.
+
+        A new key file records ``required_after``: the log's head when the key was made. Events
+        up to it were written before events were authenticated (an old store); every later one
+        must carry a valid tag.
+        """
+        path = self.event_key_path
+        if not path.exists():
+            head = int(self.ledger.recorder.max_notification_id() or 0)
+            key = os.urandom(32)
+            kid = event_auth.key_id_of(key)
+            data = {"current": kid, "keys": {kid: key.hex()}, "required_after": head,
+                    "created_at": iso(now())}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    json.dump(data, fh)
+        data = json.loads(path.read_text())
+        self._event_keys = {k: bytes.fromhex(v) for k, v in data["keys"].items()}
+        self.auth_required_after = int(data["required_after"])
+        mapper = self.ledger.mapper
+        if hasattr(mapper, "event_key"):
+            mapper.event_key = self._event_keys[data["current"]]
+
+    def authenticate(self, n: Any) -> str | None:
+        """None when the stored event ``n`` authenticates, else why not."""
+        state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
+        reason = event_auth.check(self._event_keys, n.originator_id, n.originator_version,
+                                  n.topic, state)
+        if reason == "untagged" and n.id <= self.auth_required_after:
+            return None  # written before events were authenticated (covered by checkpoints)
+        if reason == "untagged":
+            return ("it carries no authentication tag, so the service did not write it "
+                    "(a row inserted straight into the events table)")
+        return reason
 
     # -- signing keys in the log ----------------------------------------------------------------
 
@@ -313,6 +368,21 @@ class Audit:
             if not batch:
                 return added
             rows = []
+            refused = None
+            for n in batch:
+                reason = self.authenticate(n)
+                if reason is not None:
+                    refused = Problem("unauthenticated", n.id, reason)
+                    break
+            if refused is not None:
+                batch = [n for n in batch if n.id < refused.position]  # type: ignore[operator]
+                if self.blocked is None or self.blocked.position != refused.position:
+                    logger.error("NOT SEALING from position %s on: %s. Run `govledger verify` "
+                                 "and remove or explain the row before sealing again.",
+                                 refused.position, refused.detail)
+                self.blocked = refused
+            else:
+                self.blocked = None
             for i, n in enumerate(batch):
                 record = self._record(n)
                 if record["recorded_at"][:1].isdigit():
@@ -321,14 +391,17 @@ class Audit:
                              "leaf_hash": leaf_of(record).hex(),
                              "content_hash": content_of(record),
                              "recorded_at": record["recorded_at"], "watermark": watermark})
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(audit_leaves), rows)
-            except IntegrityError:
-                return added  # another sealer got there first
+            if rows:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(insert(audit_leaves), rows)
+                except IntegrityError:
+                    return added  # another sealer got there first
             added += len(rows)
             if progress is not None:
                 progress(len(rows))
+            if refused is not None:
+                return added
 
     def _record(self, n: Any) -> dict[str, Any]:
         state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
@@ -559,7 +632,11 @@ class Audit:
         stored = self._stored()
         first_mismatch: tuple[int, Any, Any] | None = None
         prev_pos = 0
+        unauthenticated: list[tuple[int, str]] = []
         for index, n in enumerate(self._events()):
+            reason = self.authenticate(n)
+            if reason is not None:
+                unauthenticated.append((n.id, reason))
             record = self._record(n)
             leaf = leaf_of(record)
             s = next(stored, None)
@@ -594,6 +671,11 @@ class Audit:
                     f"only {report.events}"))
         if first_mismatch is not None:
             report.problems.append(self._classify(*first_mismatch))
+        if unauthenticated:
+            position, reason = unauthenticated[0]
+            more = (f" ({len(unauthenticated) - 1} more after it)" if len(unauthenticated) > 1
+                    else "")
+            report.problems.append(Problem("unauthenticated", position, reason + more))
         self._check_sealed_leaves(checkpoints, report)
         # problems found only as a root mismatch are kept: leaves may have been rewritten too
         return report

@@ -40,6 +40,13 @@ def cmd_seal(services: Services, args: argparse.Namespace) -> int:
     assert checkpoint is not None
     print(f"Checkpoint {checkpoint['id']}: {checkpoint['tree_size']} events, root "
           f"{checkpoint['root_hash']}, key {checkpoint['key_id']}")
+    blocked = services.audit.blocked
+    if blocked is not None:
+        print(f"REFUSED to seal past position {blocked.position}: the event there does not "
+              f"authenticate ({blocked.detail}). The checkpoint stops before it. Run "
+              f"`govledger verify`, then remove the row or restore the store from a verified "
+              f"backup before sealing again.", file=sys.stderr)
+        return 1
     return 0
 
 
