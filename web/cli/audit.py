@@ -19,6 +19,9 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     verify = sub.add_parser("verify", help="recompute every leaf and check every checkpoint; "
                                            "exit 0 when intact, 1 when tampered")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--read-models", action="store_true",
+                        help="also replay the log into a scratch database and compare every "
+                             "read-model table with the live one")
     verify.set_defaults(func=cmd_verify)
     keys = sub.add_parser("keys", help="checkpoint signing keys").add_subparsers(
         dest="action", required=True)
@@ -60,12 +63,34 @@ def cmd_verify(services: Services, args: argparse.Namespace) -> int:
         report = services.audit.verify(progress=advance)
     finally:
         close()
+    result = report.as_dict()
+    differences: list[dict[str, object]] = []
+    if getattr(args, "read_models", False):
+        replayed_to, differences = services.as_of.compare_with_live()
+        result["read_models"] = {"replayed_to": replayed_to, "ok": not differences,
+                                 "differences": differences}
+    ok = report.ok and not differences
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
-    else:
-        for line in report.lines():
-            print(line, file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+        print(json.dumps(result, indent=2, default=str))
+        return 0 if ok else 1
+    for line in report.lines():
+        print(line, file=sys.stdout if report.ok else sys.stderr)
+    if getattr(args, "read_models", False):
+        if not differences:
+            print(f"read models: every table matches a replay of the log up to position "
+                  f"{result['read_models']['replayed_to']}")
+        for d in differences:
+            where = f"table {d['table']}, row {'/'.join(map(str, d['key']))}"  # type: ignore[call-overload]
+            what = (f"column {d['column']} is {d['live']!r} live but {d['replayed']!r} from "
+                    f"the log" if d["column"] else
+                    f"row {d['live']} live but {d['replayed']} from the log")
+            print(f"read model DIFFERS: {where}: {what}", file=sys.stderr)
+        if differences:
+            print("The live read models were changed outside the ledger (or a projection is "
+                  "stale). Rebuild them from the log with `govledger projections rebuild` (after checking "
+                  "`govledger verify` passes) and find out who wrote to the table.",
+                  file=sys.stderr)
+    return 0 if ok else 1
 
 
 def cmd_rotate(services: Services, args: argparse.Namespace) -> int:
