@@ -151,6 +151,49 @@ def checkpoint_body(size: int, root: bytes, issued_at: str, key_id: str) -> str:
             f"time {issued_at}\nkey {key_id}\n")
 
 
+NOTE_KEY_NAME = "governance-ledger"
+"""The key name on exported signed notes (C2SP signed-note: no spaces, no plus sign)."""
+
+
+def note_key_hash(name: str, public: Ed25519PublicKey) -> bytes:
+    """C2SP signed-note key id of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || key)[:4]."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4]
+
+
+def signed_note(cp: dict[str, Any], public: Ed25519PublicKey) -> str:
+    """A checkpoint as a C2SP signed note (tlog-checkpoint body, then its signature line)."""
+    sig = base64.b64encode(note_key_hash(NOTE_KEY_NAME, public)
+                           + base64.b64decode(cp["signature"])).decode()
+    return f"{cp['body']}\n\u2014 {NOTE_KEY_NAME} {sig}\n"
+
+
+def parse_notes(text_: str) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Split a file of signed notes into ``(body, [(key name, key hash + signature)])``."""
+    notes: list[tuple[str, list[tuple[str, bytes]]]] = []
+    lines = text_.split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        body = []
+        while i < len(lines) and lines[i] != "":
+            body.append(lines[i])
+            i += 1
+        i += 1  # the blank line
+        sigs = []
+        while i < len(lines) and lines[i].startswith("\u2014 "):
+            name, _, value = lines[i][2:].rpartition(" ")
+            try:
+                sigs.append((name, base64.b64decode(value, validate=True)))
+            except ValueError:
+                sigs.append((name, b""))
+            i += 1
+        notes.append(("\n".join(body) + "\n", sigs))
+    return notes
+
+
 def key_id_of(public: Ed25519PublicKey) -> str:
     """Short id of a public key: the first 8 bytes of SHA-256 of its raw form, hex."""
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -679,6 +722,82 @@ class Audit:
         self._check_sealed_leaves(checkpoints, report)
         # problems found only as a root mismatch are kept: leaves may have been rewritten too
         return report
+
+    # -- witnessed checkpoints -------------------------------------------------------------------
+
+    def export_checkpoints(self, every: bool = False) -> str:
+        """The latest checkpoint (or every one) as C2SP signed notes, to keep elsewhere."""
+        keys = self._known_keys()
+        chosen = self.checkpoints() if every else [c for c in [self.latest()] if c]
+        out = []
+        for cp in chosen:
+            public = serialization.load_pem_public_key(keys[cp["key_id"]].encode())
+            assert isinstance(public, Ed25519PublicKey)
+            out.append(signed_note(cp, public))
+        return "\n".join(out)
+
+    def verify_against(self, notes_text: str) -> tuple[int, list[Problem]]:
+        """Check that today's log extends every checkpoint kept elsewhere.
+
+        Each note's signature is checked with the ledger's known keys; then the leaves are
+        recomputed from today's stored events (not from ``audit_leaves``) and an RFC 6962
+        consistency proof from the note's tree size to today's is verified against the note's
+        root. A history rewritten and re-signed, even with the real key, fails here. Returns
+        the number of notes checked and the problems.
+        """
+        problems: list[Problem] = []
+        publics = {}
+        for pem in self._known_keys().values():
+            public = serialization.load_pem_public_key(pem.encode())
+            if isinstance(public, Ed25519PublicKey):
+                publics[note_key_hash(NOTE_KEY_NAME, public)] = public
+        leaves = [leaf_of(self._record(n)) for n in self._events()]
+        tree = merkle.Tree(leaves)
+        size_now = len(leaves)
+        root_now = tree.root(size_now)
+        notes = parse_notes(notes_text)
+        for number, (body, sigs) in enumerate(notes, 1):
+            lines = body.split("\n")
+            try:
+                size, root = int(lines[1]), base64.b64decode(lines[2], validate=True)
+            except (IndexError, ValueError):
+                problems.append(Problem("bad_note", None, f"kept checkpoint #{number} is not "
+                                        "a checkpoint note (origin, size, root lines)"))
+                continue
+            issued = next((ln[5:] for ln in lines if ln.startswith("time ")), "unknown time")
+            label = f"kept checkpoint #{number} (size {size}, signed {issued})"
+            signed = False
+            for _name, blob in sigs:
+                public = publics.get(blob[:4])
+                if public is None:
+                    continue
+                try:
+                    public.verify(blob[4:], body.encode())
+                    signed = True
+                except InvalidSignature:
+                    pass
+            if lines[0] != ORIGIN or not signed:
+                problems.append(Problem(
+                    "bad_signature", None,
+                    f"{label}: not signed by any key of this ledger (origin "
+                    f"{lines[0]!r}); check that the file is the one the witness kept"))
+                continue
+            if size > size_now:
+                problems.append(Problem(
+                    "rewritten", None,
+                    f"{label}: covers {size} events but today's log has only {size_now}: "
+                    f"events were removed after it was witnessed"))
+                continue
+            proof = tree.consistency(size, size_now)
+            if not merkle.verify_consistency(size, size_now, root, root_now, proof):
+                problems.append(Problem(
+                    "rewritten", None,
+                    f"{label}: today's log does not extend it (the RFC 6962 consistency proof "
+                    f"from size {size} to {size_now} fails): history up to it was rewritten "
+                    f"after it was witnessed, even if every checkpoint in the database "
+                    f"verifies. Treat the store as compromised: restore it from a backup "
+                    f"that verifies against this checkpoint and rotate both keys"))
+        return len(notes), problems
 
     def _known_keys(self) -> dict[str, str]:
         """Public keys from the log, plus this instance's own key (the log may be damaged)."""
