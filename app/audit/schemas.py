@@ -98,6 +98,8 @@ class ProblemSchema(Schema):
     kind = fields.String()
     position = fields.Integer(allow_none=True)
     detail = fields.String()
+    checkpoint = fields.Integer(allow_none=True)
+    checkpoint_time = fields.String(allow_none=True)
 
 
 class VerifyReportSchema(Schema):
@@ -108,6 +110,8 @@ class VerifyReportSchema(Schema):
     sealed = fields.Integer()
     checkpoints = fields.Integer()
     first_bad_position = fields.Integer(allow_none=True)
+    first_bad_checkpoint = fields.Integer(allow_none=True)
+    next_step = fields.String(allow_none=True)
     problems = fields.List(fields.Nested(ProblemSchema))
 
 

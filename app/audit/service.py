@@ -215,10 +215,46 @@ class Problem:
     kind: str
     position: int | None
     detail: str
+    checkpoint: int | None = None
+    """The number (id) of the checkpoint concerned, when there is one."""
+    checkpoint_time: str | None = None
 
     def line(self) -> str:
-        where = f"position {self.position}" if self.position is not None else "ledger"
+        if self.position is not None:
+            where = f"position {self.position}"
+        elif self.checkpoint is not None:
+            where = f"checkpoint {self.checkpoint} (signed {self.checkpoint_time})"
+        else:
+            where = "ledger"
         return f"{where}: {self.kind}: {self.detail}"
+
+    @property
+    def next_step(self) -> str:
+        """What the operator should do about it."""
+        return NEXT_STEPS.get(self.kind, NEXT_STEPS["changed"])
+
+
+NEXT_STEPS = {
+    "changed": "Compare the named event with a verified backup, restore the store from the "
+               "last backup that verifies, and find out who had write access to the database.",
+    "inserted": "A row was added to the events table after sealing: restore from a verified "
+                "backup (or delete the row once explained) and review database access.",
+    "missing": "Events were deleted from the log: restore them from a verified backup.",
+    "reordered": "Events were swapped in the events table: restore from a verified backup.",
+    "unauthenticated": "The row was not written by the service (no valid tag under the event "
+                       "key): sealing stops before it. Remove the row or restore from a "
+                       "verified backup, then run `govledger seal`.",
+    "root_mismatch": "The events no longer give the signed root: restore from a verified "
+                     "backup; the named position is where the difference starts.",
+    "bad_signature": "A checkpoint row was edited (or signed by an unknown key): restore the "
+                     "audit_checkpoints table from a backup and check `govledger keys show` "
+                     "against the published keys.",
+    "sealed_leaves_mismatch": "audit_leaves was edited: restore it from a backup (the events "
+                              "themselves verify against the signed roots).",
+    "inconsistent": "A checkpoint does not extend the one before: history was rewritten "
+                    "between them; restore from a backup and compare with witnessed "
+                    "checkpoints (`govledger verify --against FILE`).",
+}
 
 
 @dataclass
@@ -246,6 +282,8 @@ class VerifyReport:
         return {"ok": self.ok, "events": self.events, "sealed": self.sealed,
                 "checkpoints": self.checkpoints,
                 "first_bad_position": first.position if first else None,
+                "first_bad_checkpoint": first.checkpoint if first else None,
+                "next_step": first.next_step if first else None,
                 "problems": [p.__dict__ for p in self.problems]}
 
     def lines(self) -> list[str]:
@@ -254,8 +292,13 @@ class VerifyReport:
             return [head + "intact"]
         first = self.first
         assert first is not None
-        return [head + f"TAMPERED; first bad position: {first.position}",
-                *[p.line() for p in sorted(self.problems, key=_order)]]
+        where = f"first bad position: {first.position}"
+        if first.position is None and first.checkpoint is not None:
+            where = (f"first bad position: none in the events; first bad checkpoint: "
+                     f"{first.checkpoint} (signed {first.checkpoint_time})")
+        return [head + f"TAMPERED; {where}",
+                *[p.line() for p in sorted(self.problems, key=_order)],
+                f"What to do next: {first.next_step}"]
 
 
 def _order(p: Problem) -> tuple[bool, int, bool]:
@@ -668,6 +711,8 @@ class Audit:
         report.checkpoints = len(checkpoints)
         keys = self._known_keys()
         self._check_signatures(checkpoints, keys, report)
+        forged = {p.checkpoint for p in report.problems if p.kind == "bad_signature"}
+        checkpoints = [cp for cp in checkpoints if cp["id"] not in forged]  # not evidence
         by_size: dict[int, list[dict[str, Any]]] = {}
         for cp in checkpoints:
             by_size.setdefault(cp["tree_size"], []).append(cp)
@@ -696,8 +741,9 @@ class Audit:
                         p.kind == "root_mismatch" for p in report.problems):
                     report.problems.append(Problem(
                         "root_mismatch", n.id,
-                        f"checkpoint {cp['id']} (size {cp['tree_size']}) signed root "
-                        f"{cp['root_hash'][:16]}… but the events give {ours.root().hex()[:16]}…"))
+                        f"checkpoint {cp['id']} (size {cp['tree_size']}, signed {cp['issued_at']}) "
+                        f"signed root {cp['root_hash'][:16]}… but the events give "
+                        f"{ours.root().hex()[:16]}…", cp["id"], cp["issued_at"]))
             if progress is not None and index % BATCH == BATCH - 1:
                 progress(BATCH)
         if progress is not None:
@@ -711,7 +757,7 @@ class Audit:
                 report.problems.append(Problem(
                     "missing", prev_pos + 1 if first_mismatch is None else None,
                     f"checkpoint {cp['id']} covers {cp['tree_size']} events but the log has "
-                    f"only {report.events}"))
+                    f"only {report.events}", cp["id"], cp["issued_at"]))
         if first_mismatch is not None:
             report.problems.append(self._classify(*first_mismatch))
         if unauthenticated:
@@ -822,7 +868,7 @@ class Audit:
             if pem is None:
                 report.problems.append(Problem("bad_signature", None,
                                                f"checkpoint {cp['id']}: unknown key "
-                                               f"{cp['key_id']}"))
+                                               f"{cp['key_id']}", cp["id"], cp["issued_at"]))
                 continue
             try:
                 public = serialization.load_pem_public_key(pem.encode())
@@ -832,8 +878,9 @@ class Audit:
             except (InvalidSignature, ValueError, UnsupportedAlgorithm):
                 report.problems.append(Problem(
                     "bad_signature", None,
-                    f"checkpoint {cp['id']} (size {cp['tree_size']}): the signature does not "
-                    f"match its size, root and time"))
+                    f"checkpoint {cp['id']} (size {cp['tree_size']}, signed {cp['issued_at']}): "
+                    f"the signature does not match its size, root and time",
+                    cp["id"], cp["issued_at"]))
 
     def _check_sealed_leaves(self, checkpoints: list[dict[str, Any]],
                              report: VerifyReport) -> None:
@@ -848,13 +895,15 @@ class Audit:
             if cp["tree_size"] > len(leaves):
                 report.problems.append(Problem(
                     "missing", None, f"checkpoint {cp['id']} covers {cp['tree_size']} leaves "
-                                     f"but only {len(leaves)} are sealed"))
+                                     f"but only {len(leaves)} are sealed", cp["id"],
+                    cp["issued_at"]))
                 return
             if tree.root(cp["tree_size"]).hex() != cp["root_hash"]:
                 report.problems.append(Problem(
                     "sealed_leaves_mismatch", None,
                     f"the sealed leaves do not give the root signed in checkpoint {cp['id']} "
-                    f"(audit_leaves was changed; positions are named from the events alone)"))
+                    f"(signed {cp['issued_at']}; audit_leaves was changed; positions are named "
+                    f"from the events alone)", cp["id"], cp["issued_at"]))
             if previous is not None:
                 proof = tree.consistency(previous["tree_size"], cp["tree_size"])
                 if not merkle.verify_consistency(
@@ -865,7 +914,7 @@ class Audit:
                         "inconsistent", None,
                         f"checkpoint {cp['id']} (size {cp['tree_size']}) does not extend "
                         f"checkpoint {previous['id']} (size {previous['tree_size']}) over the "
-                        f"sealed leaves"))
+                        f"sealed leaves", cp["id"], cp["issued_at"]))
             previous = cp
 
     def _classify(self, index: int, record: dict[str, Any] | None, s: Any) -> Problem:
