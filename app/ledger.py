@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper, StoredEvent
 
+from domain.audit import event_auth
 from domain.base import METADATA_FIELDS, command_context, current_context
 from domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from domain.people.person import Person
@@ -29,6 +31,33 @@ SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 """Event fields never shown in history or exports (they hold credential hashes)."""
 
 
+class AuthenticatingMapper(Mapper[UUID]):
+    """Tags every event it stores with an HMAC under the instance's event key (when it has one)
+    and strips the tag before decoding (see domain/audit/event_auth.py)."""
+
+    event_key: bytes | None = None
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        stored = super().to_stored_event(domain_event)
+        if self.event_key is None or self.cipher or self.compressor:
+            return stored
+        return StoredEvent(originator_id=stored.originator_id,
+                           originator_version=stored.originator_version, topic=stored.topic,
+                           state=event_auth.add_tag(self.event_key, stored.originator_id,
+                                                    stored.originator_version, stored.topic,
+                                                    stored.state))
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        state = stored_event.state
+        if not (self.cipher or self.compressor):
+            base, key_id, _ = event_auth.split(bytes(state))
+            if key_id is not None:
+                stored_event = StoredEvent(originator_id=stored_event.originator_id,
+                                           originator_version=stored_event.originator_version,
+                                           topic=stored_event.topic, state=base)
+        return super().to_domain_event(stored_event)
+
+
 class Ledger(Application[UUID]):
     """The one event-sourced application (one store, one log) that every area's service uses.
 
@@ -41,6 +70,11 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         register_legacy_topics()  # events stored by release 0.1 name the old flat modules
         super().__init__(env=env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The factory's mapper, authenticating (the event key is set by the audit)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=AuthenticatingMapper)
 
     # -- acting ---------------------------------------------------------------------------------
 

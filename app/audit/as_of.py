@@ -17,7 +17,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, select
 
 from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
@@ -117,6 +117,26 @@ class AsOfViews:
         runner.catch_up()
         return _View(engine=engine, path=path, used=time.monotonic())
 
+    def compare_with_live(self) -> tuple[int, list[dict[str, Any]]]:
+        """Replay the whole log into a scratch database and compare every read-model table
+        with the live one. Returns the position replayed to and, per differing table, its
+        first differing row (by primary key): ``{"table", "key", "column", "live",
+        "replayed"}`` (``column`` None when the row exists on one side only)."""
+        self.live.catch_up()
+        head = int(self.ledger.recorder.max_notification_id() or 0)
+        view = self.build(head)
+        try:
+            self.live.catch_up()
+            differences = []
+            for projection in self.live.projections:
+                for table in projection.tables:
+                    found = _first_difference(table, self.engine, view.engine)
+                    if found is not None:
+                        differences.append({"table": table.name, **found})
+            return head, differences
+        finally:
+            drop(view)
+
     def _expire(self) -> None:
         """Drop views unused for CACHE_SECONDS, then the least recently used beyond
         CACHE_ENTRIES (never one used in the last IN_USE_SECONDS: a request may still be
@@ -135,6 +155,41 @@ class AsOfViews:
     def clear(self) -> None:
         """Remove every cached view (and its temporary file)."""
         _clear(self._cache, self._lock)
+
+
+def _normal(value: Any) -> Any:
+    """A value as both backends give it back (UTC datetimes without tzinfo)."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    return value
+
+
+def _rows(table: Any, engine: Engine) -> dict[tuple[Any, ...], dict[str, Any]]:
+    key = [c.name for c in table.primary_key.columns] or [c.name for c in table.columns]
+    with engine.connect() as conn:
+        rows = [{k: _normal(v) for k, v in r._mapping.items()}
+                for r in conn.execute(select(table))]
+    return {tuple(str(r[k]) for k in key): r for r in rows}
+
+
+def _first_difference(table: Any, live: Engine, replayed: Engine) -> dict[str, Any] | None:
+    """The first row (in primary-key order) where the two tables differ, or None."""
+    ours, theirs = _rows(table, live), _rows(table, replayed)
+    for key in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(key), theirs.get(key)
+        if a is None or b is None:
+            return {"key": list(key), "column": None,
+                    "live": "missing" if a is None else "present",
+                    "replayed": "missing" if b is None else "present"}
+        for column in a:
+            if a[column] != b.get(column) and str(a[column]) != str(b.get(column)):
+                return {"key": list(key), "column": column, "live": a[column],
+                        "replayed": b.get(column)}
+    return None
 
 
 def _clear(cache: dict[Any, _View], lock: threading.Lock) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.audit.service import audit_leaves, canonical, iso, leaf_of
+from app.audit.service import audit_leaves, canonical, iso, key_id_of, leaf_of
 from app.csv_export import csv_text
 from app.ledger import SECRET_FIELDS, event_to_dict
 from app.reporting import ReportContext
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 VERIFIER = Path(__file__).with_name("verify_bundle.py")
 OPENSSL = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in checkpoint.txt "
            "-sigfile checkpoint.sig")
+OPENSSL_SUMS = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in SHA256SUMS "
+                "-sigfile SHA256SUMS.sig")
 
 
 class BundleError(DomainError):
@@ -71,9 +73,19 @@ def build_bundle(services: Services, start: datetime, end: datetime,
     if end < start:
         raise InvalidInput.field("to", "must be after from")
     sealer = services.audit
+    report = sealer.verify()
+    if not report.ok:
+        first = report.first
+        assert first is not None
+        raise BundleError(f"no bundle from a store that fails verification: {first.line()}. "
+                          f"Run `govledger verify` for the full report; restore the store from "
+                          f"a verified backup or have the finding explained before exporting",
+                          position=first.position, kind=first.kind)
     sealer.index()
+    key = sealer.ensure_key()
     latest = sealer.latest()
-    if latest is None or latest["tree_size"] < sealer.sealed_size():
+    if latest is None or latest["tree_size"] < sealer.sealed_size() or \
+            latest["key_id"] != key_id_of(key.public_key()):
         latest = sealer.seal(force=True)
     assert latest is not None
     size = latest["tree_size"]
@@ -125,9 +137,11 @@ def build_bundle(services: Services, start: datetime, end: datetime,
     files["manifest.json"] = json.dumps(manifest, indent=2).encode()
     files["verify_bundle.py"] = VERIFIER.read_bytes()
     files["README.txt"] = README.format(**{**manifest, "openssl": OPENSSL,
+                                           "openssl_sums": OPENSSL_SUMS,
                                            "size": size}).encode()
     files["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
                                   for name, data in sorted(files.items())).encode()
+    files["SHA256SUMS.sig"] = key.sign(files["SHA256SUMS"])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(files.items()):
@@ -247,15 +261,19 @@ with key {checkpoint[key_id]}.
 How to check this bundle (two commands, in the unzipped folder)
 ---------------------------------------------------------------
   python3 verify_bundle.py
+  {openssl_sums} && sha256sum -c SHA256SUMS
   {openssl}
 
-The first needs only Python 3 (no packages) and checks everything, including the Ed25519
-signature. The second checks the signature independently with OpenSSL 3 and prints
-"Signature Verified Successfully". `sha256sum -c SHA256SUMS` checks the file hashes alone.
+The first needs only Python 3 (no packages) and checks everything, including both Ed25519
+signatures. The other two check the signatures independently with OpenSSL 3 (each prints
+"Signature Verified Successfully"): SHA256SUMS is signed with the checkpoint key
+(SHA256SUMS.sig), so once its signature verifies, `sha256sum -c SHA256SUMS` proves every other
+file (reports included) is exactly as exported. Every file except SHA256SUMS.sig is listed.
 
 What a passing check proves
 ---------------------------
-- Every file is exactly as exported (SHA256SUMS).
+- Every file is exactly as exported: SHA256SUMS lists every file and is signed with the
+  ledger's key (SHA256SUMS.sig), so editing a report and recomputing the sums fails.
 - Every event in events.jsonl is part of the ledger's history as it was when the checkpoint was
   signed: its fingerprint, combined with the proof in proofs.jsonl, gives exactly the root hash
   that the ledger's private key signed. Changing, removing or reordering any earlier event would
@@ -285,6 +303,7 @@ events.jsonl   one event per line: "leaf" (the six fields hashed into the tree: 
 proofs.jsonl   RFC 6962 audit path of each event (absent for a whole-prefix export)
 checkpoint.txt the signed note: origin, tree size, base64 root, time, key id
 checkpoint.sig its raw Ed25519 signature;  ledger.pub  the public key (PEM)
+SHA256SUMS     SHA-256 of every file; SHA256SUMS.sig its raw Ed25519 signature (same key)
 manifest.json  query, period, counts, first/last positions, checkpoint
 reports/       CSV per report and reports.pdf: change requests, change approval evidence,
                CCB decision log, on-call schedule, incidents and MTTA/MTTR, action items,

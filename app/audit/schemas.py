@@ -98,6 +98,8 @@ class ProblemSchema(Schema):
     kind = String()
     position = Integer(allow_none=True)
     detail = String()
+    checkpoint = Integer(allow_none=True)
+    checkpoint_time = String(allow_none=True)
 
 
 class VerifyReportSchema(Schema):
@@ -108,6 +110,8 @@ class VerifyReportSchema(Schema):
     sealed = Integer()
     checkpoints = Integer()
     first_bad_position = Integer(allow_none=True)
+    first_bad_checkpoint = Integer(allow_none=True)
+    next_step = String(allow_none=True)
     problems = fields.List(fields.Nested(ProblemSchema))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from domain.audit import merkle
+from domain.audit import event_auth, merkle
 from domain.audit.keys import KEYRING_ID, SigningKeyring
 from domain.base import now
 from domain.errors import NotFound
@@ -57,10 +58,13 @@ if TYPE_CHECKING:
     from app.ledger import Ledger
 
 Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 
 ORIGIN = "Governance Ledger"
 """First line of every checkpoint note (C2SP signed-note style)."""
 KEY_FILENAME = "ledger_signing_key.pem"
+EVENT_KEY_FILENAME = "ledger_event_key.json"
+"""The event-authentication key file, beside the signing key (mode 0600, never in the database)."""
 SEAL_EVERY_EVENTS = 1000
 SEAL_EVERY_SECONDS = 60.0
 BATCH = 1000
@@ -147,6 +151,49 @@ def checkpoint_body(size: int, root: bytes, issued_at: str, key_id: str) -> str:
             f"time {issued_at}\nkey {key_id}\n")
 
 
+NOTE_KEY_NAME = "governance-ledger"
+"""The key name on exported signed notes (C2SP signed-note: no spaces, no plus sign)."""
+
+
+def note_key_hash(name: str, public: Ed25519PublicKey) -> bytes:
+    """C2SP signed-note key id of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || key)[:4]."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4]
+
+
+def signed_note(cp: dict[str, Any], public: Ed25519PublicKey) -> str:
+    """A checkpoint as a C2SP signed note (tlog-checkpoint body, then its signature line)."""
+    sig = base64.b64encode(note_key_hash(NOTE_KEY_NAME, public)
+                           + base64.b64decode(cp["signature"])).decode()
+    return f"{cp['body']}\n\u2014 {NOTE_KEY_NAME} {sig}\n"
+
+
+def parse_notes(text_: str) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Split a file of signed notes into ``(body, [(key name, key hash + signature)])``."""
+    notes: list[tuple[str, list[tuple[str, bytes]]]] = []
+    lines = text_.split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        body = []
+        while i < len(lines) and lines[i] != "":
+            body.append(lines[i])
+            i += 1
+        i += 1  # the blank line
+        sigs = []
+        while i < len(lines) and lines[i].startswith("\u2014 "):
+            name, _, value = lines[i][2:].rpartition(" ")
+            try:
+                sigs.append((name, base64.b64decode(value, validate=True)))
+            except ValueError:
+                sigs.append((name, b""))
+            i += 1
+        notes.append(("\n".join(body) + "\n", sigs))
+    return notes
+
+
 def key_id_of(public: Ed25519PublicKey) -> str:
     """Short id of a public key: the first 8 bytes of SHA-256 of its raw form, hex."""
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -168,10 +215,46 @@ class Problem:
     kind: str
     position: int | None
     detail: str
+    checkpoint: int | None = None
+    """The number (id) of the checkpoint concerned, when there is one."""
+    checkpoint_time: str | None = None
 
     def line(self) -> str:
-        where = f"position {self.position}" if self.position is not None else "ledger"
+        if self.position is not None:
+            where = f"position {self.position}"
+        elif self.checkpoint is not None:
+            where = f"checkpoint {self.checkpoint} (signed {self.checkpoint_time})"
+        else:
+            where = "ledger"
         return f"{where}: {self.kind}: {self.detail}"
+
+    @property
+    def next_step(self) -> str:
+        """What the operator should do about it."""
+        return NEXT_STEPS.get(self.kind, NEXT_STEPS["changed"])
+
+
+NEXT_STEPS = {
+    "changed": "Compare the named event with a verified backup, restore the store from the "
+               "last backup that verifies, and find out who had write access to the database.",
+    "inserted": "A row was added to the events table after sealing: restore from a verified "
+                "backup (or delete the row once explained) and review database access.",
+    "missing": "Events were deleted from the log: restore them from a verified backup.",
+    "reordered": "Events were swapped in the events table: restore from a verified backup.",
+    "unauthenticated": "The row was not written by the service (no valid tag under the event "
+                       "key): sealing stops before it. Remove the row or restore from a "
+                       "verified backup, then run `govledger seal`.",
+    "root_mismatch": "The events no longer give the signed root: restore from a verified "
+                     "backup; the named position is where the difference starts.",
+    "bad_signature": "A checkpoint row was edited (or signed by an unknown key): restore the "
+                     "audit_checkpoints table from a backup and check `govledger keys show` "
+                     "against the published keys.",
+    "sealed_leaves_mismatch": "audit_leaves was edited: restore it from a backup (the events "
+                              "themselves verify against the signed roots).",
+    "inconsistent": "A checkpoint does not extend the one before: history was rewritten "
+                    "between them; restore from a backup and compare with witnessed "
+                    "checkpoints (`govledger verify --against FILE`).",
+}
 
 
 @dataclass
@@ -199,6 +282,8 @@ class VerifyReport:
         return {"ok": self.ok, "events": self.events, "sealed": self.sealed,
                 "checkpoints": self.checkpoints,
                 "first_bad_position": first.position if first else None,
+                "first_bad_checkpoint": first.checkpoint if first else None,
+                "next_step": first.next_step if first else None,
                 "problems": [p.__dict__ for p in self.problems]}
 
     def lines(self) -> list[str]:
@@ -207,13 +292,19 @@ class VerifyReport:
             return [head + "intact"]
         first = self.first
         assert first is not None
-        return [head + f"TAMPERED; first bad position: {first.position}",
-                *[p.line() for p in sorted(self.problems, key=_order)]]
+        where = f"first bad position: {first.position}"
+        if first.position is None and first.checkpoint is not None:
+            where = (f"first bad position: none in the events; first bad checkpoint: "
+                     f"{first.checkpoint} (signed {first.checkpoint_time})")
+        return [head + f"TAMPERED; {where}",
+                *[p.line() for p in sorted(self.problems, key=_order)],
+                f"What to do next: {first.next_step}"]
 
 
 def _order(p: Problem) -> tuple[bool, int, bool]:
     """Lowest position first; a leaf-level finding before a root mismatch at the same place."""
-    return (p.position is None, p.position or 0, p.kind == "root_mismatch")
+    return (p.position is None, p.position or 0,
+            p.kind in ("root_mismatch", "unauthenticated"))
 
 
 # -- the service ----------------------------------------------------------------------------------
@@ -231,6 +322,56 @@ class Audit:
         audit_metadata.create_all(self.engine)
         self._tree: merkle.Tree | None = None
         self._tree_lock = threading.Lock()
+        self.blocked: Problem | None = None
+        """The first event the sealer refused (it does not authenticate), or None."""
+        self._install_event_key()
+
+    # -- event authentication ---------------------------------------------------------------------
+
+    @property
+    def event_key_path(self) -> Path:
+        return self.settings.instance_path / EVENT_KEY_FILENAME
+
+    def _install_event_key(self) -> None:
+        """Load (or create) the event key and have the ledger tag every event it writes.
+
+        A new key file records ``required_after``: the log's head when the key was made. Events
+        up to it were written before events were authenticated (an old store); every later one
+        must carry a valid tag.
+        """
+        path = self.event_key_path
+        if not path.exists():
+            head = int(self.ledger.recorder.max_notification_id() or 0)
+            key = os.urandom(32)
+            kid = event_auth.key_id_of(key)
+            data = {"current": kid, "keys": {kid: key.hex()}, "required_after": head,
+                    "created_at": iso(now())}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    json.dump(data, fh)
+        data = json.loads(path.read_text())
+        self._event_keys = {k: bytes.fromhex(v) for k, v in data["keys"].items()}
+        self.auth_required_after = int(data["required_after"])
+        mapper = self.ledger.mapper
+        if hasattr(mapper, "event_key"):
+            mapper.event_key = self._event_keys[data["current"]]
+
+    def authenticate(self, n: Any) -> str | None:
+        """None when the stored event ``n`` authenticates, else why not."""
+        state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
+        reason = event_auth.check(self._event_keys, n.originator_id, n.originator_version,
+                                  n.topic, state)
+        if reason == "untagged" and n.id <= self.auth_required_after:
+            return None  # written before events were authenticated (covered by checkpoints)
+        if reason == "untagged":
+            return ("it carries no authentication tag, so the service did not write it "
+                    "(a row inserted straight into the events table)")
+        return reason
 
     # -- signing keys in the log ----------------------------------------------------------------
 
@@ -313,6 +454,21 @@ class Audit:
             if not batch:
                 return added
             rows = []
+            refused = None
+            for n in batch:
+                reason = self.authenticate(n)
+                if reason is not None:
+                    refused = Problem("unauthenticated", n.id, reason)
+                    break
+            if refused is not None:
+                batch = [n for n in batch if n.id < refused.position]  # type: ignore[operator]
+                if self.blocked is None or self.blocked.position != refused.position:
+                    logger.error("NOT SEALING from position %s on: %s. Run `govledger verify` "
+                                 "and remove or explain the row before sealing again.",
+                                 refused.position, refused.detail)
+                self.blocked = refused
+            else:
+                self.blocked = None
             for i, n in enumerate(batch):
                 record = self._record(n)
                 if record["recorded_at"][:1].isdigit():
@@ -321,14 +477,17 @@ class Audit:
                              "leaf_hash": leaf_of(record).hex(),
                              "content_hash": content_of(record),
                              "recorded_at": record["recorded_at"], "watermark": watermark})
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(audit_leaves), rows)
-            except IntegrityError:
-                return added  # another sealer got there first
+            if rows:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(insert(audit_leaves), rows)
+                except IntegrityError:
+                    return added  # another sealer got there first
             added += len(rows)
             if progress is not None:
                 progress(len(rows))
+            if refused is not None:
+                return added
 
     def _record(self, n: Any) -> dict[str, Any]:
         state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
@@ -552,6 +711,8 @@ class Audit:
         report.checkpoints = len(checkpoints)
         keys = self._known_keys()
         self._check_signatures(checkpoints, keys, report)
+        forged = {p.checkpoint for p in report.problems if p.kind == "bad_signature"}
+        checkpoints = [cp for cp in checkpoints if cp["id"] not in forged]  # not evidence
         by_size: dict[int, list[dict[str, Any]]] = {}
         for cp in checkpoints:
             by_size.setdefault(cp["tree_size"], []).append(cp)
@@ -559,7 +720,11 @@ class Audit:
         stored = self._stored()
         first_mismatch: tuple[int, Any, Any] | None = None
         prev_pos = 0
+        unauthenticated: list[tuple[int, str]] = []
         for index, n in enumerate(self._events()):
+            reason = self.authenticate(n)
+            if reason is not None:
+                unauthenticated.append((n.id, reason))
             record = self._record(n)
             leaf = leaf_of(record)
             s = next(stored, None)
@@ -576,8 +741,9 @@ class Audit:
                         p.kind == "root_mismatch" for p in report.problems):
                     report.problems.append(Problem(
                         "root_mismatch", n.id,
-                        f"checkpoint {cp['id']} (size {cp['tree_size']}) signed root "
-                        f"{cp['root_hash'][:16]}… but the events give {ours.root().hex()[:16]}…"))
+                        f"checkpoint {cp['id']} (size {cp['tree_size']}, signed {cp['issued_at']}) "
+                        f"signed root {cp['root_hash'][:16]}… but the events give "
+                        f"{ours.root().hex()[:16]}…", cp["id"], cp["issued_at"]))
             if progress is not None and index % BATCH == BATCH - 1:
                 progress(BATCH)
         if progress is not None:
@@ -591,12 +757,93 @@ class Audit:
                 report.problems.append(Problem(
                     "missing", prev_pos + 1 if first_mismatch is None else None,
                     f"checkpoint {cp['id']} covers {cp['tree_size']} events but the log has "
-                    f"only {report.events}"))
+                    f"only {report.events}", cp["id"], cp["issued_at"]))
         if first_mismatch is not None:
             report.problems.append(self._classify(*first_mismatch))
+        if unauthenticated:
+            position, reason = unauthenticated[0]
+            more = (f" ({len(unauthenticated) - 1} more after it)" if len(unauthenticated) > 1
+                    else "")
+            report.problems.append(Problem("unauthenticated", position, reason + more))
         self._check_sealed_leaves(checkpoints, report)
         # problems found only as a root mismatch are kept: leaves may have been rewritten too
         return report
+
+    # -- witnessed checkpoints -------------------------------------------------------------------
+
+    def export_checkpoints(self, every: bool = False) -> str:
+        """The latest checkpoint (or every one) as C2SP signed notes, to keep elsewhere."""
+        keys = self._known_keys()
+        chosen = self.checkpoints() if every else [c for c in [self.latest()] if c]
+        out = []
+        for cp in chosen:
+            public = serialization.load_pem_public_key(keys[cp["key_id"]].encode())
+            assert isinstance(public, Ed25519PublicKey)
+            out.append(signed_note(cp, public))
+        return "\n".join(out)
+
+    def verify_against(self, notes_text: str) -> tuple[int, list[Problem]]:
+        """Check that today's log extends every checkpoint kept elsewhere.
+
+        Each note's signature is checked with the ledger's known keys; then the leaves are
+        recomputed from today's stored events (not from ``audit_leaves``) and an RFC 6962
+        consistency proof from the note's tree size to today's is verified against the note's
+        root. A history rewritten and re-signed, even with the real key, fails here. Returns
+        the number of notes checked and the problems.
+        """
+        problems: list[Problem] = []
+        publics = {}
+        for pem in self._known_keys().values():
+            public = serialization.load_pem_public_key(pem.encode())
+            if isinstance(public, Ed25519PublicKey):
+                publics[note_key_hash(NOTE_KEY_NAME, public)] = public
+        leaves = [leaf_of(self._record(n)) for n in self._events()]
+        tree = merkle.Tree(leaves)
+        size_now = len(leaves)
+        root_now = tree.root(size_now)
+        notes = parse_notes(notes_text)
+        for number, (body, sigs) in enumerate(notes, 1):
+            lines = body.split("\n")
+            try:
+                size, root = int(lines[1]), base64.b64decode(lines[2], validate=True)
+            except (IndexError, ValueError):
+                problems.append(Problem("bad_note", None, f"kept checkpoint #{number} is not "
+                                        "a checkpoint note (origin, size, root lines)"))
+                continue
+            issued = next((ln[5:] for ln in lines if ln.startswith("time ")), "unknown time")
+            label = f"kept checkpoint #{number} (size {size}, signed {issued})"
+            signed = False
+            for _name, blob in sigs:
+                public = publics.get(blob[:4])
+                if public is None:
+                    continue
+                try:
+                    public.verify(blob[4:], body.encode())
+                    signed = True
+                except InvalidSignature:
+                    pass
+            if lines[0] != ORIGIN or not signed:
+                problems.append(Problem(
+                    "bad_signature", None,
+                    f"{label}: not signed by any key of this ledger (origin "
+                    f"{lines[0]!r}); check that the file is the one the witness kept"))
+                continue
+            if size > size_now:
+                problems.append(Problem(
+                    "rewritten", None,
+                    f"{label}: covers {size} events but today's log has only {size_now}: "
+                    f"events were removed after it was witnessed"))
+                continue
+            proof = tree.consistency(size, size_now)
+            if not merkle.verify_consistency(size, size_now, root, root_now, proof):
+                problems.append(Problem(
+                    "rewritten", None,
+                    f"{label}: today's log does not extend it (the RFC 6962 consistency proof "
+                    f"from size {size} to {size_now} fails): history up to it was rewritten "
+                    f"after it was witnessed, even if every checkpoint in the database "
+                    f"verifies. Treat the store as compromised: restore it from a backup "
+                    f"that verifies against this checkpoint and rotate both keys"))
+        return len(notes), problems
 
     def _known_keys(self) -> dict[str, str]:
         """Public keys from the log, plus this instance's own key (the log may be damaged)."""
@@ -621,7 +868,7 @@ class Audit:
             if pem is None:
                 report.problems.append(Problem("bad_signature", None,
                                                f"checkpoint {cp['id']}: unknown key "
-                                               f"{cp['key_id']}"))
+                                               f"{cp['key_id']}", cp["id"], cp["issued_at"]))
                 continue
             try:
                 public = serialization.load_pem_public_key(pem.encode())
@@ -631,8 +878,9 @@ class Audit:
             except (InvalidSignature, ValueError, UnsupportedAlgorithm):
                 report.problems.append(Problem(
                     "bad_signature", None,
-                    f"checkpoint {cp['id']} (size {cp['tree_size']}): the signature does not "
-                    f"match its size, root and time"))
+                    f"checkpoint {cp['id']} (size {cp['tree_size']}, signed {cp['issued_at']}): "
+                    f"the signature does not match its size, root and time",
+                    cp["id"], cp["issued_at"]))
 
     def _check_sealed_leaves(self, checkpoints: list[dict[str, Any]],
                              report: VerifyReport) -> None:
@@ -647,13 +895,15 @@ class Audit:
             if cp["tree_size"] > len(leaves):
                 report.problems.append(Problem(
                     "missing", None, f"checkpoint {cp['id']} covers {cp['tree_size']} leaves "
-                                     f"but only {len(leaves)} are sealed"))
+                                     f"but only {len(leaves)} are sealed", cp["id"],
+                    cp["issued_at"]))
                 return
             if tree.root(cp["tree_size"]).hex() != cp["root_hash"]:
                 report.problems.append(Problem(
                     "sealed_leaves_mismatch", None,
                     f"the sealed leaves do not give the root signed in checkpoint {cp['id']} "
-                    f"(audit_leaves was changed; positions are named from the events alone)"))
+                    f"(signed {cp['issued_at']}; audit_leaves was changed; positions are named "
+                    f"from the events alone)", cp["id"], cp["issued_at"]))
             if previous is not None:
                 proof = tree.consistency(previous["tree_size"], cp["tree_size"])
                 if not merkle.verify_consistency(
@@ -664,7 +914,7 @@ class Audit:
                         "inconsistent", None,
                         f"checkpoint {cp['id']} (size {cp['tree_size']}) does not extend "
                         f"checkpoint {previous['id']} (size {previous['tree_size']}) over the "
-                        f"sealed leaves"))
+                        f"sealed leaves", cp["id"], cp["issued_at"]))
             previous = cp
 
     def _classify(self, index: int, record: dict[str, Any] | None, s: Any) -> Problem:

@@ -3,7 +3,8 @@
 
 Usage: python3 verify_bundle.py [BUNDLE_FOLDER or BUNDLE.zip]   (default: this script's folder)
 
-Checks: every file against SHA256SUMS; the manifest against the events; every event's leaf
+Checks: the Ed25519 signature of SHA256SUMS (SHA256SUMS.sig, the checkpoint key), that it lists
+every file, every file against it; the manifest against the events; every event's leaf
 (recomputed from its fields, its state against the committed SHA-256) and its RFC 6962 inclusion
 proof against the root in the signed checkpoint (or, for a whole-prefix bundle, the root
 recomputed from every leaf); that the period's events are contiguous in the log and that the
@@ -22,6 +23,8 @@ import sys
 
 OPENSSL = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in checkpoint.txt "
            "-sigfile checkpoint.sig")
+OPENSSL_SUMS = ("openssl pkeyutl -verify -pubin -inkey ledger.pub -rawin -in SHA256SUMS "
+                "-sigfile SHA256SUMS.sig")
 
 
 def leaf_hash(data):
@@ -159,6 +162,26 @@ def main(folder):
         with open(os.path.join(folder, name), "rb") as fh:
             return fh.read()
 
+    # 0. SHA256SUMS is signed with the checkpoint key and lists every file
+    try:
+        sums_signed = ed25519_verify(public_key_from_pem(read("ledger.pub").decode()),
+                                     read("SHA256SUMS"), read("SHA256SUMS.sig"))
+    except (ValueError, OSError):
+        sums_signed = False
+    if sums_signed:
+        print("ok    SHA256SUMS signature verified (Ed25519, ledger.pub, pure Python)")
+    else:
+        fail("SHA256SUMS.sig: the signature of SHA256SUMS does not verify with ledger.pub "
+             "(a file was changed and the sums recomputed, or the signature is missing)")
+    openssl = shutil.which("openssl")
+    if openssl:
+        result = subprocess.run(OPENSSL_SUMS.replace("openssl", openssl, 1).split(),
+                                cwd=folder, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            fail("SHA256SUMS signature: openssl says " + (result.stdout + result.stderr).strip())
+        else:
+            print("ok    SHA256SUMS signature verified with openssl (Ed25519, ledger.pub)")
+
     # 1. every file against SHA256SUMS
     listed = {}
     for line in read("SHA256SUMS").decode().splitlines():
@@ -172,6 +195,12 @@ def main(folder):
             continue
         if actual != digest:
             fail(f"{name}: SHA-256 does not match SHA256SUMS")
+    for here, _dirs, names in os.walk(folder):
+        for name in names:
+            rel = os.path.relpath(os.path.join(here, name), folder).replace(os.sep, "/")
+            if rel not in listed and rel not in ("SHA256SUMS", "SHA256SUMS.sig") and \
+                    "__pycache__" not in rel:
+                fail(f"{rel}: in the bundle but not listed in SHA256SUMS")
     print(f"ok    {len(listed)} files checked against SHA256SUMS" if not failures else
           "FAIL  SHA256SUMS")
 
@@ -256,7 +285,6 @@ def main(folder):
         print("ok    checkpoint signature verified (Ed25519, ledger.pub, pure Python)")
     else:
         fail("checkpoint signature does not verify with ledger.pub")
-    openssl = shutil.which("openssl")
     if openssl:
         result = subprocess.run(OPENSSL.replace("openssl", openssl, 1).split(), cwd=folder,
                                 capture_output=True, text=True, check=False)

@@ -66,6 +66,18 @@ def latest_checkpoint() -> dict[str, Any]:
     return latest
 
 
+@bp.get("/ledger/checkpoints/latest/note")
+@bp.response(200, schema=TEXT, content_type="text/plain")
+@bp.errors(404)
+def latest_checkpoint_note() -> Response:
+    """The latest checkpoint as a C2SP signed note (what a witness keeps; see
+    ``govledger verify --against``)."""
+    note = services().audit.export_checkpoints()
+    if not note:
+        raise NotFound("no checkpoint yet")
+    return Response(note, mimetype="text/plain")
+
+
 @bp.post("/ledger/checkpoints")
 @bp.response(201, CheckpointSchema)
 def seal_now() -> dict[str, Any]:

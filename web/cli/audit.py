@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
 
+    from app.audit.service import Problem
     from app.bootstrap import Services
 
 
@@ -19,7 +20,20 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     verify = sub.add_parser("verify", help="recompute every leaf and check every checkpoint; "
                                            "exit 0 when intact, 1 when tampered")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--read-models", action="store_true",
+                        help="also replay the log into a scratch database and compare every "
+                             "read-model table with the live one")
+    verify.add_argument("--against", metavar="FILE",
+                        help="checkpoints kept elsewhere (signed notes from `checkpoint "
+                             "export`): prove today's log extends each")
     verify.set_defaults(func=cmd_verify)
+    checkpoint = sub.add_parser("checkpoint", help="signed checkpoints").add_subparsers(
+        dest="action", required=True)
+    export = checkpoint.add_parser("export", help="print the latest checkpoint (or every one) "
+                                                  "as a C2SP signed note, for a witness")
+    export.add_argument("--all", action="store_true", help="every checkpoint, oldest first")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.set_defaults(func=cmd_checkpoint_export)
     keys = sub.add_parser("keys", help="checkpoint signing keys").add_subparsers(
         dest="action", required=True)
     keys.add_parser("rotate", help="replace the signing key (recorded as an event)"
@@ -40,6 +54,13 @@ def cmd_seal(services: Services, args: argparse.Namespace) -> int:
     assert checkpoint is not None
     print(f"Checkpoint {checkpoint['id']}: {checkpoint['tree_size']} events, root "
           f"{checkpoint['root_hash']}, key {checkpoint['key_id']}")
+    blocked = services.audit.blocked
+    if blocked is not None:
+        print(f"REFUSED to seal past position {blocked.position}: the event there does not "
+              f"authenticate ({blocked.detail}). The checkpoint stops before it. Run "
+              f"`govledger verify`, then remove the row or restore the store from a verified "
+              f"backup before sealing again.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -53,12 +74,72 @@ def cmd_verify(services: Services, args: argparse.Namespace) -> int:
         report = services.audit.verify(progress=advance)
     finally:
         close()
+    result = report.as_dict()
+    differences: list[dict[str, object]] = []
+    if getattr(args, "read_models", False):
+        replayed_to, differences = services.as_of.compare_with_live()
+        result["read_models"] = {"replayed_to": replayed_to, "ok": not differences,
+                                 "differences": differences}
+    against: list[Problem] = []
+    if getattr(args, "against", None):
+        from pathlib import Path
+
+        try:
+            kept = Path(args.against).read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"govledger: --against: cannot read {args.against}: {exc.strerror}",
+                  file=sys.stderr)
+            return 2
+        checked, against = services.audit.verify_against(kept)
+        result["against"] = {"file": args.against, "checked": checked, "ok": not against,
+                             "problems": [p.__dict__ for p in against]}
+    ok = report.ok and not differences and not against
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        print(json.dumps(result, indent=2, default=str))
+        return 0 if ok else 1
+    for line in report.lines():
+        print(line, file=sys.stdout if report.ok else sys.stderr)
+    if getattr(args, "against", None):
+        if not against:
+            print(f"against {args.against}: today's log extends all "
+                  f"{result['against']['checked']} kept checkpoint(s) (consistency proofs "
+                  f"verified)")
+        for p in against:
+            print(f"against {args.against}: {p.kind}: {p.detail}",
+                  file=sys.stderr)
+    if getattr(args, "read_models", False):
+        if not differences:
+            print(f"read models: every table matches a replay of the log up to position "
+                  f"{result['read_models']['replayed_to']}")
+        for d in differences:
+            where = f"table {d['table']}, row {'/'.join(map(str, d['key']))}"  # type: ignore[call-overload]
+            what = (f"column {d['column']} is {d['live']!r} live but {d['replayed']!r} from "
+                    f"the log" if d["column"] else
+                    f"row {d['live']} live but {d['replayed']} from the log")
+            print(f"read model DIFFERS: {where}: {what}", file=sys.stderr)
+        if differences:
+            print("The live read models were changed outside the ledger (or a projection is "
+                  "stale). Rebuild them from the log with `govledger projections rebuild` (after checking "
+                  "`govledger verify` passes) and find out who wrote to the table.",
+                  file=sys.stderr)
+    return 0 if ok else 1
+
+
+def cmd_checkpoint_export(services: Services, args: argparse.Namespace) -> int:
+    """Export signed checkpoints as C2SP signed notes."""
+    notes = services.audit.export_checkpoints(every=args.all)
+    if not notes:
+        print("govledger: no checkpoint yet; run `govledger seal` first", file=sys.stderr)
+        return 2
+    if args.out:
+        from pathlib import Path
+
+        Path(args.out).write_text(notes, encoding="utf-8")
+        print(f"Wrote {args.out}; keep it where the ledger's operators cannot change it and "
+              f"check with `govledger verify --against {args.out}`.")
     else:
-        for line in report.lines():
-            print(line, file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+        print(notes, end="")
+    return 0
 
 
 def cmd_rotate(services: Services, args: argparse.Namespace) -> int:

@@ -99,6 +99,19 @@ class TestCheckpointsAndKeys:
         key.verify(base64.b64decode(latest["signature"]), latest["body"].encode())  # type: ignore[union-attr]
         assert latest["body"].splitlines()[1] == str(latest["tree_size"])
 
+    def test_the_latest_checkpoint_is_served_as_a_signed_note_that_verify_against_accepts(
+            self, client: FlaskClient, services: Services, auditor: dict[str, Any]) -> None:
+        missing = client.get("/api/v1/ledger/checkpoints/latest/note", headers=bearer(auditor))
+        services.audit.seal(force=True)
+
+        note = client.get("/api/v1/ledger/checkpoints/latest/note", headers=bearer(auditor))
+
+        assert missing.status_code == 404
+        assert note.status_code == 200 and note.mimetype == "text/plain"
+        text = note.get_data(as_text=True)
+        assert text.startswith("Governance Ledger\n") and "\n\n\u2014 governance-ledger " in text
+        assert services.audit.verify_against(text) == (1, [])
+
     def test_admins_seal_on_demand_and_auditors_may_not(
             self, client: FlaskClient, admin: dict[str, Any], auditor: dict[str, Any]) -> None:
         refused = client.post("/api/v1/ledger/checkpoints", headers=bearer(auditor))

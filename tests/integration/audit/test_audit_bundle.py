@@ -135,7 +135,7 @@ def test_a_tampered_bundle_fails(services: Services, ledger_over_days: dict[str,
     assert result.returncode == 1, result.stdout
     assert "FAIL" in result.stdout
     if tampering in ("sums_too", "signature"):
-        assert "SHA256SUMS" not in result.stdout.split("FAIL", 1)[1].splitlines()[0]
+        assert "SHA256SUMS.sig: the signature of SHA256SUMS does not verify" in result.stdout
     if tampering == "signature":
         assert "signature does not verify" in result.stdout
 
@@ -167,3 +167,68 @@ def test_auditors_download_a_bundle_and_bad_periods_are_refused(
     assert ok.status_code == 200 and ok.mimetype == "application/zip"
     assert ok.headers["X-Bundle-Events"] != "0"
     assert bad.status_code == 422 and "to" in bad.get_json()["error"]["details"]
+
+
+def recompute_sums(folder: Path) -> None:
+    """What a forger without the key does: recompute SHA256SUMS over the edited files."""
+    import hashlib
+
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and p.name not in ("SHA256SUMS", "SHA256SUMS.sig"))
+    (folder / "SHA256SUMS").write_text("".join(
+        f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names))
+
+
+def test_editing_any_file_with_the_sums_recomputed_fails_the_verifier_and_openssl(
+        services: Services, ledger_over_days: dict[str, Any], tmp_path: Path) -> None:
+    from app.audit.bundle import OPENSSL_SUMS
+
+    data, _ = build_bundle(services, parse_moment("2026-03-02", "from"),
+                           parse_moment("2026-03-04", "to"))
+    clean = unzip(data, tmp_path / "clean")
+    listed = {line.split("  ", 1)[1] for line in (clean / "SHA256SUMS").read_text().splitlines()}
+    on_disk = {p.relative_to(clean).as_posix() for p in clean.rglob("*") if p.is_file()}
+    assert on_disk - listed == {"SHA256SUMS", "SHA256SUMS.sig"}
+    assert subprocess.run(OPENSSL_SUMS.split(), cwd=clean, capture_output=True,
+                          check=False).returncode == 0
+    assert verify(clean).returncode == 0
+    for i, name in enumerate(sorted(listed)):
+        folder = tmp_path / f"t{i}"
+        shutil.copytree(clean, folder)
+        target = folder / name
+        target.write_bytes(target.read_bytes() + b" ")
+        recompute_sums(folder)
+        result = verify(folder)
+        assert result.returncode == 1, name
+        assert "SHA256SUMS.sig" in result.stdout, name
+        assert subprocess.run(OPENSSL_SUMS.split(), cwd=folder, capture_output=True,
+                              check=False).returncode != 0, name
+    extra = tmp_path / "extra"
+    shutil.copytree(clean, extra)
+    (extra / "reports" / "extra.csv").write_text("a,b\n")
+    result = verify(extra)
+    assert result.returncode == 1 and "reports/extra.csv: in the bundle but not listed" in \
+        result.stdout
+
+
+def test_no_bundle_is_made_from_a_store_that_fails_verification(
+        services: Services, ledger_over_days: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import text
+
+    table = services.ledger.recorder.events_table_name
+    pos = "notification_id" if services.settings.is_postgres else "rowid"
+    with services.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {table} SET state = :s WHERE {pos} = 3"),  # noqa: S608
+                     {"s": b'{"timestamp":{"_type_":"datetime_iso","_data_":'
+                           b'"2026-01-01T00:00:00+00:00"}}'})
+    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", services.settings.database_url)
+    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(services.settings.instance_path))
+    out = tmp_path / "export.zip"
+
+    code = main(["bundle", "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(out)])
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "fails verification" in err and "position 3" in err
+    assert not out.exists()

@@ -1,0 +1,65 @@
+"""Event authentication: an HMAC-SHA256 tag over each stored event, added when it is written.
+
+The tag travels inside the event's stored JSON state as its last member, ``"_auth":"<key id>:<hex
+tag>"``, so the row keeps its shape and every reader (and ``json.loads``) still works; the tag is
+stripped before the event is decoded. It covers the originator id, version, topic and the SHA-256
+of the state without the tag, under an instance key kept in a file beside the checkpoint signing
+key (never in the database). A row written straight into the events table, even a copy of a real
+row with a new version, has no valid tag. See docs/AUDIT.md ("Authenticated events").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from typing import Any
+
+_SUFFIX = re.compile(rb',"_auth":"([0-9a-f]{16}):([0-9a-f]{64})"\}\Z')
+
+
+def key_id_of(key: bytes) -> str:
+    """Short public id of an event key (it reveals nothing about the key)."""
+    return hashlib.sha256(b"govledger event key id\x00" + key).hexdigest()[:16]
+
+
+def message(originator_id: Any, version: int, topic: str, state: bytes) -> bytes:
+    """The canonical bytes a tag covers (``state`` without its tag)."""
+    return json.dumps({"originator_id": str(originator_id).lower(), "version": int(version),
+                       "topic": topic, "state_sha256": hashlib.sha256(state).hexdigest()},
+                      sort_keys=True, separators=(",", ":")).encode()
+
+
+def tag(key: bytes, originator_id: Any, version: int, topic: str, state: bytes) -> str:
+    return hmac.new(key, message(originator_id, version, topic, state), hashlib.sha256).hexdigest()
+
+
+def add_tag(key: bytes, originator_id: Any, version: int, topic: str, state: bytes) -> bytes:
+    """``state`` with its tag as the last JSON member (unchanged if it is not a JSON object)."""
+    if not (state.startswith(b"{") and state.endswith(b"}") and len(state) > 2):
+        return state
+    value = tag(key, originator_id, version, topic, state)
+    return state[:-1] + f',"_auth":"{key_id_of(key)}:{value}"}}'.encode()
+
+
+def split(state: bytes) -> tuple[bytes, str | None, str | None]:
+    """``(state without tag, key id, tag)``; key id and tag are None for an untagged event."""
+    found = _SUFFIX.search(state)
+    if found is None:
+        return state, None, None
+    return state[:found.start()] + b"}", found.group(1).decode(), found.group(2).decode()
+
+
+def check(keys: dict[str, bytes], originator_id: Any, version: int, topic: str,
+          state: bytes) -> str | None:
+    """None when the event authenticates; otherwise why not (``untagged`` when it has no tag)."""
+    base, key_id, value = split(state)
+    if key_id is None or value is None:
+        return "untagged"
+    key = keys.get(key_id)
+    if key is None:
+        return f"tagged with unknown event key {key_id}"
+    if not hmac.compare_digest(tag(key, originator_id, version, topic, base), value):
+        return "its tag does not match its id, version, topic and content"
+    return None
