@@ -46,8 +46,12 @@ def check(args: argparse.Namespace, settings: Settings) -> None:
         if args.command not in CREATE_STORE:
             check_postgres_store(settings)
     else:
-        check_sqlite_store(Path(sqlite_path(settings.database_url)),
-                           may_create=args.command in CREATE_STORE)
+        path = Path(sqlite_path(settings.database_url))
+        may_create = args.command in CREATE_STORE
+        if may_create and path.parent == settings.instance_path:
+            # the service's own instance folder (a fresh clone's `make run`): made, not refused
+            settings.instance_path.mkdir(parents=True, exist_ok=True)
+        check_sqlite_store(path, may_create=may_create)
     if args.command == "serve":
         check_serve(args.host, args.port)
     if getattr(args, "out", None):

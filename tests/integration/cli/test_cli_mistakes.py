@@ -121,3 +121,17 @@ class TestServeAndBundleArguments:
                        "--out", "missing/folder/b.zip")
 
         assert "does not exist" in line
+
+
+def test_demo_and_init_create_the_default_instance_folder_of_a_fresh_clone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`make run` on a fresh clone: no instance folder yet, no database URL set."""
+    instance = tmp_path / "fresh" / "instance"
+    monkeypatch.delenv("GOVLEDGER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(instance))
+
+    assert main(["demo"]) == 0
+    assert main(["init"]) == 0
+    assert (instance / "govledger.sqlite3").exists()
+    assert "Loaded demo data" in capsys.readouterr().out
