@@ -87,6 +87,12 @@ class AsOfViews:
         if position and position >= (self.ledger.recorder.max_notification_id() or 0):
             self.live.catch_up()
             return self.engine  # nothing recorded after the moment: the live read models
+        return self.replayed_to(position)
+
+    def replayed_to(self, position: int) -> Engine:
+        """An engine over every read model replayed from the log up to ``position`` — never
+        the live tables, even when ``position`` is the head (what evidence is drawn from:
+        compliance bundles and auditor samples). Cached like the as-of views."""
         key = (self.settings.database_url, position,
                self.audit.leaf_at(position)["leaf_hash"] if position else "")
         with self._lock:

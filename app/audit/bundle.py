@@ -113,7 +113,8 @@ def build_bundle(services: Services, start: datetime, end: datetime,
     files["checkpoint.json"] = json.dumps(latest, indent=2).encode()
     keys = sealer.public_keys()["keys"]
     files["ledger.pub"] = keys[latest["key_id"]].encode()
-    report_counts = _reports(services, start, end, decoded, files)
+    report_counts = _reports(services, start, end, decoded, files,
+                             _replay_position(services, end, size))
     in_period = [e for e in events if e["in_period"]]
     manifest = {
         "format": "govledger-bundle/1",
@@ -206,11 +207,25 @@ def _has_secret(state: bytes) -> bool:
     return isinstance(data, dict) and bool(SECRET_FIELDS & set(data))
 
 
-def _reports(services: Services, start: datetime, end: datetime,
-             events: list[dict[str, Any]], files: dict[str, bytes]) -> dict[str, int]:
+def _replay_position(services: Services, end: datetime, size: int) -> int:
+    """The last position the reports replay to: the log prefix recorded by the period's end,
+    within the verified and signed checkpoint of ``size`` leaves."""
+    position = services.audit.position_as_of(end)
+    if size == 0:
+        return 0
+    with services.engine.connect() as conn:
+        last = conn.scalar(select(audit_leaves.c.position).where(
+            audit_leaves.c.leaf_index == size - 1))
+    return min(position, int(last or 0))
 
-    services.projections.catch_up()
-    engine = services.engine if end >= now() else services.as_of.engine_at(end)
+
+def _reports(services: Services, start: datetime, end: datetime,
+             events: list[dict[str, Any]], files: dict[str, bytes],
+             position: int) -> dict[str, int]:
+    """Every report, drawn from a replay of the verified events up to ``position`` into a
+    scratch database (never from the live read-model tables, which ``verify`` does not
+    cover) and from the period's verified events."""
+    engine = services.as_of.replayed_to(position)
     ctx = ReportContext(engine=engine, start=start, end=end, events=events)
     tables = []
     counts = {}
