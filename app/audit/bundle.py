@@ -9,6 +9,7 @@ a manifest, ``verify_bundle.py`` (standard library only), a README and ``SHA256S
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import io
 import json
@@ -19,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.audit.sampling import COLUMNS, check_sample_args, sample_csv, sample_from
 from app.audit.service import audit_leaves, canonical, iso, key_id_of, leaf_of
 from app.csv_export import csv_text
 from app.ledger import SECRET_FIELDS, event_to_dict
-from app.reporting import ReportContext
+from app.reporting import Report, ReportContext
 from app.schemas import jsonable
 from domain.audit import merkle
 from domain.base import now
@@ -68,10 +70,13 @@ def proofs_for(leaves: Sequence[bytes], indexes: list[int]) -> dict[int, list[by
 
 
 def build_bundle(services: Services, start: datetime, end: datetime,
-                 full_prefix: bool = False) -> tuple[bytes, dict[str, Any]]:
-    """Return the zip's bytes and its manifest."""
+                 full_prefix: bool = False, sample_size: int = 25,
+                 seed: str | None = None) -> tuple[bytes, dict[str, Any]]:
+    """Return the zip's bytes and its manifest. The auditor's sample of ``sample_size``
+    changes uses ``seed`` (default: the signed checkpoint's root hash, which nobody chooses)."""
     if end < start:
         raise InvalidInput.field("to", "must be after from")
+    check_sample_args(sample_size, seed)
     sealer = services.audit
     report = sealer.verify()
     if not report.ok:
@@ -113,9 +118,11 @@ def build_bundle(services: Services, start: datetime, end: datetime,
     files["checkpoint.json"] = json.dumps(latest, indent=2).encode()
     keys = sealer.public_keys()["keys"]
     files["ledger.pub"] = keys[latest["key_id"]].encode()
-    report_counts = _reports(services, start, end, decoded, files,
-                             _replay_position(services, end, size))
+    replayed_to = _replay_position(services, end, size)
+    report_counts = _reports(services, start, end, decoded, files, replayed_to,
+                             sample_size, seed or latest["root_hash"])
     in_period = [e for e in events if e["in_period"]]
+    sample = json.loads(files["reports/change_sample.json"])
     manifest = {
         "format": "govledger-bundle/1",
         "generated_at": iso(now()),
@@ -134,6 +141,9 @@ def build_bundle(services: Services, start: datetime, end: datetime,
         "checkpoint": {k: latest[k] for k in ("id", "tree_size", "root_hash", "issued_at",
                                               "key_id")},
         "leaf_encoding": "SHA-256(0x00 || canonical JSON of the six leaf fields); see README",
+        "reports_from": f"a replay of the verified events up to position {replayed_to}",
+        "sample": {k: sample[k] for k in ("seed", "size", "population", "population_sha256",
+                                          "sampled", "method")},
     }
     files["manifest.json"] = json.dumps(manifest, indent=2).encode()
     files["verify_bundle.py"] = VERIFIER.read_bytes()
@@ -151,9 +161,10 @@ def build_bundle(services: Services, start: datetime, end: datetime,
 
 
 def write_bundle(services: Services, start: datetime, end: datetime, out: str,
-                 full_prefix: bool = False) -> dict[str, Any]:
+                 full_prefix: bool = False, sample_size: int = 25,
+                 seed: str | None = None) -> dict[str, Any]:
     """Write the bundle to ``out``; returns its manifest."""
-    data, manifest = build_bundle(services, start, end, full_prefix)
+    data, manifest = build_bundle(services, start, end, full_prefix, sample_size, seed)
     Path(out).write_bytes(data)
     return manifest
 
@@ -221,10 +232,10 @@ def _replay_position(services: Services, end: datetime, size: int) -> int:
 
 def _reports(services: Services, start: datetime, end: datetime,
              events: list[dict[str, Any]], files: dict[str, bytes],
-             position: int) -> dict[str, int]:
+             position: int, sample_size: int, seed: str) -> dict[str, int]:
     """Every report, drawn from a replay of the verified events up to ``position`` into a
     scratch database (never from the live read-model tables, which ``verify`` does not
-    cover) and from the period's verified events."""
+    cover) and from the period's verified events; then the auditor's sample."""
     engine = services.as_of.replayed_to(position)
     ctx = ReportContext(engine=engine, start=start, end=end, events=events)
     tables = []
@@ -234,6 +245,15 @@ def _reports(services: Services, start: datetime, end: datetime,
         counts[report.name] = len(rows)
         files[f"reports/{report.name}.csv"] = csv_text(report.columns, rows).encode()
         tables.append((report, rows))
+    sample = sample_from(engine, start, end, sample_size, seed, replayed_to=position)
+    files["reports/change_sample.csv"] = sample_csv(sample).encode()
+    files["reports/change_sample.json"] = json.dumps(sample, indent=2).encode()
+    counts["change_sample"] = sample["sampled"]
+    sample_rows = list(csv.DictReader(io.StringIO(files["reports/change_sample.csv"].decode())))
+    tables.append((Report("change_sample", f"Auditor's sample: {sample['sampled']} of "
+                          f"{sample['population']} changes, seed {seed}, population SHA-256 "
+                          f"{sample['population_sha256']}", COLUMNS, lambda _ctx: sample_rows),
+                   sample_rows))
     files["reports/reports.pdf"] = _pdf(tables, start, end)
     return counts
 
@@ -322,7 +342,10 @@ SHA256SUMS     SHA-256 of every file; SHA256SUMS.sig its raw Ed25519 signature (
 manifest.json  query, period, counts, first/last positions, checkpoint
 reports/       CSV per report and reports.pdf: change requests, change approval evidence,
                CCB decision log, on-call schedule, incidents and MTTA/MTTR, action items,
-               rehearsal Go/No-Go decisions, post-launch reviews
+               rehearsal Go/No-Go decisions, post-launch reviews, and the auditor's sample
+               (change_sample.csv/.json: seed, population hash, each sampled change with
+               approvals, segregation of duties, freeze check, implementation). Reports are
+               generated from a replay of the verified events, not from live tables
 Leaf hash = SHA-256(0x00 || canonical JSON of "leaf") with keys sorted, no spaces, ASCII only;
 node = SHA-256(0x01 || left || right).
 """

@@ -133,6 +133,10 @@ class BundleQuerySchema(Schema):
     start = String(required=True, data_key="from")
     end = String(required=True, data_key="to")
     full_prefix = fields.Boolean(load_default=False)
+    sample_size = Integer(load_default=25, validate=validate.Range(min=1, max=1000))
+    seed = String(load_default=None, allow_none=True, validate=[
+        validate.Length(min=1, max=100),
+        validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="letters, digits and . _ : - only")])
 
     @post_load
     def moments(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -144,3 +148,76 @@ class BundleQuerySchema(Schema):
         if data["end"] < data["start"]:
             raise ValidationError("must be after from", "to")
         return data
+
+
+class SampleQuerySchema(Schema):
+    """An auditor's sample: the period, how many changes, the seed (a fresh one when absent)
+    and ``format`` (``json`` or ``csv``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = String(required=True, data_key="from")
+    end = String(required=True, data_key="to")
+    size = Integer(load_default=25, validate=validate.Range(min=1, max=1000))
+    seed = String(load_default=None, allow_none=True, validate=[
+        validate.Length(min=1, max=100),
+        validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="letters, digits and . _ : - only")])
+    format = String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+    @post_load
+    def moments(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Dates mean whole days, as for bundles."""
+        return BundleQuerySchema.moments(self, data, **kwargs)  # type: ignore[arg-type]
+
+
+class SampleApprovalSchema(Schema):
+    """One approving vote or approval: who, in what function and capacity, when."""
+
+    approver_id = String()
+    approver = String()
+    function = String()
+    capacity = String()
+    at = String()
+    decision = String()
+    outcome = String()
+    decided_by = String()
+
+
+class SampleItemSchema(Schema):
+    """One sampled change with its walk-through evidence."""
+
+    rank = Integer()
+    selection_key = String()
+    change_id = String()
+    title = String()
+    category = String()
+    risk = String()
+    systems = fields.List(String())
+    status = String()
+    requester = String()
+    requester_id = String()
+    requester_function = String()
+    submitted_at = String()
+    planned_start = String()
+    planned_end = String()
+    approvals = fields.List(fields.Nested(SampleApprovalSchema))
+    segregation_of_duties = String(metadata={"description": "pass, FAIL or n/a"})
+    segregation_detail = String()
+    freeze_window = String(metadata={"description": "pass, FAIL or exempt (emergency)"})
+    freeze_detail = String()
+    implementation = String()
+
+
+class SampleSchema(Schema):
+    """A reproducible seeded sample of a period's change requests (see docs/AUDIT.md)."""
+
+    seed = String()
+    period = fields.Dict(keys=String(), values=String())
+    population = Integer()
+    population_sha256 = String()
+    size = Integer()
+    sampled = Integer()
+    method = String()
+    replayed_to = Integer(allow_none=True)
+    items = fields.List(fields.Nested(SampleItemSchema))

@@ -16,6 +16,8 @@ from app.audit.schemas import (
     InclusionQuerySchema,
     PublicKeyQueryArgsSchema,
     PublicKeySchema,
+    SampleQuerySchema,
+    SampleSchema,
     VerifyReportSchema,
 )
 from app.schemas import HistorySchema
@@ -125,11 +127,38 @@ def bundle_response(args: dict[str, Any]) -> Response:
     """The zip for a loaded BundleQuerySchema (API and auditor page)."""
     from app.audit.bundle import build_bundle
 
-    data, manifest = build_bundle(services(), args["start"], args["end"], args["full_prefix"])
+    data, manifest = build_bundle(services(), args["start"], args["end"], args["full_prefix"],
+                                  args.get("sample_size", 25), args.get("seed"))
     name = (f"govledger-bundle-{args['start']:%Y%m%d}-{args['end']:%Y%m%d}.zip")
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f"attachment; filename={name}",
         "X-Bundle-Events": str(manifest["counts"]["events"])})
+
+
+@bp.get("/ledger/sample")
+@bp.arguments(SampleQuerySchema, location="query")
+@bp.response(200, SampleSchema)
+@bp.alt_response(200, schema=TEXT, content_type="text/csv", success=True,
+                 description="The same sample as CSV (format=csv)")
+def sample(args: dict[str, Any]) -> Any:
+    """A reproducible seeded sample of the period's change requests, each with its evidence:
+    the request, approvals (approver, function, time), segregation of duties, the freeze-window
+    check and the implementation record; the seed and the population hash are in the answer.
+    Drawn from a replay of the log up to the period's end, never the live read models."""
+    return sample_response(args)
+
+
+def sample_response(args: dict[str, Any]) -> Any:
+    """The sample for a loaded SampleQuerySchema as JSON or a CSV attachment."""
+    from app.audit.sampling import sample_changes, sample_csv
+
+    result = sample_changes(services(), args["start"], args["end"], args["size"], args["seed"])
+    if args["format"] != "csv":
+        return result
+    name = f"govledger-sample-{args['start']:%Y%m%d}-{args['end']:%Y%m%d}-{result['seed']}.csv"
+    return Response(sample_csv(result), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={name}",
+        "X-Sample-Seed": result["seed"], "X-Population-SHA256": result["population_sha256"]})
 
 
 @bp.get("/entities/<entity_id>/history")

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
-from app.audit.schemas import AsOfSchema, BundleQuerySchema, InclusionQuerySchema
+from app.audit.schemas import (
+    AsOfSchema,
+    BundleQuerySchema,
+    InclusionQuerySchema,
+    SampleQuerySchema,
+)
 from domain.audit import merkle
 from web.context import current_as_of, login_required, services
 from web.forms import validate
@@ -65,6 +70,28 @@ def bundle() -> Any:
     from web.audit.api import bundle_response
 
     return bundle_response(BundleQuerySchema().load(request.args.to_dict()))
+
+
+@bp.get("/sample")
+@login_required
+def sample() -> Any:
+    """The auditor's sample: a seeded random sample of a period's changes with their evidence
+    (``format=csv`` downloads it)."""
+    from app.audit.sampling import sample_changes
+
+    if "from" not in request.args:
+        return render_template("audit/sample.html", sample=None, errors={}, form={})
+    args, errors = validate(SampleQuerySchema(), request.args.to_dict())
+    if args is None:
+        return render_template("audit/sample.html", sample=None, errors=errors,
+                               form=request.args), 422
+    if args["format"] == "csv":
+        from web.audit.api import sample_response
+
+        return sample_response(args)
+    result = sample_changes(services(), args["start"], args["end"], args["size"], args["seed"])
+    return render_template("audit/sample.html", sample=result, errors={},
+                           form={**request.args.to_dict(), "seed": result["seed"]})
 
 
 @bp.get("/proofs/<int:position>")

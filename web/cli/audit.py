@@ -1,4 +1,4 @@
-"""``govledger seal|verify|keys rotate|bundle``: the audit subcommands."""
+"""``govledger seal|verify|keys rotate|bundle|sample``: the audit subcommands."""
 
 from __future__ import annotations
 
@@ -45,7 +45,20 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     bundle.add_argument("--out", required=True, help="the .zip file to write")
     bundle.add_argument("--full-prefix", action="store_true",
                         help="include every event from position 1 (the whole log prefix)")
+    bundle.add_argument("--sample-size", type=int, default=25,
+                        help="changes in the bundle's auditor sample (default 25)")
+    bundle.add_argument("--seed", help="seed of the bundle's auditor sample (default: the "
+                                       "signed checkpoint's root hash)")
     bundle.set_defaults(func=cmd_bundle)
+    sample = sub.add_parser("sample", help="an auditor's reproducible random sample of the "
+                                           "changes of a period, with their evidence")
+    sample.add_argument("--from", dest="start", required=True, help="ISO 8601 date or time")
+    sample.add_argument("--to", dest="end", required=True, help="ISO 8601 date or time")
+    sample.add_argument("--size", type=int, default=25, help="how many changes (default 25)")
+    sample.add_argument("--seed", help="the seed (default: a new random one, printed)")
+    sample.add_argument("--csv", metavar="FILE", help="also write the sample as CSV")
+    sample.add_argument("--json", action="store_true", help="print the sample as JSON")
+    sample.set_defaults(func=cmd_sample)
 
 
 def cmd_seal(services: Services, args: argparse.Namespace) -> int:
@@ -164,8 +177,43 @@ def cmd_bundle(services: Services, args: argparse.Namespace) -> int:
 
     manifest = write_bundle(services, parse_moment(args.start, "from"),
                             parse_moment(args.end, "to", end=True), args.out,
-                            full_prefix=args.full_prefix)
+                            full_prefix=args.full_prefix,
+                            sample_size=getattr(args, "sample_size", 25),
+                            seed=getattr(args, "seed", None))
     print(f"Wrote {args.out}: {manifest['counts']['events']} events "
           f"(positions {manifest['first_position']}..{manifest['last_position']}), "
           f"checkpoint of {manifest['checkpoint']['tree_size']} events.")
+    return 0
+
+
+def cmd_sample(services: Services, args: argparse.Namespace) -> int:
+    """Print (and optionally write as CSV) an auditor's sample of changes."""
+    from pathlib import Path
+
+    from app.audit.bundle import parse_moment
+    from app.audit.sampling import sample_changes, sample_csv
+
+    result = sample_changes(services, parse_moment(args.start, "from"),
+                            parse_moment(args.end, "to", end=True), args.size, args.seed)
+    if args.csv:
+        try:
+            Path(args.csv).write_text(sample_csv(result), encoding="utf-8")
+        except OSError as exc:
+            print(f"govledger: --csv: cannot write {args.csv}: {exc.strerror}", file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"Sample of {result['sampled']} of {result['population']} changes; seed "
+          f"{result['seed']}; population SHA-256 {result['population_sha256']}; replayed to "
+          f"position {result['replayed_to']}")
+    for item in result["items"]:
+        approvers = ", ".join(f"{a['approver']} [{a['function']}] at {a['at']}"
+                              for a in item["approvals"]) or "none"
+        print(f"{item['rank']:>3}. {item['change_id']} {item['title']!r} ({item['category']}, "
+              f"{item['status']}): approvals {approvers}; segregation of duties "
+              f"{item['segregation_of_duties']}; freeze window {item['freeze_window']}; "
+              f"{item['implementation']}")
+    if args.csv:
+        print(f"Wrote {args.csv}")
     return 0
