@@ -6,7 +6,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
 from app.audit.schemas import (
@@ -16,6 +16,7 @@ from app.audit.schemas import (
     SampleQuerySchema,
 )
 from domain.audit import merkle
+from domain.errors import PermissionDenied
 from web.context import current_as_of, login_required, services
 from web.forms import validate
 
@@ -142,3 +143,40 @@ def verify_job(job_id: str) -> str:
     if job is None:
         abort(404)
     return render_template("audit/verify.html", job=job)
+
+
+@bp.post("/read-models")
+@login_required
+def start_read_model_check() -> Response:
+    """Replay the log into a scratch database and compare every read-model table with the
+    live one, in the background (the check of ``govledger verify --read-models``); auditors
+    and admins."""
+    if not {"auditor", "admin"} & set(g.user["roles"]):
+        raise PermissionDenied("checking the read models is for auditors and admins",
+                               code="role_required", required=["auditor", "admin"])
+    job_id = uuid.uuid4().hex
+    job = {"id": job_id, "kind": "read_models", "done": 0, "replayed_to": None,
+           "differences": None, "error": None}
+    with _LOCK:
+        _JOBS[job_id] = job
+        for old in list(_JOBS)[:-20]:
+            _JOBS.pop(old, None)
+    threading.Thread(target=_compare, args=(services(), job), daemon=True).start()
+    return redirect(url_for("audit.read_model_job", job_id=job_id))
+
+
+def _compare(svc: Services, job: dict[str, Any]) -> None:
+    try:
+        job["replayed_to"], job["differences"] = svc.as_of.compare_with_live()
+    except Exception as exc:  # noqa: BLE001 - shown on the page
+        job["error"] = str(exc)
+
+
+@bp.get("/read-models/<job_id>")
+@login_required
+def read_model_job(job_id: str) -> str:
+    """The read-model check's result (the page refreshes itself until it is done)."""
+    job = _JOBS.get(job_id)
+    if job is None or job.get("kind") != "read_models":
+        abort(404)
+    return render_template("audit/read_models.html", job=job)
