@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -36,14 +36,18 @@ class AuthenticatingMapper(Mapper[UUID]):
     and strips the tag before decoding (see domain/audit/event_auth.py)."""
 
     event_key: bytes | None = None
+    key_source: Callable[[], bytes] | None = None
+    """When set, called for each event to get the current key (it follows rotations made by
+    another process)."""
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
-        if self.event_key is None or self.cipher or self.compressor:
+        key = self.key_source() if self.key_source is not None else self.event_key
+        if key is None or self.cipher or self.compressor:
             return stored
         return StoredEvent(originator_id=stored.originator_id,
                            originator_version=stored.originator_version, topic=stored.topic,
-                           state=event_auth.add_tag(self.event_key, stored.originator_id,
+                           state=event_auth.add_tag(key, stored.originator_id,
                                                     stored.originator_version, stored.topic,
                                                     stored.state))
 

@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from domain.audit import event_auth, merkle
-from domain.audit.keys import KEYRING_ID, SigningKeyring
+from domain.audit.keys import EVENT_KEYRING_ID, KEYRING_ID, EventKeyring, SigningKeyring
 from domain.base import now
 from domain.errors import NotFound
 
@@ -354,18 +354,103 @@ class Audit:
             else:
                 with os.fdopen(fd, "w") as fh:
                     json.dump(data, fh)
+        self._retired: dict[str, int] | None = None
+        self._load_event_keys()
+        mapper = self.ledger.mapper
+        if hasattr(mapper, "key_source"):
+            mapper.key_source = self.current_event_key
+
+    def _load_event_keys(self) -> None:
+        path = self.event_key_path
+        self._event_key_stamp = path.stat().st_mtime_ns
         data = json.loads(path.read_text())
         self._event_keys = {k: bytes.fromhex(v) for k, v in data["keys"].items()}
         self.auth_required_after = int(data["required_after"])
+        self.event_key_id: str = data["current"]
         mapper = self.ledger.mapper
         if hasattr(mapper, "event_key"):
-            mapper.event_key = self._event_keys[data["current"]]
+            mapper.event_key = self._event_keys[self.event_key_id]
+
+    def current_event_key(self) -> bytes:
+        """The key new events are tagged with, re-read when the key file changed (a rotation
+        by another process)."""
+        try:
+            stamp = self.event_key_path.stat().st_mtime_ns
+        except OSError:
+            stamp = self._event_key_stamp
+        if stamp != self._event_key_stamp:
+            self._load_event_keys()
+            self._retired = None
+        return self._event_keys[self.event_key_id]
+
+    def rotate_event_key(self) -> str:
+        """Add a new event key, tag new events with it and record the rotation as an event
+        (``EventKeyring.KeyRotated``, key ids only); the old key stays in the file so earlier
+        events still verify, but an event after the rotation tagged with it does not. Admins
+        or the system; returns the new key id."""
+        self.ledger.writer("admin")
+        path = self.event_key_path
+        data = json.loads(path.read_text())
+        previous = data["current"]
+        key = os.urandom(32)
+        key_id = event_auth.key_id_of(key)
+        data["keys"][key_id] = key.hex()
+        data["current"] = key_id
+        data.setdefault("rotations", []).append({"from": previous, "to": key_id,
+                                                 "at": iso(now())})
+        tmp = path.with_suffix(".new")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+        self._load_event_keys()
+        try:
+            keyring = self.ledger.repository.get(EVENT_KEYRING_ID)
+        except AggregateNotFoundError:
+            keyring = EventKeyring(key_id=previous)
+        keyring.rotate(key_id)
+        self.ledger.save(keyring)
+        self._retired = None
+        return key_id
+
+    def event_keys(self) -> dict[str, Any]:
+        """The event keys' ids (never the keys): the current one and when each was retired."""
+        return {"current": self.event_key_id, "key_ids": sorted(self._event_keys),
+                "retired_after": self._retired_keys()}
+
+    def _retired_keys(self) -> dict[str, int]:
+        """Each retired event key id and the position of the rotation that retired it (from
+        the keyring's events in the log)."""
+        if self._retired is None:
+            retired: dict[str, int] = {}
+            try:
+                history = list(self.ledger.repository.event_store.get(EVENT_KEYRING_ID))
+                positions = self.positions_of(EVENT_KEYRING_ID)
+            except Exception:  # noqa: BLE001 - a damaged keyring is reported by verify
+                history, positions = [], {}
+            for e in history:
+                if isinstance(e, EventKeyring.KeyRotated):
+                    retired[e.previous_key_id] = positions.get(e.originator_version, 0)
+            self._retired = retired
+        return self._retired
 
     def authenticate(self, n: Any) -> str | None:
         """None when the stored event ``n`` authenticates, else why not."""
         state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
         reason = event_auth.check(self._event_keys, n.originator_id, n.originator_version,
                                   n.topic, state)
+        if reason is not None and reason.startswith("tagged with unknown event key"):
+            self.current_event_key()  # another process may have rotated the key
+            reason = event_auth.check(self._event_keys, n.originator_id,
+                                      n.originator_version, n.topic, state)
+        if reason is None and self._retired_keys():
+            key_id = event_auth.split(state)[1]
+            retired_at = self._retired.get(key_id or "") if self._retired else None
+            if retired_at is not None and n.id > retired_at:
+                return (f"tagged with event key {key_id}, which was retired by the rotation "
+                        f"at position {retired_at}: only a holder of the old key could have "
+                        f"written it")
         if reason == "untagged" and n.id <= self.auth_required_after:
             return None  # written before events were authenticated (covered by checkpoints)
         if reason == "untagged":

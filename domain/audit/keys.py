@@ -1,4 +1,5 @@
-"""The ledger's signing keys: which Ed25519 public key signed checkpoints from when on.
+"""The ledger's keys: which Ed25519 public key signed checkpoints from when on, and which
+event-authentication key tagged events from when on.
 
 Key creation and every rotation are events in the log (and so are sealed themselves); the
 private key never enters the log, only its public half and a short id derived from it.
@@ -14,6 +15,7 @@ from domain.base import LedgerAggregate
 from domain.errors import DomainError
 
 KEYRING_ID = uuid5(NAMESPACE_URL, "/govledger/audit/signing-keys")
+EVENT_KEYRING_ID = uuid5(NAMESPACE_URL, "/govledger/audit/event-keys")
 
 
 class SigningKeyring(LedgerAggregate):
@@ -39,6 +41,36 @@ class SigningKeyring(LedgerAggregate):
     @event("KeyRotated")
     def _rotate(self, key_id: str, public_key_pem: str, previous_key_id: str) -> None:
         self.keys[key_id] = public_key_pem
+        self.current = key_id
+
+
+class EventKeyring(LedgerAggregate):
+    """The event-authentication (HMAC) keys by id: which one tags new events from when on.
+
+    Only key ids enter the log (a key id reveals nothing about the key); the keys stay in the
+    instance's key file. A rotation retires the previous key: events after the rotation must
+    carry the new key's tag.
+    """
+
+    @staticmethod
+    def create_id() -> UUID:
+        """There is one event keyring per ledger."""
+        return EVENT_KEYRING_ID
+
+    @event("KeyInUse")
+    def __init__(self, key_id: str) -> None:
+        self.key_ids: list[str] = [key_id]
+        self.current = key_id
+
+    def rotate(self, key_id: str) -> None:
+        """Tag new events with ``key_id`` from now on; the previous key is retired."""
+        if key_id in self.key_ids:
+            raise KeyAlreadyUsed(f"the event key {key_id} was used before", key_id=key_id)
+        self._rotate(key_id, self.current)
+
+    @event("KeyRotated")
+    def _rotate(self, key_id: str, previous_key_id: str) -> None:
+        self.key_ids.append(key_id)
         self.current = key_id
 
 

@@ -38,6 +38,9 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
         dest="action", required=True)
     keys.add_parser("rotate", help="replace the signing key (recorded as an event)"
                     ).set_defaults(func=cmd_rotate)
+    keys.add_parser("rotate-event-key", help="add a new event-authentication (HMAC) key and "
+                                             "tag new events with it (recorded as an event)"
+                    ).set_defaults(func=cmd_rotate_event_key)
     keys.add_parser("show", help="print the public keys").set_defaults(func=cmd_keys_show)
     bundle = sub.add_parser("bundle", help="write a self-verifying compliance export (.zip)")
     bundle.add_argument("--from", dest="start", required=True, help="ISO 8601 date or time")
@@ -162,12 +165,29 @@ def cmd_rotate(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_event_key(services: Services, args: argparse.Namespace) -> int:
+    """Rotate the event-authentication key."""
+    with services.ledger.as_system(reason="event key rotation"):
+        key_id = services.audit.rotate_event_key()
+    services.audit.seal(force=True)
+    print(f"New event key {key_id}: new events are tagged with it; the rotation is recorded in "
+          f"the log and sealed. Earlier events keep verifying with the old key, which stays in "
+          f"{services.audit.event_key_path} (back the file up with the signing key).")
+    return 0
+
+
 def cmd_keys_show(services: Services, args: argparse.Namespace) -> int:
-    """Print the public keys."""
+    """Print the public keys and the event keys' ids."""
     keys = services.audit.public_keys()
     for key_id, pem in keys["keys"].items():
         print(f"# key {key_id}{' (current)' if key_id == keys['current'] else ''}")
         print(pem, end="")
+    event_keys = services.audit.event_keys()
+    for key_id in event_keys["key_ids"]:
+        retired = event_keys["retired_after"].get(key_id)
+        state = (" (current)" if key_id == event_keys["current"] else
+                 f" (retired at position {retired})" if retired is not None else "")
+        print(f"# event key {key_id}{state}")
     return 0
 
 
