@@ -29,6 +29,9 @@ class Settings:
     cookie_secure: bool | None = None
     max_body_bytes: int = 1024 * 1024
     """The largest request body read (HTTP 413 above it, before it is parsed)."""
+    witnesses: tuple[str, ...] = ()
+    """Where each new signed checkpoint is pushed (``GOVLEDGER_WITNESSES``: HTTP(S) URLs of
+    witnesses' add-checkpoint endpoints and/or folder paths, comma-separated)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -62,7 +65,23 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     if "max_body_bytes" not in overrides and env.get("GOVLEDGER_MAX_BODY_BYTES"):
         settings.max_body_bytes = positive_int(env["GOVLEDGER_MAX_BODY_BYTES"],
                                                "GOVLEDGER_MAX_BODY_BYTES")
+    if "witnesses" not in overrides and env.get("GOVLEDGER_WITNESSES"):
+        settings.witnesses = parse_witnesses(env["GOVLEDGER_WITNESSES"])
     return settings
+
+
+def parse_witnesses(text: str) -> tuple[str, ...]:
+    """``GOVLEDGER_WITNESSES``: comma-separated HTTP(S) URLs and folder paths."""
+    found = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        scheme = urlsplit(item).scheme
+        if "://" in item and scheme not in ("http", "https"):
+            raise ConfigError(f"GOVLEDGER_WITNESSES: {item!r} is neither an http(s) URL nor a "
+                              f"folder path")
+        found.append(item)
+    return tuple(found)
 
 
 def positive_int(text: str, name: str) -> int:

@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.witness import Witnesses
 from domain.audit import event_auth, merkle
 from domain.audit.keys import EVENT_KEYRING_ID, KEYRING_ID, EventKeyring, SigningKeyring
 from domain.base import now
@@ -325,6 +326,11 @@ class Audit:
         self.blocked: Problem | None = None
         """The first event the sealer refused (it does not authenticate), or None."""
         self._install_event_key()
+        self.witnesses = Witnesses(settings.witnesses, engine,
+                                   lambda old, new: self.tree(new).consistency(old, new), now)
+        self.witnessed: list[dict[str, Any]] = []
+        """The results of the last checkpoint pushed to the witnesses while the caller
+        waited (``seal(witness="now")``, ``push_to_witnesses``)."""
 
     # -- event authentication ---------------------------------------------------------------------
 
@@ -601,10 +607,12 @@ class Audit:
             last = conn.scalar(select(func.max(audit_leaves.c.leaf_index)))
         return 0 if last is None else int(last) + 1
 
-    def seal(self, force: bool = False, create_key: bool = True) -> dict[str, Any] | None:
+    def seal(self, force: bool = False, create_key: bool = True,
+             witness: str = "background") -> dict[str, Any] | None:
         """Append new leaves; sign a checkpoint when N events or T seconds passed, or if forced.
         With ``create_key=False`` (after web commands) no key is created: without one, only the
-        leaves are appended."""
+        leaves are appended. A new checkpoint goes to the configured witnesses
+        (``witness``: ``background``, ``now`` — results in ``self.witnessed`` — or ``off``)."""
         self.index()
         size = self.sealed_size()
         latest = self.latest()
@@ -630,7 +638,26 @@ class Audit:
             conn.execute(insert(audit_checkpoints).values(
                 tree_size=size, root_hash=root.hex(), issued_at=issued_at, key_id=key_id,
                 body=body, signature=signature))
-        return self.latest()
+        latest = self.latest()
+        if latest is not None and self.witnesses.witnesses and witness != "off":
+            note = signed_note(latest, key.public_key())
+            if witness == "now":
+                self.witnessed = self.witnesses.push(latest, note)
+            else:
+                self.witnesses.push_in_background(latest, note)
+        return latest
+
+    def push_to_witnesses(self) -> list[dict[str, Any]]:
+        """Give the latest checkpoint to every configured witness now; one result each."""
+        latest = self.latest()
+        if latest is None:
+            return []
+        pem = self._known_keys().get(latest["key_id"])
+        public = serialization.load_pem_public_key(pem.encode()) if pem else None
+        if not isinstance(public, Ed25519PublicKey):
+            raise NotFound(f"no public key {latest['key_id']} for the latest checkpoint")
+        self.witnessed = self.witnesses.push(latest, signed_note(latest, public))
+        return self.witnessed
 
     # -- proofs -----------------------------------------------------------------------------------
 

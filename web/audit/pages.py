@@ -61,7 +61,9 @@ def index() -> str:
     sealer = services().audit
     return render_template("audit/index.html", checkpoints=sealer.checkpoints()[::-1][:20],
                            keys=sealer.public_keys(), sealed=sealer.sealed_size(),
-                           head=services().ledger.recorder.max_notification_id() or 0)
+                           head=services().ledger.recorder.max_notification_id() or 0,
+                           witnessed=sealer.witnesses.last_witnessed(),
+                           witnesses=sealer.witnesses.status())
 
 
 @bp.get("/bundle")

@@ -1,4 +1,4 @@
-"""``govledger seal|verify|keys rotate|bundle|sample``: the audit subcommands."""
+"""``govledger seal|verify|checkpoint|keys|witness|bundle|sample``: the audit subcommands."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
                                              "tag new events with it (recorded as an event)"
                     ).set_defaults(func=cmd_rotate_event_key)
     keys.add_parser("show", help="print the public keys").set_defaults(func=cmd_keys_show)
+    witness = sub.add_parser("witness", help="checkpoint witnesses (GOVLEDGER_WITNESSES)"
+                             ).add_subparsers(dest="action", required=True)
+    witness.add_parser("push", help="give the latest checkpoint to every witness now; exit 1 "
+                                    "when one did not take it").set_defaults(
+        func=cmd_witness_push)
     bundle = sub.add_parser("bundle", help="write a self-verifying compliance export (.zip)")
     bundle.add_argument("--from", dest="start", required=True, help="ISO 8601 date or time")
     bundle.add_argument("--to", dest="end", required=True, help="ISO 8601 date or time")
@@ -66,10 +71,11 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def cmd_seal(services: Services, args: argparse.Namespace) -> int:
     """Seal and sign a checkpoint now."""
-    checkpoint = services.audit.seal(force=True)
+    checkpoint = services.audit.seal(force=True, witness="now")
     assert checkpoint is not None
     print(f"Checkpoint {checkpoint['id']}: {checkpoint['tree_size']} events, root "
           f"{checkpoint['root_hash']}, key {checkpoint['key_id']}")
+    report_witnesses(services.audit.witnessed)
     blocked = services.audit.blocked
     if blocked is not None:
         print(f"REFUSED to seal past position {blocked.position}: the event there does not "
@@ -78,6 +84,30 @@ def cmd_seal(services: Services, args: argparse.Namespace) -> int:
               f"backup before sealing again.", file=sys.stderr)
         return 1
     return 0
+
+
+def report_witnesses(results: list[dict[str, object]]) -> bool:
+    """Print one line per witness; True when every witness took the checkpoint."""
+    for r in results:
+        if r["ok"]:
+            print(f"witness {r['witness']}: took checkpoint {r['checkpoint_id']} (size "
+                  f"{r['tree_size']})")
+        else:
+            print(f"witness {r['witness']}: FAILED to take checkpoint {r['checkpoint_id']} "
+                  f"(size {r['tree_size']}): {r['detail']}. Sealing went on; check that the "
+                  f"witness is up and run `govledger witness push`.", file=sys.stderr)
+    return all(r["ok"] for r in results)
+
+
+def cmd_witness_push(services: Services, args: argparse.Namespace) -> int:
+    """Push the latest checkpoint to every configured witness."""
+    if not services.settings.witnesses:
+        print("govledger: no witnesses configured: set GOVLEDGER_WITNESSES to HTTP(S) URLs "
+              "and/or folder paths, comma-separated", file=sys.stderr)
+        return 2
+    if services.audit.latest() is None:
+        services.audit.seal(force=True, witness="off")
+    return 0 if report_witnesses(services.audit.push_to_witnesses()) else 1
 
 
 def cmd_verify(services: Services, args: argparse.Namespace) -> int:
