@@ -252,6 +252,14 @@ NEXT_STEPS = {
                      "against the published keys.",
     "sealed_leaves_mismatch": "audit_leaves was edited: restore it from a backup (the events "
                               "themselves verify against the signed roots).",
+    "rewritten": "Today's log does not extend a checkpoint a witness kept: history was "
+                 "rewritten after it was witnessed. Treat the store as compromised: restore it "
+                 "from a backup that verifies against the kept checkpoint, rotate both keys "
+                 "(`govledger keys rotate`, `govledger keys rotate-event-key`) and find out "
+                 "who had access to the database and the key files.",
+    "bad_note": "The kept file holds something that is not a checkpoint note: get the file "
+                "again from the witness (or `govledger checkpoint export` output kept earlier) "
+                "and run `govledger verify --against FILE` again.",
     "inconsistent": "A checkpoint does not extend the one before: history was rewritten "
                     "between them; restore from a backup and compare with witnessed "
                     "checkpoints (`govledger verify --against FILE`).",

@@ -153,6 +153,8 @@ def cmd_verify(services: Services, args: argparse.Namespace) -> int:
         for p in against:
             print(f"against {args.against}: {p.kind}: {p.detail}",
                   file=sys.stderr)
+        if against:
+            print(f"What to do next: {against[0].next_step}", file=sys.stderr)
     if getattr(args, "read_models", False):
         if not differences:
             print(f"read models: every table matches a replay of the log up to position "
