@@ -59,8 +59,14 @@ def as_of_context() -> dict[str, Any]:
 def index() -> str:
     """Checkpoints, the public keys and the verify button."""
     sealer = services().audit
+    sealer.index()  # finds (and keeps in ``blocked``) an event the sealer refuses
+    try:
+        keys = sealer.public_keys()
+    except Exception as exc:  # noqa: BLE001 - a forged keyring event: the page still shows
+        keys = {"current": None, "keys": {}, "error": f"{type(exc).__name__}: {exc}"}
     return render_template("audit/index.html", checkpoints=sealer.checkpoints()[::-1][:20],
-                           keys=sealer.public_keys(), sealed=sealer.sealed_size(),
+                           blocked=sealer.blocked,
+                           keys=keys, sealed=sealer.sealed_size(),
                            head=services().ledger.recorder.max_notification_id() or 0,
                            witnessed=sealer.witnesses.last_witnessed(),
                            witnesses=sealer.witnesses.status())

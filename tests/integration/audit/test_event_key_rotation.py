@@ -116,3 +116,19 @@ def test_the_cli_rotates_and_keys_show_lists_the_event_key_ids(
     assert f"# event key {new} (current)" in shown
     assert "(retired at position" in shown
     assert verified[0] == 0
+
+
+def test_the_audit_page_says_loudly_when_sealing_is_stopped_by_a_forged_row(
+        services: Services, client: FlaskClient, auditor: dict[str, Any]) -> None:
+    from tests.conftest import login
+    from tests.integration.audit.test_event_auth import forge_copy_of_last_row
+
+    services.audit.seal(force=True)
+    login(client, auditor)
+    assert "Sealing is stopped" not in client.get("/audit/").get_data(as_text=True)
+    position = forge_copy_of_last_row(services)
+
+    html = client.get("/audit/").get_data(as_text=True)
+
+    assert f"Sealing is stopped at position {position}" in html
+    assert "What to do next" in html
