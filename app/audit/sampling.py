@@ -154,6 +154,15 @@ class _Evidence:
                                                       else "board member vote"),
                     "at": _utc(d["decided_at"]).isoformat(), "decision": d["kind"],
                     "outcome": d["outcome"], "decided_by": self.name(d["decided_by"])})
+            if d.get("casting_vote") == "approve" and d["decided_by"]:
+                chair = d["decided_by"]
+                found.append({
+                    "approver_id": chair, "approver": self.name(chair),
+                    "function": functions.get(chair) or
+                    self.people.get(chair, {}).get("function", ""),
+                    "capacity": "chair's casting vote", "at": _utc(d["decided_at"]).isoformat(),
+                    "decision": d["kind"], "outcome": d["outcome"],
+                    "decided_by": self.name(chair)})
         return found
 
     def segregation(self, change: dict[str, Any],
@@ -181,7 +190,8 @@ class _Evidence:
         if not hits:
             return {"freeze_window": "pass", "freeze_detail": "no freeze window overlaps the "
                                                               "planned window"}
-        names = ", ".join(f"{f['title']} ({f['id']})" for f in hits)
+        names = ", ".join(f"{f['title']} ({f['id']}, declared {_utc(f['declared_at']).isoformat()})"
+                          for f in hits)
         if exempt_from_freezes(change["category"]):
             return {"freeze_window": "exempt", "freeze_detail": f"emergency change inside "
                                                                 f"{names}"}
