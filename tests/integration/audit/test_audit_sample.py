@@ -13,7 +13,7 @@ from app.audit.bundle import build_bundle, parse_moment
 from app.audit.sampling import population_hash, sample_changes, selection_key
 from tests.conftest import bearer, login, valid_change
 from tests.integration.audit.test_audit_bundle import unzip, verify
-from tests.support.ccb import make_ccb
+from tests.support.ccb import make_ccb, running_meeting
 from web.cli.main import main
 
 if TYPE_CHECKING:
@@ -111,6 +111,23 @@ class TestEvidence:
         assert items[other]["freeze_window"] == "pass"
         assert items[other]["requester"].startswith("Sara Security")
         assert items[other]["implementation"].startswith("no implementation recorded")
+
+    def test_a_chairs_approving_casting_vote_is_listed_as_an_approval(
+            self, services: Services) -> None:
+        ccb = running_meeting(services)
+        change = ccb.changes[0]
+        ccb.vote(ccb.people[1], change, "approve")
+        ccb.vote(ccb.people[2], change, "reject")
+        with ccb.as_(ccb.chair):
+            services.ccb.cast_deciding_vote(ccb.meeting_id, change, "approve")
+
+        item = sample_changes(services, FROM, TO, 1, "x")["items"][0]
+
+        capacities = {a["capacity"]: a for a in item["approvals"]}
+        assert set(capacities) == {"board member vote", "chair's casting vote"}
+        chair = capacities["chair's casting vote"]
+        assert chair["approver_id"] == ccb.chair["id"] and chair["function"] == "engineering"
+        assert item["segregation_of_duties"] == "pass"
 
     def test_a_change_planned_inside_a_freeze_fails_the_freeze_check(
             self, client: FlaskClient, member: dict[str, Any], admin: dict[str, Any],
