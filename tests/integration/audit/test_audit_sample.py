@@ -226,3 +226,15 @@ class TestDelivery:
         rows = list(csv.DictReader((folder / "reports" / "change_sample.csv").open()))
         assert len(rows) == 2
         assert "  reports/change_sample.csv\n" in (folder / "SHA256SUMS").read_text()
+
+
+def test_a_formula_in_a_sampled_title_is_neutralised_in_the_csv(
+        client: FlaskClient, member: dict[str, Any], auditor: dict[str, Any]) -> None:
+    client.post("/api/v1/change-requests", json=valid_change(title="=HYPERLINK(\"x\")"),
+                headers=bearer(member))
+
+    text = client.get("/api/v1/ledger/sample?from=2026-03-01&to=2026-03-31&size=1&seed=f"
+                      "&format=csv", headers=bearer(auditor)).get_data(as_text=True)
+
+    titles = [r["title"] for r in csv.DictReader(io.StringIO(text))]
+    assert titles == ["'=HYPERLINK(\"x\")"]
