@@ -458,6 +458,8 @@ class Audit:
             self.current_event_key()  # another process may have rotated the key
             reason = event_auth.check(self._event_keys, n.originator_id,
                                       n.originator_version, n.topic, state)
+        if n.originator_id == EVENT_KEYRING_ID:
+            self._retired = None  # a keyring event: retirements may have changed
         if reason is None and self._retired_keys():
             key_id = event_auth.split(state)[1]
             retired_at = self._retired.get(key_id or "") if self._retired else None
@@ -541,6 +543,7 @@ class Audit:
 
     def index(self, progress: Progress | None = None) -> int:
         """Append a leaf for every event not yet sealed; returns how many were added."""
+        self.current_event_key()  # follow an event-key rotation made by another process
         added = 0
         while True:
             with self.engine.connect() as conn:
@@ -826,6 +829,7 @@ class Audit:
 
     def verify(self, progress: Progress | None = None) -> VerifyReport:
         """Recompute every leaf from the stored events and check every checkpoint."""
+        self.current_event_key()  # follow an event-key rotation made by another process
         report = VerifyReport()
         checkpoints = self.checkpoints()
         report.checkpoints = len(checkpoints)

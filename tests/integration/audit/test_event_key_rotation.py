@@ -55,13 +55,8 @@ def test_rotation_tags_new_events_with_the_new_key_and_old_events_still_verify(
                         .st_mode) == 0o600
 
 
-def test_an_event_tagged_with_the_retired_key_after_the_rotation_fails(
-        services: Services, client: FlaskClient, member: dict[str, Any]) -> None:
-    client.post("/api/v1/change-requests", json=valid_change(), headers=bearer(member))
-    old_key = services.ledger.mapper.event_key
-    with services.ledger.as_system():
-        services.audit.rotate_event_key()
-    services.audit.seal(force=True)
+def forge_with(services: Services, key: bytes) -> int:
+    """Insert a copy of the first event row, new version, tagged with ``key``."""
     table = services.ledger.recorder.events_table_name
     pos = "notification_id" if services.settings.is_postgres else "rowid"
     with services.engine.begin() as conn:
@@ -71,19 +66,53 @@ def test_an_event_tagged_with_the_retired_key_after_the_rotation_fails(
                                 "WHERE originator_id = :o"), {"o": row.originator_id}).scalar()
         state = bytes(row.state) if not isinstance(row.state, str) else row.state.encode()
         base = event_auth.split(state)[0]
-        forged = event_auth.add_tag(old_key, UUID(str(row.originator_id)), top + 1, row.topic,
+        forged = event_auth.add_tag(key, UUID(str(row.originator_id)), top + 1, row.topic,
                                     base)
         conn.execute(text(f"INSERT INTO {table} (originator_id, originator_version, topic, "  # noqa: S608
                           "state) VALUES (:o, :v, :t, :s)"),
                      {"o": row.originator_id, "v": top + 1, "t": row.topic, "s": forged})
-        forged_at = int(conn.execute(text(f"SELECT max({pos}) FROM {table}")).scalar())  # noqa: S608
+        return int(conn.execute(text(f"SELECT max({pos}) FROM {table}")).scalar())  # noqa: S608
 
+
+def test_an_event_tagged_with_the_retired_key_after_the_rotation_fails(
+        services: Services, client: FlaskClient, member: dict[str, Any]) -> None:
+    client.post("/api/v1/change-requests", json=valid_change(), headers=bearer(member))
+    old_key = services.ledger.mapper.event_key
+    assert old_key is not None
+    with services.ledger.as_system():
+        services.audit.rotate_event_key()
+    services.audit.seal(force=True)
+
+    forged_at = forge_with(services, old_key)
     report = services.audit.verify()
 
     assert not report.ok
     assert report.first is not None
     assert (report.first.kind, report.first.position) == ("unauthenticated", forged_at)
     assert "retired by the rotation" in report.first.detail
+
+
+def test_a_process_that_checked_before_another_rotated_still_refuses_the_retired_key(
+        services: Services, client: FlaskClient, member: dict[str, Any]) -> None:
+    client.post("/api/v1/change-requests", json=valid_change(), headers=bearer(member))
+    old_key = services.ledger.mapper.event_key
+    assert old_key is not None
+    other = bootstrap(services.settings)
+    try:
+        assert other.audit.verify().ok  # it has looked at the keys before the rotation
+        with services.ledger.as_system():
+            services.audit.rotate_event_key()
+
+        forged_at = forge_with(services, old_key)
+        report = other.audit.verify()
+        other.audit.seal(force=True)
+    finally:
+        other.close()
+
+    assert report.first is not None
+    assert (report.first.kind, report.first.position) == ("unauthenticated", forged_at)
+    assert "retired" in report.first.detail
+    assert services.audit.sealed_size() == forged_at - 1
 
 
 def test_another_process_follows_a_rotation(services: Services, client: FlaskClient,
