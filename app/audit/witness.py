@@ -9,7 +9,7 @@ Each configured witness (``GOVLEDGER_WITNESSES``) gets the checkpoint as a C2SP 
   size. A 200 answer's body (the witness's cosignature lines) is kept;
 - a **folder** (a path: a mounted share, a git working copy an auditor controls) gets
   ``checkpoint-<size>.txt``, ``latest.txt``, and the note appended to ``checkpoints.txt`` — the
-  file ``govledger verify --against`` reads.
+  file ``govledger verify --against`` reads; in a git working copy the files are committed.
 
 Every attempt is recorded in ``audit_witness_pushes`` (append-only, not a read model): which
 witness, which checkpoint, when, whether it was accepted and why not. A witness that is down
@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -212,6 +213,29 @@ def _write_folder(folder: Path, checkpoint: dict[str, Any], note: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     _replace(latest, note)
+    if (folder / ".git").exists():
+        _commit(folder, checkpoint)
+
+
+def _commit(folder: Path, checkpoint: dict[str, Any]) -> None:
+    """In a git working copy, commit the new files (the auditor pushes or pulls them)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Governance Ledger",
+           "GIT_AUTHOR_EMAIL": "ledger@localhost", "GIT_COMMITTER_NAME": "Governance Ledger",
+           "GIT_COMMITTER_EMAIL": "ledger@localhost"}
+    for argv in (["add", "--", "checkpoints.txt", "latest.txt",
+                  f"checkpoint-{checkpoint['tree_size']}.txt"],
+                 ["commit", "--quiet", "--no-verify", "-m",
+                  f"checkpoint {checkpoint['id']}: {checkpoint['tree_size']} events, root "
+                  f"{checkpoint['root_hash']}"]):
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *argv], env=env,  # noqa: S603, S607 - fixed arguments
+                                  capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            raise WitnessRefused(f"git {argv[0]} timed out in {folder}") from None
+        if done.returncode != 0:
+            raise WitnessRefused(f"git {argv[0]} failed in {folder}: "
+                                 f"{(done.stderr or done.stdout).strip()[:200]}")
 
 
 def _replace(path: Path, text: str) -> None:

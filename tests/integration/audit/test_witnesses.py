@@ -181,3 +181,29 @@ def test_the_setting_takes_urls_and_folders_and_refuses_other_schemes() -> None:
         "https://w.example/add-checkpoint", "/srv/kept")
     with pytest.raises(ConfigError, match="GOVLEDGER_WITNESSES"):
         parse_witnesses("ftp://w.example/")
+
+
+def test_a_folder_witness_that_is_a_git_working_copy_gets_a_commit_per_checkpoint(
+        database_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    import subprocess
+
+    repo = tmp_path / "auditor-repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    svc = bootstrap(load_settings(database_url=database_url, instance_path=tmp_path / "inst",
+                                  password_cost="fast", witnesses=(str(repo),)))
+    try:
+        add_person(svc, "member")
+        svc.audit.seal(force=True, witness="now")
+        add_person(svc, "member")
+        second = svc.audit.seal(force=True, witness="now")
+    finally:
+        svc.close()
+
+    assert second is not None and all(r["ok"] for r in svc.audit.witnessed)
+    log = subprocess.run(["git", "-C", str(repo), "log", "--format=%s"], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert len(log) == 2
+    assert log[0].startswith(f"checkpoint {second['id']}: {second['tree_size']} events")
+    shown = subprocess.run(["git", "-C", str(repo), "show", "HEAD:latest.txt"],
+                           capture_output=True, text=True, check=True).stdout
+    assert second["body"] in shown
