@@ -360,7 +360,7 @@ def runbooks_validated(ev: Evidence) -> dict[str, Any]:
         return check("met", evidence)
     if not books:
         return check("not_met", missing=["write the incident runbooks"])
-    return check("partly" if done or signed else "not_met", evidence, missing)
+    return check("partly" if ev.rows(runbook_sign_offs) else "not_met", evidence, missing)
 
 
 def trained(ev: Evidence) -> dict[str, Any]:
