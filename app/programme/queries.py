@@ -41,7 +41,6 @@ def overview(engine: Engine, at: datetime) -> dict[str, Any]:
         activities = _rows(conn, select(programme_activities).order_by(
             programme_activities.c.position))
         entries = _rows(conn, select(programme_time).order_by(programme_time.c.version))
-        risks = _rows(conn, select(programme_risks).order_by(programme_risks.c.position))
         names = {r["id"]: r["name"] for r in _rows(conn, select(people.c.id, people.c.name))}
     logged: dict[str, float] = defaultdict(float)
     for entry in entries:
@@ -52,15 +51,13 @@ def overview(engine: Engine, at: datetime) -> dict[str, Any]:
         a["actual_hours"] = round(logged[a["id"]], 2)
         a["owner_name"] = names.get(a["owner_id"]) if a["owner_id"] else None
         a["unmet_prerequisites"] = unmet_prerequisites(a["prerequisites"], by_id, met)
-    for r in risks:
-        r["owner_name"] = names.get(r["owner_id"]) if r["owner_id"] else None
     tracks = [_track(code, title, checks, activities) for code, title in TRACKS.items()]
     return {"programme": programme, "at": at, "tracks": tracks,
             "summary": {s: sum(1 for c in checks if c["status"] == s) for s in STATUSES},
             "totals": {"planned_hours": sum(t["planned_hours"] for t in tracks),
                        "actual_hours": round(sum(t["actual_hours"] for t in tracks), 2),
                        "estimate": (programme or {}).get("estimate")},
-            "risks": risks, "time_entries": entries}
+            "risks": risks(engine), "time_entries": entries}
 
 
 def _track(code: str, title: str, checks: list[dict[str, Any]],
@@ -71,3 +68,13 @@ def _track(code: str, title: str, checks: list[dict[str, Any]],
             "met": sum(1 for c in criteria if c["status"] == "met"), "total": len(criteria),
             "planned_hours": sum(a["timebox_hours"] for a in mine),
             "actual_hours": round(sum(a["actual_hours"] for a in mine), 2)}
+
+
+def risks(engine: Engine) -> list[dict[str, Any]]:
+    """The programme's risks with mitigation, owner and status (none before it is created)."""
+    with engine.connect() as conn:
+        rows = _rows(conn, select(programme_risks).order_by(programme_risks.c.position))
+        names = {r["id"]: r["name"] for r in _rows(conn, select(people.c.id, people.c.name))}
+    for r in rows:
+        r["owner_name"] = names.get(r["owner_id"]) if r["owner_id"] else None
+    return rows

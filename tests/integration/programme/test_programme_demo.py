@@ -169,3 +169,20 @@ def _token(services: Services, email: str) -> str:
     person_id = services.people.person_id_by_email(email)
     with services.ledger.acting_as(person_id):
         return services.people.issue_token(person_id, "programme test")
+
+
+def test_a_post_launch_review_shows_the_programme_risks_in_its_improvement_section(
+        demo: Services, client: FlaskClient) -> None:
+    from sqlalchemy import select
+
+    from projections.reviews.tables import reviews
+
+    login(client, {"email": "alice@example.org", "password": "demo-password-123"})
+    with demo.engine.connect() as conn:
+        review_id = conn.scalar(select(reviews.c.id).limit(1))
+
+    html = client.get(f"/reviews/{review_id}").get_data(as_text=True)
+
+    improvement = html.split("Continuous Improvement Backlog", 1)[1]
+    assert "Programme risks" in improvement
+    assert "On-call tool costs exceed budget" in improvement and "mitigating" in improvement
