@@ -27,6 +27,8 @@ from app.oncall import reports as oncall_reports
 from app.oncall.service import OnCallService
 from app.people.security import password_hasher
 from app.people.service import PeopleService
+from app.programme import reports as programme_reports
+from app.programme.service import ProgrammeService
 from app.rehearsals import reports as rehearsal_reports
 from app.rehearsals.service import RehearsalService
 from app.reviews import action_item_reports
@@ -59,6 +61,7 @@ class Services:
     audit: Audit
     as_of: AsOfViews
     reports: list[Report]
+    programme: ProgrammeService
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
@@ -90,7 +93,14 @@ def bootstrap(settings: Settings) -> Services:
         # in the order of the bundle PDF's sections
         reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
                  *rehearsal_reports.REPORTS, *action_item_reports.REPORTS,
-                 *review_reports.REPORTS])
+                 *review_reports.REPORTS, *programme_reports.REPORTS],
+        programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))))
+
+
+def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:
+    """The live read models, caught up with the log (the evidence a rule may need)."""
+    runner.catch_up()
+    return engine
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -13,6 +13,7 @@ from app.changes.demo import load_change_requests
 from app.demo_timeline import Story
 from app.oncall.demo import load_oncall
 from app.people.demo import PEOPLE, load_people
+from app.programme.demo import load_programme
 from app.rehearsals.demo import load_rehearsals
 from app.reviews.demo import load_reviews
 from domain.base import now, using_clock
@@ -36,6 +37,7 @@ def load_demo(services: Services) -> bool:
 
 
 DEMO_STEPS: list[Callable[[Story], None]] = [
-    load_change_requests, load_reviews, load_rehearsals, load_oncall, load_ccb]
+    load_change_requests, load_reviews, load_rehearsals, load_oncall, load_ccb,
+    load_programme]
 """Every area's demo loader: each adds its scenes to the story (called in this order, after the
 people exist; scenes at the same moment play in that order)."""

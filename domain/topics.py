@@ -34,6 +34,9 @@ LEGACY_MODULES: dict[str, str] = {
 }
 """Module of release 0.1 → module of the class today."""
 
+MODULES_SINCE_0_1: tuple[str, ...] = ("domain.programme.programme",)
+"""Event modules added after release 0.1 (no old path): registered under their own name."""
+
 _NEW_TO_OLD: dict[str, list[str]] = {}
 for _old, _new in LEGACY_MODULES.items():
     _NEW_TO_OLD.setdefault(_new, []).append(_old)
@@ -51,6 +54,8 @@ def register_legacy_topics() -> None:
         module = importlib.import_module(new)
         register_topic(new, module)
         register_topic(old, module)
+    for new in MODULES_SINCE_0_1:
+        register_topic(new, importlib.import_module(new))
 
 
 @cache

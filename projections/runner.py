@@ -34,6 +34,7 @@ from projections.oncall.projection import (
     RunbookProjection,
 )
 from projections.people.projection import PeopleProjection
+from projections.programme.projection import ProgrammeProjection
 from projections.rehearsals.projection import RehearsalProjection
 from projections.reviews.action_items import ActionItemProjection
 from projections.reviews.projection import ReviewProjection
@@ -88,6 +89,7 @@ DEFAULT_PROJECTIONS: list[type[Projection]] = [
     IncidentProjection,
     RunbookProjection,
     CcbProjection,
+    ProgrammeProjection,
 ]
 """Every read model; areas add their projection class here."""
 

@@ -56,6 +56,8 @@ def _register(app: Flask) -> None:
     from web.people import api as api_people
     from web.people import auth
     from web.people import pages as people
+    from web.programme import api as api_programme
+    from web.programme import pages as programme
     from web.rehearsals import api as api_rehearsals
     from web.rehearsals import pages as rehearsals
     from web.reviews import action_items as actions
@@ -67,7 +69,9 @@ def _register(app: Flask) -> None:
     auth.init_app(app)
     app.before_request(refuse_writes_as_of)
     json_api.init_app(app, (api.bp, api_actions.bp, api_reviews.bp, api_rehearsals.bp,
-                            api_oncall.bp, api_ccb.bp, api_audit.bp, api_people.bp), csrf)
+                            api_oncall.bp, api_ccb.bp, api_audit.bp, api_people.bp,
+                            api_programme.bp), csrf)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
-                      reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp):
+                      reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp,
+                      programme.bp):
         app.register_blueprint(blueprint)

@@ -17,6 +17,7 @@ from domain.ccb.meeting import Meeting, check_chair
 from domain.changes.change_request import ChangeRequest
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.people.person import Person
+from domain.topics import topics_of
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
@@ -310,6 +311,17 @@ class CcbService:
         return {"id": freeze_id, "status": "lifted"}
 
     # -- emergency changes -----------------------------------------------------------------------
+
+    def board_ids(self) -> list[str]:
+        """Every board's id, from the log (an emergency change's board is checked against it)."""
+        topics = list(topics_of(Board.Created))
+        ids: list[str] = []
+        start = 1
+        while batch := self.ledger.recorder.select_notifications(start=start, limit=500,
+                                                                 topics=topics):
+            ids += [str(n.originator_id) for n in batch]
+            start = batch[-1].id + 1
+        return ids
 
     def approve_emergency_change(self, change_id: UUID | str) -> dict[str, Any]:
         """Approve an emergency change outside a meeting (board members; the chair or delegate

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from app.ledger import SYSTEM_ACTOR
 from domain.base import current_context
-from domain.changes.change_request import ChangeRequest
+from domain.changes.change_request import ChangeRequest, resolve_board
 
 if TYPE_CHECKING:
     from app.ccb.service import CcbService
@@ -25,11 +25,11 @@ class ChangeService:
         """Submit a change request as the acting person."""
         actor = self.ledger.writer()
         requester = str(actor.id) if actor is not None else SYSTEM_ACTOR
-        board_id = fields.pop("board_id", None)
+        board_id = resolve_board(fields["category"], str(fields.pop("board_id", None) or "")
+                                 or None, self.ccb.board_ids())
         self.ccb.check_change_window(
             fields["category"], fields["planned_start"], fields["planned_end"], fields["systems"])
-        change = ChangeRequest.submit(requester_id=requester,
-                                      board_id=str(board_id) if board_id else None, **fields)
+        change = ChangeRequest.submit(requester_id=requester, board_id=board_id, **fields)
         self.ledger.save(change)
         return {"id": str(change.id), "status": change.status, "requester_id": requester}
 

@@ -16,6 +16,9 @@ class ActionItemInputSchema(Schema):
     owner_id = fields.UUID(required=True)
     priority = String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     due = fields.Date(load_default=None, allow_none=True)
+    due_reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                      metadata={"description": "why the item is due later than its priority's "
+                                               "window (P0 today, P1 Sunday, P2 month end)"})
     source_type = String(load_default="manual", validate=validate.OneOf(SOURCES))
     source_id = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
@@ -99,6 +102,10 @@ class ActionItemSchema(Schema):
     status = String()
     status_note = String()
     overdue = fields.Boolean()
+    beyond_window = fields.Boolean(allow_none=True, metadata={
+        "description": "due later than its priority's window (with due_reason); null for "
+                       "items raised before the rule"})
+    due_reason = String(allow_none=True)
     source_type = String()
     source_id = String(allow_none=True)
     raised_by = String(allow_none=True)

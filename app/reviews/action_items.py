@@ -28,7 +28,7 @@ class ActionItemService:
     def raise_action_item(self, title: str, owner_id: str, priority: str = "P2",
                           due: date | None = None, source_type: str = "manual",
                           source_id: str | None = None, description: str = "",
-                          save: bool = True) -> ActionItem:
+                          save: bool = True, due_reason: str | None = None) -> ActionItem:
         """Raise an action item; its due date defaults from the priority and the clock.
 
         Areas that raise items as part of a bigger command pass ``save=False`` and save the
@@ -42,10 +42,12 @@ class ActionItemService:
         if priority not in PRIORITIES:
             raise InvalidPriority(f"priority must be one of {', '.join(PRIORITIES)}",
                                   priority=priority)
-        item = ActionItem(title=title, description=description, owner_id=str(owner_id),
-                          due=(due or default_due(priority, now().date())).isoformat(),
-                          priority=priority, source_type=source_type,
-                          source_id=str(source_id) if source_id else None)
+        today = now().date()
+        item = ActionItem.raise_item(title=title, description=description, owner_id=str(owner_id),
+                                     due=due or default_due(priority, today), today=today,
+                                     priority=priority, due_reason=due_reason,
+                                     source_type=source_type,
+                                     source_id=str(source_id) if source_id else None)
         if save:
             self.ledger.save(item)
         return item

@@ -89,7 +89,8 @@ def _item(services: Services, ids: dict[str, str], today: date, row: tuple[Any, 
         item = services.actions.create_action_item(
             title=title, owner_id=ids[owner], priority=priority, source_type=source,
             source_id=source_id, description=f"Raised from {source} {source_id}.",
-            due=today - timedelta(days=overdue) if overdue else None)
+            due=today - timedelta(days=overdue) if overdue else None,
+            due_reason="agreed at triage: waits for the vendor" if overdue else None)
         if status != "open":
             services.actions.update_action_item_status(
                 item["id"], status, "waiting for the vendor's new credentials"
@@ -135,7 +136,8 @@ def _review(services: Services, ids: dict[str, str], review_id: str, day: date,
             services.reviews.record_review_status_update(review_id, item_id, status, note)
         for title, owner, priority, due_in in issues:
             services.reviews.raise_review_issue(review_id, title=title, owner_id=ids[owner],
-                                      priority=priority, due=day + timedelta(days=due_in))
+                                      priority=priority, due=day + timedelta(days=due_in),
+                                      due_reason="agreed in the review")
         services.reviews.record_review_notes(review_id, backlog=["Cache the catalogue",
                                                         "Load-test the payment retries"],
                                    positive=feedback[0], negative=feedback[1],

@@ -137,6 +137,9 @@ class ReviewIssueSchema(Schema):
     owner_id = fields.UUID(required=True)
     priority = String(load_default="P2", validate=validate.OneOf(PRIORITIES))
     due = fields.Date(load_default=None, allow_none=True)
+    due_reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                      metadata={"description": "why the item is due later than its priority's "
+                                               "window (P0 today, P1 Sunday, P2 month end)"})
     description = Text(load_default="", validate=validate.Length(max=20_000))
 
 

@@ -94,14 +94,16 @@ class ReviewService:
 
     def raise_review_issue(self, review_id: UUID | str, title: str, owner_id: str,
                            priority: str = "P2", due: date | None = None,
-                           description: str = "") -> dict[str, Any]:
+                           description: str = "",
+                           due_reason: str | None = None) -> dict[str, Any]:
         """Raise a new issue found in a review as an action item sourced from it."""
         self.ledger.writer()
         review = self.ledger.load(Review, review_id)
         review.check_editable()
         item = self.actions.raise_action_item(
             title=title, owner_id=owner_id, priority=priority, due=due, source_type="review",
-            source_id=str(review.id), description=description, save=False)
+            source_id=str(review.id), description=description, save=False,
+            due_reason=due_reason)
         review.note_issue(str(item.id), title)
         self.ledger.save(review, item)
         return {"id": str(review.id), "item_id": str(item.id), "due": item.due}

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
 CATEGORIES = ("standard", "normal", "emergency")
@@ -24,6 +25,21 @@ RATIFICATIONS = ("pending", "ratified", "rejected", "overdue")
 or ``rejected`` there, or ``overdue`` when that meeting passes without ratifying it."""
 AWAITING_RATIFICATION = ("pending", "overdue")
 """Ratification states that still wait for the board (and are flagged as unratified)."""
+
+
+def resolve_board(category: str, board_id: str | None, boards: Sequence[str]) -> str | None:
+    """The board a new change request belongs to: a named board must exist; an emergency
+    change names its board when there is more than one, and defaults to the only one."""
+    if board_id is not None:
+        if board_id not in boards:
+            raise UnknownBoard(f"no board with id {board_id}", board_id=board_id)
+        return board_id
+    if category != "emergency" or not boards:
+        return None
+    if len(boards) == 1:
+        return boards[0]
+    raise BoardRequired(f"an emergency change must name its board: there are {len(boards)} "
+                        "boards (board_id)", boards=list(boards))
 
 
 class ChangeRequest(LedgerAggregate):
@@ -300,3 +316,15 @@ class InvalidWindow(DomainError):
     """Raised when a planned window ends before it starts."""
 
     code = "invalid_planned_window"
+
+
+class UnknownBoard(NotFound):
+    """Raised when a change request names a board that does not exist."""
+
+    code = "unknown_board"
+
+
+class BoardRequired(DomainError):
+    """Raised when an emergency change names no board while there is more than one."""
+
+    code = "board_required"

@@ -124,6 +124,23 @@ def recommend(criteria: list[dict[str, Any]], preflight: dict[str, bool | None],
     return "go" if ok else "no_go"
 
 
+BLOCKING_SEVERITIES = ("critical", "major")
+
+
+def blocking_issues_criterion(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """While an issue of severity major or critical is unresolved the recommendation cannot be
+    Go: a failing criterion naming them (none when there is no such issue)."""
+    blocking = [i["issue"] for i in issues
+                if i["severity"] in BLOCKING_SEVERITIES and not i.get("resolution")]
+    if not blocking:
+        return []
+    return [{"key": "unresolved_blocking_issues",
+             "label": "Unresolved major or critical issues (" +
+                      ", ".join(f"#{n}" for n in blocking) + ")",
+             "comparator": "<=", "threshold": Decimal(0), "unit": "",
+             "measured": Decimal(len(blocking)), "passed": False}]
+
+
 # -- the aggregate --------------------------------------------------------------------------------
 
 class Rehearsal(LedgerAggregate):
@@ -353,6 +370,7 @@ class Rehearsal(LedgerAggregate):
              "threshold": c["threshold"], "unit": c.get("unit", ""), "measured": c["measured"],
              "passed": criterion_passes(c["measured"], c["comparator"], c["threshold"])}
             for c in extra]
+        criteria += blocking_issues_criterion(self.issues)
         preflight = {k: self.preflight.get(k) for k in PREFLIGHT_KINDS}
         recommendation = recommend(criteria, preflight, self.rollback_passed)
         self._evaluate(evaluation=self.evaluations + 1, criteria=criteria,

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from eventsourcing.domain import event
 
-from domain.base import LedgerAggregate, current_context
+from domain.base import LedgerAggregate, current_context, now
 from domain.errors import DomainError
 
 PRIORITIES = ("P0", "P1", "P2")
@@ -26,6 +26,39 @@ def default_due(priority: str, today: date) -> date:
     return today.replace(day=calendar.monthrange(today.year, today.month)[1])
 
 
+WINDOW_RULES = {"P0": "a P0 item is due today",
+                "P1": "a P1 item is due by the end of the current week (Sunday)",
+                "P2": "a P2 item is due by the end of the current month"}
+"""The priority's due-date window, in words (named by the refusal)."""
+
+
+def due_window_end(priority: str, today: date) -> date:
+    """The latest due date the priority allows: P0 today, P1 this week's Sunday, P2 the last
+    day of this month."""
+    if priority == "P0":
+        return today
+    if priority == "P1":
+        return today + timedelta(days=6 - today.weekday())
+    return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+
+
+def beyond_window(priority: str, due: date, today: date) -> bool:
+    """Whether ``due`` is later than the priority's window allows, judged on ``today``."""
+    return due > due_window_end(priority, today)
+
+
+def check_due_window(priority: str, due: date, today: date, due_reason: str | None) -> bool:
+    """Refuse a due date beyond the priority's window unless a reason is given; returns
+    whether the date is beyond the window (recorded on the item)."""
+    beyond = beyond_window(priority, due, today)
+    if beyond and not (due_reason or "").strip():
+        raise DueBeyondPriorityWindow(
+            f"{WINDOW_RULES[priority]} (by {due_window_end(priority, today).isoformat()}); a "
+            f"later date needs a due_reason", priority=priority, due=due.isoformat(),
+            window_end=due_window_end(priority, today).isoformat(), rule=WINDOW_RULES[priority])
+    return beyond
+
+
 def is_overdue(due: date, status: str, today: date) -> bool:
     """An item is overdue when it is not completed and its due date has passed."""
     return status != "completed" and due < today
@@ -36,7 +69,8 @@ class ActionItem(LedgerAggregate):
 
     @event("Raised")
     def __init__(self, title: str, description: str, owner_id: str, due: str, priority: str,
-                 source_type: str, source_id: str | None) -> None:
+                 source_type: str, source_id: str | None, due_reason: str | None = None,
+                 beyond_window: bool | None = None) -> None:
         self.title = title
         self.description = description
         self.owner_id = owner_id
@@ -45,6 +79,16 @@ class ActionItem(LedgerAggregate):
         self.source_type = source_type
         self.source_id = source_id
         self.status = "open"
+        self.due_reason = due_reason
+
+    @classmethod
+    def raise_item(cls, *, due: date, today: date, priority: str,
+                   due_reason: str | None = None, **fields: str | None) -> ActionItem:
+        """Raise an item after checking its due date against the priority's window (a later
+        date needs ``due_reason``; the item records that it is beyond its window)."""
+        beyond = check_due_window(priority, due, today, due_reason)
+        return cls(due=due.isoformat(), priority=priority, beyond_window=beyond,
+                   due_reason=(due_reason or "").strip() or None, **fields)  # type: ignore[arg-type]
 
     @property
     def is_open(self) -> bool:
@@ -84,10 +128,11 @@ class ActionItem(LedgerAggregate):
         check_reason("changing a due date")
         if due.isoformat() == self.due:
             raise SameDueDate("the item is already due on that date", due=self.due)
-        self._change_due(due=due.isoformat(), previous_due=self.due)
+        self._change_due(due=due.isoformat(), previous_due=self.due,
+                         beyond_window=beyond_window(self.priority, due, now().date()))
 
     @event("DueDateChanged")
-    def _change_due(self, due: str, previous_due: str) -> None:
+    def _change_due(self, due: str, previous_due: str, beyond_window: bool | None = None) -> None:
         self.due = due
 
     def check_not_completed(self) -> None:
@@ -143,6 +188,12 @@ def check_reason(what: str) -> None:
     """Refuse a command whose context carries no reason."""
     if not (current_context().reason or "").strip():
         raise ReasonRequired(f"give a reason for {what}")
+
+
+class DueBeyondPriorityWindow(DomainError):
+    """Raised when a due date is later than the priority's window and no reason is given."""
+
+    code = "due_beyond_priority_window"
 
 
 class InvalidStatus(DomainError):

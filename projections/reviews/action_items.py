@@ -36,7 +36,9 @@ class ActionItemProjection(Projection):
                  due=date.fromisoformat(e.due), priority=e.priority, status="open",
                  source_type=e.source_type, source_id=e.source_id, raised_by=e.actor_id,
                  raised_at=e.timestamp, updated_at=e.timestamp, status_note="",
-                 completed_at=None, version=e.originator_version)
+                 completed_at=None, version=e.originator_version,
+                 beyond_window=getattr(e, "beyond_window", None),
+                 due_reason=getattr(e, "due_reason", None))
 
     @handles(ActionItem.StatusUpdated)
     def status_updated(self, w: Writer, e: Any) -> None:
@@ -53,7 +55,9 @@ class ActionItemProjection(Projection):
     @handles(ActionItem.DueDateChanged)
     def due_changed(self, w: Writer, e: Any) -> None:
         due = date.fromisoformat(e.due)
-        self._change(w, e, "due_date", {"due": due}, due=due)
+        window = {} if e.beyond_window is None else {
+            "beyond_window": e.beyond_window, "due_reason": e.reason if e.beyond_window else None}
+        self._change(w, e, "due_date", {"due": due, **window}, due=due)
 
     @staticmethod
     def _change(w: Writer, e: Any, kind: str, values: dict[str, Any], **row: Any) -> None:

@@ -93,6 +93,8 @@ action_items = Table(
     Column("status_note", Text, nullable=False, default=""),
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False, default=1),
+    Column("beyond_window", Boolean, nullable=True),
+    Column("due_reason", Text, nullable=True),
 )
 
 

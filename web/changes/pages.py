@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, render_template, request, url_for
 
+from app.ccb import queries as ccb_queries
 from app.changes import queries as change_queries
 from app.changes.schemas import (
     ChangeRequestFormSchema,
@@ -49,7 +50,8 @@ def new() -> str | Response | tuple[str, int]:
 
 
 def _form(form: dict[str, Any], errors: Any) -> str:
-    return render_template("changes/new.html", form=form, errors=errors, **CHOICES)
+    return render_template("changes/new.html", form=form, errors=errors,
+                           boards=ccb_queries.list_boards(read_model()), **CHOICES)
 
 
 @bp.get("/<change_id>")

@@ -14,6 +14,7 @@ from flask import (
 )
 
 from app.people import queries as people_queries
+from app.programme import queries as programme_queries
 from app.reviews import queries as q
 from app.reviews.documents import render_markdown, tickets_line
 from app.reviews.schemas import (
@@ -193,7 +194,7 @@ def _review_page(review_id: str, errors: Errors, form: FormInput, which: str | N
         events=history_rows(Review, review_id) if tab == "history" else [],
         people=people_queries.list_people(read_model()), form=form, errors=errors,
         which=which, writer=can_write(), statuses=STATUSES, priorities=PRIORITIES, severities=TICKET_SEVERITIES,
-        tickets_line=tickets_line)
+        tickets_line=tickets_line, programme_risks=programme_queries.risks(read_model()))
 
 
 @bp.get("/reviews/<review_id>/document.md")

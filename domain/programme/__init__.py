@@ -1,0 +1,1 @@
+"""The Track 4 programme: the guide's activities, success criteria, sign-offs and risks."""

@@ -1,0 +1,1 @@
+"""The programme page and its JSON API."""
