@@ -9,7 +9,7 @@ from flask import Response
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
 from app.ccb.documents import render_minutes
-from app.ccb.exports import decision_log_csv
+from app.ccb.exports import decision_log_csv_lines
 from app.ccb.schemas import (
     ActionInputSchema,
     AgendaInputSchema,
@@ -338,12 +338,14 @@ def change_calendar() -> dict[str, Any]:
 @bp.arguments(DecisionLogQueryArgsSchema, location="query")
 @bp.response(200, DecisionLogSchema)
 @bp.alt_response(200, schema=TEXT, content_type="text/csv", success=True,
-                 description="Decisions, oldest first (format=csv: as CSV)")
+                 description="Every matching decision, oldest first, streamed (format=csv)")
 def decision_log(args: dict[str, Any]) -> Any:
-    """Every decision, filtered by board, outcome and date; ``format=csv`` for CSV."""
+    """A page of decisions (oldest first), filtered by board, outcome and date;
+    ``format=csv`` for every matching decision as CSV."""
     fmt = args.pop("format")
-    rows = q.list_decisions(read_model(), **args)
     if fmt == "csv":
-        return Response(decision_log_csv(rows), mimetype="text/csv", headers={
+        args.pop("limit"), args.pop("offset")
+        lines = decision_log_csv_lines(q.iter_decisions(read_model(), **args))
+        return Response(lines, mimetype="text/csv", headers={
             "Content-Disposition": "attachment; filename=decision-log.csv"})
-    return {"items": rows, "total": len(rows)}
+    return q.decision_log(read_model(), **args)
