@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text
 
 from projections.tables import UtcDateTime, metadata
 
@@ -93,6 +93,9 @@ action_items = Table(
     Column("status_note", Text, nullable=False, default=""),
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False, default=1),
+    Index("ix_rm_action_items_list_order", "due", "priority", "raised_at", "id"),
+    Index("ix_rm_action_items_owner_list", "owner_id", "due", "priority", "raised_at", "id"),
+    Index("ix_rm_action_items_status_list", "status", "due", "priority", "raised_at", "id"),
 )
 
 
