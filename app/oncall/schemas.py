@@ -15,6 +15,7 @@ from marshmallow import (
 )
 
 from app.oncall.queries import GROUPS
+from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, String, Text, when
 from domain.oncall.handover import check_timezone
 from domain.oncall.incident import CATEGORIES, SEVERITIES
@@ -239,8 +240,8 @@ class DebriefFormSchema(FormSchema, DebriefInputSchema):
         return data
 
 
-class IncidentQueryArgsSchema(FormSchema):
-    """Incident list filters (blank filters are absent)."""
+class IncidentQueryArgsSchema(FormSchema, PageArgsSchema):
+    """Incident list filters (blank filters are absent) and page."""
 
     status = String()
     severity = String(validate=validate.OneOf(SEVERITIES))
@@ -400,6 +401,10 @@ class IncidentSummarySchema(Schema):
     time_to_resolve_s = fields.Float(allow_none=True)
     ack_within_target = fields.Boolean(allow_none=True)
     debrief = fields.Dict(allow_none=True)
+
+
+IncidentPageSchema = page_schema(IncidentSummarySchema, "IncidentList")
+"""One page of incidents, newest first."""
 
 
 class IncidentSchema(IncidentSummarySchema):

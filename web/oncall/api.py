@@ -28,7 +28,6 @@ GapListSchema = listing(s.GapSchema, "GapList")
 FairnessListSchema = listing(s.FairnessSchema, "FairnessList")
 SwapListSchema = listing(s.SwapSchema, "SwapList")
 NoticeListSchema = listing(s.NoticeSchema, "NoticeList")
-IncidentListSchema = listing(s.IncidentSummarySchema, "IncidentList")
 RunbookListSchema = listing(s.RunbookSchema, "RunbookList")
 TrainingListSchema = listing(s.TrainingSchema, "TrainingList")
 TrainingStatusListSchema = listing(s.TrainingStatusSchema, "TrainingStatusList")
@@ -276,10 +275,10 @@ def open_incident(data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/incidents")
 @bp.arguments(s.IncidentQueryArgsSchema, location="query")
-@bp.response(200, IncidentListSchema)
+@bp.response(200, s.IncidentPageSchema)
 def list_incidents(filters: dict[str, Any]) -> dict[str, Any]:
-    """List incidents with filters."""
-    return {"items": q.list_incidents(read_model(), **filters)}
+    """A page of incidents (newest first) with filters, and how many match."""
+    return q.incident_page(read_model(), **filters)
 
 
 @bp.get("/incidents/metrics")
