@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from app.schemas import Integer, Limit
+from app.schemas import FormSchema, Integer, Limit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -37,6 +37,10 @@ class PageArgsSchema(Schema):
                   metadata={"description": f"page size, at most {LIMIT_CAP} (larger is clamped)"})
     offset = Integer(load_default=0, validate=validate.Range(min=0),
                      metadata={"description": "rows to skip"})
+
+
+class PageQueryArgsSchema(FormSchema, PageArgsSchema):
+    """The page of a list without filters (from a query string: blank is absent)."""
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:

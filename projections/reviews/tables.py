@@ -27,6 +27,7 @@ launches = Table(
     Column("targets", JSON, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_rm_launches_newest", "launch_date", "id"),
 )
 
 
@@ -60,6 +61,8 @@ reviews = Table(
     Column("finalised_by", String(36), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Index("ix_rm_reviews_by_date", "scheduled_for", "seq", "id"),
+    Index("ix_rm_reviews_status_by_date", "status", "scheduled_for", "seq", "id"),
 )
 """``incidents`` and ``targets`` hold the snapshot taken when the review was finalised."""
 
