@@ -72,12 +72,22 @@ def charter_at(engine: Engine, board_id: str, at: datetime) -> dict[str, Any]:
 MEETING_TIMES = ("scheduled_start", "scheduled_end", "opened_at", "closed_at", "updated_at")
 
 
-def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
-    """Meetings (of one board), newest first."""
+def _meeting_query(board_id: str | None) -> Select[Any]:
     query = select(meetings).order_by(meetings.c.scheduled_start.desc(), meetings.c.id)
-    if board_id:
-        query = query.where(meetings.c.board_id == board_id)
-    return [_aware(r, *MEETING_TIMES) for r in _rows(engine, query)]
+    return query.where(meetings.c.board_id == board_id) if board_id else query
+
+
+def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
+    """Meetings (of one board), newest first: for the calendar feed; lists the product serves
+    use ``meeting_page``."""
+    return [_aware(r, *MEETING_TIMES) for r in _rows(engine, _meeting_query(board_id))]
+
+
+def meeting_page(engine: Engine, board_id: str | None = None, *, limit: int = DEFAULT_LIMIT,
+                 offset: int = 0) -> dict[str, Any]:
+    """One page of meetings (of one board), newest first, with how many there are."""
+    return fetch_page(engine, _meeting_query(board_id), limit=limit, offset=offset,
+                      convert=lambda r: _aware(dict(r._mapping), *MEETING_TIMES))
 
 
 def get_meeting(engine: Engine, meeting_id: str) -> dict[str, Any]:

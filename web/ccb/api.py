@@ -43,6 +43,7 @@ from app.ccb.schemas import (
     VoteInputSchema,
     VoteSchema,
 )
+from app.paging import PageQueryArgsSchema, page_schema
 from app.schemas import HistorySchema
 from domain.base import now
 from domain.ccb.board import Board
@@ -55,7 +56,7 @@ bp = AreaBlueprint("ccb", __name__, tag="change control board")
 
 BoardListSchema = listing(BoardSchema, "BoardList")
 CharterListSchema = listing(CharterSchema, "CharterList")
-MeetingListSchema = listing(MeetingSchema, "MeetingList")
+MeetingListSchema = page_schema(MeetingSchema, "MeetingList")
 TEXT = {"type": "string"}
 
 
@@ -123,12 +124,13 @@ def board_history(board_id: str) -> dict[str, Any]:
 
 
 @bp.get("/boards/<board_id>/meetings")
+@bp.arguments(PageQueryArgsSchema, location="query")
 @bp.response(200, MeetingListSchema)
 @bp.errors(404)
-def list_meetings(board_id: str) -> dict[str, Any]:
-    """The board's meetings, newest first."""
+def list_meetings(page: dict[str, Any], board_id: str) -> dict[str, Any]:
+    """A page of the board's meetings, newest first, and how many there are."""
     q.get_board(read_model(), board_id)
-    return {"items": q.list_meetings(read_model(), board_id)}
+    return q.meeting_page(read_model(), board_id, **page)
 
 
 @bp.post("/boards/<board_id>/meetings")

@@ -37,7 +37,7 @@ from app.ccb.schemas import (
     SeriesFormSchema,
     VoteFormSchema,
 )
-from app.paging import DEFAULT_LIMIT
+from app.paging import DEFAULT_LIMIT, PageQueryArgsSchema
 from app.people import queries as people_queries
 from app.schemas import FormSchema
 from domain.base import now
@@ -111,10 +111,13 @@ def _board_page(board_id: str, errors: Errors, form: FormInput) -> str:
     emergencies = q.open_emergency_changes(engine, board_id)
     tab = request.args.get("tab", "details")
     at, at_error = _charter_at(engine, board_id)
+    args, page_errors = validate(PageQueryArgsSchema(), request.args.to_dict())
+    page = q.meeting_page(engine, board_id, **(args or {}))
     return render_template(
         "ccb/board.html", board=data, names=names, tab=tab, at=at, at_error=at_error,
         charters=q.charter_history(engine, board_id),
-        meetings=q.list_meetings(engine, board_id), emergencies=emergencies,
+        meetings=page["items"], meeting_page=page, page_errors=page_errors,
+        emergencies=emergencies,
         events=history_rows(Board, board_id) if tab == "history" else [],
         is_chair=g.user["id"] == data["chair_id"] or "admin" in g.user["roles"],
         amend_errors=errors, amend_form=form, charter_values=_charter_values(data["charter"], form),
