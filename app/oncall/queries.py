@@ -183,9 +183,8 @@ def fairness_report(engine: Engine, rotation_id: str, start: datetime | None = N
     return sorted(report.values(), key=lambda r: r["name"])
 
 
-def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
-            since: datetime | None = None) -> list[dict[str, Any]]:
-    """The shifts of one person that a plan, roster change, override or swap moved."""
+def _notice_query(person_id: str, rotation_id: str | None,
+                  since: datetime | None) -> Any:
     query = select(shift_notices, rotations.c.name.label("rotation_name")).join(
         rotations, rotations.c.id == shift_notices.c.rotation_id).where(
         shift_notices.c.person_id == person_id)
@@ -193,8 +192,20 @@ def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
         query = query.where(shift_notices.c.rotation_id == rotation_id)
     if since is not None:
         query = query.where(shift_notices.c.starts_at >= since)
-    return _rows(engine, query.order_by(shift_notices.c.recorded_at.desc(),
-                                        shift_notices.c.id))
+    return query.order_by(shift_notices.c.recorded_at.desc(), shift_notices.c.id)
+
+
+def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
+            since: datetime | None = None) -> list[dict[str, Any]]:
+    """The shifts of one person that a plan, roster change, override or swap moved."""
+    return _rows(engine, _notice_query(person_id, rotation_id, since))
+
+
+def notice_page(engine: Engine, person_id: str, *, limit: int = DEFAULT_LIMIT,
+                offset: int = 0) -> dict[str, Any]:
+    """One page of a person's moved shifts, newest first, with how many there are."""
+    return fetch_page(engine, _notice_query(person_id, None, None), limit=limit,
+                      offset=offset, convert=lambda r: _aware(dict(r._mapping)))
 
 
 def list_swaps(engine: Engine, rotation_id: str) -> list[dict[str, Any]]:
@@ -352,7 +363,10 @@ def _group_key(value: Any, group_by: str, period: str) -> str:
 
 def list_runbooks(engine: Engine) -> list[dict[str, Any]]:
     """Every runbook with its current revision and sign-off state."""
-    signed = _rows(engine, select(runbook_sign_offs))
+    signed = _rows(engine, select(runbook_sign_offs.c.runbook_id, runbook_sign_offs.c.revision,
+                                  runbook_sign_offs.c.kind).join(
+        runbooks, (runbooks.c.id == runbook_sign_offs.c.runbook_id)
+        & (runbooks.c.revision == runbook_sign_offs.c.revision)))  # current revisions only
     result = []
     for book in _rows(engine, select(runbooks).order_by(runbooks.c.category)):
         current = [s for s in signed if s["runbook_id"] == book["id"]

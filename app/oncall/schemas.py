@@ -524,8 +524,8 @@ class SwapSchema(Schema):
     requested_at = fields.DateTime()
 
 
-class NoticesQueryArgsSchema(Schema):
-    """Whose moved shifts to show (default: the signed-in person's)."""
+class NoticesQueryArgsSchema(PageArgsSchema):
+    """Whose moved shifts to show (default: the signed-in person's), a page at a time."""
 
     class Meta:
         unknown = EXCLUDE

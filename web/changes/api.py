@@ -20,7 +20,7 @@ from app.people import queries as people_queries
 from app.people.schemas import PersonCreatedSchema, PersonInputSchema, PersonSchema
 from app.schemas import HistorySchema
 from domain.changes.change_request import ChangeRequest
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint
 from web.context import acting, read_model, services
 from web.history import history_rows
 

@@ -59,7 +59,7 @@ def index() -> str:
     rotations = [{**r, "shifts": _local(q.list_shifts(engine, r["id"], start), r["timezone"])}
                  for r in q.list_rotations(engine)]
     return render_template("oncall/index.html", rotations=rotations,
-                           notices=q.notices(engine, g.user["id"])[:20],
+                           notices=q.notice_page(engine, g.user["id"], limit=20)["items"],
                            incidents=q.incident_page(engine, limit=10)["items"])
 
 

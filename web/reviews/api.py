@@ -31,7 +31,7 @@ from app.paging import PageQueryArgsSchema, page_schema
 from app.schemas import HistorySchema
 from domain.base import now
 from domain.reviews.review import Launch, Review
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint
 from web.context import acting, read_model, services
 from web.history import history_rows
 
