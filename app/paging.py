@@ -53,13 +53,6 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
     }, name=name + "Schema")
 
 
-def count(engine: Engine, query: Select[Any]) -> int:
-    """How many rows ``query`` selects (counted by the database)."""
-    with engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(
-            query.order_by(None).subquery())) or 0)
-
-
 def fetch_page(engine: Engine, query: Select[Any], *, limit: int, offset: int,
                convert: Callable[[Row[Any]], dict[str, Any]],
                total: Select[Any] | None = None) -> dict[str, Any]:
