@@ -28,9 +28,13 @@ class utc_day(FunctionElement[str]):  # noqa: N801 - an SQL function's name
 
 
 def _micros_sqlite(compiler: Any, column: ColumnElement[Any], **kw: Any) -> str:
+    """Microseconds since the epoch of a stored time: whole seconds (``unixepoch``, SQLite
+    3.38+, five times quicker than ``strftime('%s')``) plus the fixed-width fraction."""
     text = compiler.process(column, **kw)
-    return (f"(CAST(strftime('%s', {text}) AS INTEGER) * 1000000"
-            f" + CAST(substr({text}, 21, 6) AS INTEGER))")
+    version = getattr(compiler.dialect.dbapi, "sqlite_version_info", (0,))
+    seconds = (f"unixepoch({text})" if version >= (3, 38)
+               else f"CAST(strftime('%s', {text}) AS INTEGER)")
+    return f"({seconds} * 1000000 + CAST(substr({text}, 21, 6) AS INTEGER))"
 
 
 @compiles(elapsed_us, "sqlite")
