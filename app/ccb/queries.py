@@ -121,11 +121,18 @@ def names_of(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
                                               .where(people.c.id.in_(wanted)))}
 
 
-def change_titles(engine: Engine) -> dict[str, dict[str, Any]]:
-    """Change request id → title, status, category and requester."""
+def change_titles(engine: Engine,
+                  ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Change request id → title, status, category and requester (of ``ids`` only, when given:
+    the change requests one page names)."""
     c = change_requests.c
-    return {r["id"]: r for r in _rows(engine, select(
-        c.id, c.title, c.status, c.category, c.requester_id, c.board_id))}
+    query = select(c.id, c.title, c.status, c.category, c.requester_id, c.board_id)
+    if ids is not None:
+        wanted = sorted({i for i in ids if i})
+        if not wanted:
+            return {}
+        query = query.where(c.id.in_(wanted))
+    return {r["id"]: r for r in _rows(engine, query)}
 
 
 def board_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:

@@ -208,7 +208,9 @@ def meeting(meeting_id: str) -> str:
                                if casting_vote_needed(board_data["charter"], t)},
         my_grantors=[p for p in state["proxies"] if p["holder_id"] == g.user["id"]
                      and p["status"] in LIVE_PROXY],
-        changes=q.change_titles(engine), candidates=q.board_changes(engine, board_data["id"]),
+        changes=q.change_titles(engine, [i["change_request_id"] for i in state["items"]] + [
+            a.get("change_request_id") for a in state.get("actions", [])]),
+        candidates=q.board_changes(engine, board_data["id"]),
         tab=tab, events=history_rows(Meeting, meeting_id) if tab == "history" else [],
         is_chair=g.user["id"] == board_data["chair_id"] or "admin" in g.user["roles"],
         is_member=any(m["person_id"] == g.user["id"] for m in board_data["members"]),
@@ -346,8 +348,10 @@ def change_calendar() -> str | WerkzeugResponse | tuple[str, int]:
 
 def _calendar_page(errors: Errors, form: FormInput) -> str:
     engine = read_model()
-    return render_template("ccb/calendar.html", calendar=q.change_calendar(engine),
-                           changes=q.change_titles(engine), form=form, errors=errors)
+    calendar = q.change_calendar(engine)
+    named = [i for c in calendar["conflicts"] for i in c["change_request_ids"]]
+    return render_template("ccb/calendar.html", calendar=calendar,
+                           changes=q.change_titles(engine, named), form=form, errors=errors)
 
 
 @bp.post("/change-calendar/freezes/<freeze_id>/lift")
