@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.witness import Witnesses
+from app.paging import DEFAULT_LIMIT, fetch_page
 from domain.audit import event_auth, merkle
 from domain.audit.keys import EVENT_KEYRING_ID, KEYRING_ID, EventKeyring, SigningKeyring
 from domain.base import now
@@ -611,6 +612,23 @@ class Audit:
             rows = conn.execute(select(audit_checkpoints).order_by(
                 audit_checkpoints.c.tree_size, audit_checkpoints.c.id)).all()
         return [_checkpoint(r) for r in rows]
+
+    def checkpoint_page(self, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                        newest_first: bool = False) -> dict[str, Any]:
+        """One page of checkpoints (oldest first, or newest first), with how many there are."""
+        c = audit_checkpoints.c
+        order = (c.tree_size.desc(), c.id.desc()) if newest_first else (c.tree_size, c.id)
+        return fetch_page(self.engine, select(audit_checkpoints).order_by(*order), limit=limit,
+                          offset=offset, convert=_checkpoint,
+                          total=select(func.count()).select_from(audit_checkpoints))
+
+    def checkpoint_of_size(self, tree_size: int) -> dict[str, Any] | None:
+        """The first checkpoint signed over ``tree_size`` leaves (None: there is none)."""
+        c = audit_checkpoints.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(audit_checkpoints).where(c.tree_size == tree_size)
+                               .order_by(c.id).limit(1)).first()
+        return _checkpoint(row) if row is not None else None
 
     def sealed_size(self) -> int:
         """How many leaves the sealer has appended."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.csv_export import csv_text
+from app.csv_export import csv_lines
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 COLUMNS = ("decided_at", "board_id", "meeting_id", "change_request_id", "change_request_title",
            "kind", "outcome", "reason", "approve", "reject", "abstain", "quorum_met", "present",
@@ -34,13 +37,30 @@ def decision_row(d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def decision_log_csv(rows: list[dict[str, Any]]) -> str:
+def decision_log_csv(rows: Iterable[dict[str, Any]]) -> str:
     """The decision log as CSV (one line per decision)."""
-    return csv_text(COLUMNS, (decision_row(row) for row in rows), lineterminator="\n")
+    return "".join(decision_log_csv_lines(rows))
 
 
-def decision_log_json(rows: list[dict[str, Any]]) -> str:
-    """The decision log as a JSON document."""
-    from app.ccb.schemas import DecisionLogSchema
+def decision_log_csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The decision log as CSV, line by line as the rows arrive (a streamed download)."""
+    return csv_lines(COLUMNS, (decision_row(row) for row in rows), lineterminator="\n")
 
-    return json.dumps(DecisionLogSchema().dump({"items": rows, "total": len(rows)}), indent=2)
+
+def decision_log_json(rows: Iterable[dict[str, Any]]) -> str:
+    """The decision log as a JSON document ``{"items": [...], "total": n}``."""
+    return "".join(decision_log_json_chunks(rows))
+
+
+def decision_log_json_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """``decision_log_json`` piece by piece, one decision at a time (a streamed download)."""
+    from app.ccb.schemas import DecisionLogEntrySchema
+
+    entry, total = DecisionLogEntrySchema(), 0
+    yield '{\n  "items": ['
+    for row in rows:
+        body = json.dumps(entry.dump(row), indent=2).replace("\n", "\n    ")
+        yield ("," if total else "") + "\n    " + body
+        total += 1
+    yield ("\n  " if total else "") + f'],\n  "total": {total}\n}}'
+

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
+from app.paging import DEFAULT_LIMIT, fetch_page, stream
 from domain.ccb.freeze import exempt_from_freezes, freeze_in_force, freeze_overlaps
-from domain.changes.change_request import SCHEDULABLE, is_unratified
+from domain.changes.change_request import AWAITING_RATIFICATION, SCHEDULABLE, is_unratified
 from domain.errors import DomainError, NotFound
 from projections.base import from_db
 from projections.ccb.tables import (
@@ -22,7 +23,9 @@ from projections.changes.tables import change_requests
 from projections.people.tables import people
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from collections.abc import Callable, Iterable, Iterator
+
+    from sqlalchemy import Engine, Select
 
 
 def _rows(engine: Engine, query: Any) -> list[dict[str, Any]]:
@@ -69,12 +72,22 @@ def charter_at(engine: Engine, board_id: str, at: datetime) -> dict[str, Any]:
 MEETING_TIMES = ("scheduled_start", "scheduled_end", "opened_at", "closed_at", "updated_at")
 
 
-def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
-    """Meetings (of one board), newest first."""
+def _meeting_query(board_id: str | None) -> Select[Any]:
     query = select(meetings).order_by(meetings.c.scheduled_start.desc(), meetings.c.id)
-    if board_id:
-        query = query.where(meetings.c.board_id == board_id)
-    return [_aware(r, *MEETING_TIMES) for r in _rows(engine, query)]
+    return query.where(meetings.c.board_id == board_id) if board_id else query
+
+
+def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
+    """Meetings (of one board), newest first: for the calendar feed; lists the product serves
+    use ``meeting_page``."""
+    return [_aware(r, *MEETING_TIMES) for r in _rows(engine, _meeting_query(board_id))]
+
+
+def meeting_page(engine: Engine, board_id: str | None = None, *, limit: int = DEFAULT_LIMIT,
+                 offset: int = 0) -> dict[str, Any]:
+    """One page of meetings (of one board), newest first, with how many there are."""
+    return fetch_page(engine, _meeting_query(board_id), limit=limit, offset=offset,
+                      convert=lambda r: _aware(dict(r._mapping), *MEETING_TIMES))
 
 
 def get_meeting(engine: Engine, meeting_id: str) -> dict[str, Any]:
@@ -99,11 +112,27 @@ def names(engine: Engine) -> dict[str, str]:
     return {r["id"]: r["name"] for r in _rows(engine, select(people.c.id, people.c.name))}
 
 
-def change_titles(engine: Engine) -> dict[str, dict[str, Any]]:
-    """Change request id → title, status, category and requester."""
+def names_of(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
+    """Person id → name, for the given ids only (the people one page shows)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {r["id"]: r["name"] for r in _rows(engine, select(people.c.id, people.c.name)
+                                              .where(people.c.id.in_(wanted)))}
+
+
+def change_titles(engine: Engine,
+                  ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Change request id → title, status, category and requester (of ``ids`` only, when given:
+    the change requests one page names)."""
     c = change_requests.c
-    return {r["id"]: r for r in _rows(engine, select(
-        c.id, c.title, c.status, c.category, c.requester_id, c.board_id))}
+    query = select(c.id, c.title, c.status, c.category, c.requester_id, c.board_id)
+    if ids is not None:
+        wanted = sorted({i for i in ids if i})
+        if not wanted:
+            return {}
+        query = query.where(c.id.in_(wanted))
+    return {r["id"]: r for r in _rows(engine, query)}
 
 
 def board_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:
@@ -115,32 +144,77 @@ def board_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:
     ).order_by(c.submitted_at))
 
 
-def list_decisions(engine: Engine, board_id: str | None = None, outcome: str | None = None,
-                   start: datetime | None = None, end: datetime | None = None,
-                   as_of: datetime | None = None, flagged: bool | None = None,
-                   ) -> list[dict[str, Any]]:
-    """The decision log, oldest first, with change request titles, filtered."""
+DECISION_TIMES = ("decided_at", "ratified_at")
+
+
+def _decision_filters(board_id: str | None = None, outcome: str | None = None,
+                      start: datetime | None = None, end: datetime | None = None,
+                      as_of: datetime | None = None, flagged: bool | None = None,
+                      change_request_id: str | None = None) -> list[Any]:
+    """The decision log's filters as SQL conditions."""
     d = decisions.c
-    query = select(decisions, change_requests.c.title.label("change_request_title")).outerjoin(
-        change_requests, change_requests.c.id == d.change_request_id).order_by(
-        d.decided_at, d.id)
-    conditions = [col == value for col, value in ((d.board_id, board_id),
-                                                  (d.outcome, outcome)) if value]
+    conditions = [col == value for col, value in (
+        (d.board_id, board_id), (d.outcome, outcome),
+        (d.change_request_id, change_request_id)) if value]
     if start:
         conditions.append(d.decided_at >= start)
     if end:
         conditions.append(d.decided_at <= end)
     if as_of:
         conditions.append(d.decided_at <= as_of)
-    rows = [_aware(r, "decided_at", "ratified_at") for r in _rows(engine,
-                                                                  query.where(*conditions))]
-    if as_of:
-        rows = [_as_of(r, as_of) for r in rows]
-    for row in rows:
-        row["unratified"] = row["kind"] == "emergency" and is_unratified(row["ratification"])
     if flagged is not None:
-        rows = [r for r in rows if r["unratified"] == flagged]
-    return rows
+        ratification = d.ratification if as_of is None else case(
+            (d.ratified_at > as_of, "pending"), else_=d.ratification)
+        awaiting = (d.kind == "emergency") & func.coalesce(ratification, "").in_(
+            AWAITING_RATIFICATION)
+        conditions.append(awaiting if flagged else ~awaiting)
+    return conditions
+
+
+def _decision_query(**filters: Any) -> Select[Any]:
+    """The decision log filtered in SQL, oldest first, with change request titles."""
+    d = decisions.c
+    return select(decisions, change_requests.c.title.label("change_request_title")).outerjoin(
+        change_requests, change_requests.c.id == d.change_request_id).where(
+        *_decision_filters(**filters)).order_by(d.decided_at, d.id)
+
+
+def _decision(as_of: datetime | None) -> Callable[[Any], dict[str, Any]]:
+    def convert(row: Any) -> dict[str, Any]:
+        entry = _aware(dict(row._mapping), *DECISION_TIMES)
+        if as_of:
+            entry = _as_of(entry, as_of)
+        entry["unratified"] = entry["kind"] == "emergency" and is_unratified(
+            entry["ratification"])
+        return entry
+
+    return convert
+
+
+def decision_log(engine: Engine, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                 **filters: Any) -> dict[str, Any]:
+    """One page of the decision log (oldest first) matching every filter given, with the
+    number of matching decisions."""
+    total = select(func.count()).select_from(decisions).where(*_decision_filters(**filters))
+    return fetch_page(engine, _decision_query(**filters), limit=limit, offset=offset,
+                      convert=_decision(filters.get("as_of")), total=total)
+
+
+def iter_decisions(engine: Engine, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Every decision matching the filters, oldest first, streamed in batches (exports)."""
+    return stream(engine, _decision_query(**filters), _decision(filters.get("as_of")))
+
+
+def list_decisions(engine: Engine, board_id: str | None = None, outcome: str | None = None,
+                   start: datetime | None = None, end: datetime | None = None,
+                   as_of: datetime | None = None, flagged: bool | None = None,
+                   change_request_id: str | None = None) -> list[dict[str, Any]]:
+    """The decisions matching the filters, oldest first, with change request titles: for
+    bounded sets (one change's evidence, a report's date range); lists the product serves
+    use ``decision_log`` pages or ``iter_decisions``."""
+    return list(iter_decisions(engine, board_id=board_id, outcome=outcome, start=start,
+                               end=end, as_of=as_of, flagged=flagged,
+                               change_request_id=change_request_id))
 
 
 def _as_of(row: dict[str, Any], as_of: datetime) -> dict[str, Any]:
@@ -206,7 +280,7 @@ def gate(engine: Engine, change_id: str, at: datetime) -> dict[str, Any]:
     if frozen and not exempt_from_freezes(change["category"]):
         raise GateClosed("freeze_window", "a freeze window is in force for these systems",
                          freezes=[f["id"] for f in frozen])
-    evidence = [d for d in list_decisions(engine) if d["change_request_id"] == change_id]
+    evidence = list_decisions(engine, change_request_id=change_id)
     return {"change_request_id": change_id, "status": "open", "checked_at": at,
             "planned_start": change["planned_start"], "planned_end": change["planned_end"],
             "decisions": evidence}

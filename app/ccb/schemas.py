@@ -15,6 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, String, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
@@ -340,9 +341,10 @@ class MeetingSchema(Schema):
     version = Integer()
 
 
-class DecisionLogQueryArgsSchema(FormSchema):
-    """Filters of the decision log (a GET form: blank filters are absent); ``format`` picks a
-    CSV download."""
+class DecisionLogQueryArgsSchema(FormSchema, PageArgsSchema):
+    """Filters and page of the decision log (a GET form: blank filters are absent); ``format``
+    picks a CSV download (every matching decision, streamed: ``limit`` and ``offset`` page the
+    JSON answer only)."""
 
     board_id = String()
     outcome = String(validate=validate.OneOf(OUTCOMES))
@@ -385,11 +387,8 @@ class DecisionLogEntrySchema(Schema):
     evidence = fields.Dict()
 
 
-class DecisionLogSchema(Schema):
-    """The decision log."""
-
-    items = fields.List(fields.Nested(DecisionLogEntrySchema))
-    total = Integer()
+DecisionLogSchema = page_schema(DecisionLogEntrySchema, "DecisionLog")
+"""One page of the decision log, oldest first."""
 
 
 # -- API answers of commands and calendar reads -----------------------------------------------------

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
-from statistics import mean
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 
+from app.paging import DEFAULT_LIMIT, fetch_page
+from app.sql import elapsed_us, utc_day
 from domain.errors import NotFound
-from domain.oncall.incident import UNACKNOWLEDGED, acknowledged_within_target
+from domain.oncall.incident import (
+    ACK_TARGET_MINUTES,
+    UNACKNOWLEDGED,
+    acknowledged_within_target,
+)
 from domain.oncall.runbook import diff, training_status
 from projections.base import from_db
 from projections.oncall.tables import (
@@ -178,9 +183,8 @@ def fairness_report(engine: Engine, rotation_id: str, start: datetime | None = N
     return sorted(report.values(), key=lambda r: r["name"])
 
 
-def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
-            since: datetime | None = None) -> list[dict[str, Any]]:
-    """The shifts of one person that a plan, roster change, override or swap moved."""
+def _notice_query(person_id: str, rotation_id: str | None,
+                  since: datetime | None) -> Any:
     query = select(shift_notices, rotations.c.name.label("rotation_name")).join(
         rotations, rotations.c.id == shift_notices.c.rotation_id).where(
         shift_notices.c.person_id == person_id)
@@ -188,8 +192,20 @@ def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
         query = query.where(shift_notices.c.rotation_id == rotation_id)
     if since is not None:
         query = query.where(shift_notices.c.starts_at >= since)
-    return _rows(engine, query.order_by(shift_notices.c.recorded_at.desc(),
-                                        shift_notices.c.id))
+    return query.order_by(shift_notices.c.recorded_at.desc(), shift_notices.c.id)
+
+
+def notices(engine: Engine, person_id: str, rotation_id: str | None = None,
+            since: datetime | None = None) -> list[dict[str, Any]]:
+    """The shifts of one person that a plan, roster change, override or swap moved."""
+    return _rows(engine, _notice_query(person_id, rotation_id, since))
+
+
+def notice_page(engine: Engine, person_id: str, *, limit: int = DEFAULT_LIMIT,
+                offset: int = 0) -> dict[str, Any]:
+    """One page of a person's moved shifts, newest first, with how many there are."""
+    return fetch_page(engine, _notice_query(person_id, None, None), limit=limit,
+                      offset=offset, convert=lambda r: _aware(dict(r._mapping)))
 
 
 def list_swaps(engine: Engine, rotation_id: str) -> list[dict[str, Any]]:
@@ -230,17 +246,42 @@ def _derive(incident: dict[str, Any]) -> dict[str, Any]:
     return incident
 
 
-def list_incidents(engine: Engine, status: str | None = None, severity: str | None = None,
-                   category: str | None = None, practice: bool | None = None,
-                   rotation_id: str | None = None) -> list[dict[str, Any]]:
-    """Incidents, newest first, filtered."""
+def _incident_filters(status: str | None = None, severity: str | None = None,
+                      category: str | None = None, practice: bool | None = None,
+                      rotation_id: str | None = None, opened_from: datetime | None = None,
+                      opened_to: datetime | None = None) -> list[Any]:
+    """The incident list's filters as SQL conditions (``opened_to`` inclusive)."""
     c = incidents.c
     conditions = [col == value for col, value in ((c.status, status), (c.severity, severity),
                   (c.category, category), (c.rotation_id, rotation_id)) if value]
     if practice is not None:
         conditions.append(c.practice == practice)
-    return [_derive(r) for r in _rows(engine, select(incidents).where(*conditions)
-                                      .order_by(c.opened_at.desc(), c.id))]
+    if opened_from is not None:
+        conditions.append(c.opened_at >= opened_from)
+    if opened_to is not None:
+        conditions.append(c.opened_at <= opened_to)
+    return conditions
+
+
+NEWEST_FIRST = (incidents.c.opened_at.desc(), incidents.c.id)
+
+
+def incident_page(engine: Engine, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                  **filters: Any) -> dict[str, Any]:
+    """One page of incidents, newest first, matching every filter (see ``_incident_filters``),
+    with the number of matching incidents."""
+    conditions = _incident_filters(**filters)
+    return fetch_page(engine, select(incidents).where(*conditions).order_by(*NEWEST_FIRST),
+                      limit=limit, offset=offset, convert=lambda r: _derive(_aware(dict(
+                          r._mapping))),
+                      total=select(func.count()).select_from(incidents).where(*conditions))
+
+
+def list_incidents(engine: Engine, **filters: Any) -> list[dict[str, Any]]:
+    """Incidents, newest first, filtered: for bounded sets (a report's period); lists the
+    product serves use ``incident_page``."""
+    return [_derive(r) for r in _rows(engine, select(incidents).where(
+        *_incident_filters(**filters)).order_by(*NEWEST_FIRST))]
 
 
 def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
@@ -267,44 +308,65 @@ def open_incident_ids(engine: Engine) -> list[str]:
 GROUPS = ("period", "severity", "category", "practice")
 
 
+ACK_TARGET_US = ACK_TARGET_MINUTES * 60 * 1_000_000
+"""``acknowledged_within_target``'s bound, in the microseconds the SQL aggregates count."""
+
+
 def incident_metrics(engine: Engine, group_by: str = "severity", period: str = "month",
                      start: datetime | None = None,
                      end: datetime | None = None) -> list[dict[str, Any]]:
-    """MTTA and MTTR (seconds) per group: period (week|month), severity, category or practice."""
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for incident in list_incidents(engine):
-        if (start and incident["opened_at"] < start) or (end and incident["opened_at"] >= end):
-            continue
-        groups[_group_key(incident, group_by, period)].append(incident)
-    result = []
-    for key in sorted(groups):
-        items = groups[key]
-        tta = [i["time_to_acknowledge_s"] for i in items if i["time_to_acknowledge_s"] is not None]
-        ttr = [i["time_to_resolve_s"] for i in items if i["time_to_resolve_s"] is not None]
-        result.append({"group": key, "incidents": len(items),
-                       "acknowledged": len(tta), "resolved": len(ttr),
-                       "mtta_s": mean(tta) if tta else None, "mttr_s": mean(ttr) if ttr else None,
-                       "ack_within_target": sum(1 for i in items if i["ack_within_target"])})
-    return result
+    """MTTA and MTTR (seconds) per group: period (week|month), severity, category or practice.
+    The database sums and counts (per day when grouping by period, folded into weeks or months
+    here), so the answer costs one row per group, not one per incident."""
+    c = incidents.c
+    tta, ttr = elapsed_us(c.opened_at, c.acknowledged_at), elapsed_us(c.opened_at, c.resolved_at)
+    key = utc_day(c.opened_at) if group_by == "period" else c[group_by]
+    conditions = [c.opened_at >= start] if start else []
+    if end:
+        conditions.append(c.opened_at < end)
+    query = select(key.label("key"), func.count().label("incidents"),
+                   func.count(tta).label("acknowledged"), func.sum(tta).label("tta_us"),
+                   func.count(ttr).label("resolved"), func.sum(ttr).label("ttr_us"),
+                   func.sum(case((tta <= ACK_TARGET_US, 1), else_=0)).label("within"),
+                   ).where(*conditions).group_by(key)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            totals = groups[_group_key(row.key, group_by, period)]
+            for name in ("incidents", "acknowledged", "tta_us", "resolved", "ttr_us", "within"):
+                totals[name] += int(getattr(row, name) or 0)
+    return [_metrics(name, groups[name]) for name in sorted(groups)]
 
 
-def _group_key(incident: dict[str, Any], group_by: str, period: str) -> str:
+def _metrics(group: str, t: dict[str, int]) -> dict[str, Any]:
+    return {"group": group, "incidents": t["incidents"], "acknowledged": t["acknowledged"],
+            "resolved": t["resolved"],
+            "mtta_s": t["tta_us"] / t["acknowledged"] / 1e6 if t["acknowledged"] else None,
+            "mttr_s": t["ttr_us"] / t["resolved"] / 1e6 if t["resolved"] else None,
+            "ack_within_target": t["within"]}
+
+
+def _group_key(value: Any, group_by: str, period: str) -> str:
+    """The group a row's key falls in (for ``period``, the key is the UTC day opened)."""
     if group_by == "practice":
-        return "practice" if incident["practice"] else "real"
+        return "practice" if value else "real"
     if group_by == "period":
-        opened = incident["opened_at"]
+        opened = date.fromisoformat(value)
         if period == "week":
             year, week, _ = opened.isocalendar()
             return f"{year}-W{week:02d}"
         return opened.strftime("%Y-%m")
-    return str(incident[group_by])
+    return str(value)
 
 
 # -- runbooks and training ----------------------------------------------------------------------
 
 def list_runbooks(engine: Engine) -> list[dict[str, Any]]:
     """Every runbook with its current revision and sign-off state."""
-    signed = _rows(engine, select(runbook_sign_offs))
+    signed = _rows(engine, select(runbook_sign_offs.c.runbook_id, runbook_sign_offs.c.revision,
+                                  runbook_sign_offs.c.kind).join(
+        runbooks, (runbooks.c.id == runbook_sign_offs.c.runbook_id)
+        & (runbooks.c.revision == runbook_sign_offs.c.revision)))  # current revisions only
     result = []
     for book in _rows(engine, select(runbooks).order_by(runbooks.c.category)):
         current = [s for s in signed if s["runbook_id"] == book["id"]

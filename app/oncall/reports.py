@@ -43,8 +43,7 @@ def schedule_rows(ctx: ReportContext) -> list[dict[str, Any]]:
 
 
 def _in_period(ctx: ReportContext) -> list[dict[str, Any]]:
-    return sorted((i for i in list_incidents(ctx.engine)
-                   if ctx.start <= i["opened_at"] <= ctx.end),
+    return sorted(list_incidents(ctx.engine, opened_from=ctx.start, opened_to=ctx.end),
                   key=lambda i: (i["opened_at"], i["id"]))
 
 

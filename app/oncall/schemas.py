@@ -15,6 +15,7 @@ from marshmallow import (
 )
 
 from app.oncall.queries import GROUPS
+from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, String, Text, when
 from domain.oncall.handover import check_timezone
 from domain.oncall.incident import CATEGORIES, SEVERITIES
@@ -239,8 +240,8 @@ class DebriefFormSchema(FormSchema, DebriefInputSchema):
         return data
 
 
-class IncidentQueryArgsSchema(FormSchema):
-    """Incident list filters (blank filters are absent)."""
+class IncidentQueryArgsSchema(FormSchema, PageArgsSchema):
+    """Incident list filters (blank filters are absent) and page."""
 
     status = String()
     severity = String(validate=validate.OneOf(SEVERITIES))
@@ -402,6 +403,10 @@ class IncidentSummarySchema(Schema):
     debrief = fields.Dict(allow_none=True)
 
 
+IncidentPageSchema = page_schema(IncidentSummarySchema, "IncidentList")
+"""One page of incidents, newest first."""
+
+
 class IncidentSchema(IncidentSummarySchema):
     """An incident with derived times and its timeline."""
 
@@ -519,8 +524,8 @@ class SwapSchema(Schema):
     requested_at = fields.DateTime()
 
 
-class NoticesQueryArgsSchema(Schema):
-    """Whose moved shifts to show (default: the signed-in person's)."""
+class NoticesQueryArgsSchema(PageArgsSchema):
+    """Whose moved shifts to show (default: the signed-in person's), a page at a time."""
 
     class Meta:
         unknown = EXCLUDE

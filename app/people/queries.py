@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.paging import DEFAULT_LIMIT, fetch_page
 from projections.base import from_db
 from projections.people.tables import people, person_tokens
 
@@ -18,6 +19,15 @@ def list_people(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = list(conn.execute(select(people).order_by(people.c.name)))
     return [{**dict(r._mapping), "registered_at": from_db(r.registered_at)} for r in rows]
+
+
+def people_page(engine: Engine, *, limit: int = DEFAULT_LIMIT,
+                offset: int = 0) -> dict[str, Any]:
+    """One page of the directory, by name, with how many people there are."""
+    return fetch_page(engine, select(people).order_by(people.c.name, people.c.id), limit=limit,
+                      offset=offset, convert=lambda r: {**dict(r._mapping),
+                                                        "registered_at": from_db(r.registered_at)},
+                      total=select(func.count()).select_from(people))
 
 
 def people_names(engine: Engine) -> dict[str, str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from app.paging import DEFAULT_LIMIT, fetch_page
 from domain.errors import NotFound
 from domain.rehearsals.rehearsal import (
     PREFLIGHT_KINDS,
@@ -40,18 +41,21 @@ def _names(conn: Connection) -> dict[str, str]:
     return {r.id: r.name for r in conn.execute(select(people.c.id, people.c.name))}
 
 
-def list_rehearsals(engine: Engine, *, status: str | None = None,
-                    release_version: str | None = None,
-                    playbook: str | None = None) -> list[dict[str, Any]]:
-    """Every rehearsal matching the filters, newest first, with its estimate accuracy."""
+def _rehearsal_query(status: str | None = None, release_version: str | None = None,
+                     playbook: str | None = None) -> Any:
     c = rehearsals.c
     conditions = [col == v for col, v in ((c.status, status),
                                           (c.release_version, release_version),
                                           (c.playbook, playbook)) if v]
-    with engine.connect() as conn:
-        items = _rows(conn, select(rehearsals).where(*conditions)
-                      .order_by(c.planned_at.desc(), c.id))
-        steps = _rows(conn, select(rehearsal_steps))
+    return select(rehearsals).where(*conditions).order_by(c.planned_at.desc(), c.id)
+
+
+def _with_progress(conn: Connection, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each rehearsal's step counts and estimate accuracy, reading only these rehearsals'
+    steps."""
+    ids = [item["id"] for item in items]
+    steps = _rows(conn, select(rehearsal_steps).where(
+        rehearsal_steps.c.rehearsal_id.in_(ids))) if ids else []
     by_rehearsal: dict[str, list[dict[str, Any]]] = {}
     for step in steps:
         by_rehearsal.setdefault(step["rehearsal_id"], []).append(step)
@@ -61,6 +65,27 @@ def list_rehearsals(engine: Engine, *, status: str | None = None,
         item["steps_done"] = sum(1 for s in mine if s["status"] in STEP_DONE)
         item["estimate_accuracy"] = _accuracy(mine)
     return items
+
+
+def list_rehearsals(engine: Engine, *, status: str | None = None,
+                    release_version: str | None = None,
+                    playbook: str | None = None) -> list[dict[str, Any]]:
+    """Every rehearsal matching the filters, newest first, with its estimate accuracy (bounded
+    uses: one playbook's; lists the product serves use ``rehearsal_page``)."""
+    with engine.connect() as conn:
+        return _with_progress(conn, _rows(conn, _rehearsal_query(
+            status, release_version, playbook)))
+
+
+def rehearsal_page(engine: Engine, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                   **filters: Any) -> dict[str, Any]:
+    """One page of rehearsals matching the filters, newest first, with their progress and how
+    many match."""
+    page = fetch_page(engine, _rehearsal_query(**filters), limit=limit, offset=offset,
+                      convert=lambda r: dict(r._mapping))
+    with engine.connect() as conn:
+        _with_progress(conn, page["items"])
+    return page
 
 
 def _accuracy(steps: list[dict[str, Any]]) -> Decimal | None:

@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, String, Text
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
@@ -407,14 +408,12 @@ class RehearsalSchema(RehearsalSummarySchema):
     adjustments = fields.List(fields.Nested(RehearsalNoteSchema))
 
 
-class RehearsalListSchema(Schema):
-    """Rehearsals, newest first."""
-
-    items = fields.List(fields.Nested(RehearsalSummarySchema))
+RehearsalListSchema = page_schema(RehearsalSummarySchema, "RehearsalList")
+"""A page of rehearsals, newest first."""
 
 
-class RehearsalQueryArgsSchema(FormSchema):
-    """Filters for the rehearsal list (blank filters are absent)."""
+class RehearsalQueryArgsSchema(FormSchema, PageArgsSchema):
+    """Filters and page of the rehearsal list (blank filters are absent)."""
 
     status = String(validate=validate.OneOf(STATUSES))
     release_version = String()

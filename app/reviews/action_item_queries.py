@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from app.csv_export import csv_text
+from app.csv_export import csv_lines
+from app.paging import fetch_page, stream
 from domain.errors import NotFound
 from domain.reviews.action_item import OPEN_STATUSES, is_overdue, policy_violation
 from projections.base import from_db
@@ -21,10 +22,13 @@ from projections.reviews.tables import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from datetime import date, datetime
 
     from sqlalchemy import Engine
 
+DONE = "completed"
+"""The status that ends an item (``is_overdue`` never holds for it)."""
 CSV_COLUMNS = ("id", "title", "priority", "status", "overdue", "owner_name", "owner_id", "due",
                "source_type", "source_id", "raised_at", "completed_at", "status_note")
 
@@ -42,12 +46,11 @@ def _query() -> Any:
         people, people.c.id == action_items.c.owner_id)
 
 
-def list_action_items(engine: Engine, today: date, *, owner_id: str | None = None,
-                      status: str | None = None, priority: str | None = None,
-                      source_type: str | None = None, source_id: str | None = None,
-                      overdue: bool | None = None, open_only: bool = False, q: str | None = None,
-                      limit: int = 100, offset: int = 0) -> dict[str, Any]:
-    """Return a page of items (earliest due first) matching every filter given."""
+def _filters(today: date, *, owner_id: str | None = None, status: str | None = None,
+             priority: str | None = None, source_type: str | None = None,
+             source_id: str | None = None, overdue: bool | None = None,
+             open_only: bool = False, q: str | None = None) -> list[Any]:
+    """The tracker's filters as SQL conditions."""
     c = action_items.c
     conditions = [col == value for col, value in (
         (c.owner_id, owner_id), (c.status, status), (c.priority, priority),
@@ -56,13 +59,38 @@ def list_action_items(engine: Engine, today: date, *, owner_id: str | None = Non
         conditions.append(c.status.in_(OPEN_STATUSES))
     if q:
         conditions.append(func.lower(c.title).contains(q.lower(), autoescape=True))
-    with engine.connect() as conn:
-        rows = [_item(r, today) for r in conn.execute(
-            _query().where(*conditions).order_by(c.due, c.priority, c.raised_at, c.id))]
     if overdue is not None:
-        rows = [r for r in rows if r["overdue"] == overdue]
-    return {"items": rows[offset:offset + limit], "total": len(rows), "limit": limit,
-            "offset": offset}
+        late = overdue_condition(today)
+        conditions.append(late if overdue else ~late)
+    return conditions
+
+
+def overdue_condition(today: date) -> Any:
+    """``domain.reviews.action_item.is_overdue`` as SQL (not completed, due before ``today``),
+    so the overdue filter is applied before paging; ``_item`` still derives each row's flag
+    with the domain function, and a test holds the two to the same answer."""
+    return (action_items.c.status != DONE) & (action_items.c.due < today)
+
+
+ORDER = (action_items.c.due, action_items.c.priority, action_items.c.raised_at,
+         action_items.c.id)
+"""Earliest due first (an index on the same columns serves it)."""
+
+
+def list_action_items(engine: Engine, today: date, *, limit: int = 100, offset: int = 0,
+                      **filters: Any) -> dict[str, Any]:
+    """Return a page of items (earliest due first) matching every filter given (see
+    ``_filters``), with the number of matching items."""
+    conditions = _filters(today, **filters)
+    return fetch_page(engine, _query().where(*conditions).order_by(*ORDER), limit=limit,
+                      offset=offset, convert=lambda row: _item(row, today),
+                      total=select(func.count()).select_from(action_items).where(*conditions))
+
+
+def iter_action_items(engine: Engine, today: date, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Every item matching the filters, earliest due first, streamed in batches (exports)."""
+    return stream(engine, _query().where(*_filters(today, **filters)).order_by(*ORDER),
+                  lambda row: _item(row, today))
 
 
 def get_action_item(engine: Engine, item_id: str, today: date) -> dict[str, Any]:
@@ -79,10 +107,15 @@ def get_action_item(engine: Engine, item_id: str, today: date) -> dict[str, Any]
     return {**_item(row, today), "updates": updates}
 
 
-def action_items_csv(items: list[dict[str, Any]]) -> str:
+def action_items_csv(items: Iterable[dict[str, Any]]) -> str:
     """The items as CSV (one header row, ISO dates)."""
-    return csv_text(CSV_COLUMNS, ([_cell(item.get(col)) for col in CSV_COLUMNS]
-                                  for item in items))
+    return "".join(action_items_csv_lines(items))
+
+
+def action_items_csv_lines(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The items as CSV, line by line as they arrive (a streamed download)."""
+    return csv_lines(CSV_COLUMNS, ([_cell(item.get(col)) for col in CSV_COLUMNS]
+                                   for item in items))
 
 
 def _cell(value: Any) -> str:
@@ -106,15 +139,14 @@ def list_policies(engine: Engine, active_only: bool = False) -> list[dict[str, A
 
 
 def policy_violations(engine: Engine, at: datetime) -> list[dict[str, Any]]:
-    """Items breaking an active policy at ``at``: completed late, or still open past the deadline."""
-    policies = list_policies(engine, active_only=True)
-    items = list_action_items(engine, at.date(), limit=1_000_000)["items"]
+    """Items breaking an active policy at ``at``: completed late, or still open past the deadline.
+    Each policy reads only the items of its source and priority (filtered in SQL, streamed)."""
     rows = []
-    for policy in policies:
-        for item in items:
+    for policy in list_policies(engine, active_only=True):
+        for item in iter_action_items(engine, at.date(), source_type=policy["source_type"],
+                                      priority=policy["priority"]):
             why = policy_violation(policy, item, at)
             if why:
                 rows.append({"policy_id": policy["id"], "policy_name": policy["name"],
                              "item": item, "why": why})
     return rows
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.paging import page_schema
 from app.schemas import FormSchema, Integer, Limit, String, Text
 from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES
 
@@ -70,8 +71,10 @@ class ActionItemQueryArgsSchema(FormSchema):
     source_id = String()
     overdue = fields.Boolean()
     q = String()
-    limit = Limit(cap=1000, load_default=100)
-    offset = Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Limit(cap=1000, load_default=100,
+                  metadata={"description": "page size, at most 1000 (larger is clamped)"})
+    offset = Integer(load_default=0, validate=validate.Range(min=0),
+                     metadata={"description": "rows to skip"})
 
 
 class ActionItemUpdateSchema(Schema):
@@ -116,13 +119,8 @@ class ActionItemSchema(Schema):
     updates = fields.List(fields.Nested(ActionItemUpdateSchema))
 
 
-class ActionItemPageSchema(Schema):
-    """A page of action items."""
-
-    items = fields.List(fields.Nested(ActionItemSchema))
-    total = Integer()
-    limit = Integer()
-    offset = Integer()
+ActionItemPageSchema = page_schema(ActionItemSchema, "ActionItemPage")
+"""A page of action items, earliest due first."""
 
 
 class PolicyInputSchema(Schema):

@@ -8,13 +8,15 @@ from decimal import Decimal
 from statistics import mean
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, Table, inspect, select
+from sqlalchemy import MetaData, Table, bindparam, func, inspect, or_, select
 
+from app.paging import DEFAULT_LIMIT, fetch_page
 from domain.errors import NotFound
 from domain.reviews.action_item import OPEN_STATUSES, is_overdue
 from domain.reviews.review import SEVERITIES, compare_metrics, needs_status_update
 from projections.base import from_db
 from projections.people.tables import people
+from projections.tables import UtcDateTime
 from projections.reviews.tables import (
     action_item_updates,
     action_items,
@@ -56,6 +58,15 @@ def list_launches(engine: Engine) -> list[dict[str, Any]]:
             select(launches).order_by(launches.c.launch_date.desc(), launches.c.id))]
 
 
+def launch_page(engine: Engine, *, limit: int = DEFAULT_LIMIT,
+                offset: int = 0) -> dict[str, Any]:
+    """One page of launches, newest first, with how many there are."""
+    return fetch_page(engine, select(launches).order_by(launches.c.launch_date.desc(),
+                                                        launches.c.id),
+                      limit=limit, offset=offset, convert=_launch,
+                      total=select(func.count()).select_from(launches))
+
+
 def get_launch(engine: Engine, launch_id: str) -> dict[str, Any]:
     """One launch with its reviews in date order, or raise NotFound."""
     with engine.connect() as conn:
@@ -78,18 +89,29 @@ def launch_reviews(engine: Engine, launch_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def list_reviews(engine: Engine, *, status: str | None = None,
-                 launch_id: str | None = None) -> list[dict[str, Any]]:
-    """Reviews of every launch by date, with the launch's name."""
+def _review_query(status: str | None = None, launch_id: str | None = None) -> Any:
     query = select(reviews, launches.c.name.label("launch_name")).join(
         launches, launches.c.id == reviews.c.launch_id)
     if status:
         query = query.where(reviews.c.status == status)
     if launch_id:
         query = query.where(reviews.c.launch_id == launch_id)
+    return query.order_by(reviews.c.scheduled_for, reviews.c.seq, reviews.c.id)
+
+
+def list_reviews(engine: Engine, *, status: str | None = None,
+                 launch_id: str | None = None) -> list[dict[str, Any]]:
+    """Reviews of every launch by date, with the launch's name (bounded uses: one launch's;
+    lists the product serves use ``review_page``)."""
     with engine.connect() as conn:
-        return [_review(r) for r in conn.execute(
-            query.order_by(reviews.c.scheduled_for, reviews.c.seq))]
+        return [_review(r) for r in conn.execute(_review_query(status, launch_id))]
+
+
+def review_page(engine: Engine, *, status: str | None = None, launch_id: str | None = None,
+                limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+    """One page of reviews by date matching the filters, with how many match."""
+    return fetch_page(engine, _review_query(status, launch_id), limit=limit, offset=offset,
+                      convert=_review)
 
 
 # -- incidents (owned by the on-call area; read only when its table exists) -----------------------
@@ -103,27 +125,29 @@ def _when(value: Any) -> datetime | None:
 
 
 def incidents_between(engine: Engine, start: date, end: date) -> list[dict[str, Any]]:
-    """Real (not practice) incidents opened in [start, end), oldest first; none without the
-    incident area's table."""
+    """Real (not practice) incidents opened in [start, end), oldest first (selected by the
+    database); none without the incident area's table."""
     if not inspect(engine).has_table(INCIDENTS_TABLE):
         return []
     table = Table(INCIDENTS_TABLE, MetaData(), autoload_with=engine)
-    with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(select(table))]
     lo, hi = datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC)
+    opened, practice = table.c.opened_at, table.c.practice
+    query = select(table).where(
+        opened >= bindparam("lo", lo, type_=UtcDateTime()),
+        opened < bindparam("hi", hi, type_=UtcDateTime()),
+        or_(practice.is_(None), practice == False),  # noqa: E712 - SQL, not Python
+    ).order_by(opened, table.c.id)
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
     found = []
     for r in rows:
-        opened = _when(r.get("opened_at"))
-        if opened is None or not lo <= opened < hi or r.get("practice") in (True, 1, "1",
-                                                                                 "true"):
-            continue
         found.append({"id": str(r["id"]), "title": str(r.get("title") or ""),
                       "severity": str(r.get("severity") or ""),
                       "status": str(r.get("status") or ""),
-                      "opened_at": opened.isoformat(),
+                      "opened_at": _iso(_when(r.get("opened_at"))),
                       "acknowledged_at": _iso(_when(r.get("acknowledged_at"))),
                       "resolved_at": _iso(_when(r.get("resolved_at")))})
-    return sorted(found, key=lambda i: (i["opened_at"], i["id"]))
+    return found
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -273,21 +297,23 @@ def dashboard(engine: Engine, launch_id: str, today: date) -> dict[str, Any]:
     launch = get_launch(engine, launch_id)
     held = [r for r in launch["reviews"] if r["status"] != "cancelled"
             and (r["status"] in ("in_progress", "finalised") or r["scheduled_for"] <= today)]
-    items = {i["id"]: i for i in _item_rows(engine)}
+    opened = _raised_in(engine, [r["id"] for r in held])
     points = []
     for r in held:
         incidents = r["incidents"] if r["status"] == "finalised" else incidents_between(
             engine, r["period_start"], r["period_end"])
         mtta, mttr = mtta_mttr(incidents)
-        updates = [(items[k], u) for k, u in _updates_in(engine, r["id"]).items() if k in items]
+        recorded = _updates_in(engine, r["id"])
+        items = {i["id"]: i for i in _item_rows(engine, action_items.c.id.in_(list(recorded)))
+                 } if recorded else {}
+        updates = [(items[k], u) for k, u in recorded.items() if k in items]
         points.append({
             "label": r["scheduled_for"].strftime("%d %b"), "date": r["scheduled_for"],
             "kind": r["kind"], "id": r["id"],
             "uptime_pct": _float(r["uptime_pct"]), "error_rate_pct": _float(r["error_rate_pct"]),
             "p95_ms": r["p95_ms"], "active_users": r["active_users"],
             "incidents": {s: len(v) for s, v in by_severity(incidents).items()},
-            "opened": sum(1 for i in items.values()
-                          if i["source_type"] == "review" and i["source_id"] == r["id"]),
+            "opened": opened.get(r["id"], 0),
             "closed": sum(1 for _, u in updates if u["status"] == "completed"),
             "overdue": sum(1 for i, u in updates
                            if is_overdue(i["due"], u["status"], r["scheduled_for"])),
@@ -295,6 +321,17 @@ def dashboard(engine: Engine, launch_id: str, today: date) -> dict[str, Any]:
     return {"launch": launch, "points": points,
             "has_incident_times": any(p["mtta_min"] is not None or p["mttr_min"] is not None
                                       for p in points)}
+
+
+def _raised_in(engine: Engine, review_ids: list[str]) -> dict[str, int]:
+    """Review id → how many action items it raised (counted by the database)."""
+    if not review_ids:
+        return {}
+    c = action_items.c
+    with engine.connect() as conn:
+        return {source: n for source, n in conn.execute(
+            select(c.source_id, func.count()).where(
+                c.source_type == "review", c.source_id.in_(review_ids)).group_by(c.source_id))}
 
 
 def _float(value: Decimal | None) -> float | None:

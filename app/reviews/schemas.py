@@ -13,6 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.paging import PageArgsSchema
 from app.schemas import FormSchema, Integer, String, Text, jsonable
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import REVIEW_STATUSES, TICKET_SEVERITIES
@@ -174,8 +175,8 @@ class AddendumFormSchema(FormSchema, AddendumSchema):
     """The addendum form of a finalised review."""
 
 
-class ReviewQueryArgsSchema(FormSchema):
-    """Filters for the review list (blank filters are absent)."""
+class ReviewQueryArgsSchema(FormSchema, PageArgsSchema):
+    """Filters and page of the review list (blank filters are absent)."""
 
     status = String(validate=validate.OneOf(REVIEW_STATUSES))
     launch_id = String()

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Index,
     Integer,
     String,
     Table,
@@ -90,6 +91,9 @@ decisions = Table(
     Column("votes", JSON, nullable=False),
     Column("evidence", JSON, nullable=False),
     Column("reason", String(40), nullable=True),
+    Index("ix_rm_decisions_log_order", "decided_at", "id"),
+    Index("ix_rm_decisions_board_log", "board_id", "decided_at", "id"),
+    Index("ix_rm_decisions_outcome_log", "outcome", "decided_at", "id"),
 )
 """The decision log: every decision with tally, quorum snapshot and the events it rests on.
 Items deferred when their meeting closes are decisions too (outcome ``deferred``, ``reason``

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Float, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Float, Index, Integer, String, Table, Text
 
 from projections.tables import UtcDateTime, metadata
 
@@ -91,6 +91,10 @@ incidents = Table(
     Column("resolved_at", UtcDateTime(), nullable=True),
     Column("debrief", JSON, nullable=True),
     Column("version", Integer, nullable=False),
+    Index("ix_rm_incidents_newest", "opened_at", "id"),
+    Index("ix_rm_incidents_status_newest", "status", "opened_at", "id"),
+    Index("ix_rm_incidents_severity_newest", "severity", "opened_at", "id"),
+    Index("ix_rm_incidents_rotation_newest", "rotation_id", "opened_at", "id"),
 )
 """Contract with the reviews area: id, title, severity, category, practice, status, opened_at,
 acknowledged_at, resolved_at keep these names and meanings."""

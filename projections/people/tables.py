@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Index,
     String,
     Table,
 )
@@ -22,6 +23,7 @@ people = Table(
     Column("roles", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
+    Index("ix_rm_people_by_name", "name", "id"),
 )
 
 person_tokens = Table(

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Index,
     Integer,
     String,
     Table,
@@ -42,6 +43,7 @@ rehearsals = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Column("source", JSON, nullable=True),
+    Index("ix_rm_rehearsals_newest", "planned_at", "id"),
 )
 
 

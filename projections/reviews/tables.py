@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text
 
 from projections.tables import UtcDateTime, metadata
 
@@ -27,6 +27,7 @@ launches = Table(
     Column("targets", JSON, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_rm_launches_newest", "launch_date", "id"),
 )
 
 
@@ -60,6 +61,8 @@ reviews = Table(
     Column("finalised_by", String(36), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Index("ix_rm_reviews_by_date", "scheduled_for", "seq", "id"),
+    Index("ix_rm_reviews_status_by_date", "status", "scheduled_for", "seq", "id"),
 )
 """``incidents`` and ``targets`` hold the snapshot taken when the review was finalised."""
 
@@ -95,6 +98,9 @@ action_items = Table(
     Column("version", Integer, nullable=False, default=1),
     Column("beyond_window", Boolean, nullable=True),
     Column("due_reason", Text, nullable=True),
+    Index("ix_rm_action_items_list_order", "due", "priority", "raised_at", "id"),
+    Index("ix_rm_action_items_owner_list", "owner_id", "due", "priority", "raised_at", "id"),
+    Index("ix_rm_action_items_status_list", "status", "due", "priority", "raised_at", "id"),
 )
 
 

@@ -46,8 +46,10 @@ ERRORS = {
 DESCRIPTION = (
     "Every write is an immutable event. Authenticate with `Authorization: Bearer <token>` "
     "(calendar feeds also take `?token=`). Reads take `?as_of=<ISO 8601>` to see the ledger as "
-    "it stood then; writes are refused while viewing the past. Errors always have the shape "
-    '`{"error": {"code": "…", "message": "…", "details": {…}}}`.')
+    "it stood then; writes are refused while viewing the past. Lists answer one page: "
+    '`{"items": […], "total": n, "limit": l, "offset": o}` — `?limit=` (default 50, a larger one '
+    "is clamped to the list's cap) and `?offset=` choose it, `total` counts every match. "
+    'Errors always have the shape `{"error": {"code": "…", "message": "…", "details": {…}}}`.')
 
 bp = flask_smorest.Blueprint("api", __name__, url_prefix=PREFIX,
                              description="The Governance Ledger JSON API")

@@ -20,16 +20,17 @@ from app.audit.schemas import (
     SampleSchema,
     VerifyReportSchema,
 )
+from app.paging import PageQueryArgsSchema, page_schema
 from app.schemas import HistorySchema
 from domain.base import LedgerAggregate
 from domain.errors import NotFound
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint
 from web.context import acting, services
 from web.history import history_rows
 
 bp = AreaBlueprint("audit", __name__, tag="audit")
 
-CheckpointListSchema = listing(CheckpointSchema, "CheckpointList")
+CheckpointListSchema = page_schema(CheckpointSchema, "CheckpointList")
 TEXT = {"type": "string"}
 BINARY = {"type": "string", "format": "binary"}
 
@@ -51,10 +52,11 @@ def public_key(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/ledger/checkpoints")
+@bp.arguments(PageQueryArgsSchema, location="query")
 @bp.response(200, CheckpointListSchema)
-def checkpoints() -> dict[str, Any]:
-    """Every signed checkpoint, oldest first."""
-    return {"items": services().audit.checkpoints()}
+def checkpoints(page: dict[str, Any]) -> dict[str, Any]:
+    """A page of the signed checkpoints, oldest first, and how many there are."""
+    return services().audit.checkpoint_page(**page)
 
 
 @bp.get("/ledger/checkpoints/latest")

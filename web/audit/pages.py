@@ -64,7 +64,8 @@ def index() -> str:
         keys = sealer.public_keys()
     except Exception as exc:  # noqa: BLE001 - a forged keyring event: the page still shows
         keys = {"current": None, "keys": {}, "error": f"{type(exc).__name__}: {exc}"}
-    return render_template("audit/index.html", checkpoints=sealer.checkpoints()[::-1][:20],
+    return render_template("audit/index.html", checkpoints=sealer.checkpoint_page(
+                               limit=20, newest_first=True)["items"],
                            blocked=sealer.blocked,
                            keys=keys, sealed=sealer.sealed_size(),
                            head=services().ledger.recorder.max_notification_id() or 0,
@@ -110,8 +111,7 @@ def proof(position: int) -> str:
     sealer = services().audit
     args = InclusionQuerySchema().load({**request.args.to_dict(), "position": position})
     result = sealer.inclusion(**args)
-    signed = next((c for c in sealer.checkpoints() if c["tree_size"] == result["tree_size"]),
-                  None)
+    signed = sealer.checkpoint_of_size(result["tree_size"])
     ok = signed is not None and merkle.verify_inclusion(
         bytes.fromhex(result["leaf_hash"]), result["leaf_index"], result["tree_size"],
         [bytes.fromhex(p) for p in result["audit_path"]], bytes.fromhex(signed["root_hash"]))

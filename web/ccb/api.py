@@ -9,7 +9,7 @@ from flask import Response
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
 from app.ccb.documents import render_minutes
-from app.ccb.exports import decision_log_csv
+from app.ccb.exports import decision_log_csv_lines
 from app.ccb.schemas import (
     ActionInputSchema,
     AgendaInputSchema,
@@ -43,6 +43,7 @@ from app.ccb.schemas import (
     VoteInputSchema,
     VoteSchema,
 )
+from app.paging import PageQueryArgsSchema, page_schema
 from app.schemas import HistorySchema
 from domain.base import now
 from domain.ccb.board import Board
@@ -55,7 +56,7 @@ bp = AreaBlueprint("ccb", __name__, tag="change control board")
 
 BoardListSchema = listing(BoardSchema, "BoardList")
 CharterListSchema = listing(CharterSchema, "CharterList")
-MeetingListSchema = listing(MeetingSchema, "MeetingList")
+MeetingListSchema = page_schema(MeetingSchema, "MeetingList")
 TEXT = {"type": "string"}
 
 
@@ -123,12 +124,13 @@ def board_history(board_id: str) -> dict[str, Any]:
 
 
 @bp.get("/boards/<board_id>/meetings")
+@bp.arguments(PageQueryArgsSchema, location="query")
 @bp.response(200, MeetingListSchema)
 @bp.errors(404)
-def list_meetings(board_id: str) -> dict[str, Any]:
-    """The board's meetings, newest first."""
+def list_meetings(page: dict[str, Any], board_id: str) -> dict[str, Any]:
+    """A page of the board's meetings, newest first, and how many there are."""
     q.get_board(read_model(), board_id)
-    return {"items": q.list_meetings(read_model(), board_id)}
+    return q.meeting_page(read_model(), board_id, **page)
 
 
 @bp.post("/boards/<board_id>/meetings")
@@ -338,12 +340,14 @@ def change_calendar() -> dict[str, Any]:
 @bp.arguments(DecisionLogQueryArgsSchema, location="query")
 @bp.response(200, DecisionLogSchema)
 @bp.alt_response(200, schema=TEXT, content_type="text/csv", success=True,
-                 description="Decisions, oldest first (format=csv: as CSV)")
+                 description="Every matching decision, oldest first, streamed (format=csv)")
 def decision_log(args: dict[str, Any]) -> Any:
-    """Every decision, filtered by board, outcome and date; ``format=csv`` for CSV."""
+    """A page of decisions (oldest first), filtered by board, outcome and date;
+    ``format=csv`` for every matching decision as CSV."""
     fmt = args.pop("format")
-    rows = q.list_decisions(read_model(), **args)
     if fmt == "csv":
-        return Response(decision_log_csv(rows), mimetype="text/csv", headers={
+        args.pop("limit"), args.pop("offset")
+        lines = decision_log_csv_lines(q.iter_decisions(read_model(), **args))
+        return Response(lines, mimetype="text/csv", headers={
             "Content-Disposition": "attachment; filename=decision-log.csv"})
-    return {"items": rows, "total": len(rows)}
+    return q.decision_log(read_model(), **args)

@@ -20,7 +20,7 @@ from flask import (
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
 from app.ccb.documents import DEFERRAL, render_minutes
-from app.ccb.exports import decision_log_csv, decision_log_json
+from app.ccb.exports import decision_log_csv_lines, decision_log_json_chunks
 from app.ccb.schemas import (
     ActionFormSchema,
     AgendaFormSchema,
@@ -37,6 +37,7 @@ from app.ccb.schemas import (
     SeriesFormSchema,
     VoteFormSchema,
 )
+from app.paging import DEFAULT_LIMIT, PageQueryArgsSchema
 from app.people import queries as people_queries
 from app.schemas import FormSchema
 from domain.base import now
@@ -57,6 +58,8 @@ from web.forms import handle_form, validate
 from web.history import history_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from marshmallow import Schema
     from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -108,10 +111,13 @@ def _board_page(board_id: str, errors: Errors, form: FormInput) -> str:
     emergencies = q.open_emergency_changes(engine, board_id)
     tab = request.args.get("tab", "details")
     at, at_error = _charter_at(engine, board_id)
+    args, page_errors = validate(PageQueryArgsSchema(), request.args.to_dict())
+    page = q.meeting_page(engine, board_id, **(args or {}))
     return render_template(
         "ccb/board.html", board=data, names=names, tab=tab, at=at, at_error=at_error,
         charters=q.charter_history(engine, board_id),
-        meetings=q.list_meetings(engine, board_id), emergencies=emergencies,
+        meetings=page["items"], meeting_page=page, page_errors=page_errors,
+        emergencies=emergencies,
         events=history_rows(Board, board_id) if tab == "history" else [],
         is_chair=g.user["id"] == data["chair_id"] or "admin" in g.user["roles"],
         amend_errors=errors, amend_form=form, charter_values=_charter_values(data["charter"], form),
@@ -202,7 +208,9 @@ def meeting(meeting_id: str) -> str:
                                if casting_vote_needed(board_data["charter"], t)},
         my_grantors=[p for p in state["proxies"] if p["holder_id"] == g.user["id"]
                      and p["status"] in LIVE_PROXY],
-        changes=q.change_titles(engine), candidates=q.board_changes(engine, board_data["id"]),
+        changes=q.change_titles(engine, [i["change_request_id"] for i in state["items"]] + [
+            a.get("change_request_id") for a in state.get("actions", [])]),
+        candidates=q.board_changes(engine, board_data["id"]),
         tab=tab, events=history_rows(Meeting, meeting_id) if tab == "history" else [],
         is_chair=g.user["id"] == board_data["chair_id"] or "admin" in g.user["roles"],
         is_member=any(m["person_id"] == g.user["id"] for m in board_data["members"]),
@@ -340,8 +348,10 @@ def change_calendar() -> str | WerkzeugResponse | tuple[str, int]:
 
 def _calendar_page(errors: Errors, form: FormInput) -> str:
     engine = read_model()
-    return render_template("ccb/calendar.html", calendar=q.change_calendar(engine),
-                           changes=q.change_titles(engine), form=form, errors=errors)
+    calendar = q.change_calendar(engine)
+    named = [i for c in calendar["conflicts"] for i in c["change_request_ids"]]
+    return render_template("ccb/calendar.html", calendar=calendar,
+                           changes=q.change_titles(engine, named), form=form, errors=errors)
 
 
 @bp.post("/change-calendar/freezes/<freeze_id>/lift")
@@ -356,41 +366,68 @@ def lift_freeze(freeze_id: str) -> WerkzeugResponse | tuple[str, int]:
 
 # -- decision log ---------------------------------------------------------------------------------
 
-def _decision_rows() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+EXPORT_ONLY = ("format", "limit", "offset")
+
+
+def _decision_args() -> tuple[dict[str, Any], dict[str, Any]]:
     args, errors = validate(DecisionLogQueryArgsSchema(), request.args.to_dict())
-    args = args or {}
+    args = dict(args or {})
     args.pop("format", None)
-    return q.list_decisions(read_model(), **args), errors
+    return args, errors
+
+
+def _download(chunks: Iterator[str], mimetype: str, filename: str) -> Response:
+    """A streamed download: the rows are read and written a batch at a time (the read model's
+    engine is chosen before the response starts, so the rows need no request context)."""
+    return Response(chunks, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}"})
+
+
+def _every_decision() -> Iterator[dict[str, Any]]:
+    args, _ = _decision_args()
+    for key in EXPORT_ONLY:
+        args.pop(key, None)
+    return q.iter_decisions(read_model(), **args)
 
 
 @bp.get("/decision-log")
 @login_required
 def decision_log() -> str:
-    """Every decision, with filters and downloads."""
-    rows, errors = _decision_rows()
+    """The decision log, a page at a time, with filters and downloads."""
+    args, errors = _decision_args()
     engine = read_model()
-    return render_template("ccb/decision_log.html", rows=rows, errors=errors,
-                           args=request.args, boards=q.list_boards(engine),
-                           names=q.names(engine), outcomes=OUTCOMES,
-                           deferral_reasons=DEFERRAL)
+    page = q.decision_log(engine, **args) if not errors else q.decision_log(
+        engine, limit=DEFAULT_LIMIT, offset=0)
+    return render_template("ccb/decision_log.html", page=page, rows=page["items"],
+                           errors=errors, args=request.args, boards=q.list_boards(engine),
+                           names=q.names_of(engine, _people_of(page["items"])),
+                           outcomes=OUTCOMES, deferral_reasons=DEFERRAL)
+
+
+def _people_of(rows: list[dict[str, Any]]) -> set[str]:
+    """The people a page of decisions names: deciders and proxies."""
+    found = set()
+    for d in rows:
+        found.add(d["decided_by"])
+        for p in (d.get("quorum") or {}).get("proxies", []):
+            found.update((p["holder_id"], p["grantor_id"]))
+    return {p for p in found if p}
 
 
 @bp.get("/decision-log.csv")
 @login_required
 def decision_log_csv_download() -> Response:
-    """The filtered decision log as CSV."""
-    rows, _ = _decision_rows()
-    return Response(decision_log_csv(rows), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=decision-log.csv"})
+    """The filtered decision log as CSV (every matching decision, streamed)."""
+    return _download(decision_log_csv_lines(_every_decision()), "text/csv",
+                     "decision-log.csv")
 
 
 @bp.get("/decision-log.json")
 @login_required
 def decision_log_json_download() -> Response:
-    """The filtered decision log as JSON."""
-    rows, _ = _decision_rows()
-    return Response(decision_log_json(rows), mimetype="application/json", headers={
-        "Content-Disposition": "attachment; filename=decision-log.json"})
+    """The filtered decision log as JSON (every matching decision, streamed)."""
+    return _download(decision_log_json_chunks(_every_decision()), "application/json",
+                     "decision-log.json")
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -15,17 +15,18 @@ from app.changes.schemas import (
     ChangeRequestSchema,
     WithdrawSchema,
 )
+from app.paging import PageQueryArgsSchema, page_schema
 from app.people import queries as people_queries
 from app.people.schemas import PersonCreatedSchema, PersonInputSchema, PersonSchema
 from app.schemas import HistorySchema
 from domain.changes.change_request import ChangeRequest
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint
 from web.context import acting, read_model, services
 from web.history import history_rows
 
 bp = AreaBlueprint("changes", __name__, tag="change requests")
 
-PersonListSchema = listing(PersonSchema, "PersonList")
+PersonListSchema = page_schema(PersonSchema, "PersonList")
 
 
 @bp.get("/me")
@@ -46,10 +47,11 @@ def create_person(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/people")
+@bp.arguments(PageQueryArgsSchema, location="query")
 @bp.response(200, PersonListSchema)
-def list_people() -> dict[str, Any]:
-    """List everyone."""
-    return {"items": people_queries.list_people(read_model())}
+def list_people(page: dict[str, Any]) -> dict[str, Any]:
+    """A page of the directory, by name, and how many people there are."""
+    return people_queries.people_page(read_model(), **page)
 
 
 @bp.post("/change-requests")

@@ -10,6 +10,7 @@ from flask import Response, g
 from app.oncall import queries as q
 from app.oncall import schemas as s
 from app.oncall.calendar import build_calendar, person_entries, rotation_entries
+from app.paging import page_schema
 from app.schemas import HistorySchema
 from domain.base import now
 from domain.errors import NotFound
@@ -27,8 +28,7 @@ ShiftListSchema = listing(s.ShiftSchema, "ShiftList")
 GapListSchema = listing(s.GapSchema, "GapList")
 FairnessListSchema = listing(s.FairnessSchema, "FairnessList")
 SwapListSchema = listing(s.SwapSchema, "SwapList")
-NoticeListSchema = listing(s.NoticeSchema, "NoticeList")
-IncidentListSchema = listing(s.IncidentSummarySchema, "IncidentList")
+NoticeListSchema = page_schema(s.NoticeSchema, "NoticeList")
 RunbookListSchema = listing(s.RunbookSchema, "RunbookList")
 TrainingListSchema = listing(s.TrainingSchema, "TrainingList")
 TrainingStatusListSchema = listing(s.TrainingStatusSchema, "TrainingStatusList")
@@ -213,7 +213,8 @@ def change_policy(data: dict[str, Any], rotation_id: str) -> dict[str, Any]:
 @bp.response(200, NoticeListSchema)
 def notices(args: dict[str, Any]) -> dict[str, Any]:
     """The signed-in person's moved shifts (``person_id`` to see someone else's)."""
-    return {"items": q.notices(read_model(), args["person_id"] or g.user["id"])}
+    person_id = args.pop("person_id") or g.user["id"]
+    return q.notice_page(read_model(), person_id, **args)
 
 
 @bp.get("/rotations/<rotation_id>/calendar.ics", parameters=FEED_TOKEN)
@@ -276,10 +277,10 @@ def open_incident(data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/incidents")
 @bp.arguments(s.IncidentQueryArgsSchema, location="query")
-@bp.response(200, IncidentListSchema)
+@bp.response(200, s.IncidentPageSchema)
 def list_incidents(filters: dict[str, Any]) -> dict[str, Any]:
-    """List incidents with filters."""
-    return {"items": q.list_incidents(read_model(), **filters)}
+    """A page of incidents (newest first) with filters, and how many match."""
+    return q.incident_page(read_model(), **filters)
 
 
 @bp.get("/incidents/metrics")

@@ -24,7 +24,7 @@ from domain.oncall.incident import ACK_TARGET_MINUTES, CATEGORIES, SEVERITIES, I
 from domain.oncall.rotation import ROLES, Rotation
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS, Runbook
 from web.context import login_required, read_model, services
-from web.forms import handle_form
+from web.forms import handle_form, validate
 from web.history import history_rows
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ def index() -> str:
     rotations = [{**r, "shifts": _local(q.list_shifts(engine, r["id"], start), r["timezone"])}
                  for r in q.list_rotations(engine)]
     return render_template("oncall/index.html", rotations=rotations,
-                           notices=q.notices(engine, g.user["id"])[:20],
-                           incidents=q.list_incidents(engine)[:10])
+                           notices=q.notice_page(engine, g.user["id"], limit=20)["items"],
+                           incidents=q.incident_page(engine, limit=10)["items"])
 
 
 @bp.route("/rotations/new", methods=("GET", "POST"))
@@ -215,14 +215,16 @@ def policy(rotation_id: str) -> Response | tuple[str, int]:
 @bp.get("/incidents")
 @login_required
 def incidents() -> str:
-    """Incidents and MTTA/MTTR."""
+    """A page of incidents (filtered by the query string) and MTTA/MTTR over all of them."""
     engine = read_model()
     group_by = request.args.get("group_by", "severity")
     if group_by not in q.GROUPS:
         group_by = "severity"
-    return render_template("oncall/incidents.html", incidents=q.list_incidents(engine),
-                           metrics=q.incident_metrics(engine, group_by), group_by=group_by,
-                           groups=q.GROUPS)
+    args, errors = validate(s.IncidentQueryArgsSchema(), request.args.to_dict())
+    page = q.incident_page(engine, **(args or {}))
+    return render_template("oncall/incidents.html", page=page, incidents=page["items"],
+                           errors=errors, metrics=q.incident_metrics(engine, group_by),
+                           group_by=group_by, groups=q.GROUPS)
 
 
 @bp.route("/incidents/new", methods=("GET", "POST"))

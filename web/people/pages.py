@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, g, render_template, request, url_for
 
+from app.paging import PageQueryArgsSchema
 from app.people import queries as people_queries
 from app.people.schemas import (
     AccessReasonFormSchema,
@@ -17,7 +18,7 @@ from app.people.schemas import (
 from domain.errors import PermissionDenied
 from domain.people.person import FUNCTIONS, ROLES
 from web.context import login_required, read_model, services
-from web.forms import handle_form
+from web.forms import handle_form, validate
 from web.people.sessions import end_sessions
 
 if TYPE_CHECKING:
@@ -41,8 +42,11 @@ def index() -> str | Response | tuple[str, int]:
 
 
 def _page(errors: dict[str, Any], form: dict[str, Any]) -> str:
-    return render_template("people/index.html", people=people_queries.list_people(read_model()),
-                           form=form, errors=errors, functions=FUNCTIONS, roles=ROLES)
+    args, page_errors = validate(PageQueryArgsSchema(), request.args.to_dict())
+    page = people_queries.people_page(read_model(), **(args or {}))
+    return render_template("people/index.html", page=page, people=page["items"],
+                           page_errors=page_errors, form=form, errors=errors,
+                           functions=FUNCTIONS, roles=ROLES)
 
 
 @bp.post("/me/tokens")

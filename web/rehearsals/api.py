@@ -84,8 +84,8 @@ def create_rehearsal(data: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(RehearsalQueryArgsSchema, location="query")
 @bp.response(200, RehearsalListSchema)
 def list_rehearsals(args: dict[str, Any]) -> dict[str, Any]:
-    """List rehearsals, newest first."""
-    return {"items": rq.list_rehearsals(read_model(), **args)}
+    """A page of rehearsals, newest first, and how many match."""
+    return rq.rehearsal_page(read_model(), **args)
 
 
 @bp.get("/rehearsals/<rehearsal_id>")

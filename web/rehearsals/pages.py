@@ -71,8 +71,9 @@ DOWNLOADS = {"md": "markdown", "pdf": "pdf", "json": "json"}
 def index() -> str:
     """List rehearsals, filtered by status or playbook."""
     args, errors = validate(RehearsalQueryArgsSchema(), request.args.to_dict())
-    items = rq.list_rehearsals(read_model(), **(args or {}))
-    return render_template("rehearsals/index.html", items=items, args=request.args,
+    page = rq.rehearsal_page(read_model(), **(args or {}))
+    return render_template("rehearsals/index.html", page=page, items=page["items"],
+                           args=request.args,
                            errors=errors, statuses=STATUSES)
 
 

@@ -83,9 +83,12 @@ def mine() -> str:
 @bp.get("/export.csv")
 @login_required
 def export() -> Response:
-    """The filtered list as CSV."""
-    page, _ = _filtered({"limit": "1000"})
-    return Response(q.action_items_csv(page["items"]), mimetype="text/csv", headers={
+    """The filtered list as CSV: every matching item, streamed."""
+    args, _ = validate(ActionItemQueryArgsSchema(), request.args.to_dict())
+    args = list_args(args or {})
+    args.pop("limit", None), args.pop("offset", None)
+    items = q.iter_action_items(read_model(), view_now().date(), **args)
+    return Response(q.action_items_csv_lines(items), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=action-items.csv"})
 
 

@@ -62,11 +62,12 @@ def list_items(args: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(ActionItemQueryArgsSchema, location="query")
 @bp.response(200, {"type": "string"}, content_type="text/csv", description="CSV")
 def export_items(args: dict[str, Any]) -> Response:
-    """The filtered list as CSV."""
+    """Every item matching the filters as CSV, streamed (``limit`` and ``offset`` are
+    ignored)."""
     args = list_args(args)
-    args.update(limit=1_000_000, offset=0)
-    items = q.list_action_items(read_model(), view_now().date(), **args)["items"]
-    return Response(q.action_items_csv(items), mimetype="text/csv", headers={
+    args.pop("limit"), args.pop("offset")
+    items = q.iter_action_items(read_model(), view_now().date(), **args)
+    return Response(q.action_items_csv_lines(items), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=action-items.csv"})
 
 

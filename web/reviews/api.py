@@ -27,17 +27,18 @@ from app.reviews.schemas import (
     TargetsSchema,
     review_document,
 )
+from app.paging import PageQueryArgsSchema, page_schema
 from app.schemas import HistorySchema
 from domain.base import now
 from domain.reviews.review import Launch, Review
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint
 from web.context import acting, read_model, services
 from web.history import history_rows
 
 bp = AreaBlueprint("reviews", __name__, tag="launches and reviews")
 
-LaunchListSchema = listing(LaunchSummarySchema, "LaunchList")
-ReviewListSchema = listing(ReviewSchema, "ReviewList")
+LaunchListSchema = page_schema(LaunchSummarySchema, "LaunchList")
+ReviewListSchema = page_schema(ReviewSchema, "ReviewList")
 WRITE_ERRORS = (404, 409)
 
 
@@ -54,10 +55,11 @@ def finalise(review_id: str) -> None:
 
 
 @bp.get("/launches")
+@bp.arguments(PageQueryArgsSchema, location="query")
 @bp.response(200, LaunchListSchema)
-def list_launches() -> dict[str, Any]:
-    """Every launch, newest first."""
-    return {"items": q.list_launches(read_model())}
+def list_launches(page: dict[str, Any]) -> dict[str, Any]:
+    """A page of launches, newest first, and how many there are."""
+    return q.launch_page(read_model(), **page)
 
 
 @bp.post("/launches")
@@ -122,8 +124,8 @@ def launch_history(launch_id: str) -> dict[str, Any]:
 @bp.arguments(ReviewQueryArgsSchema, location="query")
 @bp.response(200, ReviewListSchema)
 def list_reviews(args: dict[str, Any]) -> dict[str, Any]:
-    """Reviews of every launch by date."""
-    return {"items": q.list_reviews(read_model(), **args)}
+    """A page of the reviews of every launch by date, and how many match."""
+    return q.review_page(read_model(), **args)
 
 
 @bp.get("/reviews/<review_id>")

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 
+from app.paging import PageQueryArgsSchema
 from app.people import queries as people_queries
 from app.programme import queries as programme_queries
 from app.reviews import queries as q
@@ -26,6 +27,7 @@ from app.reviews.schemas import (
     MoveReviewFormSchema,
     ReviewIssueFormSchema,
     ReviewNotesFormSchema,
+    ReviewQueryArgsSchema,
     ReviewStatusUpdateFormSchema,
     TargetsFormSchema,
 )
@@ -40,7 +42,7 @@ from web.context import (
     services,
     view_now,
 )
-from web.forms import handle_form
+from web.forms import handle_form, validate
 from web.history import history_rows
 from web.reviews.api import finalise
 
@@ -69,8 +71,11 @@ def launches() -> str | BaseResponse | tuple[str, int]:
 
 
 def _launches_page(errors: Errors, form: FormInput) -> str:
-    return render_template("reviews/launches.html", launches=q.list_launches(read_model()),
-                           form=form, errors=errors, writer=can_write())
+    args, page_errors = validate(PageQueryArgsSchema(), request.args.to_dict())
+    page = q.launch_page(read_model(), **(args or {}))
+    return render_template("reviews/launches.html", page=page, launches=page["items"],
+                           form=form, errors=errors, page_errors=page_errors,
+                           writer=can_write())
 
 
 @bp.get("/launches/<launch_id>")
@@ -172,9 +177,11 @@ def cancel(review_id: str) -> BaseResponse | tuple[str, int]:
 @bp.get("/reviews/")
 @login_required
 def index() -> str:
-    """Every review of every launch, by date."""
-    return render_template("reviews/index.html", reviews=q.list_reviews(read_model()),
-                           today=view_now().date())
+    """The reviews of every launch by date, a page at a time."""
+    args, errors = validate(ReviewQueryArgsSchema(), request.args.to_dict())
+    page = q.review_page(read_model(), **(args or {}))
+    return render_template("reviews/index.html", page=page, reviews=page["items"],
+                           errors=errors, today=view_now().date())
 
 
 @bp.get("/reviews/<review_id>")
