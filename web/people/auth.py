@@ -23,6 +23,7 @@ from app.people.schemas import LoginSchema
 from web.context import services
 from web.forms import submitted, validate
 from web.people import sessions
+from web.redirects import local_path
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -137,9 +138,7 @@ def _sign_in(person_id: str) -> Response:
     session.clear()
     sessions.rotate(session)
     session["person_id"] = person_id
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("home.index"))
+    return redirect(local_path(request.args.get("next"), url_for("home.index")))
 
 
 @bp.post("/logout")
