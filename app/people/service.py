@@ -10,14 +10,14 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from app.ledger import Ledger
-from domain.errors import InvalidInput, NotAuthenticated, NotFound
+from domain.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from argon2 import PasswordHasher
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
-from domain.base import current_context, now
+from domain.base import command_context, current_context, now
 from domain.people.person import EmailIndex, EmailTaken, Person, SelfLockout, check_role
 
 
@@ -163,6 +163,51 @@ class PeopleService:
         if self._dummy is None:
             self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
         return self._dummy
+
+    def sign_in_with_identity(self, issuer: str, subject: str, email: str | None,
+                              email_verified: bool, name: str | None, role: str | None,
+                              default_role: str = "member",
+                              function: str = "engineering") -> str:
+        """The person an identity provider vouches for: matched by verified email, or
+        provisioned now with ``role`` (from their groups) or ``default_role``. A mapped
+        ``role`` that differs from the person's is recorded as a role change. Every change is
+        an event by the system actor, with the provider named in its reason."""
+        if not email or not email_verified:
+            raise PermissionDenied("your identity provider has not verified your email "
+                                   "address, so it cannot be matched to a person here",
+                                   code="email_not_verified")
+        email = email.strip().lower()
+        person_id = self.person_id_by_email(email)
+        with self.ledger.as_system(reason=f"single sign-on through {issuer}"):
+            if person_id is None:
+                return self._provision(issuer, subject, email, name, role or default_role,
+                                       function)
+            person = self.ledger.load(Person, person_id)
+            if not person.active:
+                raise NotAuthenticated("this account is deactivated", code="deactivated")
+            person.link_identity(issuer, subject)
+            if role is not None and person.roles != [role]:
+                person.change_role(role)
+            if person.pending_events:
+                self.ledger.save(person)
+        return str(person.id)
+
+    def _provision(self, issuer: str, subject: str, email: str, name: str | None, role: str,
+                   function: str) -> str:
+        check_role(role)
+        with command_context(reason=f"provisioned at first single sign-on through {issuer}"):
+            person = Person(name=(name or email.split("@")[0]).strip()[:200], email=email,
+                            function=function)
+            person.grant_role(role)
+            person.link_identity(issuer, subject)
+            try:
+                self.ledger.save(person, EmailIndex(email=email, person_id=person.id))
+            except IntegrityError:  # provisioned by another request at the same moment
+                found = self.person_id_by_email(email)
+                if found is None:
+                    raise
+                return str(found)
+        return str(person.id)
 
     def authenticate_token(self, token: str) -> str | None:
         """Return the person id owning a valid, unrevoked bearer token."""

@@ -13,7 +13,6 @@ from flask import (
     flash,
     g,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -22,8 +21,8 @@ from flask import (
 from app.people.schemas import LoginSchema
 from web.context import services
 from web.forms import submitted, validate
-from web.people import sessions
-from web.redirects import local_path
+from web.people import oidc, sessions
+from web.people.signin import login_page, sso, start_session
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -36,6 +35,8 @@ def init_app(app: Flask) -> None:
     """Keep sessions server-side; load the signed-in person (session or bearer token) before
     every request."""
     sessions.init_app(app, app.extensions["govledger"].engine)
+    oidc.init_app(app)
+    app.register_blueprint(oidc.bp)
     app.before_request(load_user)
 
 
@@ -111,7 +112,10 @@ def spray_throttle() -> SignInThrottle:
 def login() -> str | Response | tuple[str, int]:
     """Show the sign-in form, or sign in."""
     if request.method != "POST":
-        return render_template("auth/login.html", form={}, errors={})
+        return login_page()
+    if not sso().password_sign_in:
+        return login_page(errors={"password": ["password sign-in is turned off here; use "
+                                               "single sign-on"]}, status=403)
     form = submitted()
     data, errors = validate(LoginSchema(), form)
     if data is not None:
@@ -121,7 +125,7 @@ def login() -> str | Response | tuple[str, int]:
         if wait:
             errors = {"password": [f"too many failed sign-ins; try again in "
                                    f"{(wait + 59) // 60} minute(s)"]}
-            return render_template("auth/login.html", form=form, errors=errors), 429
+            return login_page(form, errors, 429)
         person_id = services().people.authenticate_password(data["email"], data["password"])
         if person_id is None:
             throttle().failed(key)
@@ -129,16 +133,8 @@ def login() -> str | Response | tuple[str, int]:
             errors = {"password": ["email or password is not right"]}
         else:
             throttle().succeeded(key)
-            return _sign_in(person_id)
-    return render_template("auth/login.html", form=form, errors=errors), 422
-
-
-def _sign_in(person_id: str) -> Response:
-    """Start the session and go where the person was heading (a local path only)."""
-    session.clear()
-    sessions.rotate(session)
-    session["person_id"] = person_id
-    return redirect(local_path(request.args.get("next"), url_for("home.index")))
+            return start_session(person_id, request.args.get("next"))
+    return login_page(form, errors, 422)
 
 
 @bp.post("/logout")
