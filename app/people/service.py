@@ -136,7 +136,8 @@ class PeopleService:
         person = self.ledger.load(Person, person_id)
         return {"id": str(person.id), "name": person.name, "email": person.email,
                 "function": person.function, "roles": list(person.roles),
-                "active": person.active}
+                "active": person.active,
+                "sign_in_locked_until": getattr(person, "locked_until", None)}
 
     def person_id_by_email(self, email: str) -> UUID | None:
         try:
@@ -163,6 +164,29 @@ class PeopleService:
         if self._dummy is None:
             self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
         return self._dummy
+
+    def lock_sign_in(self, email: str, at: datetime, until: datetime, failures: int) -> bool:
+        """Lock the account of ``email`` out of password sign-in until ``until`` (a
+        ``SignInLocked`` event by the system actor); False when there is no such account or it
+        is locked at ``at`` already."""
+        person_id = self.person_id_by_email(email)
+        if person_id is None:
+            return False
+        person = self.ledger.load(Person, person_id)
+        if person.locked_at(at):
+            return False
+        with self.ledger.as_system(reason=f"{failures} failed sign-ins in a row"):
+            person.lock_sign_in(until, failures)
+            self.ledger.save(person)
+        return True
+
+    def unlock_sign_in(self, person_id: UUID | str) -> str:
+        """Lift a person's sign-in lock before it runs out (admins only); returns their email."""
+        self.ledger.writer("admin")
+        person = self.ledger.load(Person, person_id)
+        person.unlock_sign_in()
+        self.ledger.save(person)
+        return str(person.email)
 
     def sign_in_with_identity(self, issuer: str, subject: str, email: str | None,
                               email_verified: bool, name: str | None, role: str | None,
