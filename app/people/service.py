@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from app.ledger import Ledger
+from app.ledger import SYSTEM_ACTOR, Ledger
 from domain.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -73,9 +73,7 @@ class PeopleService:
 
     def change_own_password(self, current_password: str, new_password: str) -> None:
         """Change the acting person's password; the current one must be given and right."""
-        actor = self.ledger.writer()
-        if actor is None:
-            raise NotAuthenticated("only a person has a password")
+        actor = self._acting_self()
         if not verify_password(self.hasher, actor.password_hash, current_password):
             raise InvalidInput.field("current_password", "the current password is not right")
         actor.set_password(self.hasher.hash(new_password))
@@ -108,8 +106,9 @@ class PeopleService:
 
     def issue_token(self, person_id: UUID | str, label: str = "",
                     expires_at: datetime | None = None) -> str:
-        """Issue a new API token for a person (admins, or the person): returns it once."""
-        self._writer_or_self(person_id)
+        """Issue a new API token for a person (admins, or the person unless read-only):
+        returns it once."""
+        self._writer_or_self(person_id, read_only_too=False)
         person = self.ledger.load(Person, person_id)
         token = mint_token(person.id)
         person.issue_token(token.token_id, token.token_hash, label, expires_at)
@@ -123,13 +122,27 @@ class PeopleService:
         person.revoke_token(token_id)
         self.ledger.save(person)
 
-    def _writer_or_self(self, person_id: UUID | str) -> Person | None:
+    def _writer_or_self(self, person_id: UUID | str, read_only_too: bool = True,
+                        ) -> Person | None:
+        """The acting person when they act on their own credentials (auditors too, when
+        ``read_only_too``: withdrawing their own tokens and changing their own password are
+        theirs to do), else an admin writer."""
         actor_id = current_context().actor_id
         if actor_id is None:
             raise NotAuthenticated()
-        if actor_id == str(person_id):
-            return self.ledger.writer()
+        if actor_id == str(person_id) and actor_id != SYSTEM_ACTOR:
+            return self._acting_self() if read_only_too else self.ledger.writer()
         return self.ledger.writer("admin")
+
+    def _acting_self(self) -> Person:
+        """The acting person, active, whatever their role (for changes to their own access)."""
+        actor_id = current_context().actor_id
+        if actor_id is None or actor_id == SYSTEM_ACTOR:
+            raise NotAuthenticated("only a person has their own credentials")
+        person = self.ledger.load(Person, actor_id)
+        if not person.active:
+            raise NotAuthenticated("this account is deactivated")
+        return person
 
     def get_person(self, person_id: UUID | str) -> dict[str, Any]:
         """Return a person's public details."""

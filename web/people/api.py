@@ -19,7 +19,7 @@ from app.people.schemas import (
 )
 from app.people.security import parse_token
 from domain.errors import NotFound, PermissionDenied
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint, listing, self_service
 from web.context import acting, read_model, services
 from web.people.sessions import end_sessions
 
@@ -101,6 +101,7 @@ def issue_token(data: dict[str, Any], person_id: str) -> dict[str, Any]:
 
 
 @bp.post("/tokens/<token_id>/revoke", parameters=TOKEN_ID)
+@self_service
 @bp.arguments(AccessReasonSchema)
 @bp.response(200, TokenSchema)
 @bp.errors(404, 409)

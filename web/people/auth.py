@@ -17,7 +17,9 @@ from flask import (
 )
 
 from app.people.schemas import LoginSchema
+from app.people.security import parse_token
 from app.people.sign_in import PasswordSignIn
+from app.people.token_usage import TokenUsage
 from web.context import services
 from web.forms import submitted, validate
 from web.people import oidc, sessions
@@ -38,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.extensions["govledger_sign_in"] = PasswordSignIn(
         services.engine, services.people, app.config.get("GOVLEDGER_SIGNIN_LIMITS"),
         clock=app.config.get("GOVLEDGER_SIGNIN_CLOCK") or time.time)
+    app.extensions["govledger_token_usage"] = TokenUsage(
+        services.engine, clock=app.config.get("GOVLEDGER_TOKEN_CLOCK") or time.time)
     oidc.init_app(app)
     app.register_blueprint(oidc.bp)
     app.before_request(load_user)
@@ -50,7 +54,10 @@ def load_user() -> None:
     header = request.headers.get("Authorization", "")
     if request.path.startswith("/api/"):
         if header.lower().startswith("bearer "):
-            person_id = services().people.authenticate_token(header[7:].strip())
+            token = header[7:].strip()
+            person_id = services().people.authenticate_token(token)
+            if person_id:
+                note_token_use(token)
     else:
         person_id = session.get("person_id")
     if person_id:
@@ -62,6 +69,13 @@ def load_user() -> None:
         g.user = person if person["active"] else None
         if g.user is None and not request.path.startswith("/api/"):
             session.clear()  # a deactivated person's session ends here
+
+
+def note_token_use(token: str) -> None:
+    """Record that a valid token was used (written at most once a minute per token)."""
+    parsed = parse_token(token)
+    if parsed is not None:
+        current_app.extensions["govledger_token_usage"].touch(str(parsed[0]), parsed[1])
 
 
 def password_sign_in() -> PasswordSignIn:
