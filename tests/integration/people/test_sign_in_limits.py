@@ -205,3 +205,22 @@ def test_the_lock_is_on_the_person(services: Services, one: FlaskClient,
 
     assert person.locked_until is not None
     assert person.locked_until.timestamp() == pytest.approx(wall.now + 15 * 60)
+
+
+def test_an_operator_unlocks_from_the_command_line(
+        one: FlaskClient, services: Services, member: dict[str, Any], database_url: str,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        ) -> None:
+    from web.cli.main import main
+
+    for n in range(10):
+        attempt(one, member["email"], "wrong", address=f"10.0.5.{n}")
+    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", database_url)
+    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    code = main(["user", "unlock", member["email"], "--reason", "called the service desk"])
+    again = main(["user", "unlock", member["email"]])
+
+    assert code == 0 and again == 2 and "not_locked" in capsys.readouterr().err
+    assert names(services, member["id"])[-1] == "SignInUnlocked"
+    assert attempt(one, member["email"], member["password"]).status_code == 302
