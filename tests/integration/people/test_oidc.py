@@ -187,3 +187,18 @@ def test_password_sign_in_can_be_turned_off(services: Services, issuer: str) -> 
     assert 'name="password"' not in page and "Sign in with Test IdP" in page
     assert answer.status_code == 403 and "password sign-in is turned off" in answer.get_data(
         as_text=True)
+
+
+def test_serve_refuses_a_bad_sso_setting_in_one_line(
+        services: Services, database_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from web.cli.main import main
+
+    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", database_url)
+    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("GOVLEDGER_OIDC_ROLE_MAP", "governance-admins=king")
+
+    code = main(["serve", "--port", "8799"])
+
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "GOVLEDGER_OIDC_ROLE_MAP" in err
