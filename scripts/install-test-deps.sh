@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install what the test suite needs from Debian's packages, when missing:
-# a PostgreSQL server (initdb/pg_ctl) and Chromium for the browser tests.
+# a PostgreSQL server (initdb/pg_ctl), Chromium for the browser tests, and nodejs/npm for the
+# single sign-on tests' OpenID Connect provider (tests/support/oidc, from the npm registry).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-test-deps: missing ${need[*]}; run as root or install them with apt-get" >&2
@@ -13,4 +16,9 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+oidc="$(dirname "$0")/../tests/support/oidc"
+if [ ! -d "$oidc/node_modules/oidc-provider" ]; then
+  echo "install-test-deps: installing the test OIDC provider (npm ci in tests/support/oidc)"
+  (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
 fi

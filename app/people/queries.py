@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from app.paging import DEFAULT_LIMIT, fetch_page
+from app.people.token_usage import last_used
 from projections.base import from_db
 from projections.people.tables import people, person_tokens
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy import Engine
 
 
@@ -43,7 +46,8 @@ def list_tokens(engine: Engine, person_id: str) -> list[dict[str, Any]]:
         rows = list(conn.execute(select(t).where(t.c.person_id == str(person_id),
                                                  t.c.revoked_at.is_(None))
                                  .order_by(t.c.created_at.desc())))
-    return [_token(r) for r in rows]
+    used = last_used(engine, person_id, (r.id for r in rows))
+    return [_token(r, used.get(r.id)) for r in rows]
 
 
 def get_token(engine: Engine, person_id: str, token_id: str) -> dict[str, Any] | None:
@@ -52,13 +56,15 @@ def get_token(engine: Engine, person_id: str, token_id: str) -> dict[str, Any] |
     with engine.connect() as conn:
         row = conn.execute(select(t).where(t.c.person_id == str(person_id),
                                            t.c.id == token_id)).first()
-    return _token(row) if row is not None else None
+    if row is None:
+        return None
+    return _token(row, last_used(engine, person_id, [token_id]).get(token_id))
 
 
-def _token(r: Any) -> dict[str, Any]:
+def _token(r: Any, used: datetime | None) -> dict[str, Any]:
     return {"id": r.id, "person_id": r.person_id, "name": r.name,
             "created_at": from_db(r.created_at), "expires_at": from_db(r.expires_at),
-            "revoked_at": from_db(r.revoked_at), "last_used_at": None}
+            "revoked_at": from_db(r.revoked_at), "last_used_at": used}
 
 
 def token_owner(engine: Engine, token_id: str) -> str | None:

@@ -101,6 +101,8 @@ class PersonSchema(Schema):
     function = String()
     roles = fields.List(String())
     active = fields.Boolean()
+    sign_in_locked_until = fields.DateTime(allow_none=True, metadata={
+        "description": "when a lock after repeated failed sign-ins runs out (it may be past)"})
 
 
 class PersonCreatedSchema(Schema):
@@ -113,5 +115,5 @@ class PersonCreatedSchema(Schema):
 class LoginSchema(FormSchema):
     """Web login form."""
 
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=320))
     password = String(required=True, validate=validate.Length(min=1))

@@ -31,6 +31,8 @@ class Person(LedgerAggregate):
         self.tokens: dict[str, str] = {}
         self.token_expiry: dict[str, datetime | None] = {}
         self.active = True
+        self.identities: list[tuple[str, str]] = []
+        self.locked_until: datetime | None = None
 
     def grant_role(self, role: str) -> None:
         """Grant a system role."""
@@ -107,6 +109,35 @@ class Person(LedgerAggregate):
         del self.tokens[token_id]
         self.token_expiry.pop(token_id, None)
 
+    def link_identity(self, issuer: str, subject: str) -> None:
+        """Record that this person signs in as ``subject`` at the identity provider ``issuer``."""
+        if (issuer, subject) not in self.identities:
+            self._link_identity(issuer, subject)
+
+    @event("IdentityLinked")
+    def _link_identity(self, issuer: str, subject: str) -> None:
+        self.identities = [*getattr(self, "identities", []), (issuer, subject)]
+
+    @event("SignInLocked")
+    def lock_sign_in(self, until: datetime, failures: int) -> None:
+        """Refuse password sign-in until ``until`` after ``failures`` failed attempts."""
+        self.locked_until = until
+
+    def unlock_sign_in(self) -> None:
+        """Lift a sign-in lock before it runs out (an admin)."""
+        if self.locked_until is None:
+            raise NotLocked(f"{self.name}'s sign-in is not locked", person_id=str(self.id))
+        self._unlock_sign_in()
+
+    @event("SignInUnlocked")
+    def _unlock_sign_in(self) -> None:
+        self.locked_until = None
+
+    def locked_at(self, moment: datetime) -> bool:
+        """Whether password sign-in is locked at ``moment`` (a lock runs out by itself)."""
+        until = getattr(self, "locked_until", None)
+        return until is not None and moment < until
+
     def token_valid_at(self, token_id: str, moment: datetime) -> bool:
         """Whether the token exists and has not expired at ``moment``."""
         expires_at = self.token_expiry.get(token_id)
@@ -180,6 +211,12 @@ class SelfLockout(DomainError):
     """Raised when admins would deactivate themselves or give up their own admin role."""
 
     code = "self_lockout"
+
+
+class NotLocked(DomainError):
+    """Raised when unlocking a person whose sign-in is not locked."""
+
+    code = "not_locked"
 
 
 class EmailTaken(DomainError):

@@ -16,7 +16,7 @@ import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow import resolver as default_name
 from apispec.ext.marshmallow.common import resolve_schema_cls
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest.spec.plugins import FlaskPlugin
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, ValidationError, fields
@@ -64,9 +64,21 @@ def guard() -> None:
     user = g.get("user")
     if user is None:
         raise NotAuthenticated("send a valid bearer token in the Authorization header")
-    if request.method in WRITE_METHODS and not can_write():
+    if request.method in WRITE_METHODS and not can_write() and not _self_service():
         raise PermissionDenied("auditors and people without a role may not change anything",
                                code="read_only_role", roles=user["roles"])
+
+
+def self_service(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a write view any signed-in person may call on their own access (auditors manage
+    their own tokens too); the use case itself checks it is their own (or an admin's)."""
+    view.self_service = True  # type: ignore[attr-defined]
+    return view
+
+
+def _self_service() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "self_service", False))
 
 
 def calendar_token() -> None:

@@ -56,6 +56,7 @@ from domain.reviews.action_item import PRIORITIES
 from web.context import login_required, read_model, services
 from web.forms import handle_form, validate
 from web.history import history_rows
+from web.redirects import local_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -183,7 +184,7 @@ def calendar(board_id: str) -> Response:
 @login_required
 def approve_emergency(change_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Approve an emergency change outside a meeting."""
-    back = request.form.get("next") or url_for("ccb.decision_log")
+    back = local_path(request.form.get("next"), url_for("ccb.decision_log"))
     return handle_form(
         FormSchema(), lambda data: services().ccb.approve_emergency_change(change_id),
         success=lambda result: (f"Approval recorded; the change is {result['status']}.", back),

@@ -1,5 +1,6 @@
-"""``govledger user deactivate|reactivate|role|token issue|token revoke``: withdrawing and granting
-access from the command line, as the system actor (each with an optional ``--reason``)."""
+"""``govledger user deactivate|reactivate|role|unlock|token issue|token revoke``: withdrawing and
+granting access from the command line, as the system actor (each with an optional
+``--reason``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.people import queries as people_queries
 from app.people.schemas import RoleChangeSchema, TokenInputSchema
 from app.people.security import parse_token
 from app.people.sessions import SessionStore
+from app.people.sign_in import PasswordSignIn
 from domain.errors import NotFound
 
 if TYPE_CHECKING:
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
 def add_access_commands(user: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the access subcommands under ``govledger user``."""
     for name, func, text in (("deactivate", cmd_deactivate, "withdraw all of a person's access"),
-                             ("reactivate", cmd_reactivate, "give a person their access back")):
+                             ("reactivate", cmd_reactivate, "give a person their access back"),
+                             ("unlock", cmd_unlock,
+                              "lift a lock after repeated failed sign-ins now")):
         command = user.add_parser(name, help=text)
         _person_and_reason(command)
         command.set_defaults(func=func)
@@ -80,6 +84,14 @@ def cmd_reactivate(services: Services, args: argparse.Namespace) -> int:
     pid = person_id(services, args.person)
     _run(services, args, lambda: services.people.reactivate_person(pid))
     print(f"reactivated {pid}")
+    return 0
+
+
+def cmd_unlock(services: Services, args: argparse.Namespace) -> int:
+    """Lift a person's sign-in lock before it runs out."""
+    pid = person_id(services, args.person)
+    _run(services, args, lambda: PasswordSignIn(services.engine, services.people).unlock(pid))
+    print(f"unlocked {pid}")
     return 0
 
 

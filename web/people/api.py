@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 
 from app.people import queries as people_queries
 from app.people.schemas import (
@@ -19,7 +19,7 @@ from app.people.schemas import (
 )
 from app.people.security import parse_token
 from domain.errors import NotFound, PermissionDenied
-from web.api import AreaBlueprint, listing
+from web.api import AreaBlueprint, listing, self_service
 from web.context import acting, read_model, services
 from web.people.sessions import end_sessions
 
@@ -51,6 +51,17 @@ def reactivate(data: dict[str, Any], person_id: str) -> dict[str, Any]:
     """Reactivate a deactivated person (admins only)."""
     with acting(data["reason"]):
         services().people.reactivate_person(person_id)
+    return services().people.get_person(person_id)
+
+
+@bp.post("/people/<person_id>/unlock")
+@bp.arguments(AccessReasonSchema)
+@bp.response(200, PersonSchema)
+@bp.errors(404, 409)
+def unlock(data: dict[str, Any], person_id: str) -> dict[str, Any]:
+    """Lift a person's password sign-in lock before it runs out (admins only)."""
+    with acting(data["reason"]):
+        current_app.extensions["govledger_sign_in"].unlock(person_id)
     return services().people.get_person(person_id)
 
 
@@ -90,6 +101,7 @@ def issue_token(data: dict[str, Any], person_id: str) -> dict[str, Any]:
 
 
 @bp.post("/tokens/<token_id>/revoke", parameters=TOKEN_ID)
+@self_service
 @bp.arguments(AccessReasonSchema)
 @bp.response(200, TokenSchema)
 @bp.errors(404, 409)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from typing import TYPE_CHECKING
 
 from flask import (
@@ -13,16 +11,19 @@ from flask import (
     flash,
     g,
     redirect,
-    render_template,
     request,
     session,
     url_for,
 )
 
 from app.people.schemas import LoginSchema
+from app.people.security import parse_token
+from app.people.sign_in import PasswordSignIn
+from app.people.token_usage import TokenUsage
 from web.context import services
 from web.forms import submitted, validate
-from web.people import sessions
+from web.people import oidc, sessions
+from web.people.signin import login_page, sso, start_session
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -34,7 +35,15 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def init_app(app: Flask) -> None:
     """Keep sessions server-side; load the signed-in person (session or bearer token) before
     every request."""
-    sessions.init_app(app, app.extensions["govledger"].engine)
+    services = app.extensions["govledger"]
+    sessions.init_app(app, services.engine)
+    app.extensions["govledger_sign_in"] = PasswordSignIn(
+        services.engine, services.people, app.config.get("GOVLEDGER_SIGNIN_LIMITS"),
+        clock=app.config.get("GOVLEDGER_SIGNIN_CLOCK") or time.time)
+    app.extensions["govledger_token_usage"] = TokenUsage(
+        services.engine, clock=app.config.get("GOVLEDGER_TOKEN_CLOCK") or time.time)
+    oidc.init_app(app)
+    app.register_blueprint(oidc.bp)
     app.before_request(load_user)
 
 
@@ -45,7 +54,10 @@ def load_user() -> None:
     header = request.headers.get("Authorization", "")
     if request.path.startswith("/api/"):
         if header.lower().startswith("bearer "):
-            person_id = services().people.authenticate_token(header[7:].strip())
+            token = header[7:].strip()
+            person_id = services().people.authenticate_token(token)
+            if person_id:
+                note_token_use(token)
     else:
         person_id = session.get("person_id")
     if person_id:
@@ -59,87 +71,39 @@ def load_user() -> None:
             session.clear()  # a deactivated person's session ends here
 
 
-class SignInThrottle:
-    """Refuses sign-in for an email (from one address) after repeated failures in a window.
-
-    Kept in process memory: with several server processes each counts its own failures.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] < time.monotonic() - self.window:
-            times.popleft()
-        return times
-
-    def wait_seconds(self, key: tuple[str, str]) -> int:
-        """Seconds until ``key`` may try again (0 when it may now)."""
-        with self._lock:
-            times = self._recent(key)
-            if len(times) < self.limit:
-                return 0
-            return int(times[0] + self.window - time.monotonic()) + 1
-
-    def failed(self, key: tuple[str, str]) -> None:
-        """Count a failed attempt."""
-        with self._lock:
-            self._recent(key).append(time.monotonic())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        """Forget the failures of ``key``."""
-        with self._lock:
-            self._failures.pop(key, None)
+def note_token_use(token: str) -> None:
+    """Record that a valid token was used (written at most once a minute per token)."""
+    parsed = parse_token(token)
+    if parsed is not None:
+        current_app.extensions["govledger_token_usage"].touch(str(parsed[0]), parsed[1])
 
 
-def throttle() -> SignInThrottle:
-    """The app's sign-in throttle per (email, client address)."""
-    return current_app.extensions.setdefault("govledger_signin_throttle", SignInThrottle())
-
-
-def spray_throttle() -> SignInThrottle:
-    """The app's sign-in throttle per client address across accounts (a password spray)."""
-    return current_app.extensions.setdefault("govledger_spray_throttle",
-                                             SignInThrottle(limit=10))
+def password_sign_in() -> PasswordSignIn:
+    """The app's password sign-in, with its limits kept in the store's database."""
+    return current_app.extensions["govledger_sign_in"]  # type: ignore[no-any-return]
 
 
 @bp.route("/login", methods=("GET", "POST"))
 def login() -> str | Response | tuple[str, int]:
     """Show the sign-in form, or sign in."""
     if request.method != "POST":
-        return render_template("auth/login.html", form={}, errors={})
+        return login_page()
+    if not sso().password_sign_in:
+        return login_page(errors={"password": ["password sign-in is turned off here; use "
+                                               "single sign-on"]}, status=403)
     form = submitted()
     data, errors = validate(LoginSchema(), form)
     if data is not None:
-        key = (data["email"].strip().lower(), request.remote_addr or "")
-        address = ("*", request.remote_addr or "")
-        wait = max(throttle().wait_seconds(key), spray_throttle().wait_seconds(address))
-        if wait:
+        result = password_sign_in().attempt(data["email"], data["password"],
+                                            request.remote_addr or "")
+        if result.person_id is not None:
+            return start_session(result.person_id, request.args.get("next"))
+        if result.wait_seconds:
             errors = {"password": [f"too many failed sign-ins; try again in "
-                                   f"{(wait + 59) // 60} minute(s)"]}
-            return render_template("auth/login.html", form=form, errors=errors), 429
-        person_id = services().people.authenticate_password(data["email"], data["password"])
-        if person_id is None:
-            throttle().failed(key)
-            spray_throttle().failed(address)
-            errors = {"password": ["email or password is not right"]}
-        else:
-            throttle().succeeded(key)
-            return _sign_in(person_id)
-    return render_template("auth/login.html", form=form, errors=errors), 422
-
-
-def _sign_in(person_id: str) -> Response:
-    """Start the session and go where the person was heading (a local path only)."""
-    session.clear()
-    sessions.rotate(session)
-    session["person_id"] = person_id
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("home.index"))
+                                   f"{(result.wait_seconds + 59) // 60} minute(s)"]}
+            return login_page(form, errors, 429)
+        errors = {"password": ["email or password is not right"]}
+    return login_page(form, errors, 422)
 
 
 @bp.post("/logout")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from app.paging import PageQueryArgsSchema
 from app.people import queries as people_queries
@@ -69,7 +70,27 @@ def person(person_id: str) -> str:
         raise PermissionDenied("only admins see other people's access", code="role_required",
                                required=["admin"])
     return render_template("people/person.html", person=shown, roles=ROLES,
-                           tokens=people_queries.list_tokens(read_model(), shown["id"]))
+                           tokens=people_queries.list_tokens(read_model(), shown["id"]),
+                           locked_until=locked_until(shown))
+
+
+def locked_until(person: dict[str, Any]) -> datetime | None:
+    """When the person's sign-in lock runs out (None when they are not locked now)."""
+    until = person.get("sign_in_locked_until")
+    moment = datetime.fromtimestamp(current_app.extensions["govledger_sign_in"].clock(),
+                                    timezone.utc)
+    return until if until is not None and moment < until else None
+
+
+@bp.post("/<person_id>/unlock")
+@login_required
+def unlock(person_id: str) -> Response | tuple[str, int]:
+    """Lift a person's sign-in lock before it runs out (admins only)."""
+    return handle_form(AccessReasonFormSchema(),
+                       lambda _: current_app.extensions["govledger_sign_in"].unlock(person_id),
+                       success=("Sign-in unlocked.",
+                                url_for("people.person", person_id=person_id)),
+                       retry=url_for("people.person", person_id=person_id), reason="reason")
 
 
 @bp.post("/<person_id>/deactivate")
