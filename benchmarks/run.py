@@ -1,4 +1,6 @@
-"""Benchmarks with their raw baselines measured in the same run; writes benchmarks/results.json.
+"""Benchmarks with their raw baselines measured in the same run; writes benchmarks/results.json
+(an output, not tracked). The rows at scale (a generated history of ``BENCH_EVENTS`` events,
+default 100,000) are in ``benchmarks/scale.py``.
 
 Figures are ratios (ours / raw) so they hold across machines:
 - change request commands/s through the application layer (durable SQLite: WAL,
@@ -206,14 +208,20 @@ def sign_in_timing(folder: Path, attempts: int = 5) -> dict[str, Any]:
 
 def main() -> int:
     """Run every benchmark, print a table, write results.json; exit 1 if a target is missed."""
+    from benchmarks import scale
+
     with tempfile.TemporaryDirectory(prefix="gl-bench-") as tmp:
         folder = Path(tmp)
         results = [command_throughput(folder), rebuild_throughput(folder),
                    as_of_throughput(folder), sign_in_timing(folder)]
+        at_scale = folder / "scale"
+        at_scale.mkdir()
+        results += scale.run(at_scale)
     RESULTS.write_text(json.dumps({"benchmarks": results}, indent=2) + "\n")
-    print(f"{'benchmark':<34}{'value':>12}{'baseline':>12}{'ratio':>8}{'target':>8}")
+    print(f"{'benchmark':<34}{'unit':>16}{'value':>12}{'baseline':>12}{'ratio':>8}"
+          f"{'target':>8}")
     for r in results:
-        print(f"{r['name']:<34}{r['value']:>12.0f}{r['baseline_value']:>12.0f}"
+        print(f"{r['name']:<34}{r['unit']:>16}{r['value']:>12.1f}{r['baseline_value']:>12.1f}"
               f"{r['ratio']:>8.2f}{r['target_ratio']:>8.2f}")
     print(f"wrote {RESULTS}")
     return 0 if all(r["ratio"] >= r["target_ratio"] for r in results) else 1

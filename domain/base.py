@@ -7,6 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
@@ -34,6 +35,7 @@ class CommandContext:
 _context: ContextVar[CommandContext] = ContextVar("command_context", default=CommandContext())
 _clock: ContextVar[Clock | None] = ContextVar("clock", default=None)
 _default_clock: list[Clock] = [system_clock]
+_ids: ContextVar[Callable[[], UUID] | None] = ContextVar("ids", default=None)
 
 
 def current_context() -> CommandContext:
@@ -67,13 +69,34 @@ def using_clock(clock: Clock) -> Iterator[None]:
         _clock.reset(token)
 
 
+def new_id() -> UUID:
+    """A new id for an aggregate or an entity inside one (random unless a source is in force)."""
+    source = _ids.get()
+    return source() if source is not None else uuid4()
+
+
+@contextmanager
+def using_ids(source: Callable[[], UUID]) -> Iterator[None]:
+    """Take new ids from ``source`` inside the block (the seeded history generator does)."""
+    token = _ids.set(source)
+    try:
+        yield
+    finally:
+        _ids.reset(token)
+
+
 def set_default_clock(clock: Clock) -> None:
     """Install ``clock`` as the process-wide default clock (used by app bootstrap and tests)."""
     _default_clock[0] = clock
 
 
 class LedgerAggregate(Aggregate):
-    """Base of every aggregate: its events record the command context and the clock's time."""
+    """Base of every aggregate: its events record the command context and the clock's time;
+    its id comes from :func:`new_id`."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return new_id()
 
     class Event(Aggregate.Event):
         actor_id: str | None = field(default_factory=lambda: _context.get().actor_id, init=False)

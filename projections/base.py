@@ -5,40 +5,62 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from sqlalchemy import insert
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.sql.util import find_tables
 
 from domain.topics import topics_of
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Dialect, Executable, Table
+    from sqlalchemy import Connection, Dialect, Executable
 
 Handler = Callable[[Any, "Writer", Any], None]
 
 
 class Writer:
-    """Wraps a connection inside a projection batch: inserts are buffered and sent together."""
+    """Wraps a connection inside a projection batch: inserts are buffered and sent together.
+
+    A projection may also keep rows it changes many times in ``cache`` for the batch and
+    ``defer`` their write: deferred writes of a table run before any statement that touches it
+    and at the end of the batch, so every statement sees the rows as the events left them.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pending: dict[Table, list[dict[str, Any]]] = {}
+        self.cache: dict[Any, Any] = {}
+        """Scratch space for the batch's handlers (dropped with the writer)."""
+        self._deferred: dict[Table, Callable[[], None]] = {}
+        self._updates: dict[Table, dict[Any, dict[str, Any]]] = {}
+
+    def update(self, table: Table, key: Any, **values: Any) -> None:
+        """Queue new values for the row whose (one-column) primary key is ``key``; later values
+        for the same row replace earlier ones. Sent like queued inserts, after them."""
+        self._updates.setdefault(table, {}).setdefault(key, {}).update(values)
 
     def insert(self, table: Table, **row: Any) -> None:
-        """Queue a row (sent in one executemany before the next statement or at commit)."""
+        """Queue a row (sent in one executemany before a statement on its table or at commit)."""
         self.pending.setdefault(table, []).append(row)
 
+    def defer(self, table: Table, write: Callable[[], None]) -> None:
+        """Run ``write`` (it writes ``table``'s cached rows) before the next statement on
+        ``table`` or at commit, whichever comes first."""
+        self._deferred[table] = write
+
     def execute(self, statement: Executable) -> Any:
-        """Send queued rows, then run ``statement``."""
-        self.flush()
+        """Send the queued rows of the tables ``statement`` touches, then run it."""
+        self.flush(_tables_of(statement))
         return self.conn.execute(statement)
 
     def scalar(self, statement: Executable) -> Any:
-        """Send queued rows, then return the first column of the first row."""
-        self.flush()
+        """Send the queued rows it touches, then return the first column of the first row."""
+        self.flush(_tables_of(statement))
         return self.conn.scalar(statement)
 
-    def flush(self) -> None:
-        """Send every queued row, one executemany per table."""
-        for table, rows in self.pending.items():
+    def flush(self, tables: set[Table] | None = None) -> None:
+        """Send the queued rows (of ``tables``; all when None), one executemany per table, then
+        the deferred writes of those tables."""
+        for table in [t for t in self.pending if tables is None or t in tables]:
+            rows = self.pending.pop(table)
             sql, order, converters = _bulk_insert(table, self.conn.dialect)
             tuples = [tuple([row.get(k) for k in order]) for row in rows]
             if converters:
@@ -48,7 +70,30 @@ class Writer:
                 self.conn.exec_driver_sql(sql, tuples)
             else:
                 self.conn.exec_driver_sql(sql, [dict(zip(order, t)) for t in tuples])
-        self.pending.clear()
+        for table in [t for t in self._updates if tables is None or t in tables]:
+            self._send_updates(table, self._updates.pop(table))
+        for table in [t for t in self._deferred if tables is None or t in tables]:
+            self._deferred.pop(table)()
+
+    def _send_updates(self, table: Table, rows: dict[Any, dict[str, Any]]) -> None:
+        """One executemany per set of columns changed."""
+        (key_column,) = table.primary_key.columns
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for key, values in rows.items():
+            shapes.setdefault(tuple(sorted(values)), []).append(
+                {"_key": key, **{f"_{k}": v for k, v in values.items()}})
+        for columns, params in shapes.items():
+            statement = update(table).where(key_column == bindparam("_key")).values(
+                {k: bindparam(f"_{k}", type_=table.c[k].type) for k in columns})
+            self.conn.execute(statement, params)
+
+
+def _tables_of(statement: Executable) -> set[Table] | None:
+    """The tables a statement reads or writes (None, meaning all, when it names none)."""
+    found = {t for t in find_tables(statement, check_columns=True, include_aliases=True,  # type: ignore[arg-type]
+                                    include_joins=True, include_selects=True,
+                                    include_crud=True) if isinstance(t, Table)}
+    return found or None
 
 
 _BULK: dict[tuple[Table, str], tuple[str, list[str], list[Any] | None]] = {}

@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError,)
 """Errors worth retrying as they are (a locked SQLite file, a dropped connection)."""
 
+SKIP_PERSIST = 500
+"""A projection that follows none of the latest events moves past them in memory at once, and
+in its tracking row once it is this far behind (so a restart rescans at most this many)."""
+
 
 class Notifications(Protocol):
     """The part of a recorder the runner reads: the log's head and a page of it by topic."""
@@ -128,6 +132,10 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self._caught_up_to = -1
         self._stalled: set[str] = set()  # stalled in this process: not tried again here
+        self._none_between: dict[str, tuple[int, int]] = {}
+        """Per projection, ``(a, b)``: the log holds none of its events in ``(a, b]``. A fact
+        about the append-only log, so it stays true whatever another process does; it lets a
+        catch-up start after ``b`` while the tracking row says anything from ``a`` to ``b``."""
 
     def create_tables(self) -> None:
         """Create missing tables; rebuild any read model whose table definitions changed."""
@@ -175,9 +183,10 @@ class ProjectionRunner:
         for p in self.projections:
             if p.name in self._stalled:
                 continue
-            applied += self._catch_up_one(p, progress)
+            applied += self._catch_up_one(p, progress, head)
             if p.name in recorded and p.name not in self._stalled:
                 self._clear_failure(p)
+        self._persist_skips()
         self._caught_up_to = head
         return applied
 
@@ -186,18 +195,28 @@ class ProjectionRunner:
         with self.engine.connect() as conn:
             return {row.name: dict(row._mapping) for row in conn.execute(select(failures))}
 
-    def _catch_up_one(self, projection: Projection, progress: Progress | None) -> int:
+    def _catch_up_one(self, projection: Projection, progress: Progress | None,
+                      head: int) -> int:
+        """Apply the projection's events up to ``head``; its position moves past the events it
+        does not follow too (up to ``head``), so no catch-up scans them again."""
         applied, retries = 0, 0
         size = self.batch_size
         while True:
             start = self.position(projection.name)
+            scan_from = self._scan_from(projection.name, start)
+            if scan_from >= head:
+                return applied
             batch = self.ledger.recorder.select_notifications(
-                start=start + 1, limit=size, topics=projection.topics)
+                start=scan_from + 1, limit=size, stop=head, topics=projection.topics)
+            end = head if len(batch) < size else batch[-1].id  # none of ours in (last, head]
             if not batch:
+                self._none_between[projection.name] = (start, end)
+                if progress is not None:
+                    progress(end - scan_from)
                 return applied
             try:
                 with self.engine.begin() as conn:
-                    self._apply_batch(conn, projection, start, batch)
+                    self._apply_batch(conn, projection, start, batch, end)
             except (LostRace, *TRANSIENT):
                 retries += 1
                 if retries > 20:
@@ -212,9 +231,38 @@ class ProjectionRunner:
                     continue
                 self._record_failure(projection, exc)
                 return applied
+            self._none_between.pop(projection.name, None)
             applied += len(batch)
             if progress is not None:
-                progress(len(batch))
+                progress(end - scan_from)
+
+    def _scan_from(self, name: str, position: int) -> int:
+        """Where the next scan for ``name``'s events starts: after ``position``, or after a
+        stretch of the log known to hold none of them."""
+        known = self._none_between.get(name)
+        if known is not None and known[0] <= position <= known[1]:
+            return known[1]
+        return position
+
+    def _persist_skips(self, threshold: int = SKIP_PERSIST) -> None:
+        """Move the tracking rows of projections ``threshold`` or more behind only on events
+        they do not follow (one transaction; a row another process moved is left alone)."""
+        due = {}
+        for name, (start, end) in self._none_between.items():
+            if end > start and end - start >= threshold:
+                due[name] = (start, end)
+        if not due:
+            return
+        try:
+            with self.engine.begin() as conn:
+                for name, (start, end) in due.items():
+                    conn.execute(update(tracking).where(
+                        tracking.c.name == name, tracking.c.position == start,
+                    ).values(position=end))
+        except TRANSIENT:
+            return  # the next catch-up tries again
+        for name, (_, end) in due.items():
+            self._none_between[name] = (end, end)
 
     def _clear_failure(self, projection: Projection) -> None:
         """Forget a recorded stall: this process got ``projection`` past it."""
@@ -236,11 +284,11 @@ class ProjectionRunner:
             pass  # another process recorded the same stall first
 
     def _apply_batch(self, conn: Connection, projection: Projection, start: int,
-                     batch: list[Any]) -> None:
+                     batch: Sequence[Any], end: int | None = None) -> None:
         claimed = conn.execute(
             update(tracking)
             .where(tracking.c.name == projection.name, tracking.c.position == start)
-            .values(position=batch[-1].id)).rowcount
+            .values(position=batch[-1].id if end is None else end)).rowcount
         if claimed != 1:
             raise LostRace(projection.name)
         writer = Writer(conn)
@@ -262,9 +310,12 @@ class ProjectionRunner:
                 self._reset(conn, p)
         self._caught_up_to = -1
         self._stalled.clear()
+        self._none_between.clear()
         batch_size, self.batch_size = self.batch_size, max(self.batch_size, 5000)
         try:
-            return self.catch_up(progress)
+            applied = self.catch_up(progress)
+            self._persist_skips(threshold=1)
+            return applied
         finally:
             self.batch_size = batch_size
 
@@ -274,7 +325,7 @@ class ProjectionRunner:
         stalled = self.stalled()
         rows = []
         for p in self.projections:
-            position = self.position(p.name)
+            position = self._scan_from(p.name, self.position(p.name))
             pending = len(self.ledger.recorder.select_notifications(
                 start=position + 1, limit=100_000, topics=p.topics))
             rows.append({"name": p.name, "position": position, "head": head, "pending": pending,

@@ -70,6 +70,10 @@ EVENT_KEY_FILENAME = "ledger_event_key.json"
 SEAL_EVERY_EVENTS = 1000
 SEAL_EVERY_SECONDS = 60.0
 BATCH = 1000
+UNTAGGED = ("it carries no authentication tag, so the service did not write it (a row inserted "
+            "straight into the events table)")
+VERIFY_BATCH = 20000
+"""Stored events read per query by ``verify`` (raw rows: no event objects, no JSON decoding)."""
 
 audit_metadata = MetaData()
 
@@ -114,8 +118,30 @@ def canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
+_TIME_PREFIX = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_TIME_KEY = b'"timestamp":'
+
+
 def recorded_time(state: bytes, decode: Callable[[], datetime] | None = None) -> str:
-    """The event time the ledger recorded in the stored state (``timestamp``), normalised."""
+    """The event time the ledger recorded in the stored state (``timestamp``), normalised.
+
+    The ledger's transcoder writes ``timestamp`` first: that value is read without decoding
+    the whole state when the key occurs once; anything else is decoded in full (same result).
+    """
+    if state.startswith(_TIME_PREFIX) and state.find(_TIME_KEY, 14) == -1:
+        start = len(_TIME_PREFIX)
+        try:
+            raw = state[start:state.find(b'"', start)].decode()
+            moment = datetime.fromisoformat(raw)
+        except (ValueError, UnicodeDecodeError):
+            pass
+        else:
+            if raw[10:11] == "T" and raw.endswith("+00:00"):
+                if len(raw) == 32 and raw[19] == ".":
+                    return raw  # already iso(moment)
+                if len(raw) == 25:
+                    return raw[:19] + ".000000+00:00"
+            return iso(moment)
     try:
         raw = json.loads(state)["timestamp"]["_data_"]
         return iso(datetime.fromisoformat(raw))
@@ -139,6 +165,33 @@ def leaf_record(position: int, originator_id: UUID | str, version: int, topic: s
 def leaf_of(record: dict[str, Any]) -> bytes:
     """Leaf hash: SHA-256(0x00 || canonical JSON of the record)."""
     return merkle.leaf_hash(canonical(record))
+
+
+def fast_leaf(position: int, originator_id: str, version: int, topic: str, state_sha256: str,
+              recorded_at: str) -> bytes:
+    """``leaf_of(leaf_record(...))`` without building the record: the canonical JSON written
+    directly (keys in sorted order), for a canonical (lower-case UUID) originator id."""
+    return hashlib.sha256(
+        f'\x00{{"originator_id":"{originator_id}","position":{position},'
+        f'"recorded_at":{_json_text(recorded_at)},"state_sha256":"{state_sha256}",'
+        f'"topic":{event_auth.topic_json(topic)},"version":{version}}}'.encode()).digest()
+
+
+def _json_text(value: str) -> str:
+    """A recorded time as JSON (an ISO time or ``undecodable`` needs no escaping)."""
+    return f'"{value}"' if value.isascii() and value.isprintable() and '"' not in value and \
+        "\\" not in value else json.dumps(value)
+
+
+def canonical_id(raw: Any) -> str | None:
+    """A stored originator id as ``str(UUID).lower()``, or None when it is not one (SQLite
+    keeps 32 hex digits, PostgreSQL a uuid)."""
+    if isinstance(raw, UUID):
+        return str(raw)
+    if isinstance(raw, str) and len(raw) == 32:
+        h = raw.lower()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return None
 
 
 def content_of(record: dict[str, Any]) -> str:
@@ -453,26 +506,29 @@ class Audit:
     def authenticate(self, n: Any) -> str | None:
         """None when the stored event ``n`` authenticates, else why not."""
         state = n.state.encode() if isinstance(n.state, str) else bytes(n.state)
-        reason = event_auth.check(self._event_keys, n.originator_id, n.originator_version,
-                                  n.topic, state)
+        return self._auth_reason(n.id, n.originator_id, n.originator_version, n.topic, state)
+
+    def _auth_reason(self, position: int, originator_id: Any, version: int, topic: str,
+                     state: bytes) -> str | None:
+        """Why the stored event at ``position`` does not authenticate (None: it does); the one
+        rule used by both ``authenticate`` and the fast verify loop."""
+        reason = event_auth.check(self._event_keys, originator_id, version, topic, state)
         if reason is not None and reason.startswith("tagged with unknown event key"):
             self.current_event_key()  # another process may have rotated the key
-            reason = event_auth.check(self._event_keys, n.originator_id,
-                                      n.originator_version, n.topic, state)
-        if n.originator_id == EVENT_KEYRING_ID:
+            reason = event_auth.check(self._event_keys, originator_id, version, topic, state)
+        if str(originator_id) == str(EVENT_KEYRING_ID):
             self._retired = None  # a keyring event: retirements may have changed
         if reason is None and self._retired_keys():
             key_id = event_auth.split(state)[1]
             retired_at = self._retired.get(key_id or "") if self._retired else None
-            if retired_at is not None and n.id > retired_at:
+            if retired_at is not None and position > retired_at:
                 return (f"tagged with event key {key_id}, which was retired by the rotation "
                         f"at position {retired_at}: only a holder of the old key could have "
                         f"written it")
-        if reason == "untagged" and n.id <= self.auth_required_after:
+        if reason == "untagged" and position <= self.auth_required_after:
             return None  # written before events were authenticated (covered by checkpoints)
         if reason == "untagged":
-            return ("it carries no authentication tag, so the service did not write it "
-                    "(a row inserted straight into the events table)")
+            return UNTAGGED
         return reason
 
     # -- signing keys in the log ----------------------------------------------------------------
@@ -845,8 +901,67 @@ class Audit:
             yield from rows
             after = rows[-1].leaf_index
 
+    def _raw_events(self) -> Iterator[list[Any]]:
+        """Every stored event in log order as raw rows ``(position, originator id, version,
+        topic, state)``, ``VERIFY_BATCH`` per query (no event objects, no JSON decoding)."""
+        recorder = self.ledger.recorder
+        pg = self.settings.is_postgres
+        pos, mark = ("notification_id", "%s") if pg else ("rowid", "?")
+        sql = (f"SELECT {pos}, originator_id, originator_version, topic, state "  # noqa: S608
+               f"FROM {recorder.events_table_name} WHERE {pos} > {mark} ORDER BY {pos} "
+               f"LIMIT {mark}")
+        after = 0
+        while True:
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(sql, (after, VERIFY_BATCH))
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            if isinstance(rows[0], dict):
+                rows = [tuple(r.values()) for r in rows]
+            yield rows
+            after = rows[-1][0]
+
+    def _sealed_leaves(self) -> Iterator[Any]:
+        """``(leaf index, position, leaf hash)`` of every sealed leaf in order, in batches."""
+        c = audit_leaves.c
+        after = -1
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(c.leaf_index, c.position, c.leaf_hash).where(
+                    c.leaf_index > after).order_by(c.leaf_index).limit(VERIFY_BATCH)).all()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
+
+    def _notification(self, position: int) -> Any:
+        return self.ledger.recorder.select_notifications(start=position, limit=1)[0]
+
+    def _leaf_and_reason(self, position: int, raw_id: Any, version: int, topic: str,
+                         state: bytes) -> tuple[bytes, str | None]:
+        """The leaf hash of one raw stored event and why it does not authenticate (or None);
+        the same as ``leaf_of(self._record(n))`` and ``self.authenticate(n)``."""
+        oid = canonical_id(raw_id)
+        if oid is None:
+            n = self._notification(position)
+            return leaf_of(self._record(n)), self.authenticate(n)
+        reason = self._auth_reason(position, oid, version, topic, state)
+        at = recorded_time(state, lambda: self.ledger.mapper.to_domain_event(
+            self._notification(position)).timestamp)
+        return fast_leaf(position, oid, version, topic, hashlib.sha256(state).hexdigest(),
+                         at), reason
+
     def verify(self, progress: Progress | None = None) -> VerifyReport:
-        """Recompute every leaf from the stored events and check every checkpoint."""
+        """Recompute every leaf from the stored events and check every checkpoint.
+
+        One pass over the log, in large batches of raw rows: each event's leaf is recomputed
+        (its time read from the head of its JSON, not a full decode) and compared with the
+        sealed leaf streamed beside it; the signed roots are checked against both the events'
+        tree and the sealed leaves' tree as each reaches a checkpoint's size, in O(log n)
+        memory. Only when a sealed root does not match are the sealed leaves loaded to say
+        more (consistency between checkpoints).
+        """
         self.current_event_key()  # follow an event-key rotation made by another process
         report = VerifyReport()
         checkpoints = self.checkpoints()
@@ -858,42 +973,47 @@ class Audit:
         by_size: dict[int, list[dict[str, Any]]] = {}
         for cp in checkpoints:
             by_size.setdefault(cp["tree_size"], []).append(cp)
-        ours = merkle.RootBuilder()
-        stored = self._stored()
-        first_mismatch: tuple[int, Any, Any] | None = None
+        ours, sealed = merkle.RootBuilder(), merkle.RootBuilder()
+        sealed_roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
+        stored = self._sealed_leaves()
+        first_mismatch: tuple[int, int | None, int] | None = None
         prev_pos = 0
         unauthenticated: list[tuple[int, str]] = []
-        for index, n in enumerate(self._events()):
-            reason = self.authenticate(n)
-            if reason is not None:
-                unauthenticated.append((n.id, reason))
-            record = self._record(n)
-            leaf = leaf_of(record)
-            s = next(stored, None)
-            if s is not None:
-                report.sealed += 1
-                if first_mismatch is None and (s.leaf_hash != leaf.hex()
-                                               or s.position != n.id):
-                    first_mismatch = (index, record, s)
-            ours.append(leaf)
-            prev_pos = n.id
-            report.events += 1
-            for cp in by_size.get(ours.size, ()):
-                if ours.root().hex() != cp["root_hash"] and not any(
-                        p.kind == "root_mismatch" for p in report.problems):
-                    report.problems.append(Problem(
-                        "root_mismatch", n.id,
-                        f"checkpoint {cp['id']} (size {cp['tree_size']}, signed {cp['issued_at']}) "
-                        f"signed root {cp['root_hash'][:16]}… but the events give "
-                        f"{ours.root().hex()[:16]}…", cp["id"], cp["issued_at"]))
-            if progress is not None and index % BATCH == BATCH - 1:
-                progress(BATCH)
-        if progress is not None:
-            progress(report.events % BATCH)
+        leaf_and_reason = self._leaf_and_reason
+        index = -1
+        for rows in self._raw_events():
+            for position, raw_id, version, topic, state in rows:
+                index += 1
+                leaf, reason = leaf_and_reason(position, raw_id, version, topic,
+                                               state if isinstance(state, bytes)
+                                               else bytes(state))
+                if reason is not None:
+                    unauthenticated.append((position, reason))
+                s = next(stored, None)
+                if s is not None:
+                    report.sealed += 1
+                    self._append_sealed(sealed, s[2], by_size, sealed_roots)
+                    if first_mismatch is None and (s[2] != leaf.hex() or s[1] != position):
+                        first_mismatch = (index, position, s[0])
+                ours.append(leaf)
+                prev_pos = position
+                report.events += 1
+                for cp in by_size.get(ours.size, ()):
+                    if ours.root().hex() != cp["root_hash"] and not any(
+                            p.kind == "root_mismatch" for p in report.problems):
+                        report.problems.append(Problem(
+                            "root_mismatch", position,
+                            f"checkpoint {cp['id']} (size {cp['tree_size']}, signed "
+                            f"{cp['issued_at']}) signed root {cp['root_hash'][:16]}… but the "
+                            f"events give {ours.root().hex()[:16]}…", cp["id"],
+                            cp["issued_at"]))
+            if progress is not None:
+                progress(len(rows))
         for s in stored:  # sealed leaves the log no longer has
             report.sealed += 1
+            self._append_sealed(sealed, s[2], by_size, sealed_roots)
             if first_mismatch is None:
-                first_mismatch = (report.events, None, s)
+                first_mismatch = (report.events, None, s[0])
         for cp in checkpoints:
             if cp["tree_size"] > report.events:
                 report.problems.append(Problem(
@@ -901,15 +1021,37 @@ class Audit:
                     f"checkpoint {cp['id']} covers {cp['tree_size']} events but the log has "
                     f"only {report.events}", cp["id"], cp["issued_at"]))
         if first_mismatch is not None:
-            report.problems.append(self._classify(*first_mismatch))
+            report.problems.append(self._classify(*self._mismatch(*first_mismatch)))
         if unauthenticated:
             position, reason = unauthenticated[0]
             more = (f" ({len(unauthenticated) - 1} more after it)" if len(unauthenticated) > 1
                     else "")
             report.problems.append(Problem("unauthenticated", position, reason + more))
-        self._check_sealed_leaves(checkpoints, report)
+        if any(cp["tree_size"] > sealed.size or sealed_roots.get(cp["tree_size"], b"").hex()
+               != cp["root_hash"] for cp in checkpoints):
+            self._check_sealed_leaves(checkpoints, report)  # say what is wrong with them
         # problems found only as a root mismatch are kept: leaves may have been rewritten too
         return report
+
+    @staticmethod
+    def _append_sealed(sealed: merkle.RootBuilder, leaf_hash: str,
+                       by_size: dict[int, list[dict[str, Any]]],
+                       roots: dict[int, bytes]) -> None:
+        try:
+            sealed.append(bytes.fromhex(leaf_hash))
+        except ValueError:
+            sealed.append(b"")  # an edited row: its root will not match
+        if sealed.size in by_size:
+            roots[sealed.size] = sealed.root()
+
+    def _mismatch(self, index: int, position: int | None,
+                  leaf_index: int) -> tuple[int, dict[str, Any] | None, Any]:
+        """The record and the sealed row of the first leaf that differs."""
+        record = self._record(self._notification(position)) if position is not None else None
+        with self.engine.connect() as conn:
+            sealed = conn.execute(select(audit_leaves).where(
+                audit_leaves.c.leaf_index == leaf_index)).first()
+        return index, record, sealed
 
     # -- witnessed checkpoints -------------------------------------------------------------------
 

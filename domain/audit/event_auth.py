@@ -14,25 +14,44 @@ import hashlib
 import hmac
 import json
 import re
+from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 _SUFFIX = re.compile(rb',"_auth":"([0-9a-f]{16}):([0-9a-f]{64})"\}\Z')
+_SUFFIX_LENGTH = 93
+"""Bytes of ``,"_auth":"<16 hex>:<64 hex>"}``: the tag is looked for there only."""
 
 
+@lru_cache(maxsize=64)
 def key_id_of(key: bytes) -> str:
     """Short public id of an event key (it reveals nothing about the key)."""
     return hashlib.sha256(b"govledger event key id\x00" + key).hexdigest()[:16]
 
 
 def message(originator_id: Any, version: int, topic: str, state: bytes) -> bytes:
-    """The canonical bytes a tag covers (``state`` without its tag)."""
-    return json.dumps({"originator_id": str(originator_id).lower(), "version": int(version),
-                       "topic": topic, "state_sha256": hashlib.sha256(state).hexdigest()},
-                      sort_keys=True, separators=(",", ":")).encode()
+    """The canonical bytes a tag covers (``state`` without its tag): the canonical JSON (sorted
+    keys, no whitespace, ASCII) of originator id, version, topic and the state's SHA-256."""
+    oid = str(originator_id).lower()
+    oid = f'"{oid}"' if isinstance(originator_id, UUID) or plain(oid) else json.dumps(oid)
+    digest = hashlib.sha256(state).hexdigest()
+    return (f'{{"originator_id":{oid},"state_sha256":"{digest}",'
+            f'"topic":{topic_json(topic)},"version":{int(version)}}}').encode()
+
+
+def plain(text: str) -> bool:
+    """Whether JSON writes ``text`` as it is, between quotes (printable ASCII, no escapes)."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+@lru_cache(maxsize=4096)
+def topic_json(topic: str) -> str:
+    """A topic as a JSON string (topics repeat: cached)."""
+    return json.dumps(topic)
 
 
 def tag(key: bytes, originator_id: Any, version: int, topic: str, state: bytes) -> str:
-    return hmac.new(key, message(originator_id, version, topic, state), hashlib.sha256).hexdigest()
+    return hmac.digest(key, message(originator_id, version, topic, state), "sha256").hex()
 
 
 def add_tag(key: bytes, originator_id: Any, version: int, topic: str, state: bytes) -> bytes:
@@ -45,7 +64,7 @@ def add_tag(key: bytes, originator_id: Any, version: int, topic: str, state: byt
 
 def split(state: bytes) -> tuple[bytes, str | None, str | None]:
     """``(state without tag, key id, tag)``; key id and tag are None for an untagged event."""
-    found = _SUFFIX.search(state)
+    found = _SUFFIX.search(state, max(0, len(state) - _SUFFIX_LENGTH))
     if found is None:
         return state, None, None
     return state[:found.start()] + b"}", found.group(1).decode(), found.group(2).decode()

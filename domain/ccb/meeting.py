@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
 
 from eventsourcing.domain import event
 
-from domain.base import LedgerAggregate, command_context, now
+from domain.base import LedgerAggregate, command_context, new_id, now
 from domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -179,7 +178,7 @@ class Meeting(LedgerAggregate):
                                  grantor_id=grantor_id)
         self.check_no_proxy_given(grantor_id)
         self.check_no_chain(grantor_id, holder_id)
-        proxy_id = str(uuid4())
+        proxy_id = str(new_id())
         self._give_proxy(proxy_id=proxy_id, grantor_id=grantor_id, holder_id=holder_id)
         return proxy_id
 

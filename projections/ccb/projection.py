@@ -1,14 +1,16 @@
 """Read models of the Change Control Board: boards, charter history, meetings, decision log.
 
-Pure functions of the events: handlers read only the tables this projection writes.
+Pure functions of the events: handlers read only the tables this projection writes. A meeting's
+row is read (and its JSON state decoded) once per batch, changed in memory by each of its events
+and written once, at the end of the batch (or before a statement that reads meetings).
 """
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    bindparam,
     select,
     update,
 )
@@ -94,11 +96,14 @@ class CcbProjection(Projection):
 
     @handles(Meeting.Scheduled)
     def meeting_scheduled(self, w: Writer, e: Any) -> None:
+        state = empty_state()
         w.insert(meetings, id=str(e.originator_id), board_id=e.board_id,
                  series_id=e.series_id, scheduled_start=e.scheduled_start,
                  scheduled_end=e.scheduled_end, status="scheduled", opened_at=None,
-                 closed_at=None, state=empty_state(), updated_at=e.timestamp,
+                 closed_at=None, state=state, updated_at=e.timestamp,
                  version=e.originator_version)
+        w.cache.setdefault(meetings, {})[str(e.originator_id)] = {
+            "board_id": e.board_id, "state": state, "values": {}}
 
     @handles(Meeting.Opened)
     def meeting_opened(self, w: Writer, e: Any) -> None:
@@ -107,17 +112,16 @@ class CcbProjection(Projection):
     @handles(Meeting.Closed)
     def meeting_closed(self, w: Writer, e: Any) -> None:
         meeting_id = str(e.originator_id)
-        row = w.execute(select(meetings.c.board_id, meetings.c.state).where(
-            meetings.c.id == meeting_id)).one()
-        state = copy.deepcopy(row.state)
+        row = self.meeting(w, e)
+        state = row["state"]
         quorum, tallies, evidence = (
             (e.quorum, e.tallies, e.evidence_versions) if e.quorum is not None
-            else self.facts_of_an_old_close(w, e, row.board_id, state))
+            else self.facts_of_an_old_close(w, e, row["board_id"], state))
         for change_id in e.deferred:
             item = find_item(state, change_id)
             w.insert(decisions, id=f"{meeting_id}:{change_id}", kind="meeting",
-                     board_id=row.board_id, meeting_id=meeting_id, change_request_id=change_id,
-                     outcome="deferred", decided_at=e.timestamp, decided_by=e.actor_id,
+                     board_id=row["board_id"], meeting_id=meeting_id,
+                     change_request_id=change_id, outcome="deferred", decided_at=e.timestamp, decided_by=e.actor_id,
                      tally=dict(tallies[change_id]), quorum=quorum, tie_break=None,
                      casting_vote=None, emergency=bool(item["emergency"]), ratification=None,
                      ratified_at=None, votes=counted_votes(item), reason=e.deferral_reason,
@@ -235,9 +239,8 @@ class CcbProjection(Projection):
     @handles(Meeting.ItemDecided)
     def item_decided(self, w: Writer, e: Any) -> None:
         meeting_id = str(e.originator_id)
-        row = w.execute(select(meetings.c.board_id, meetings.c.state).where(
-            meetings.c.id == meeting_id)).one()
-        state = copy.deepcopy(row.state)
+        row = self.meeting(w, e)
+        state = row["state"]
         find_item(state, e.change_request_id)["decision"] = {
             "outcome": e.outcome, "tally": dict(e.tally), "quorum": dict(e.quorum),
             "tie_break": e.tie_break, "casting_vote": e.casting_vote,
@@ -245,7 +248,7 @@ class CcbProjection(Projection):
             "version": e.originator_version}
         self.save_meeting(w, e, state)
         w.insert(decisions, id=f"{meeting_id}:{e.change_request_id}", kind="meeting",
-                 board_id=row.board_id, meeting_id=meeting_id,
+                 board_id=row["board_id"], meeting_id=meeting_id,
                  change_request_id=e.change_request_id, outcome=e.outcome,
                  decided_at=e.timestamp, decided_by=e.actor_id, tally=dict(e.tally),
                  quorum=dict(e.quorum), tie_break=e.tie_break, casting_vote=e.casting_vote,
@@ -295,17 +298,48 @@ class CcbProjection(Projection):
     # -- helpers ---------------------------------------------------------------------------------
 
     @staticmethod
-    def load_state(w: Writer, e: Any) -> dict[str, Any]:
-        """The meeting's state as this projection last wrote it (a copy to change)."""
-        state = w.execute(select(meetings.c.state).where(
-            meetings.c.id == str(e.originator_id))).scalar_one()
-        return copy.deepcopy(state)
+    def meeting(w: Writer, e: Any) -> dict[str, Any]:
+        """The meeting's board id and state as this projection last left them, read once per
+        batch (later events of the batch change the same state in memory)."""
+        cached = w.cache.setdefault(meetings, {})
+        meeting_id = str(e.originator_id)
+        row = cached.get(meeting_id)
+        if row is None:
+            found = w.execute(select(meetings.c.board_id, meetings.c.state).where(
+                meetings.c.id == meeting_id)).one()
+            row = cached[meeting_id] = {"board_id": found.board_id, "state": found.state,
+                                        "values": {}}
+        return row
 
-    @staticmethod
-    def save_meeting(w: Writer, e: Any, state: dict[str, Any], **values: Any) -> None:
-        """Write the meeting's new state with the event's time and version."""
-        w.execute(update(meetings).where(meetings.c.id == str(e.originator_id)).values(
-            state=state, updated_at=e.timestamp, version=e.originator_version, **values))
+    @classmethod
+    def load_state(cls, w: Writer, e: Any) -> dict[str, Any]:
+        """The meeting's state to change (written back by :meth:`save_meeting`)."""
+        return cls.meeting(w, e)["state"]
+
+    @classmethod
+    def save_meeting(cls, w: Writer, e: Any, state: dict[str, Any], **values: Any) -> None:
+        """Record the meeting's new state with the event's time and version; the row is
+        written at the end of the batch."""
+        row = cls.meeting(w, e)
+        row["state"] = state
+        row["values"].update(state=state, updated_at=e.timestamp,
+                             version=e.originator_version, **values)
+        w.cache.setdefault("ccb.changed_meetings", {})[str(e.originator_id)] = row
+        w.defer(meetings, lambda: write_meetings(w))
+
+
+def write_meetings(w: Writer) -> None:
+    """Write every meeting row changed in the batch so far (one executemany per shape)."""
+    changed = w.cache.pop("ccb.changed_meetings", {})
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for meeting_id, row in changed.items():
+        values, row["values"] = row["values"], {}
+        shapes.setdefault(tuple(sorted(values)), []).append(
+            {"_meeting_id": meeting_id, **{f"_{k}": v for k, v in values.items()}})
+    for keys, params in shapes.items():
+        statement = update(meetings).where(meetings.c.id == bindparam("_meeting_id")).values(
+            {k: bindparam(f"_{k}", type_=meetings.c[k].type) for k in keys})
+        w.conn.execute(statement, params)
 
 
 def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
 
 from domain.changes.change_request import ChangeRequest
 from projections.base import Projection, handles
@@ -64,6 +63,5 @@ class ChangeRequestProjection(Projection):
         """Record a new status (None: unchanged) and the event that set it."""
         if status is not None:
             values["status"] = status
-        w.execute(update(change_requests)
-                  .where(change_requests.c.id == str(e.originator_id))
-                  .values(updated_at=e.timestamp, version=e.originator_version, **values))
+        w.update(change_requests, str(e.originator_id), updated_at=e.timestamp,
+                 version=e.originator_version, **values)

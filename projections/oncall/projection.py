@@ -158,8 +158,7 @@ class IncidentProjection(Projection):
     @staticmethod
     def change(w: Writer, e: Any, **values: Any) -> None:
         """Update the incident row and its version."""
-        w.execute(update(incidents).where(incidents.c.id == str(e.originator_id))
-                  .values(version=e.originator_version, **values))
+        w.update(incidents, str(e.originator_id), version=e.originator_version, **values)
 
     @staticmethod
     def timeline(w: Writer, e: Any, kind: str, **values: Any) -> None:

@@ -223,5 +223,5 @@ class RehearsalProjection(Projection):
     @staticmethod
     def touch(w: Writer, e: Any, **values: Any) -> None:
         """Record the rehearsal's latest version (and any changed columns)."""
-        w.execute(update(rehearsals).where(rehearsals.c.id == str(e.originator_id))
-                  .values(updated_at=e.timestamp, version=e.originator_version, **values))
+        w.update(rehearsals, str(e.originator_id), updated_at=e.timestamp,
+                 version=e.originator_version, **values)

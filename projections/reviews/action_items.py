@@ -62,8 +62,8 @@ class ActionItemProjection(Projection):
     @staticmethod
     def _change(w: Writer, e: Any, kind: str, values: dict[str, Any], **row: Any) -> None:
         item_id = str(e.originator_id)
-        w.execute(update(action_items).where(action_items.c.id == item_id).values(
-            updated_at=e.timestamp, version=e.originator_version, **values))
+        w.update(action_items, item_id, updated_at=e.timestamp, version=e.originator_version,
+                 **values)
         w.insert(action_item_updates, item_id=item_id, version=e.originator_version, kind=kind,
                  status=row.get("status"), note=row.get("note", ""),
                  review_id=row.get("review_id"), owner_id=row.get("owner_id"),

@@ -85,5 +85,5 @@ class ReviewProjection(Projection):
 
     @staticmethod
     def _set(w: Writer, e: Any, **values: Any) -> None:
-        w.execute(update(reviews).where(reviews.c.id == str(e.originator_id)).values(
-            updated_at=e.timestamp, version=e.originator_version, **values))
+        w.update(reviews, str(e.originator_id), updated_at=e.timestamp,
+                 version=e.originator_version, **values)

@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="1-65535")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="load demo data once").set_defaults(func=cmd_demo)
+    generate = sub.add_parser("generate", help="append a realistic generated history (scale "
+                                               "tests, benchmarks)")
+    generate.add_argument("--events", required=True, help="how many events to append (>= 1)")
+    generate.add_argument("--seed", default="0", help="the same seed on the same store gives "
+                                                      "the same history (default 0)")
+    generate.set_defaults(func=cmd_generate)
     proj = sub.add_parser("projections", help="read models").add_subparsers(dest="action",
                                                                            required=True)
     proj.add_parser("rebuild", help="drop and rebuild every read model").set_defaults(
@@ -163,6 +169,37 @@ def cmd_demo(services: Services, args: argparse.Namespace) -> int:
               "the last 30 days) sits after them in the log; as-of views show it from now on. "
               "Load the demo into an empty store to browse its history as of past days.")
     return 0
+
+
+def cmd_generate(services: Services, args: argparse.Namespace) -> int:
+    """Append a seeded, realistic history (whole commands, at least --events events)."""
+    import time
+
+    from app.generate import generate
+
+    events = _whole_number(args.events, "events", minimum=1)
+    seed = _whole_number(args.seed, "seed", minimum=0)
+    advance, close = progress_bar(events, "generate")
+    began = time.perf_counter()
+    try:
+        appended = generate(services, events, seed=seed, progress=advance)
+    finally:
+        close()
+    took = time.perf_counter() - began
+    print(f"Appended {appended} events (seed {seed}) in {took:.1f} s "
+          f"({appended / max(took, 1e-9):,.0f} events/s). Read models catch up when the service "
+          f"starts (or run `govledger projections rebuild`).")
+    return 0
+
+
+def _whole_number(value: str, field: str, minimum: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise CliError(f"--{field}: {value!r} is not a whole number") from None
+    if number < minimum:
+        raise CliError(f"--{field}: must be at least {minimum}, not {number}")
+    return number
 
 
 def cmd_serve(services: Services, args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@ turned into one line: every case ends with ``govledger: …`` on stderr and exit
 
 ``check(args, settings)`` runs before the store is opened: a command that only reads or serves
 (``verify``, ``projections status``, ``bundle``, ``serve`` …) never creates a store that is not
-there (``init``, ``demo`` and ``user add`` do); a SQLite file must be a database in an existing
+there (``init``, ``demo``, ``generate`` and ``user add`` do); a SQLite file must be a database in an existing
 folder; ``serve`` needs a port in 1–65535 on a host that resolves and is free; ``bundle --out``
 needs an existing folder. ``describe(exc)`` names a failure of the store itself (PostgreSQL
 unreachable, a read-only file, a file that is not a database).
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from app.config import Settings
 
-CREATE_STORE = frozenset({"init", "demo", "user"})
+CREATE_STORE = frozenset({"init", "demo", "user", "generate"})
 """Commands that may create the store when it does not exist yet."""
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, PersistenceError, SQLAlchemyError,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from projections.changes.tables import change_requests
 from projections.people.tables import people
-from projections.runner import ProjectionRunner
+from projections.runner import SKIP_PERSIST, ProjectionRunner
 from tests.conftest import add_person
 
 if TYPE_CHECKING:
@@ -150,3 +150,76 @@ class TestSchemaChanges:
 
         assert services.projections.position("change_requests") == position
         assert len(rows(services)) == 2
+
+
+class ScanLog:
+    """The runner's event log, noting where each scan for events starts."""
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger, self.starts = ledger, []
+        self.mapper = ledger.mapper
+
+    @property
+    def recorder(self) -> Any:
+        return self
+
+    def max_notification_id(self) -> int | None:
+        return self.ledger.recorder.max_notification_id()
+
+    def select_notifications(self, start: int, limit: int, stop: int | None = None,
+                             topics: Any = ()) -> Any:
+        self.starts.append(start)
+        return self.ledger.recorder.select_notifications(start, limit, stop=stop, topics=topics)
+
+
+class TestPositionsPastIgnoredEvents:
+    def test_a_projection_moves_past_events_it_does_not_follow(
+            self, services: Services) -> None:
+        person = add_person(services)
+        submit_many(services, person, SKIP_PERSIST + 5)
+
+        services.projections.catch_up()
+
+        head = services.ledger.recorder.max_notification_id()
+        assert services.projections.position("rehearsals") == head  # no rehearsal events at all
+        assert services.projections.position("change_requests") == head
+
+    def test_a_catch_up_after_one_command_scans_only_the_new_event(
+            self, services: Services) -> None:
+        person = add_person(services)
+        submit_many(services, person, 40)
+        log = ScanLog(services.ledger)
+        runner = ProjectionRunner(log, services.engine)  # type: ignore[arg-type]
+        runner.catch_up()
+        head = services.ledger.recorder.max_notification_id()
+
+        submit_many(services, person, 1)
+        log.starts.clear()
+        runner.catch_up()
+
+        assert log.starts and all(start > head for start in log.starts)
+
+    def test_a_rebuild_leaves_every_position_at_the_head(self, services: Services) -> None:
+        person = add_person(services)
+        submit_many(services, person, 20)
+
+        services.projections.rebuild()
+
+        head = services.ledger.recorder.max_notification_id()
+        assert {row["name"]: row["position"] for row in services.projections.status()} == {
+            p.name: head for p in services.projections.projections}
+
+    def test_a_skip_never_passes_events_another_runner_has_not_applied(
+            self, services: Services) -> None:
+        person = add_person(services)
+        submit_many(services, person, 5)
+        mine = ProjectionRunner(services.ledger, services.engine)
+        mine.catch_up()
+        other = ProjectionRunner(services.ledger, services.engine)
+        with services.engine.begin() as conn:  # the other process rebuilds the read model
+            other._reset(conn, next(p for p in other.projections if p.name == "change_requests"))
+
+        submit_many(services, person, 1)
+        mine.catch_up()
+
+        assert len(rows(services)) == 6  # all replayed, none skipped, none twice

@@ -1,0 +1,174 @@
+"""Benchmarks at scale: a generated history (``app/generate.py``) of ``BENCH_EVENTS`` events
+(default 100,000), each figure against a raw baseline measured in the same run on the same data.
+
+- ``generate``: events/s appended by the generator (CPU time: the machine may be shared) —
+  against the 10,000 events/s the generator is meant to reach;
+- ``rebuild``: projection rebuild events/s against a raw pipeline over the same log (select every
+  stored event, decode its JSON, executemany one row per event into a plain table);
+- ``verify``: ``govledger verify`` events/s against SHA-256 alone over the same stored bytes;
+- ``as_of_first_request``: seconds to build an as-of view of the middle of the log (first
+  request, nothing cached) against the 1 s goal;
+- ``post_latency``: median ms of a change-request POST through the API (command, read-model
+  catch-up, sealing) against ``GET /api/v1/me`` on the same app, at this log length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import statistics
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.bootstrap import bootstrap
+from app.config import eventsourcing_env, load_settings
+from app.generate import generate
+
+if TYPE_CHECKING:
+    from app.bootstrap import Services
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
+POSTS = 25
+
+
+def row(name: str, unit: str, value: float, baseline: float, target: float,
+        higher_is_better: bool = True, **extra: Any) -> dict[str, Any]:
+    """One result: value, baseline, ratio (value / baseline, or baseline / value when lower is
+    better, so a ratio >= target always passes)."""
+    ratio = value / baseline if higher_is_better else baseline / value
+    return {"name": name, "unit": unit, "value": value, "baseline_value": baseline,
+            "ratio": ratio, "target_ratio": target, "events": EVENTS, **extra}
+
+
+def open_store(folder: Path) -> Services:
+    return bootstrap(load_settings(database_url=f"sqlite:///{folder / 'ledger.sqlite3'}",
+                                   instance_path=folder, password_cost="fast"))
+
+
+def generated(folder: Path) -> tuple[Services, dict[str, Any]]:
+    """A store with ``EVENTS`` generated events, caught up and sealed; the generator's row."""
+    services = open_store(folder)
+    began, cpu = time.perf_counter(), time.process_time()
+    appended = generate(services, EVENTS, seed=1)
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    services.projections.catch_up()
+    services.audit.seal(force=True)
+    return services, row("generate_events", "events/s (CPU)", appended / cpu, 10_000, 1.0,
+                         wall_events_per_s=appended / wall)
+
+
+def raw_pipeline(path: str) -> int:
+    """Select every stored event, decode its JSON, insert one row per event (raw sqlite3)."""
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE IF EXISTS bench_raw_rows")
+    db.execute("CREATE TABLE bench_raw_rows (id TEXT, version INTEGER, topic TEXT, "
+               "actor TEXT, at TEXT, body TEXT)")
+    rows = []
+    for oid, version, topic, state in db.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid"):
+        d = json.loads(state)
+        rows.append((oid, version, topic, d.get("actor_id"), d["timestamp"]["_data_"],
+                     json.dumps(d)))
+    db.executemany("INSERT INTO bench_raw_rows VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.commit()
+    db.execute("DROP TABLE bench_raw_rows")
+    db.close()
+    return len(rows)
+
+
+def raw_sha256(path: str) -> int:
+    """SHA-256 of every stored event's bytes, nothing else (raw sqlite3)."""
+    db = sqlite3.connect(path)
+    count = 0
+    sha = hashlib.sha256
+    for (state,) in db.execute("SELECT state FROM stored_events ORDER BY rowid"):
+        sha(state).digest()
+        count += 1
+    db.close()
+    return count
+
+
+def rate(count_and_run: Any) -> float:
+    began = time.perf_counter()
+    count = count_and_run()
+    return count / (time.perf_counter() - began)
+
+
+def rebuild(services: Services) -> dict[str, Any]:
+    head = services.ledger.recorder.max_notification_id() or 0
+    path = eventsourcing_env(services.settings)["SQLITE_DBNAME"]
+    raw = rate(lambda: raw_pipeline(path))
+    ours = rate(lambda: (services.projections.rebuild(), head)[1])
+    return row("projection_rebuild_generated", "events/s", ours, raw, 0.5)
+
+
+def verify(services: Services) -> dict[str, Any]:
+    path = eventsourcing_env(services.settings)["SQLITE_DBNAME"]
+    raw = rate(lambda: raw_sha256(path))
+    report: list[Any] = []
+    ours = rate(lambda: (report.append(services.audit.verify()), report[0].events)[1])
+    assert report[0].ok, report[0].lines()
+    return row("verify_generated", "events/s", ours, raw, 0.1, target_events_per_s=200_000)
+
+
+def as_of_first_request(services: Services) -> dict[str, Any]:
+    """An as-of view of the moment half way through the log, built from nothing."""
+    head = services.ledger.recorder.max_notification_id() or 0
+    middle = services.ledger.recorder.select_notifications(start=head // 2, limit=1)[0]
+    moment = services.ledger.mapper.to_domain_event(middle).timestamp
+    services.as_of.clear()
+    began = time.perf_counter()
+    services.as_of.engine_at(moment)
+    took = time.perf_counter() - began
+    services.as_of.clear()
+    return row("as_of_first_request", "s", took, 1.0, 1.0, higher_is_better=False)
+
+
+def post_latency(services: Services) -> dict[str, Any]:
+    """Median latency of a change request POST against GET /api/v1/me, same app and store."""
+    from web import create_app
+
+    app = create_app(services=services)
+    client = app.test_client()
+    with services.ledger.as_system():
+        person = services.people.register_person(
+            name="Bench Poster", email=f"poster{time.monotonic_ns()}@example.org",
+            function="qa", role="member")
+    headers = {"Authorization": f"Bearer {person['token']}"}
+    start = services.ledger.mapper.to_domain_event(services.ledger.recorder.select_notifications(
+        start=services.ledger.recorder.max_notification_id() or 1, limit=1)[0]).timestamp
+    client.get("/api/v1/me", headers=headers)
+    services.projections.catch_up()
+
+    def timed(method: Any, *args: Any, **kwargs: Any) -> float:
+        began = time.perf_counter()
+        response = method(*args, **kwargs)
+        assert response.status_code < 300, response.get_json()
+        return (time.perf_counter() - began) * 1000
+
+    posts, gets = [], []
+    for i in range(POSTS):
+        when = start + timedelta(days=1, hours=i)
+        posts.append(timed(client.post, "/api/v1/change-requests", headers=headers, json={
+            "title": f"Bench change {i}", "description": "d", "category": "normal",
+            "risk": "low", "systems": ["db"], "planned_start": when.isoformat(),
+            "planned_end": (when + timedelta(hours=1)).isoformat(), "rollback_plan": "r"}))
+        gets.append(timed(client.get, "/api/v1/me", headers=headers))
+    return row("post_latency_generated", "ms (median)", statistics.median(posts),
+               statistics.median(gets), 1 / 3, higher_is_better=False,
+               p95_ms=sorted(posts)[int(len(posts) * 0.95) - 1])
+
+
+def run(folder: Path) -> list[dict[str, Any]]:
+    """Every scale row, on one generated store."""
+    services, generated_row = generated(folder)
+    try:
+        return [generated_row, post_latency(services), as_of_first_request(services),
+                verify(services), rebuild(services)]
+    finally:
+        services.close()
