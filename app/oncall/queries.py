@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from domain.errors import NotFound
-from domain.oncall.incident import UNACKNOWLEDGED, acknowledged_within_target
+from domain.oncall.incident import UNRESOLVED, acknowledged_within_target
 from domain.oncall.runbook import diff, training_status
 from projections.base import from_db
 from projections.oncall.tables import (
@@ -259,9 +259,9 @@ def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
 
 
 def open_incident_ids(engine: Engine) -> list[str]:
-    """Incidents still waiting for acknowledgement (candidates for clock-driven escalation)."""
+    """Incidents not resolved yet (candidates for clock-driven escalation)."""
     return [r["id"] for r in _rows(engine, select(incidents.c.id)
-                                   .where(incidents.c.status.in_(UNACKNOWLEDGED)))]
+                                   .where(incidents.c.status.in_(UNRESOLVED)))]
 
 
 GROUPS = ("period", "severity", "category", "practice")
