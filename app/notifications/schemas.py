@@ -156,7 +156,7 @@ class AlertmanagerSchema(Schema):
 class AlertmanagerQueryArgsSchema(Schema):
     """The integration key, as ``?key=`` (or sent as ``Authorization: Bearer <key>``)."""
 
-    key = String(load_default=None, validate=validate.Length(min=1, max=200))
+    key = String(load_default=None, validate=validate.Length(max=200))
 
 
 class PagerDutyPayloadSchema(Schema):
