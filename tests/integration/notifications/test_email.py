@@ -301,3 +301,19 @@ def test_nothing_is_sent_twice_after_a_worker_is_killed_with_sigkill(
     ids = collections.Counter(m["Message-ID"] for m in smtp.messages)
     assert len(ids) == 2 and max(ids.values()) == 1
     assert len(smtp.to(team["primary_email"])) == 2
+
+
+def test_the_home_page_tells_the_paged_person(
+        services: Services, team: dict[str, Any], smtp: SmtpServer, worker: Worker,
+        clock: FakeClock, client: FlaskClient) -> None:
+    from tests.conftest import login
+
+    primary = next(p for p in team["people"] if p["id"] == team["primary"])
+    incident_id = open_incident(services, team)
+    worker.tick(clock.now)
+    login(client, primary)
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert "You were paged" in page
+    assert f"/oncall/incidents/{incident_id}" in page and "(delivered)" in page
