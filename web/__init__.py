@@ -52,7 +52,7 @@ def _register(app: Flask) -> None:
     from web.changes import api
     from web.changes import pages as changes
     from web.notifications import api as api_notifications
-    from web.notifications import inbound
+    from web.notifications import feeds, inbound
     from web.oncall import api as api_oncall
     from web.oncall import pages as oncall
     from web.people import api as api_people
@@ -74,5 +74,5 @@ def _register(app: Flask) -> None:
     app.extensions["govledger_api"].register_blueprint(inbound.bp)  # outside the bearer guard
     csrf.exempt(inbound.bp)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
-                      reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp):
+                      reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp, feeds.bp):
         app.register_blueprint(blueprint)

@@ -221,3 +221,19 @@ class PagerDutyResultSchema(Schema):
     dedup_key = fields.String()
     outcome = fields.String()
     incident_id = fields.String(allow_none=True)
+
+
+class CalendarFeedSchema(Schema):
+    """A secret calendar feed URL (the token is shown once, when issued)."""
+
+    person_id = fields.String()
+    token = fields.String()
+    path = fields.String(metadata={"description": "the feed's path on this service"})
+    url = fields.String(metadata={"description": "absolute when GOVLEDGER_PUBLIC_URL is set"})
+
+
+class RevokedSchema(Schema):
+    """A revoked calendar feed."""
+
+    person_id = fields.String()
+    revoked = fields.Boolean()

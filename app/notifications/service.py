@@ -4,6 +4,7 @@ preferences; and the notification read model, followed by its own projection run
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from sqlalchemy import insert, select
 
 from app.notifications.channels import TargetRefused, check_target
 from domain.errors import InvalidInput, NotFound, PermissionDenied
+from domain.notifications.calendar_feed import CalendarFeed
 from domain.notifications.integration import Integration
 from domain.notifications.preferences import Preferences
 from domain.notifications.webhook import Webhook, check_event_names
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 CURSOR = "notifications"
 KEY_PREFIX = "gli_"
+FEED_PREFIX = "glc_"
 
 
 def key_hash(key: str) -> str:
@@ -110,14 +113,58 @@ class NotificationService:
         return {"id": str(integration.id), "name": name, "rotation_id": str(rotation.id),
                 "kind": kind, "key": key}
 
+    # -- calendar feeds --------------------------------------------------------------------------
+
+    def issue_calendar_feed(self, person_id: str) -> dict[str, Any]:
+        """Issue a person's secret calendar feed URL (themselves, or an admin); any earlier
+        one stops working. The token is in this answer only."""
+        self._self_or_admin(person_id, "calendar feeds")
+        feed = self._feed(person_id, create=True)
+        token = f"{FEED_PREFIX}{uuid.UUID(str(person_id)).hex}_{secrets.token_urlsafe(24)}"
+        feed.issue(key_hash(token))
+        self.ledger.save(feed)
+        return {"person_id": str(person_id), "token": token, "path": f"/calendar/{token}.ics"}
+
+    def revoke_calendar_feed(self, person_id: str) -> dict[str, Any]:
+        """End a person's calendar feed URL (themselves, or an admin)."""
+        self._self_or_admin(person_id, "calendar feeds")
+        feed = self._feed(person_id)
+        feed.revoke()
+        self.ledger.save(feed)
+        return {"person_id": str(person_id), "revoked": True}
+
+    def calendar_feed_person(self, token: str) -> str | None:
+        """The person whose current feed token this is (None for any other string)."""
+        if not token.startswith(FEED_PREFIX) or len(token) > 200:
+            return None
+        try:
+            person_id = str(uuid.UUID(hex=token[len(FEED_PREFIX):].split("_", 1)[0]))
+            feed = self._feed(person_id)
+        except (ValueError, NotFound):
+            return None
+        if feed.token_hash is None or not hmac.compare_digest(feed.token_hash, key_hash(token)):
+            return None
+        return person_id
+
+    def _feed(self, person_id: str, create: bool = False) -> CalendarFeed:
+        try:
+            return self.ledger.load(CalendarFeed, CalendarFeed.create_id(str(person_id)))
+        except NotFound:
+            if not create:
+                raise NotFound("no calendar feed for this person", id=str(person_id)) from None
+            return CalendarFeed(person_id=str(person_id))
+
+    def _self_or_admin(self, person_id: str, what: str) -> None:
+        actor = self.ledger.writer()
+        if actor is not None and str(actor.id) != str(person_id) and "admin" not in actor.roles:
+            raise PermissionDenied(f"only admins change someone else's {what}",
+                                   code="role_required", required=["admin"])
+
     # -- preferences -----------------------------------------------------------------------------
 
     def set_preferences(self, person_id: str, muted: list[str], on_call: bool) -> dict[str, Any]:
         """Choose which kinds of email a person does not want (themselves, or an admin)."""
-        actor = self.ledger.writer()
-        if actor is not None and str(actor.id) != str(person_id) and "admin" not in actor.roles:
-            raise PermissionDenied("only admins change someone else's preferences",
-                                   code="role_required", required=["admin"])
+        self._self_or_admin(person_id, "preferences")
         preferences = self.preferences_of(person_id, create=True)
         preferences.mute(muted, on_call=on_call)
         self.ledger.save(preferences)

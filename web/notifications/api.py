@@ -123,5 +123,27 @@ def set_preferences(data: dict[str, Any], person_id: str) -> dict[str, Any]:
         return services().notifications.set_preferences(person_id, data["muted"], on_call)
 
 
+@bp.post("/people/<person_id>/calendar-feed")
+@bp.response(201, s.CalendarFeedSchema)
+@bp.errors(404)
+def issue_calendar_feed(person_id: str) -> dict[str, Any]:
+    """Issue a secret iCalendar feed URL calendar apps can subscribe to without signing in
+    (yourself, or anyone as an admin); it replaces the earlier one, and is shown once."""
+    person_id = _person(person_id)
+    with acting():
+        feed = services().notifications.issue_calendar_feed(person_id)
+    return {**feed, "url": services().settings.public_url.rstrip("/") + feed["path"]}
+
+
+@bp.delete("/people/<person_id>/calendar-feed")
+@bp.response(200, s.RevokedSchema)
+@bp.errors(404, 409)
+def revoke_calendar_feed(person_id: str) -> dict[str, Any]:
+    """Revoke the calendar feed URL: subscriptions to it stop (404 from then on)."""
+    person_id = _person(person_id)
+    with acting():
+        return services().notifications.revoke_calendar_feed(person_id)
+
+
 def _person(person_id: str) -> str:
     return str(services().people.get_person(person_id)["id"])
