@@ -23,6 +23,8 @@ from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
 from app.conflicts import retrying
 from app.ledger import Ledger
+from app.notifications.alerts import AlertService
+from app.notifications.service import NotificationService
 from app.oncall import reports as oncall_reports
 from app.oncall.service import OnCallService
 from app.people.security import password_hasher
@@ -62,6 +64,8 @@ class Services:
     as_of: AsOfViews
     reports: list[Report]
     programme: ProgrammeService
+    notifications: NotificationService
+    alerts: AlertService
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
@@ -82,11 +86,12 @@ def bootstrap(settings: Settings) -> Services:
     actions = retrying(ActionItemService(ledger))
     ccb = retrying(CcbService(ledger, actions=actions))
     audit = Audit(settings, ledger, engine)
+    oncall = retrying(OnCallService(ledger, actions=actions))
     return Services(
         settings=settings, ledger=ledger, engine=engine, projections=runner,
         people=retrying(PeopleService(ledger, hasher=password_hasher(settings.password_cost))),
         changes=retrying(ChangeService(ledger, ccb=ccb)), ccb=ccb,
-        oncall=retrying(OnCallService(ledger, actions=actions)),
+        oncall=oncall,
         rehearsals=retrying(RehearsalService(ledger, actions=actions)),
         reviews=retrying(ReviewService(ledger, actions=actions)), actions=actions,
         audit=audit, as_of=AsOfViews(settings, ledger, runner, engine, audit),
@@ -94,7 +99,9 @@ def bootstrap(settings: Settings) -> Services:
         reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
                  *rehearsal_reports.REPORTS, *action_item_reports.REPORTS,
                  *review_reports.REPORTS, *programme_reports.REPORTS],
-        programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))))
+        programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))),
+        notifications=NotificationService(ledger, engine, settings),
+        alerts=AlertService(ledger, oncall))
 
 
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:

@@ -32,6 +32,16 @@ class Settings:
     witnesses: tuple[str, ...] = ()
     """Where each new signed checkpoint is pushed (``GOVLEDGER_WITNESSES``: HTTP(S) URLs of
     witnesses' add-checkpoint endpoints and/or folder paths, comma-separated)."""
+    smtp_url: str = ""
+    """Where email goes (``GOVLEDGER_SMTP_URL``: smtp://[user:password@]host:port[?starttls=1]
+    or smtps://…); empty: email notifications wait, retried, until it is set."""
+    mail_from: str = ""
+    """The sender of notification emails (``GOVLEDGER_MAIL_FROM``)."""
+    webhook_allow_private: bool = False
+    """Whether webhooks may target private or loopback addresses
+    (``GOVLEDGER_WEBHOOK_ALLOW_PRIVATE=1``; refused by default, against request forgery)."""
+    worker_interval: float = 1.0
+    """Seconds between the notification worker's polls (``GOVLEDGER_WORKER_INTERVAL``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -67,6 +77,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
                                                "GOVLEDGER_MAX_BODY_BYTES")
     if "witnesses" not in overrides and env.get("GOVLEDGER_WITNESSES"):
         settings.witnesses = parse_witnesses(env["GOVLEDGER_WITNESSES"])
+    _notification_settings(settings, env, overrides)
     return settings
 
 
@@ -82,6 +93,24 @@ def parse_witnesses(text: str) -> tuple[str, ...]:
                               f"folder path")
         found.append(item)
     return tuple(found)
+
+
+def _notification_settings(settings: Settings, env: dict[str, str],
+                           overrides: dict[str, Any]) -> None:
+    """Read the notification settings (SMTP, sender, webhook targets, worker interval)."""
+    settings.smtp_url = settings.smtp_url or env.get("GOVLEDGER_SMTP_URL", "")
+    settings.mail_from = settings.mail_from or env.get("GOVLEDGER_MAIL_FROM", "")
+    if "webhook_allow_private" not in overrides:
+        settings.webhook_allow_private = env.get("GOVLEDGER_WEBHOOK_ALLOW_PRIVATE", "").lower() in (
+            "1", "true", "yes", "on")
+    if "worker_interval" not in overrides and env.get("GOVLEDGER_WORKER_INTERVAL"):
+        try:
+            settings.worker_interval = float(env["GOVLEDGER_WORKER_INTERVAL"])
+        except ValueError:
+            settings.worker_interval = 0
+        if not 0 < settings.worker_interval <= 3600:
+            raise ConfigError("GOVLEDGER_WORKER_INTERVAL must be a number of seconds between 0 "
+                              f"and 3600, not {env['GOVLEDGER_WORKER_INTERVAL']!r}")
 
 
 def positive_int(text: str, name: str) -> int:

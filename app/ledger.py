@@ -27,7 +27,7 @@ SYSTEM_ACTOR = "00000000-0000-0000-0000-000000000000"
 """The actor id recorded for bootstrap commands run from the CLI (``init``, ``user add``, ``demo``)."""
 
 
-SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "key_hash", "secret_sha256"})
 """Event fields never shown in history or exports (they hold credential hashes)."""
 
 

@@ -51,6 +51,8 @@ def _register(app: Flask) -> None:
     from web.ccb import pages as ccb
     from web.changes import api
     from web.changes import pages as changes
+    from web.notifications import api as api_notifications
+    from web.notifications import feeds, inbound
     from web.oncall import api as api_oncall
     from web.oncall import pages as oncall
     from web.people import api as api_people
@@ -70,8 +72,10 @@ def _register(app: Flask) -> None:
     app.before_request(refuse_writes_as_of)
     json_api.init_app(app, (api.bp, api_actions.bp, api_reviews.bp, api_rehearsals.bp,
                             api_oncall.bp, api_ccb.bp, api_audit.bp, api_people.bp,
-                            api_programme.bp), csrf)
+                            api_programme.bp, api_notifications.bp), csrf)
+    app.extensions["govledger_api"].register_blueprint(inbound.bp)  # outside the bearer guard
+    csrf.exempt(inbound.bp)
     for blueprint in (home.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
                       reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp,
-                      programme.bp):
+                      programme.bp, feeds.bp):
         app.register_blueprint(blueprint)

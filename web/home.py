@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, g, render_template
 
 from app.changes import queries as change_queries
-from web.context import login_required, read_model
+from app.notifications import queries as notification_queries
+from domain.notifications.preferences import PAGING_KINDS
+from web.context import current_as_of, login_required, read_model, services
 
 bp = Blueprint("home", __name__)
 
@@ -17,4 +21,13 @@ def index() -> str:
     engine = read_model()
     page = change_queries.list_change_requests(engine, limit=10)
     counts = change_queries.count_change_requests_by_status(engine)
-    return render_template("home.html", recent=page["items"], counts=counts)
+    return render_template("home.html", recent=page["items"], counts=counts, pages=_pages())
+
+
+def _pages() -> list[dict[str, Any]]:
+    """The signed-in person's latest pages ("you were paged"), not in as-of views."""
+    if current_as_of() is not None:
+        return []
+    engine = services().notifications.read_model()
+    sent = notification_queries.person_deliveries(engine, g.user["id"], limit=20)
+    return [d for d in sent if d["kind"] in PAGING_KINDS][:5]

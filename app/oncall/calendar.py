@@ -67,3 +67,15 @@ def person_entries(person_id: str, person_name: str,
              "person_name": person_name}
             for s in shifts for role in ("primary", "secondary")
             if s[f"{role}_id"] == person_id]
+
+
+def person_calendar(engine: Any, person_id: str) -> bytes | None:
+    """One person's shifts across rotations as an iCalendar file (None: no such person)."""
+    from app.oncall import queries
+
+    name = queries.names(engine).get(person_id)
+    if name is None:
+        return None
+    return build_calendar(f"On-call: {name}",
+                          person_entries(person_id, name, queries.person_shifts(engine,
+                                                                               person_id)))

@@ -15,6 +15,7 @@ from domain.errors import NotFound
 from domain.oncall.incident import (
     ACK_TARGET_MINUTES,
     UNACKNOWLEDGED,
+    UNRESOLVED,
     acknowledged_within_target,
 )
 from domain.oncall.runbook import diff, training_status
@@ -300,9 +301,9 @@ def get_incident(engine: Engine, incident_id: str) -> dict[str, Any]:
 
 
 def open_incident_ids(engine: Engine) -> list[str]:
-    """Incidents still waiting for acknowledgement (candidates for clock-driven escalation)."""
+    """Incidents not resolved yet (candidates for clock-driven escalation)."""
     return [r["id"] for r in _rows(engine, select(incidents.c.id)
-                                   .where(incidents.c.status.in_(UNACKNOWLEDGED)))]
+                                   .where(incidents.c.status.in_(UNRESOLVED)))]
 
 
 GROUPS = ("period", "severity", "category", "practice")

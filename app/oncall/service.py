@@ -140,6 +140,18 @@ class OnCallService:
                       regulatory: bool = False, practice: bool = False,
                       runbook_id: str | None = None) -> dict[str, Any]:
         """Open an incident and page the rotation's current primary."""
+        incident = self.prepare_incident(rotation_id, title, severity, category,
+                                         affected_users_percent, security, regulatory, practice,
+                                         runbook_id)
+        self.ledger.save(incident)
+        return self._incident_result(incident)
+
+    def prepare_incident(self, rotation_id: str, title: str, severity: str, category: str,
+                         affected_users_percent: float = 0.0, security: bool = False,
+                         regulatory: bool = False, practice: bool = False,
+                         runbook_id: str | None = None) -> Incident:
+        """The incident ``open_incident`` would save, unsaved (for a caller that saves it with
+        other aggregates in one atomic save: an alert opening it)."""
         actor = self.ledger.writer()
         rotation = self.ledger.load(Rotation, rotation_id)
         if runbook_id:
@@ -154,8 +166,7 @@ class OnCallService:
             responders={"L1": oncall["primary_id"], "L2": oncall["secondary_id"],
                         "L3": policy["engineering_lead_id"], "executive": policy["executive_id"]},
             opened_by=str(actor.id) if actor is not None else None)
-        self.ledger.save(incident)
-        return self._incident_result(incident)
+        return incident
 
     @staticmethod
     def _incident_result(incident: Incident) -> dict[str, Any]:
@@ -180,7 +191,7 @@ class OnCallService:
         return self._incident_result(incident)
 
     def acknowledge_incident(self, incident_id: str) -> dict[str, Any]:
-        """Acknowledge the page (stops time-based escalation)."""
+        """Acknowledge the page (stops the acknowledgement trigger; not the 30-minute one)."""
         return self._incident_command(incident_id, "acknowledge", current_context().actor_id)
 
     def escalate_incident(self, incident_id: str) -> dict[str, Any]:

@@ -11,8 +11,13 @@ The escalation path is L1 primary → L2 secondary → L3 engineering lead → e
 - ``manual``: a person escalates one level, with a reason;
 - ``nobody_on_call``: no primary is on call when it opens (a coverage gap) → L2 at once.
 
-A trigger only fires when it raises the level, so each fires at most once. Acknowledgement (or
-mitigation or resolution) stops the time-based triggers.
+A trigger only fires when it raises the level, so each fires at most once. Acknowledgement
+stops only ``not_acknowledged`` (when it came before that trigger's moment); an acknowledged or
+mitigated incident still unresolved at ``resolve_minutes`` escalates (``not_resolved``).
+Resolution stops every trigger.
+
+Alerts from monitoring (``record_alert``) add to the timeline of the incident they opened or
+feed: every alert received while it is open is an ``AlertReceived`` event on it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ STATUSES = ("paged", "acknowledged", "mitigated", "resolved")
 ACK_TARGET_MINUTES = 15
 """The acknowledgement target every incident (and fire drill) is measured against."""
 UNACKNOWLEDGED = ("opened", "paged")
-"""Statuses of an incident nobody has acknowledged yet: the clock may still escalate it."""
+"""Statuses of an incident nobody has acknowledged yet."""
+UNRESOLVED = ("opened", "paged", "acknowledged", "mitigated")
+"""Statuses of an incident the clock may still escalate (``not_resolved`` runs until resolved)."""
 TIME_TRIGGERS = (("not_acknowledged", "ack_minutes", "L2"),
                  ("not_resolved", "resolve_minutes", "L2"))
 
@@ -62,6 +69,7 @@ class Incident(LedgerAggregate):
         self.status = "opened"
         self.level: str | None = None
         self.opened_at: datetime = self.modified_on
+        self.acknowledged_at: datetime | None = None
         self.debriefed = False
 
     @classmethod
@@ -108,13 +116,16 @@ class Incident(LedgerAggregate):
 
     def due_escalations(self, at: datetime) -> list[tuple[str, str, datetime]]:
         """Time-based triggers whose moment has passed at ``at`` and that would raise the level."""
-        if self.status not in UNACKNOWLEDGED:
+        if self.status not in UNRESOLVED:
             return []
         due = sorted(((self.opened_at + timedelta(minutes=int(self.policy[key])), trigger, level)
                       for trigger, key, level in TIME_TRIGGERS), key=lambda d: d[0])
         level = LEVELS.index(self.level or "L1")
         result = []
         for moment, trigger, target in due:
+            if trigger == "not_acknowledged" and self.acknowledged_at is not None and (
+                    self.acknowledged_at <= moment):
+                continue  # acknowledged in time: only this trigger stops
             if moment <= at and LEVELS.index(target) > level:
                 result.append((trigger, target, moment))
                 level = LEVELS.index(target)
@@ -160,16 +171,33 @@ class Incident(LedgerAggregate):
             raise IncidentResolved("the incident is resolved", incident_id=str(self.id))
 
     def acknowledge(self, by: str | None) -> None:
-        """Acknowledge the page (stops time-based escalation)."""
+        """Acknowledge the page (stops the acknowledgement trigger; ``not_resolved`` still runs)."""
         self._check_open()
         if self.status != "paged":
             raise AlreadyAcknowledged("the incident is already acknowledged",
                                       incident_id=str(self.id))
-        self._acknowledged(by=by)
+        self.trigger_event(self.Acknowledged, by=by)
 
-    @event("Acknowledged")
-    def _acknowledged(self, by: str | None) -> None:
-        self.status = "acknowledged"
+    class Acknowledged(LedgerAggregate.Event):
+        """The page was acknowledged by ``by``; its time stops the acknowledgement trigger."""
+
+        by: str | None
+
+        def apply(self, aggregate: Incident) -> None:  # type: ignore[override]
+            aggregate.status = "acknowledged"
+            aggregate.acknowledged_at = self.timestamp
+
+    def record_alert(self, source: str, action: str, summary: str, dedup_key: str,
+                     labels: dict[str, Any]) -> None:
+        """Add an alert from monitoring to the timeline (it opened or repeats this incident)."""
+        self._check_open()
+        self._alert_received(source=source, action=action, summary=summary[:500],
+                             dedup_key=dedup_key[:255], labels=dict(labels))
+
+    @event("AlertReceived")
+    def _alert_received(self, source: str, action: str, summary: str, dedup_key: str,
+                        labels: dict[str, Any]) -> None:
+        pass
 
     def mitigate(self, note: str) -> None:
         """Record that the impact is contained."""

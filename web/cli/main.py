@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     tick = esc.add_parser("tick", help="fire every time-based escalation that is due")
     tick.add_argument("--now", default=None, help="evaluate at this ISO 8601 time (default: now)")
     tick.set_defaults(func=cmd_escalations_tick)
+    worker = sub.add_parser("worker", help="escalate, derive and deliver notifications "
+                            "(email, webhooks) until stopped; safe to run several")
+    worker.add_argument("--interval", type=float, default=None,
+                        help="seconds between rounds (default GOVLEDGER_WORKER_INTERVAL or 1)")
+    worker.add_argument("--once", action="store_true", help="run one round, print it, and exit")
+    worker.set_defaults(func=cmd_worker)
     add_audit_commands(sub)
     return parser
 
@@ -209,14 +215,41 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     from app.background import Background
     from web import create_app
 
+    from app.notifications.worker import Worker
+
     app = create_app(services=services)
     background = Background(services)
     background.start()
+    worker = Worker(services).start()  # escalations, notification delivery and retries
     print(f"Governance Ledger on http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=8, ident="govledger")
     finally:
+        worker.stop()
         background.stop()
+    return 0
+
+
+def cmd_worker(services: Services, args: argparse.Namespace) -> int:
+    """Run the notification worker: escalations, notifications derived from the log, delivery
+    with retries. Several may run at once; each stops cleanly on Ctrl+C or SIGTERM."""
+    import signal
+
+    from app.notifications.worker import Worker
+
+    if args.interval is not None and not 0 < args.interval <= 3600:
+        raise ValidationError({"interval": ["must be a number of seconds between 0 and 3600"]})
+    worker = Worker(services, interval=args.interval)
+    if args.once:
+        print(json.dumps(worker.tick()))
+        return 0
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    print(f"govledger worker {worker.owner}: every {worker.interval:g} s (Ctrl+C to stop)",
+          flush=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, g
 
+from app.notifications import queries as notification_queries
 from app.oncall import queries as q
 from app.oncall import schemas as s
 from app.oncall.calendar import build_calendar, person_entries, rotation_entries
@@ -370,8 +371,12 @@ def debrief(data: dict[str, Any], incident_id: str) -> dict[str, Any]:
 @bp.response(200, HistorySchema)
 @bp.errors(404)
 def incident_history(incident_id: str) -> dict[str, Any]:
-    """Every event of an incident."""
-    return {"events": history_rows(Incident, incident_id)}
+    """Every event of an incident, with those of the notifications about it (who was paged,
+    how, each delivery attempt and whether it arrived)."""
+    events = history_rows(Incident, incident_id)
+    engine = services().notifications.read_model()
+    notified = notification_queries.subject_history(engine, services().ledger, incident_id)
+    return {"events": sorted([*events, *notified], key=lambda e: e["recorded_at"])}
 
 
 # -- runbooks and trainings ---------------------------------------------------------------------

@@ -150,13 +150,64 @@ class TestClockDrivenEscalation:
         [escalation] = escalations(services, incident_id)
         assert fired == 1 and escalation.due_at == opened + timedelta(minutes=15)
 
-    def test_acknowledgement_stops_time_based_escalation(
+    def test_acknowledgement_stops_only_the_acknowledgement_trigger(
             self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
         opened = clock.now
         incident_id = open_incident(services, team)
         clock.advance(minutes=10)
         with services.ledger.acting_as(team["primary"]):
             services.oncall.acknowledge_incident(incident_id)
+
+        at_twenty = tick(services, opened + timedelta(minutes=20))
+        at_29 = tick(services, opened + timedelta(minutes=29))
+        at_31 = tick(services, opened + timedelta(minutes=31))
+        later = tick(services, opened + timedelta(hours=2))
+
+        [escalation] = escalations(services, incident_id)
+        assert (at_twenty, at_29, at_31, later) == (0, 0, 1, 0)
+        assert (escalation.trigger, escalation.level) == ("not_resolved", "L2")
+        assert escalation.person_id == team["secondary"]
+        assert escalation.due_at == opened + timedelta(minutes=30)
+
+    def test_an_acknowledged_p1_still_open_at_31_minutes_is_at_l2_with_the_trigger_named(
+            self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+        opened = clock.now
+        incident_id = open_incident(services, team, severity="P1")
+        clock.advance(minutes=3)
+        with services.ledger.acting_as(team["primary"]):
+            services.oncall.acknowledge_incident(incident_id)
+            services.oncall.mitigate_incident(incident_id, note="traffic drained")
+
+        tick(services, opened + timedelta(minutes=31))
+
+        services.projections.catch_up()
+        incident = get_incident(services.engine, incident_id)
+        assert incident["level"] == "L2" and incident["status"] == "mitigated"
+        [escalation] = escalations(services, incident_id)
+        assert escalation.trigger == "not_resolved"
+
+    def test_a_late_acknowledgement_still_counts_the_missed_acknowledgement_target(
+            self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+        opened = clock.now
+        incident_id = open_incident(services, team)
+        clock.advance(minutes=20)  # no tick ran in between
+        with services.ledger.acting_as(team["primary"]):
+            services.oncall.acknowledge_incident(incident_id)
+
+        tick(services, opened + timedelta(minutes=21))
+
+        [escalation] = escalations(services, incident_id)
+        assert escalation.trigger == "not_acknowledged"
+        assert escalation.due_at == opened + timedelta(minutes=15)
+
+    def test_resolution_stops_every_time_based_trigger(
+            self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+        opened = clock.now
+        incident_id = open_incident(services, team)
+        clock.advance(minutes=10)
+        with services.ledger.acting_as(team["primary"]):
+            services.oncall.acknowledge_incident(incident_id)
+            services.oncall.resolve_incident(incident_id, summary="rolled back")
 
         fired = tick(services, opened + timedelta(hours=2))
 

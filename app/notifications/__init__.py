@@ -1,0 +1,1 @@
+"""Notifications: the outbox worker, email and webhook channels, inbound alert integrations."""

@@ -1,0 +1,192 @@
+"""Who gets what: the notifications one event of the log implies.
+
+Email, to people: the responder paged or escalated to (every level, paging can never be
+switched off), the owner of an action item raised or reassigned to them, the colleague asked
+to take a shift and the requester whose swap was accepted. Other kinds honour the person's
+muted kinds (``Preferences``).
+
+Webhooks, to every active webhook subscribed to the event's name (``*``: all).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from domain.notifications.integration import AlertSource
+from domain.notifications.preferences import PAGING_KINDS, Preferences
+from domain.oncall.incident import Incident
+from domain.oncall.rotation import Rotation
+from domain.people.person import Person
+from domain.reviews.action_item import ActionItem
+from domain.topics import topics_of
+
+if TYPE_CHECKING:
+    from app.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One notification to queue (see ``domain.notifications.notification.Notification``)."""
+
+    key: str
+    channel: str
+    kind: str
+    recipient_id: str | None
+    address: str
+    subject_type: str
+    subject_id: str
+    title: str
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+WEBHOOK_NAMES: dict[type, str] = {
+    Incident.Opened: "incident.opened", Incident.Paged: "incident.paged",
+    Incident.EscalationTriggered: "incident.escalated",
+    Incident.Acknowledged: "incident.acknowledged", Incident.Mitigated: "incident.mitigated",
+    Incident.Resolved: "incident.resolved", AlertSource.AlertReceived: "alert.received",
+    ActionItem.Raised: "action_item.assigned", ActionItem.Reassigned: "action_item.assigned",
+    Rotation.SwapRequested: "swap.requested", Rotation.SwapAccepted: "swap.accepted",
+}
+"""Events of the log → the webhook event name they are delivered as."""
+
+TOPICS = tuple(t for cls in WEBHOOK_NAMES for t in topics_of(cls))
+"""Every topic the worker reads."""
+
+
+class Rules:
+    """Derives the notifications of an event, looking up people and records on the ledger."""
+
+    def __init__(self, ledger: Ledger, webhooks: Callable[[], list[dict[str, Any]]],
+                 public_url: str) -> None:
+        self.ledger = ledger
+        self.webhooks = webhooks
+        self.public_url = public_url.rstrip("/")
+
+    def notifications(self, event: Any, position: int) -> list[Spec]:
+        """Every notification ``event`` (at ``position`` in the log) implies."""
+        name = WEBHOOK_NAMES.get(type(event))
+        if name is None:
+            return []
+        subject_type, subject_id, title, path = self._subject(event)
+        specs = self._emails(event, name, subject_type, subject_id, title, path)
+        for hook in self.webhooks():
+            if hook["active"] and ("*" in hook["events"] or name in hook["events"]) and (
+                    hook["registered_at"] <= event.timestamp):
+                specs.append(self._webhook(hook, event, name, position, subject_type,
+                                           subject_id, title, path))
+        return specs
+
+    # -- what the event is about -----------------------------------------------------------------
+
+    def _subject(self, event: Any) -> tuple[str, str, str, str]:
+        if isinstance(event, Incident.Event):
+            incident = self.ledger.load(Incident, event.originator_id)
+            return ("incident", str(incident.id), f"[{incident.severity}] {incident.title}",
+                    f"/oncall/incidents/{incident.id}")
+        if isinstance(event, AlertSource.Event):
+            incident_id = event.incident_id
+            return ("incident" if incident_id else "alert", incident_id or str(event.originator_id),
+                    event.summary, f"/oncall/incidents/{incident_id}" if incident_id else "/")
+        if isinstance(event, ActionItem.Event):
+            item = self.ledger.load(ActionItem, event.originator_id)
+            return ("action_item", str(item.id), item.title, f"/action-items/{item.id}")
+        rotation = self.ledger.load(Rotation, event.originator_id)
+        return ("rotation", str(rotation.id), rotation.name, f"/oncall/rotations/{rotation.id}")
+
+    def link(self, path: str) -> str:
+        """The record's address (absolute when ``GOVLEDGER_PUBLIC_URL`` is set)."""
+        return self.public_url + path
+
+    # -- email -----------------------------------------------------------------------------------
+
+    def _emails(self, event: Any, name: str, subject_type: str, subject_id: str, title: str,
+                path: str) -> list[Spec]:
+        found = self._people(event)
+        if found is None:
+            return []
+        kind, person_id, key, headline, lines = found
+        if person_id is None:
+            return []
+        person = self.ledger.load(Person, person_id)
+        if not person.active or (kind not in PAGING_KINDS and kind in self._muted(person_id)):
+            return []
+        link = self.link(path)
+        text = "\n".join([headline, "", *lines, "", f"Open the record: {link}", "",
+                          "-- Governance Ledger"])
+        body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        page = (f"<html><body><h2>{html.escape(headline)}</h2>{body}"
+                f'<p><a href="{html.escape(link, quote=True)}">Open the record</a></p>'
+                "<p>-- Governance Ledger</p></body></html>")
+        return [Spec(key=key, channel="email", kind=kind, recipient_id=str(person.id),
+                     address=person.email, subject_type=subject_type, subject_id=subject_id,
+                     title=title, content={"kind": kind, "subject": headline, "text": text,
+                                           "html": page, "link": link})]
+
+    def _muted(self, person_id: str) -> list[str]:
+        try:
+            return list(self.ledger.load(Preferences, Preferences.create_id(person_id)).muted)
+        except Exception:  # noqa: BLE001 - NotFound: no preferences set, nothing muted
+            return []
+
+    def _people(self, e: Any) -> tuple[str, str | None, str, str, list[str]] | None:
+        """(kind, person, key, headline, lines) of the one email an event implies, if any."""
+        oid = str(e.originator_id)
+        if isinstance(e, Incident.Paged):
+            incident = self.ledger.load(Incident, e.originator_id)
+            return ("incident.paged", e.person_id, f"incident:{oid}:paged:{e.level}",
+                    f"Paged ({e.level}): [{incident.severity}] {incident.title}",
+                    [f"You are paged as {e.level} for this {incident.severity} incident "
+                     f"({incident.category}).", "Acknowledge it within 15 minutes, or it "
+                     "escalates to the next level."])
+        if isinstance(e, Incident.EscalationTriggered):
+            incident = self.ledger.load(Incident, e.originator_id)
+            return ("incident.escalated", e.person_id, f"incident:{oid}:escalated:{e.level}",
+                    f"Escalated to you ({e.level}): [{incident.severity}] {incident.title}",
+                    [f"The incident escalated to {e.level}: trigger {e.trigger}.",
+                     f"Status: {incident.status}."])
+        if isinstance(e, (ActionItem.Raised, ActionItem.Reassigned)):
+            item = self.ledger.load(ActionItem, e.originator_id)
+            return ("action_item.assigned", e.owner_id,
+                    f"action_item:{oid}:assigned:{e.originator_version}",
+                    f"Action item assigned to you: {item.title}",
+                    [f"Priority {item.priority}, due {item.due}."])
+        if isinstance(e, Rotation.SwapRequested):
+            return ("swap.requested", e.counterpart_id, f"swap:{e.swap_id}:requested",
+                    "A colleague asks you to take a shift",
+                    [f"Week of {e.week_start}, as {e.role}."])
+        if isinstance(e, Rotation.SwapAccepted):
+            swap = self.ledger.load(Rotation, e.originator_id).swaps.get(e.swap_id) or {}
+            return ("swap.accepted", swap.get("requester_id"), f"swap:{e.swap_id}:accepted",
+                    "Your shift swap was accepted",
+                    [f"Week of {swap.get('week_start')}, as {swap.get('role')}."])
+        return None
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    def _webhook(self, hook: dict[str, Any], event: Any, name: str, position: int,
+                 subject_type: str, subject_id: str, title: str, path: str) -> Spec:
+        record = {k: v for k, v in event.__dict__.items()
+                  if k not in ("originator_topic",) and not k.endswith("_hash")}
+        body = {"event": name, "position": position, "occurred_at": event.timestamp.isoformat(),
+                "subject": {"type": subject_type, "id": subject_id, "title": title},
+                "record": jsonable(record), "link": self.link(path)}
+        if hook["format"] == "slack":
+            body = {"text": f"*{name}*: {title} <{self.link(path)}|open>"}
+        return Spec(key=f"log:{position}:webhook:{hook['id']}", channel="webhook", kind=name,
+                    recipient_id=hook["id"], address=hook["url"], subject_type=subject_type,
+                    subject_id=subject_id, title=title, content={"event": name, "body": body})
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with dates, UUIDs and other objects as strings (for a JSON body)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
