@@ -22,6 +22,7 @@ from app.changes import reports as change_reports
 from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
 from app.conflicts import retrying
+from app.idempotency import IdempotencyStore
 from app.ledger import Ledger
 from app.oncall import reports as oncall_reports
 from app.oncall.service import OnCallService
@@ -59,6 +60,7 @@ class Services:
     audit: Audit
     as_of: AsOfViews
     reports: list[Report]
+    idempotency: IdempotencyStore
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
@@ -75,6 +77,8 @@ def bootstrap(settings: Settings) -> Services:
     engine = make_engine(settings)
     runner = ProjectionRunner(ledger, engine)
     runner.create_tables()
+    idempotency = IdempotencyStore(engine, settings.idempotency_hours)
+    idempotency.create_table()
     # every area's use cases run again when they lose a race for an aggregate (app/conflicts.py)
     actions = retrying(ActionItemService(ledger))
     ccb = retrying(CcbService(ledger, actions=actions))
@@ -90,7 +94,8 @@ def bootstrap(settings: Settings) -> Services:
         # in the order of the bundle PDF's sections
         reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
                  *rehearsal_reports.REPORTS, *action_item_reports.REPORTS,
-                 *review_reports.REPORTS])
+                 *review_reports.REPORTS],
+        idempotency=idempotency)
 
 
 def make_engine(settings: Settings) -> Engine:

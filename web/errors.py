@@ -49,19 +49,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def handle(exc: Exception) -> Response | tuple[Any, int]:
+def handle(exc: Exception) -> Response | tuple[Any, int, dict[str, str]]:
     """Render any error in the one documented shape."""
     status, code, message, details = describe(exc)
     if status == 500:
         from flask import current_app
 
         current_app.logger.exception("unhandled error", exc_info=exc)
+    retry = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else {}
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message, "details": details}}), status
+        return jsonify({"error": {"code": code, "message": message, "details": details}}), \
+            status, headers
     if status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
     return render_template("error.html", status=status, code=code, message=message,
-                           details=details), status
+                           details=details), status, headers
 
 
 def init_app(app: Flask) -> None:

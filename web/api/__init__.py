@@ -16,7 +16,7 @@ import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow import resolver as default_name
 from apispec.ext.marshmallow.common import resolve_schema_cls
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest.spec.plugins import FlaskPlugin
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, ValidationError, fields
@@ -25,6 +25,7 @@ from webargs.flaskparser import FlaskParser
 
 from app.schemas import ErrorSchema
 from domain.errors import NotAuthenticated, PermissionDenied
+from web import idempotency
 from web.context import WRITE_METHODS, can_write, services
 from web.errors import ApiError
 
@@ -56,7 +57,10 @@ bp = flask_smorest.Blueprint("api", __name__, url_prefix=PREFIX,
 @bp.before_request
 def guard() -> None:
     """Every call needs a valid bearer token, and read-only roles never write: refused (403)
-    before any view runs, so write routes added by any area are covered without listing them."""
+    before any view runs, so write routes added by any area are covered without listing them.
+    A view registered with ``public=True`` (the health check) needs no token."""
+    if getattr(current_app.view_functions.get(request.endpoint or ""), "public", False):
+        return
     if g.get("user") is None and request.path.endswith(".ics"):
         calendar_token()
     user = g.get("user")
@@ -65,6 +69,9 @@ def guard() -> None:
     if request.method in WRITE_METHODS and not can_write():
         raise PermissionDenied("auditors and people without a role may not change anything",
                                code="read_only_role", roles=user["roles"])
+
+
+bp.before_request(idempotency.api_key)  # after the guard: keys are per person
 
 
 def calendar_token() -> None:
@@ -124,8 +131,10 @@ class AreaBlueprint(flask_smorest.Blueprint):
         self.schema_names = dict(schema_names or {})
 
     def route(self, rule: str, *, parameters: list[Any] | None = None,
-              tags: list[str] | None = None, **options: Any) -> Callable[[Any], Any]:
-        """Register a view, documenting its path ids and the guard's errors."""
+              tags: list[str] | None = None, public: bool = False,
+              **options: Any) -> Callable[[Any], Any]:
+        """Register a view, documenting its path ids and the guard's errors (none for a
+        ``public`` view, which the guard lets through without a token)."""
         given = {p.get("name") for p in parameters or [] if isinstance(p, dict)}
         ids = [{"in": "path", "name": name, "schema": {"type": "string", "format": "uuid"}}
                for name in re.findall(r"<(?:[^:<>]+:)?([a-z_]+_id)>", rule) if name not in given]
@@ -134,7 +143,13 @@ class AreaBlueprint(flask_smorest.Blueprint):
         writes = WRITE_METHODS & set(options.get("methods", ("GET",)))
 
         def decorator(func: Any) -> Any:
-            register(self.errors(401, *([403] if writes else []))(func))
+            if public:
+                func.public = True
+                register(self.doc(security=[])(func))
+                return func
+            if writes:  # every write takes an Idempotency-Key (web/idempotency.py)
+                func = self.doc(parameters=[idempotency.HEADER_DOC])(self.errors(403, 422)(func))
+            register(self.errors(401)(func))
             return func
 
         return decorator
