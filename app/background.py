@@ -44,6 +44,10 @@ class Background:
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("escalation tick failed")
             try:
+                self.services.idempotency.prune()  # keys older than the retention
+            except Exception:  # noqa: BLE001 - keep serving; the next tick retries
+                log.exception("pruning idempotency keys failed")
+            try:
                 self.services.audit.seal()
             except Exception:  # noqa: BLE001 - keep serving; the next tick retries
                 log.exception("sealing failed")

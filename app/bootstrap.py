@@ -22,6 +22,7 @@ from app.changes import reports as change_reports
 from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
 from app.conflicts import retrying
+from app.idempotency import IdempotencyStore
 from app.ledger import Ledger
 from app.notifications.alerts import AlertService
 from app.notifications.service import NotificationService
@@ -66,6 +67,7 @@ class Services:
     programme: ProgrammeService
     notifications: NotificationService
     alerts: AlertService
+    idempotency: IdempotencyStore
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
@@ -82,6 +84,8 @@ def bootstrap(settings: Settings) -> Services:
     engine = make_engine(settings)
     runner = ProjectionRunner(ledger, engine)
     runner.create_tables()
+    idempotency = IdempotencyStore(engine, settings.idempotency_hours)
+    idempotency.create_table()
     # every area's use cases run again when they lose a race for an aggregate (app/conflicts.py)
     actions = retrying(ActionItemService(ledger))
     ccb = retrying(CcbService(ledger, actions=actions))
@@ -101,7 +105,8 @@ def bootstrap(settings: Settings) -> Services:
                  *review_reports.REPORTS, *programme_reports.REPORTS],
         programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))),
         notifications=NotificationService(ledger, engine, settings),
-        alerts=AlertService(ledger, oncall))
+        alerts=AlertService(ledger, oncall),
+        idempotency=idempotency)
 
 
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:

@@ -42,6 +42,12 @@ class Settings:
     (``GOVLEDGER_WEBHOOK_ALLOW_PRIVATE=1``; refused by default, against request forgery)."""
     worker_interval: float = 1.0
     """Seconds between the notification worker's polls (``GOVLEDGER_WORKER_INTERVAL``)."""
+    as_of_builds: int = 2
+    """How many as-of views (a replay of the log's prefix each) are built at once."""
+    as_of_wait: float = 2.0
+    """Seconds a request for an as-of view waits for a free build slot before it is a 429."""
+    idempotency_hours: int = 24
+    """How long an ``Idempotency-Key`` (and a form's token) is remembered (at least 24)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,6 +84,23 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     if "witnesses" not in overrides and env.get("GOVLEDGER_WITNESSES"):
         settings.witnesses = parse_witnesses(env["GOVLEDGER_WITNESSES"])
     _notification_settings(settings, env, overrides)
+    if "as_of_builds" not in overrides and env.get("GOVLEDGER_AS_OF_BUILDS"):
+        settings.as_of_builds = positive_int(env["GOVLEDGER_AS_OF_BUILDS"],
+                                             "GOVLEDGER_AS_OF_BUILDS", "builds")
+    if "as_of_wait" not in overrides and env.get("GOVLEDGER_AS_OF_WAIT_SECONDS"):
+        try:
+            settings.as_of_wait = float(env["GOVLEDGER_AS_OF_WAIT_SECONDS"])
+        except ValueError:
+            settings.as_of_wait = -1.0
+        if not 0 <= settings.as_of_wait <= 600:
+            raise ConfigError("GOVLEDGER_AS_OF_WAIT_SECONDS must be a number of seconds from 0 "
+                              f"to 600, not {env['GOVLEDGER_AS_OF_WAIT_SECONDS']!r}")
+    if "idempotency_hours" not in overrides and env.get("GOVLEDGER_IDEMPOTENCY_HOURS"):
+        settings.idempotency_hours = positive_int(env["GOVLEDGER_IDEMPOTENCY_HOURS"],
+                                                  "GOVLEDGER_IDEMPOTENCY_HOURS", "hours")
+        if settings.idempotency_hours < 24:
+            raise ConfigError("GOVLEDGER_IDEMPOTENCY_HOURS must be at least 24 (keys are kept "
+                              f"a day at least), not {settings.idempotency_hours}")
     return settings
 
 
@@ -113,14 +136,14 @@ def _notification_settings(settings: Settings, env: dict[str, str],
                               f"and 3600, not {env['GOVLEDGER_WORKER_INTERVAL']!r}")
 
 
-def positive_int(text: str, name: str) -> int:
+def positive_int(text: str, name: str, unit: str = "bytes") -> int:
     """``text`` as a positive integer, or a ConfigError naming the setting."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise ConfigError(f"{name} must be a positive number of bytes, not {text!r}")
+        raise ConfigError(f"{name} must be a positive number of {unit}, not {text!r}")
     return value
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from app import idempotency
 from domain.audit import event_auth
 from domain.base import METADATA_FIELDS, command_context, current_context
 from domain.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -71,9 +72,29 @@ class Ledger(Application[UUID]):
 
     name = "ledger"  # names the PostgreSQL table (ledger_events): never change it
 
+    RECORDERS = {  # noqa: RUF012 - a constant
+        "eventsourcing.sqlite": "app.idempotency:IdempotentSQLiteRecorder",
+        "eventsourcing.postgres": "app.idempotency:IdempotentPostgresRecorder",
+    }
+    """eventsourcing's recorders, recording a request's idempotency key with its events."""
+
     def __init__(self, env: dict[str, str] | None = None) -> None:
         register_legacy_topics()  # events stored by release 0.1 name the old flat modules
+        env = dict(env or {})
+        recorder = self.RECORDERS.get(env.get("PERSISTENCE_MODULE", ""))
+        if recorder:
+            env.setdefault("APPLICATION_RECORDER_TOPIC", recorder)
         super().__init__(env=env)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save the aggregates' new events in one transaction — with the idempotency key of the
+        request being handled, if it has one (see ``app/idempotency.py``)."""
+        claim = idempotency.current.get()
+        if claim is None:
+            return super().save(*objs, **kwargs)
+        recordings = super().save(*objs, idempotency=claim, **kwargs)
+        claim.saved()
+        return recordings
 
     def construct_mapper(self) -> Mapper[UUID]:
         """The factory's mapper, authenticating (the event key is set by the audit)."""

@@ -10,6 +10,8 @@
 - ``DomainError`` (409): a governance rule refuses the command; subclasses name the rule.
 - ``ConcurrentUpdate`` (409): the command lost an optimistic-concurrency race every time it
   was retried (``app/conflicts.py``).
+- ``Busy`` (429): the service is at a bound it keeps to stay responsive (the as-of view builds);
+  ``retry_after`` says when to try again (the ``Retry-After`` header).
 """
 
 from __future__ import annotations
@@ -85,3 +87,15 @@ class ConcurrentUpdate(LedgerError):
     status = 409
     default_message = ("someone else changed this at the same moment; the command was tried "
                        "again and still conflicted, so nothing was recorded — try again")
+
+
+class Busy(LedgerError):
+    """The service is at one of its bounds (429): try again after ``retry_after`` seconds."""
+
+    code = "busy"
+    status = 429
+    default_message = "the service is busy; try again shortly"
+
+    def __init__(self, message: str | None = None, retry_after: int = 1, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
-from web import limits, security
+from web import idempotency, limits, security
 from web.context import refuse_writes_as_of
 
 csrf = CSRFProtect()
@@ -43,7 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None,
 
 def _register(app: Flask) -> None:
     from web import api as json_api
-    from web import errors, home
+    from web import errors, health, home
+    from web.api import health as api_health
     from web.api import openapi
     from web.audit import api as api_audit
     from web.audit import pages as audit
@@ -69,13 +70,14 @@ def _register(app: Flask) -> None:
 
     errors.init_app(app)
     auth.init_app(app)
+    idempotency.init_app(app)  # after the signed-in person is known
     app.before_request(refuse_writes_as_of)
     json_api.init_app(app, (api.bp, api_actions.bp, api_reviews.bp, api_rehearsals.bp,
                             api_oncall.bp, api_ccb.bp, api_audit.bp, api_people.bp,
-                            api_programme.bp, api_notifications.bp), csrf)
+                            api_programme.bp, api_notifications.bp, api_health.bp), csrf)
     app.extensions["govledger_api"].register_blueprint(inbound.bp)  # outside the bearer guard
     csrf.exempt(inbound.bp)
-    for blueprint in (home.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
+    for blueprint in (home.bp, health.bp, auth.bp, changes.bp, people.bp, openapi.bp, actions.bp,
                       reviews.bp, rehearsals.bp, oncall.bp, ccb.bp, audit.bp,
                       programme.bp, feeds.bp):
         app.register_blueprint(blueprint)

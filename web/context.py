@@ -85,7 +85,10 @@ def acting(reason: str | None = None) -> Iterator[None]:
                                "to change anything", code="as_of_read_only")
     with ledger().acting_as(g.user["id"], request_id=request_id(), reason=reason or None):
         yield
-    services().projections.catch_up()
+    try:  # the command is recorded: its answer does not depend on the read models' catch-up
+        services().projections.catch_up()
+    except Exception:  # noqa: BLE001 - the background loop and the next read catch up
+        current_app.logger.exception("catching the read models up after a command failed")
     seal_quietly()
 
 

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large",
-              415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+              415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests",
+              507: "insufficient_storage"}
+DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file",
+             "disk full")
+"""How SQLite, the OS and PostgreSQL say the store's disk is full."""
 
 
 class ApiError(Exception):
@@ -41,7 +45,20 @@ def describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         return status, HTTP_CODES.get(status, "http_error"), exc.description or exc.name, {}
+    if disk_full(exc):
+        return 507, "insufficient_storage", ("the store's disk is full: nothing was recorded; "
+                                             "try again once there is room"), {}
     return 500, "internal_error", "something went wrong on our side; it has been logged", {}
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says the disk is full."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if any(words in str(exc).lower() for words in DISK_FULL):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def wants_json() -> bool:
@@ -49,19 +66,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def handle(exc: Exception) -> Response | tuple[Any, int]:
+def handle(exc: Exception) -> Response | tuple[Any, int, dict[str, str]]:
     """Render any error in the one documented shape."""
     status, code, message, details = describe(exc)
-    if status == 500:
+    if status >= 500:
         from flask import current_app
 
         current_app.logger.exception("unhandled error", exc_info=exc)
+    retry = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else {}
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message, "details": details}}), status
+        return jsonify({"error": {"code": code, "message": message, "details": details}}), \
+            status, headers
     if status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
     return render_template("error.html", status=status, code=code, message=message,
-                           details=details), status
+                           details=details), status, headers
 
 
 def init_app(app: Flask) -> None:

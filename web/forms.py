@@ -43,9 +43,9 @@ REFUSALS = (DomainError, PermissionDenied, NotFound)
 
 
 def submitted() -> FormInput:
-    """The submitted form fields, without the CSRF token."""
+    """The submitted form fields, without the CSRF token and the form's token (web/idempotency)."""
     return {key: values[0] if len(values) == 1 else values
-            for key, values in request.form.lists() if key != "csrf_token"}
+            for key, values in request.form.lists() if key not in ("csrf_token", "form_token")}
 
 
 def validate(schema: Schema, sent: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Errors]:

@@ -5,10 +5,16 @@ The log prefix recorded up to the moment is replayed through the SAME projection
 bounded, not proportional to the log). The cut-off position comes from the sealer's index
 (``audit_leaves.watermark``) without decoding the log. A built view depends only on its cut-off
 position (the log is append-only), so it is cached briefly per cut-off.
+
+Builds are bounded so that people scrolling through history cannot starve everyone else: at
+most ``Settings.as_of_builds`` run at once (requests for a view already being built wait for
+that build rather than starting another); a request that finds every slot taken waits up to
+``Settings.as_of_wait`` seconds, then is refused with ``Busy`` (429, ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import threading
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, select
 
+from domain.errors import Busy
 from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ CACHE_SECONDS = 120.0
 CACHE_ENTRIES = 4
 IN_USE_SECONDS = 30.0
 BATCH = 2000
+SAME_VIEW_WAIT = 120.0
+"""Seconds a request waits for a build of the very view it needs (started by another)."""
 
 
 class _Prefix:
@@ -79,6 +88,9 @@ class AsOfViews:
         self.audit = audit
         self._cache: dict[tuple[str, int, str], _View] = {}
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max(1, settings.as_of_builds))
+        self._building: dict[tuple[str, int, str], threading.Event] = {}
+        self._build_seconds = 1.0  # the last build's duration: the Retry-After hint
         weakref.finalize(self, _clear, self._cache, self._lock)  # also runs at exit
 
     def engine_at(self, moment: datetime) -> Engine:
@@ -95,13 +107,41 @@ class AsOfViews:
         compliance bundles and auditor samples). Cached like the as-of views."""
         key = (self.settings.database_url, position,
                self.audit.leaf_at(position)["leaf_hash"] if position else "")
-        with self._lock:
-            self._expire()
-            view = self._cache.get(key)
-            if view is None:
-                view = self._cache[key] = self.build(position)
-            view.used = time.monotonic()
+        while True:
+            with self._lock:
+                self._expire()
+                view = self._cache.get(key)
+                if view is not None:
+                    view.used = time.monotonic()
+                    return view.engine
+                running = self._building.get(key)
+                if running is None:
+                    running = self._building[key] = threading.Event()
+                    break
+            if not running.wait(SAME_VIEW_WAIT):  # another request is building this view
+                raise self._busy()
+        try:
+            if not self._slots.acquire(timeout=self.settings.as_of_wait):
+                raise self._busy()
+            try:
+                started = time.monotonic()
+                view = self.build(position)
+                self._build_seconds = time.monotonic() - started
+            finally:
+                self._slots.release()
+            with self._lock:
+                view.used = time.monotonic()
+                self._cache[key] = view
             return view.engine
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+            running.set()
+
+    def _busy(self) -> Busy:
+        retry = max(1, math.ceil(self._build_seconds))
+        return Busy(f"{self.settings.as_of_builds} views of the past are being built already; "
+                    f"try again in {retry} s", code="as_of_busy", retry_after=retry)
 
     def build(self, position: int) -> _View:
         """Replay the log up to ``position`` into a fresh temporary SQLite file."""

@@ -25,6 +25,7 @@ from webargs.flaskparser import FlaskParser
 
 from app.schemas import ErrorSchema
 from domain.errors import NotAuthenticated, PermissionDenied
+from web import idempotency
 from web.context import WRITE_METHODS, can_write, services
 from web.errors import ApiError
 
@@ -58,7 +59,10 @@ bp = flask_smorest.Blueprint("api", __name__, url_prefix=PREFIX,
 @bp.before_request
 def guard() -> None:
     """Every call needs a valid bearer token, and read-only roles never write: refused (403)
-    before any view runs, so write routes added by any area are covered without listing them."""
+    before any view runs, so write routes added by any area are covered without listing them.
+    A view registered with ``public=True`` (the health check) needs no token."""
+    if getattr(current_app.view_functions.get(request.endpoint or ""), "public", False):
+        return
     if g.get("user") is None and request.path.endswith(".ics"):
         calendar_token()
     user = g.get("user")
@@ -79,6 +83,9 @@ def self_service(view: Callable[..., Any]) -> Callable[..., Any]:
 def _self_service() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "self_service", False))
+
+
+bp.before_request(idempotency.api_key)  # after the guard: keys are per person
 
 
 def calendar_token() -> None:
@@ -138,8 +145,10 @@ class AreaBlueprint(flask_smorest.Blueprint):
         self.schema_names = dict(schema_names or {})
 
     def route(self, rule: str, *, parameters: list[Any] | None = None,
-              tags: list[str] | None = None, **options: Any) -> Callable[[Any], Any]:
-        """Register a view, documenting its path ids and the guard's errors."""
+              tags: list[str] | None = None, public: bool = False,
+              **options: Any) -> Callable[[Any], Any]:
+        """Register a view, documenting its path ids and the guard's errors (none for a
+        ``public`` view, which the guard lets through without a token)."""
         given = {p.get("name") for p in parameters or [] if isinstance(p, dict)}
         ids = [{"in": "path", "name": name, "schema": {"type": "string", "format": "uuid"}}
                for name in re.findall(r"<(?:[^:<>]+:)?([a-z_]+_id)>", rule) if name not in given]
@@ -148,7 +157,13 @@ class AreaBlueprint(flask_smorest.Blueprint):
         writes = WRITE_METHODS & set(options.get("methods", ("GET",)))
 
         def decorator(func: Any) -> Any:
-            register(self.errors(401, *([403] if writes else []))(func))
+            if public:
+                func.public = True
+                register(self.doc(security=[])(func))
+                return func
+            if writes:  # every write takes an Idempotency-Key (web/idempotency.py)
+                func = self.doc(parameters=[idempotency.HEADER_DOC])(self.errors(403, 422)(func))
+            register(self.errors(401)(func))
             return func
 
         return decorator

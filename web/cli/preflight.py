@@ -67,6 +67,9 @@ def check_serve(host: str, port: int) -> None:
     except (socket.gaierror, UnicodeError) as exc:
         raise Refused(f"--host {host!r} cannot be resolved ({exc})") from None
     with socket.socket(family, kind) as probe:
+        # as waitress binds: a restart after a crash is not refused for the old connections
+        # still in TIME_WAIT, only for a port another process listens on
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as exc:
