@@ -14,8 +14,8 @@ Hours = fields.Float
 class ProgrammeInputSchema(Schema):
     """Create the Track 4 programme (seeded with the guide's activities and risks)."""
 
-    name = Text(load_default="Phase 3 Track 4: Operational Governance",
-                validate=validate.Length(min=3, max=200))
+    name = Text(required=True, validate=validate.Length(min=3, max=200),
+                metadata={"example": "Phase 3 Track 4: Operational Governance"})
 
 
 class ProgrammeFormSchema(FormSchema, ProgrammeInputSchema):

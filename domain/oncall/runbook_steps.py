@@ -3,7 +3,8 @@
 A step is a top-level numbered list item (``1. ...`` or ``1) ...``). When the runbook has
 headings named like a procedure ("Steps", "Procedure", "Playbook", "Deployment steps" ...), only
 the items under those headings count; otherwise every top-level numbered item does, prefixed with
-its section heading when the items come from more than one section. A duration written in the
+its section heading when the items come from more than one section. Items under a heading of
+criteria ("When to roll back", "Go/No-Go criteria", "Triggers") are never steps. A duration written in the
 item, such as "(10 min)", "(~5 minutes)" or "(1 h)", becomes the planned duration and is removed
 from the name; otherwise the step gets ``default_minutes``.
 """
@@ -22,6 +23,8 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^ ?(\d{1,9})[.)](?:\s+(.*))?$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _PROCEDURE = re.compile(r"\b(steps?|procedures?|playbook|runsheet|checklist)\b", re.IGNORECASE)
+_CRITERIA = re.compile(r"\b(when|criteria|criterion|triggers?|conditions?|symptoms?|signs?|"
+                       r"thresholds?|go/no-go)\b", re.IGNORECASE)
 _DURATION = re.compile(
     r"\s*\(\s*(?:~|about\s+|approx\.?\s+|approximately\s+)?(\d{1,4})\s*"
     r"(m|min|mins|minutes?|h|hr|hrs|hours?)\s*\)", re.IGNORECASE)
@@ -80,6 +83,15 @@ def _items(markdown: str) -> list[dict[str, Any]]:
     return items
 
 
+def is_criteria_section(headings: list[tuple[int, str]]) -> bool:
+    """Whether items sit under a heading of criteria rather than procedure ("When to roll
+    back", "Go/No-Go criteria", "Triggers"): those are conditions, not steps to run."""
+    if not headings:
+        return False
+    nearest = headings[-1][1]
+    return bool(_CRITERIA.search(nearest)) and not _PROCEDURE.search(nearest)
+
+
 def extract_steps(markdown: str, default_minutes: int = DEFAULT_STEP_MINUTES,
                   ) -> list[dict[str, Any]]:
     """The runbook's ordered steps as ``[{"name", "planned_minutes"}]`` (possibly empty)."""
@@ -90,6 +102,7 @@ def extract_steps(markdown: str, default_minutes: int = DEFAULT_STEP_MINUTES,
         chosen = items
         sections = {i["headings"][-1] if i["headings"] else None for i in chosen}
         prefix = len(sections) > 1
+    chosen = [i for i in chosen if not is_criteria_section(i["headings"])]
     steps = []
     for item in chosen[:MAX_STEPS]:
         name, minutes = parse_duration(item["text"], default_minutes)

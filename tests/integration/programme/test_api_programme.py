@@ -28,7 +28,7 @@ def activity(view: dict[str, Any], activity_id: str) -> dict[str, Any]:
 
 def create(client: FlaskClient, admin: dict[str, Any]) -> dict[str, Any]:
     """Create the programme as the admin."""
-    response = client.post(API, json={}, headers=bearer(admin))
+    response = client.post(API, json={"name": "Track 4"}, headers=bearer(admin))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -52,11 +52,11 @@ class TestCreate:
     def test_a_second_programme_and_a_member_are_refused_and_nothing_is_appended(
             self, client: FlaskClient, services: Services, admin: dict[str, Any],
             member: dict[str, Any]) -> None:
-        refused_member = client.post(API, json={}, headers=bearer(member))
+        refused_member = client.post(API, json={"name": "Track 4"}, headers=bearer(member))
         create(client, admin)
         before = event_count(services)
 
-        again = client.post(API, json={}, headers=bearer(admin))
+        again = client.post(API, json={"name": "Track 4"}, headers=bearer(admin))
 
         assert refused_member.status_code == 403
         assert again.status_code == 409
@@ -267,7 +267,7 @@ class TestPage:
             self, client: FlaskClient, services: Services, admin: dict[str, Any]) -> None:
         login(client, admin)
         token = csrf_token(client, "/programme/")
-        created = client.post("/programme/create", data={"csrf_token": token})
+        created = client.post("/programme/create", data={"csrf_token": token, "name": "Track 4"})
         before = event_count(services)
 
         refused = client.post("/programme/activities/t42-dry-run/start",

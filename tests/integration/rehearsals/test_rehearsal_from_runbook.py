@@ -74,7 +74,8 @@ class TestTheApi:
         response = plan(client, member, from_runbook_id=str(Runbook.create_id("deployment")))
 
         assert response.status_code == 201
-        assert len(response.get_json()["steps"]) == 5
+        names = [s["name"] for s in response.get_json()["steps"]]  # not the 2 criteria
+        assert len(names) == 3 and all(n.startswith("How to roll back") for n in names)
 
     def test_a_runbook_without_numbered_steps_is_refused_naming_the_field(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ def test_without_a_procedure_heading_every_top_level_item_is_a_step_named_with_i
 
     steps = extract_steps(runbook_markdown(rollback))
 
-    assert [s["name"] for s in steps][2:] == [
+    assert [s["name"] for s in steps] == [
         "How to roll back: Redeploy the previous image tag from the release log.",
         "How to roll back: Run the down-migration only if the runbook of the release says it "
         "is safe.",
@@ -59,12 +59,21 @@ def test_without_a_procedure_heading_every_top_level_item_is_a_step_named_with_i
     assert {s["planned_minutes"] for s in steps} == {15}
 
 
-def test_every_seeded_runbook_gives_one_step_per_numbered_item() -> None:
+def test_every_seeded_runbook_gives_one_step_per_numbered_procedure_item() -> None:
     for book in RUNBOOKS:
         steps = extract_steps(runbook_markdown(book))
 
-        assert len(steps) == sum(len(items) for items in book["sections"].values())
+        assert len(steps) == sum(len(items) for heading, items in book["sections"].items()
+                                 if not heading.lower().startswith("when"))
         assert all(1 <= len(s["name"]) <= 200 for s in steps)
+
+
+def test_criteria_are_not_steps_even_under_a_procedure_heading() -> None:
+    text = ("# Release steps\n\n## Deploy\n\n1. Drain (5 min)\n2. Deploy\n\n"
+            "## Go/No-Go criteria\n\n1. Error rate below 2%\n2. p95 below 500 ms\n\n"
+            "## When to abort\n\n1. A migration fails\n")
+
+    assert [s["name"] for s in extract_steps(text)] == ["Drain", "Deploy"]
 
 
 def test_a_single_section_keeps_the_plain_names() -> None:
