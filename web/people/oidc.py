@@ -101,7 +101,8 @@ def callback() -> Response | tuple[str, int]:
     try:
         person_id = services().people.sign_in_with_identity(
             issuer=settings.issuer, subject=str(claims.get("sub", "")),
-            email=claims.get("email"), email_verified=claims.get("email_verified") is True,
+            email=claims.get("email"),
+            email_verified=claims.get("email_verified") in (True, "true"),
             name=claims.get("name"), role=settings.role_for(claims.get(settings.groups_claim)),
             default_role=settings.default_role, function=settings.function)
     except LedgerError as exc:

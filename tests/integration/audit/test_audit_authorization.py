@@ -17,11 +17,19 @@ if TYPE_CHECKING:
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def write_routes(app: Flask) -> list[tuple[str, str]]:
-    """Every (method, url) under /api/v1 that can change something, path params filled in."""
+SELF_SERVICE = {"/api/v1/tokens/<token_id>/revoke"}
+"""Write routes every signed-in person may call on their own access (``web.api.self_service``):
+auditors revoke their own tokens; the use case refuses anyone else's."""
+
+
+def write_routes(app: Flask, self_service: bool = False) -> list[tuple[str, str]]:
+    """Every (method, url) under /api/v1 that can change something, path params filled in
+    (the self-service ones only, or all but them)."""
     routes = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
+            continue
+        if bool(getattr(app.view_functions[rule.endpoint], "self_service", False)) != self_service:
             continue
         values = {arg: "1" if type(rule._converters[arg]).__name__ in (  # noqa: SLF001
             "IntegerConverter", "NumberConverter") else str(uuid.uuid4()) for arg in rule.arguments}
@@ -41,6 +49,20 @@ def test_auditors_get_403_on_every_write_route_and_nothing_is_appended(
     assert len(routes) >= 3
     assert {k: r.status_code for k, r in answers.items()} == {k: 403 for k in answers}
     assert all(r.get_json()["error"]["code"] == "read_only_role" for r in answers.values())
+    assert event_count(services) == before
+
+
+def test_the_only_writes_open_to_auditors_are_on_their_own_access(
+        app: Flask, client: FlaskClient, services: Services, auditor: dict[str, Any]) -> None:
+    rules = {r.rule for r in app.url_map.iter_rules()
+             if getattr(app.view_functions[r.endpoint], "self_service", False)}
+    before = event_count(services)
+
+    answers = [client.open(url, method=m, json={}, headers=bearer(auditor)).status_code
+               for m, url in write_routes(app, self_service=True)]
+
+    assert rules == SELF_SERVICE
+    assert answers == [404]  # a token that is not theirs
     assert event_count(services) == before
 
 
