@@ -20,7 +20,7 @@ from domain.notifications.webhook import Webhook, check_event_names
 from domain.oncall.rotation import Rotation
 from domain.base import current_context
 from projections.notifications.projection import NotificationProjection
-from projections.notifications.tables import cursor, webhook_secrets
+from projections.notifications.tables import cursor, metadata, webhook_secrets
 from projections.runner import ProjectionRunner
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class NotificationService:
         self.engine = engine
         self.settings = settings
         self.runner = ProjectionRunner(ledger, engine, projections=[NotificationProjection()])
+        metadata.create_all(engine)
         self.runner.create_tables()
         self._start_cursor()
 

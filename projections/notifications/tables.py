@@ -1,6 +1,10 @@
 """Notification tables: the deliveries read model (also the worker's outbox, with its claim
 columns), webhooks, and two tables that are state, not read models (never rebuilt): the
-worker's position in the log and the webhooks' signing secrets."""
+worker's position in the log and the webhooks' signing secrets.
+
+They have their own ``MetaData``: they are not among the read models the audit replays into
+as-of views (notifications are not viewed as of a past moment), and the notification service
+creates them (``app/notifications/service.py``)."""
 
 from __future__ import annotations
 
@@ -13,10 +17,13 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    MetaData,
     Text,
 )
 
-from projections.tables import UtcDateTime, metadata
+from projections.tables import UtcDateTime
+
+metadata = MetaData()
 
 deliveries = Table(
     "rm_notification_deliveries",

@@ -10,6 +10,7 @@ from flask import g
 from app.notifications import queries as q
 from app.notifications import schemas as s
 from app.oncall.queries import list_rotations
+from domain.errors import PermissionDenied
 from web.api import AreaBlueprint, listing
 from web.context import acting, read_model, services
 
@@ -23,6 +24,14 @@ IntegrationListSchema = listing(s.IntegrationSchema, "IntegrationList")
 def _model() -> Any:
     read_model()
     return services().notifications.read_model()
+
+
+def _admin_or_auditor() -> None:
+    """Webhook targets and their deliveries are for admins and auditors only (a URL may be a
+    credential itself, like a Slack incoming-webhook URL)."""
+    if not {"admin", "auditor"} & set(g.user["roles"]):
+        raise PermissionDenied("only admins and auditors see webhooks", code="role_required",
+                               required=["admin", "auditor"])
 
 
 @bp.post("/webhooks")
@@ -39,16 +48,19 @@ def create_webhook(data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/webhooks")
 @bp.response(200, WebhookListSchema)
+@bp.errors(403)
 def list_webhooks() -> dict[str, Any]:
     """List webhooks."""
+    _admin_or_auditor()
     return {"items": q.list_webhooks(_model())}
 
 
 @bp.get("/webhooks/<webhook_id>")
 @bp.response(200, s.WebhookSchema)
-@bp.errors(404)
+@bp.errors(403, 404)
 def get_webhook(webhook_id: str) -> dict[str, Any]:
     """One webhook."""
+    _admin_or_auditor()
     return q.get_webhook(_model(), webhook_id)
 
 
@@ -65,9 +77,10 @@ def remove_webhook(webhook_id: str) -> dict[str, Any]:
 @bp.get("/webhooks/<webhook_id>/deliveries")
 @bp.arguments(s.DeliveryQueryArgsSchema, location="query")
 @bp.response(200, DeliveryListSchema)
-@bp.errors(404, 422)
+@bp.errors(403, 404, 422)
 def webhook_deliveries(args: dict[str, Any], webhook_id: str) -> dict[str, Any]:
     """A webhook's deliveries, newest first, each with its attempts."""
+    _admin_or_auditor()
     engine = _model()
     q.get_webhook(engine, webhook_id)
     return {"items": q.webhook_deliveries(engine, webhook_id, args["limit"])}

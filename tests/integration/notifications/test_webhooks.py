@@ -75,7 +75,10 @@ class TestRegistration:
         created = register(client, team["admin"], receiver.url, ["incident.opened"])
         listed = client.get("/api/v1/webhooks", headers=bearer(team["admin"]))
 
+        member_list = client.get("/api/v1/webhooks", headers=bearer(team["people"][0]))
+
         assert refused.status_code == 403 and created.status_code == 201
+        assert member_list.status_code == 403
         assert SECRET not in created.get_data(as_text=True) + listed.get_data(as_text=True)
         from domain.notifications.webhook import Webhook
 
