@@ -148,7 +148,7 @@ def remember(response: Response) -> Response:
         if claim.events:
             store.forget(claim)
         return response
-    if _transient(response):
+    if _transient(response) and not claim.events:  # recorded events: their answer stands
         return response
     page = not request.path.startswith("/api/")
     if page and not claim.events and not 300 <= status < 400:
