@@ -3,7 +3,8 @@ has any projection stalled on an event it cannot hold (``projection_failures``)?
 
 Served by ``GET /api/v1/health`` (no token needed; the errors' text only to signed-in callers),
 shown to admins as a banner and on the ``/health`` page. ``ok`` is false — the API answers 503 —
-when the store cannot be read or any projection is stalled.
+when the store cannot be read, any projection is stalled, or sealing is stopped at an event that
+does not authenticate (``sealing.blocked_at``: a row the service did not write).
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ def report(services: Services, *, with_errors: bool = False) -> dict[str, Any]:
         with services.engine.connect() as conn:
             positions = {r.name: int(r.position or 0) for r in conn.execute(select(tracking))}
         stops = {s["name"]: s for s in stalled(services)}
+        services.audit.index()  # the unsealed tail: finds a forged row before the next seal
     except Exception as exc:  # noqa: BLE001 - unreachable or broken: that is the answer
         return {"ok": False, "store": {"reachable": False, "head": None,
                                        "error": _text(exc) if with_errors else None},
-                "projections": [], "stalled": []}
+                "projections": [], "stalled": [], "sealing": {"blocked_at": None,
+                                                              "reason": None}}
     rows = []
     for projection in services.projections.projections:
         position = positions.get(projection.name, 0)
@@ -56,8 +59,12 @@ def report(services: Services, *, with_errors: bool = False) -> dict[str, Any]:
                 "position": stop["position"], "topic": stop["topic"],
                 "error": stop["error"] if with_errors else None,
                 "failed_at": stop["failed_at"]}})
-    return {"ok": not stops, "store": {"reachable": True, "head": head, "error": None},
-            "projections": rows, "stalled": sorted(stops)}
+    blocked = services.audit.blocked
+    sealing = {"blocked_at": blocked.position if blocked else None,
+               "reason": blocked.detail if blocked and with_errors else None}
+    return {"ok": not stops and blocked is None,
+            "store": {"reachable": True, "head": head, "error": None},
+            "projections": rows, "stalled": sorted(stops), "sealing": sealing}
 
 
 def _text(exc: Exception) -> str:
@@ -91,6 +98,13 @@ class ProjectionHealthSchema(Schema):
     stalled = fields.Nested(StallSchema, allow_none=True)
 
 
+class SealingSchema(Schema):
+    """Whether sealing follows the log: the position it stopped at, and why (signed-in only)."""
+
+    blocked_at = Integer(allow_none=True)
+    reason = String(allow_none=True)
+
+
 class HealthSchema(Schema):
     """The health report: ``ok`` false when degraded."""
 
@@ -98,3 +112,4 @@ class HealthSchema(Schema):
     store = fields.Nested(StoreSchema)
     projections = fields.List(fields.Nested(ProjectionHealthSchema))
     stalled = fields.List(String())
+    sealing = fields.Nested(SealingSchema)

@@ -93,3 +93,21 @@ def test_the_endpoint_is_documented_without_security(client: FlaskClient) -> Non
     operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/health"]["get"]
     assert operation["security"] == []
     assert {"200", "503"} <= set(operation["responses"])
+
+
+def test_sealing_stopped_at_a_forged_row_is_503_with_its_position(
+        client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+    from tests.integration.audit.test_event_auth import forge_copy_of_last_row
+
+    client.post("/api/v1/change-requests", json=valid_change(), headers=bearer(member))
+    assert client.get("/api/v1/health").get_json()["sealing"]["blocked_at"] is None
+    forged = forge_copy_of_last_row(services)
+
+    anonymous = client.get("/api/v1/health")
+    signed = client.get("/api/v1/health", headers=bearer(member))
+
+    assert anonymous.status_code == signed.status_code == 503
+    assert anonymous.get_json()["ok"] is False
+    assert anonymous.get_json()["sealing"] == {"blocked_at": forged, "reason": None}
+    assert signed.get_json()["sealing"]["blocked_at"] == forged
+    assert "does not match" in signed.get_json()["sealing"]["reason"]
