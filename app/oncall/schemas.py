@@ -18,7 +18,7 @@ from app.oncall.queries import GROUPS
 from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, String, Text, when
 from domain.oncall.handover import check_timezone
-from domain.oncall.incident import CATEGORIES, SEVERITIES
+from domain.oncall.incident import CATEGORIES, LEVELS, SEVERITIES
 from domain.oncall.rotation import ROLES
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS
 
@@ -191,6 +191,28 @@ class ReasonSchema(Schema):
 
 class ReasonFormSchema(FormSchema, ReasonSchema):
     """The escalate form."""
+
+
+class HandOverSchema(Schema):
+    """Hand a level of an incident over to another person, with the reason."""
+
+    level = String(required=True, validate=validate.OneOf(LEVELS))
+    person_id = fields.UUID(required=True)
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class HandOverFormSchema(FormSchema, HandOverSchema):
+    """The hand-over form."""
+
+
+class ResponderSchema(Schema):
+    """Another person brought into an incident."""
+
+    person_id = fields.UUID(required=True)
+
+
+class ResponderFormSchema(FormSchema, ResponderSchema):
+    """The add-responder form."""
 
 
 class NoteSchema(Schema):

@@ -198,6 +198,17 @@ class OnCallService:
         """Escalate one level by hand (give the reason through the command context)."""
         return self._incident_command(incident_id, "escalate", now())
 
+    def hand_over_incident(self, incident_id: str, level: str,
+                           person_id: str) -> dict[str, Any]:
+        """Hand a level of the incident over to another person (reason from the context)."""
+        person = str(self.ledger.load(Person, person_id).id)
+        return self._incident_command(incident_id, "hand_over", level, person)
+
+    def add_incident_responder(self, incident_id: str, person_id: str) -> dict[str, Any]:
+        """Bring another person into the incident as a responder."""
+        person = str(self.ledger.load(Person, person_id).id)
+        return self._incident_command(incident_id, "add_responder", person)
+
     def mitigate_incident(self, incident_id: str, note: str) -> dict[str, Any]:
         """Record that the impact is contained."""
         return self._incident_command(incident_id, "mitigate", note)

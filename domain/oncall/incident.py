@@ -27,7 +27,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.base import LedgerAggregate
+from domain.base import LedgerAggregate, current_context
 from domain.errors import DomainError
 
 SEVERITIES = ("P0", "P1", "P2")
@@ -71,6 +71,7 @@ class Incident(LedgerAggregate):
         self.opened_at: datetime = self.modified_on
         self.acknowledged_at: datetime | None = None
         self.debriefed = False
+        self.added_responders: list[str] = []
 
     @classmethod
     def open(cls, **fields: Any) -> Incident:
@@ -219,6 +220,36 @@ class Incident(LedgerAggregate):
     def _resolved(self, summary: str) -> None:
         self.status = "resolved"
 
+    def hand_over(self, level: str, person_id: str) -> None:
+        """Hand a level over to another person during the incident (the reason is required:
+        who takes over, and why); later pages at that level go to them."""
+        self._check_open()
+        if level not in LEVELS:
+            raise UnknownLevel(f"level must be one of {', '.join(LEVELS)}", level=level)
+        if not (current_context().reason or "").strip():
+            raise HandOverReasonRequired("a hand-over needs a reason", incident_id=str(self.id))
+        if self.responders.get(level) == person_id:
+            raise AlreadyResponding("this person already responds at that level",
+                                    incident_id=str(self.id), level=level)
+        self._handed_over(level=level, person_id=person_id,
+                          previous_id=self.responders.get(level))
+
+    @event("HandedOver")
+    def _handed_over(self, level: str, person_id: str, previous_id: str | None) -> None:
+        self.responders = {**self.responders, level: person_id}
+
+    def add_responder(self, person_id: str) -> None:
+        """Bring another person into the incident as a responder."""
+        self._check_open()
+        if person_id in self.responders.values() or person_id in self.added_responders:
+            raise AlreadyResponding("this person already responds to the incident",
+                                    incident_id=str(self.id), person_id=person_id)
+        self._responder_added(person_id=person_id)
+
+    @event("ResponderAdded")
+    def _responder_added(self, person_id: str) -> None:
+        self.added_responders = [*self.added_responders, person_id]
+
     def record_debrief(self, summary: str, improvements: list[dict[str, Any]],
                        action_item_ids: list[str]) -> None:
         """Close a fire drill with its debrief; each improvement became an action item."""
@@ -245,6 +276,24 @@ def acknowledged_within_target(opened_at: datetime,
     if acknowledged_at is None:
         return None
     return acknowledged_at - opened_at <= timedelta(minutes=ACK_TARGET_MINUTES)
+
+
+class UnknownLevel(DomainError):
+    """Raised when a hand-over names a level the escalation path does not have."""
+
+    code = "unknown_level"
+
+
+class HandOverReasonRequired(DomainError):
+    """Raised when a hand-over gives no reason."""
+
+    code = "hand_over_reason_required"
+
+
+class AlreadyResponding(DomainError):
+    """Raised when the person already responds (at that level, or to the incident)."""
+
+    code = "already_responding"
 
 
 class IncidentResolved(DomainError):

@@ -139,6 +139,19 @@ class IncidentProjection(Projection):
         self.change(w, e, status="acknowledged", acknowledged_at=e.timestamp)
         self.timeline(w, e, "acknowledged", person_id=e.by)
 
+    @handles(Incident.HandedOver)
+    def handed_over(self, w: Writer, e: Any) -> None:
+        responders = dict(w.execute(select(incidents.c.responders).where(
+            incidents.c.id == str(e.originator_id))).scalar_one())
+        self.change(w, e, responders={**responders, e.level: e.person_id})
+        self.timeline(w, e, "handed_over", level=e.level, person_id=e.person_id,
+                      note=f"from {e.previous_id}" if e.previous_id else None)
+
+    @handles(Incident.ResponderAdded)
+    def responder_added(self, w: Writer, e: Any) -> None:
+        self.change(w, e)
+        self.timeline(w, e, "responder_added", person_id=e.person_id)
+
     @handles(Incident.Mitigated)
     def mitigated(self, w: Writer, e: Any) -> None:
         self.change(w, e, status="mitigated", mitigated_at=e.timestamp)

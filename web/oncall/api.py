@@ -322,6 +322,29 @@ def acknowledge(incident_id: str) -> dict[str, Any]:
     return q.get_incident(read_model(), incident_id)
 
 
+@bp.post("/incidents/<incident_id>/hand-over")
+@bp.arguments(s.HandOverSchema)
+@bp.response(200, s.IncidentSchema)
+@bp.errors(404, 409)
+def hand_over(data: dict[str, Any], incident_id: str) -> dict[str, Any]:
+    """Hand a level (L1, L2, L3, executive) over to another person during the incident, with
+    the reason; later pages at that level go to them."""
+    with acting(reason=data["reason"]):
+        services().oncall.hand_over_incident(incident_id, data["level"], str(data["person_id"]))
+    return q.get_incident(read_model(), incident_id)
+
+
+@bp.post("/incidents/<incident_id>/responders")
+@bp.arguments(s.ResponderSchema)
+@bp.response(200, s.IncidentSchema)
+@bp.errors(404, 409)
+def add_responder(data: dict[str, Any], incident_id: str) -> dict[str, Any]:
+    """Bring another person into the incident as a responder."""
+    with acting():
+        services().oncall.add_incident_responder(incident_id, str(data["person_id"]))
+    return q.get_incident(read_model(), incident_id)
+
+
 @bp.post("/incidents/<incident_id>/escalate")
 @bp.arguments(s.ReasonSchema)
 @bp.response(200, s.IncidentSchema)

@@ -270,7 +270,7 @@ def incident_action(incident_id: str, action: str) -> Response | tuple[str, int]
     schema, run, done = INCIDENT_ACTIONS[action]
     back = url_for("oncall.incident", incident_id=incident_id)
     return handle_form(schema(), lambda data: run(incident_id, data), failure="Not done",
-                       reason="reason" if action == "escalate" else None,
+                       reason="reason" if action in ("escalate", "hand-over") else None,
                        success=(f"Incident {done}.", back), retry=back)
 
 
@@ -279,6 +279,10 @@ INCIDENT_ACTIONS: dict[str, tuple[type[FormSchema], Callable[[str, dict[str, Any
                lambda i, d: services().oncall.assess_incident(i, **d), "re-assessed"),
     "acknowledge": (FormSchema, lambda i, d: services().oncall.acknowledge_incident(i), "acknowledged"),
     "escalate": (s.ReasonFormSchema, lambda i, d: services().oncall.escalate_incident(i), "escalated"),
+    "hand-over": (s.HandOverFormSchema, lambda i, d: services().oncall.hand_over_incident(
+        i, d["level"], str(d["person_id"])), "handed over"),
+    "add-responder": (s.ResponderFormSchema, lambda i, d: services().oncall.add_incident_responder(
+        i, str(d["person_id"])), "joined by another responder"),
     "mitigate": (s.NoteFormSchema,
                  lambda i, d: services().oncall.mitigate_incident(i, d["note"]), "mitigated"),
     "resolve": (s.SummaryFormSchema,
