@@ -34,7 +34,7 @@ class Settings:
     witnesses' add-checkpoint endpoints and/or folder paths, comma-separated)."""
     smtp_url: str = ""
     """Where email goes (``GOVLEDGER_SMTP_URL``: smtp://[user:password@]host:port[?starttls=1]
-    or smtps://…); empty: email notifications wait, retried, until it is set."""
+    or smtps://…); empty: email notifications wait, queued but not attempted, until it is set."""
     mail_from: str = ""
     """The sender of notification emails (``GOVLEDGER_MAIL_FROM``)."""
     webhook_allow_private: bool = False

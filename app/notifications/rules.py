@@ -163,6 +163,31 @@ class Rules:
                     [f"Week of {swap.get('week_start')}, as {swap.get('role')}."])
         return None
 
+    # -- reminders (clock-driven, not from one event) --------------------------------------------
+
+    def reminder(self, item: dict[str, Any], kind: str) -> Spec | None:
+        """The email reminding an action item's owner it is due tomorrow or overdue (once per
+        item, kind and due date: the key names all three)."""
+        if item.get("owner_id") is None:
+            return None
+        person = self.ledger.load(Person, item["owner_id"])
+        if not person.active or kind in self._muted(str(person.id)):
+            return None
+        when = "is due tomorrow" if kind == "action_item.due_tomorrow" else "is overdue"
+        headline = f"Action item {when}: {item['title']}"
+        link = self.link(f"/action-items/{item['id']}")
+        lines = [f"Priority {item['priority']}, due {item['due']}, status {item['status']}."]
+        text = "\n".join([headline, "", *lines, "", f"Open the record: {link}", "",
+                          "-- Governance Ledger"])
+        page = (f"<html><body><h2>{html.escape(headline)}</h2><p>{html.escape(lines[0])}</p>"
+                f'<p><a href="{html.escape(link, quote=True)}">Open the record</a></p>'
+                "<p>-- Governance Ledger</p></body></html>")
+        return Spec(key=f"action_item:{item['id']}:{kind.split('.')[1]}:{item['due']}",
+                    channel="email", kind=kind, recipient_id=str(person.id),
+                    address=person.email, subject_type="action_item", subject_id=item["id"],
+                    title=item["title"], content={"kind": kind, "subject": headline,
+                                                  "text": text, "html": page, "link": link})
+
     # -- webhooks --------------------------------------------------------------------------------
 
     def _webhook(self, hook: dict[str, Any], event: Any, name: str, position: int,

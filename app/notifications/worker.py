@@ -8,7 +8,9 @@ Each tick, at the clock's time:
    from (key, channel) — queueing it again (another worker, or this one after a crash before
    its position moved) loses the race on version 1 and adds nothing — then moves the position
    with a conditional update;
-3. **delivers** what is due: claims rows of the deliveries read model with a lease (on
+3. **reminds** the owners of open action items due tomorrow or overdue (once per item, kind
+   and due date — the key names all three);
+4. **delivers** what is due: claims rows of the deliveries read model with a lease (on
    PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` then the claim, on SQLite a conditional
    ``UPDATE`` per row — both let exactly one worker hold a row), re-checks the notification
    on its aggregate (the truth: a row may lag), sends, and records ``Delivered``,
@@ -37,9 +39,10 @@ from app.notifications.channels import DeliveryFailed, EmailChannel, WebhookChan
 from app.notifications.rules import TOPICS, Rules
 from app.notifications.service import CURSOR
 from app.oncall import escalations
+from app.reviews.action_item_queries import list_action_items
 from domain.base import now, using_clock
 from domain.errors import NotFound
-from domain.notifications.notification import Notification
+from domain.notifications.notification import Notification, notification_id
 from projections.notifications.tables import cursor, deliveries, webhooks
 
 if TYPE_CHECKING:
@@ -76,7 +79,7 @@ class Worker:
         at = at or now()
         fired = escalations.tick(self.services, at)
         with using_clock(lambda: at), self.services.ledger.as_system(reason="notification worker"):
-            queued = self.derive()
+            queued = self.derive() + self.remind(at)
             outcome = self.deliver(at)
         return {"escalations": fired, "queued": queued, **outcome}
 
@@ -96,6 +99,32 @@ class Worker:
                     queued += self._queue(spec, item.id)
             if not self._move(start, batch[-1].id):
                 continue  # another worker moved it first: re-read from where it is now
+
+    def remind(self, at: datetime) -> int:
+        """Queue the reminders of open action items due tomorrow or overdue at ``at``."""
+        today = at.date()
+        items = list_action_items(self.services.engine, today, open_only=True,
+                                  limit=100_000)["items"]
+        due = [(item, "action_item.due_tomorrow" if item["due"] == today + timedelta(days=1)
+                else "action_item.overdue") for item in items
+               if item["due"] == today + timedelta(days=1) or item["overdue"]]
+        if not due:
+            return 0
+        known = self._queued_ids()
+        queued = 0
+        for item, kind in due:
+            key = f"action_item:{item['id']}:{kind.split('.')[1]}:{item['due']}"
+            if str(notification_id(key, "email")) in known:
+                continue
+            spec = self.rules.reminder(item, kind)
+            if spec is not None:
+                queued += self._queue(spec, 0)
+        return queued
+
+    def _queued_ids(self) -> set[str]:
+        with self.services.engine.connect() as conn:
+            return set(conn.scalars(select(deliveries.c.id).where(
+                deliveries.c.subject_type == "action_item")))
 
     def _specs(self, item: Any) -> list[Any]:
         """The notifications of one stored event; an event the rules cannot read is logged
@@ -159,6 +188,8 @@ class Worker:
         due = (select(deliveries.c.id)
                .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= at, free)
                .order_by(deliveries.c.next_attempt_at).limit(limit))
+        if not self.email.smtp_url:  # email waits, queued and unattempted, until it is set up
+            due = due.where(deliveries.c.channel != "email")
         engine = self.services.engine
         claimed = []
         with engine.begin() as conn:

@@ -15,7 +15,8 @@ from domain.base import LedgerAggregate
 from domain.errors import DomainError
 
 PAGING_KINDS = ("incident.paged", "incident.escalated")
-EMAIL_KINDS = (*PAGING_KINDS, "action_item.assigned", "swap.requested", "swap.accepted")
+EMAIL_KINDS = (*PAGING_KINDS, "action_item.assigned", "action_item.due_tomorrow",
+               "action_item.overdue", "swap.requested", "swap.accepted")
 """The kinds of email the ledger sends people."""
 
 

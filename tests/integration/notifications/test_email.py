@@ -317,3 +317,16 @@ def test_the_home_page_tells_the_paged_person(
 
     assert "You were paged" in page
     assert f"/oncall/incidents/{incident_id}" in page and "(delivered)" in page
+
+
+def test_without_an_smtp_server_configured_email_waits_unattempted(
+        services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+    from app.notifications.queries import subject_deliveries
+
+    services.settings.smtp_url = ""
+    incident_id = open_incident(services, team)
+
+    outcome = Worker(services).tick(clock.now)
+
+    [delivery] = subject_deliveries(services.notifications.read_model(), incident_id)
+    assert (outcome["failed"], delivery["status"], delivery["attempts"]) == (0, "pending", 0)

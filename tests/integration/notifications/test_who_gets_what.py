@@ -61,6 +61,49 @@ class TestWhoGetsWhat:
         assert accepted["Subject"] == "Your shift swap was accepted"
 
 
+class TestReminders:
+    def test_the_owner_is_reminded_the_day_before_and_once_overdue_each_once(
+            self, services: Services, team: dict[str, Any], smtp: SmtpServer,
+            clock: FakeClock) -> None:
+        from datetime import timedelta
+
+        owner = team["lead"]
+        tomorrow = clock.now.date() + timedelta(days=1)
+        with services.ledger.acting_as(team["admin"]["id"]):
+            services.actions.create_action_item(title="Renew the domain", owner_id=owner["id"],
+                                                priority="P2", due=tomorrow)
+        worker = Worker(services)
+
+        worker.tick(clock.now)
+        worker.tick(clock.now + timedelta(hours=2))
+        day_before = [m["Subject"] for m in smtp.to(owner["email"])]
+        worker.tick(clock.now + timedelta(days=2))
+        worker.tick(clock.now + timedelta(days=2, hours=1))
+
+        assert day_before == ["Action item assigned to you: Renew the domain",
+                              "Action item is due tomorrow: Renew the domain"]
+        assert [m["Subject"] for m in smtp.to(owner["email"])][2:] == [
+            "Action item is overdue: Renew the domain"]
+
+    def test_a_completed_item_is_not_reminded(
+            self, services: Services, team: dict[str, Any], smtp: SmtpServer,
+            clock: FakeClock) -> None:
+        from datetime import timedelta
+
+        owner = team["lead"]
+        with services.ledger.acting_as(team["admin"]["id"]):
+            item = services.actions.create_action_item(
+                title="Renew the domain", owner_id=owner["id"], priority="P2",
+                due=clock.now.date() + timedelta(days=1))
+        with services.ledger.acting_as(owner["id"]):
+            services.actions.update_action_item_status(item["id"], "completed", note="done")
+
+        Worker(services).tick(clock.now + timedelta(days=3))
+
+        assert [m["Subject"] for m in smtp.to(owner["email"])] == [
+            "Action item assigned to you: Renew the domain"]
+
+
 class TestPreferences:
     def test_a_muted_kind_is_not_sent(
             self, services: Services, team: dict[str, Any], smtp: SmtpServer,
