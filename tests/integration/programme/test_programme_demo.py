@@ -186,3 +186,16 @@ def test_a_post_launch_review_shows_the_programme_risks_in_its_improvement_secti
     improvement = html.split("Continuous Improvement Backlog", 1)[1]
     assert "Programme risks" in improvement
     assert "On-call tool costs exceed budget" in improvement and "mitigating" in improvement
+
+
+def test_the_page_as_of_before_the_drill_shows_the_practice_incident_not_met_and_no_forms(
+        demo: Services, client: FlaskClient) -> None:
+    login(client, {"email": "alice@example.org", "password": "demo-password-123"})
+    before = (_drill_opened_at(demo) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    html = client.get(f"/programme/?as_of={before}").get_data(as_text=True)
+    client.get("/programme/?as_of=")  # back to now for the other tests
+
+    assert 'id="t43.practice" data-status="not_met"' in html
+    assert "Viewing as of" in html
+    assert 'action="/programme/activities' not in html
