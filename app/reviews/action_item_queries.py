@@ -49,8 +49,11 @@ def _query() -> Any:
 def _filters(today: date, *, owner_id: str | None = None, status: str | None = None,
              priority: str | None = None, source_type: str | None = None,
              source_id: str | None = None, overdue: bool | None = None,
-             open_only: bool = False, q: str | None = None) -> list[Any]:
-    """The tracker's filters as SQL conditions."""
+             open_only: bool = False, q: str | None = None,
+             raised_until: datetime | None = None,
+             open_or_raised_since: datetime | None = None) -> list[Any]:
+    """The tracker's filters as SQL conditions (the last two select a report's period: raised
+    by its end, and raised in it or not completed)."""
     c = action_items.c
     conditions = [col == value for col, value in (
         (c.owner_id, owner_id), (c.status, status), (c.priority, priority),
@@ -62,6 +65,10 @@ def _filters(today: date, *, owner_id: str | None = None, status: str | None = N
     if overdue is not None:
         late = overdue_condition(today)
         conditions.append(late if overdue else ~late)
+    if raised_until is not None:
+        conditions.append(c.raised_at <= raised_until)
+    if open_or_raised_since is not None:
+        conditions.append((c.raised_at >= open_or_raised_since) | (c.status != DONE))
     return conditions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.reporting import Report, cell
-from app.reviews.action_item_queries import list_action_items
+from app.reviews.action_item_queries import iter_action_items
 
 if TYPE_CHECKING:
     from app.reporting import ReportContext
@@ -17,13 +17,10 @@ COLUMNS = ["id", "title", "source_type", "source_id", "owner", "owner_id", "prio
 def action_item_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     """Items raised in the period or still open at its end, in the order they were raised, with
     their status as the period ended and whether they were overdue then."""
-    items = list_action_items(ctx.engine, ctx.end.date(), limit=10**9)["items"]
+    items = iter_action_items(ctx.engine, ctx.end.date(), raised_until=ctx.end,
+                              open_or_raised_since=ctx.start)
     rows = []
     for item in sorted(items, key=lambda i: (i["raised_at"], i["id"])):
-        if item["raised_at"] > ctx.end:
-            continue
-        if not (ctx.start <= item["raised_at"] or item["status"] != "completed"):
-            continue
         rows.append({**{k: cell(item.get(k)) for k in COLUMNS},
                      "owner": cell(item["owner_name"] or item["owner_id"]),
                      "overdue_at_period_end": cell(item["overdue"])})
