@@ -153,7 +153,7 @@ class MeetingMachine(RuleBasedStateMachine):
     def revoke_proxy(self, data: st.DataObject) -> None:
         if not self.proxies:
             return
-        proxy_id = data.draw(st.sampled_from(sorted(self.proxies)))
+        proxy_id = data.draw(st.sampled_from(list(self.proxies)))
         proxy = self.proxies[proxy_id]
         expected = {"active": None, "used": "proxy_used"}.get(proxy["status"],
                                                               "proxy_not_active")
@@ -190,7 +190,7 @@ class MeetingMachine(RuleBasedStateMachine):
         """A holder votes for the grantor of one of the proxies ever given (any state)."""
         if not self.proxies:
             return
-        proxy = self.proxies[data.draw(st.sampled_from(sorted(self.proxies)))]
+        proxy = self.proxies[data.draw(st.sampled_from(list(self.proxies)))]
         self.vote(proxy["holder"], item, choice, proxy["grantor"])
 
     @rule(item=ITEMS)
