@@ -292,6 +292,8 @@ def init_app(app: Flask, areas: Iterable[AreaBlueprint], csrf: CSRFProtect) -> A
     converter.attribute_functions.insert(1, converter.attribute_functions.pop())  # follow it
     converter.add_attribute_function(decimal_bounds)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(  # monitors posting alerts (web/notifications/inbound)
+        "integrationKey", {"type": "apiKey", "in": "query", "name": "key"})
     app.cli.commands.pop("openapi", None)  # smorest's `flask openapi` skips document()
     api.register_blueprint(bp)
     for blueprint in (bp, *areas):
