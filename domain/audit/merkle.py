@@ -43,6 +43,20 @@ class RootBuilder:
         self.peaks.append((size, node))
         self.size += 1
 
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        """``append`` each leaf hash in turn (one tight loop)."""
+        peaks = self.peaks
+        sha256 = hashlib.sha256
+        count = 0
+        for node in leaves:
+            size = 1
+            while peaks and peaks[-1][0] == size:
+                node = sha256(b"\x01" + peaks.pop()[1] + node).digest()
+                size *= 2
+            peaks.append((size, node))
+            count += 1
+        self.size += count
+
     def root(self) -> bytes:
         """The root of the leaves appended so far."""
         if not self.peaks:

@@ -1,0 +1,131 @@
+"""The fast path of ``Audit.verify``: leaf hashes of raw stored rows, a batch at a time.
+
+``leaves_of`` gives, for each raw row ``(position, originator id, version, topic, state)``, the
+leaf hash ``Audit._leaf_and_reason`` would give when that event plainly authenticates (a valid
+tag under a known, unretired key, or untagged but written before events were authenticated), has
+a canonical originator id and its time at the head of its JSON in the ledger's own format; and
+None for every other row, which the caller hands to the full rules (same result, just slower).
+It only ever says "this one is fine, here is its leaf": every reason an event is *not* fine comes
+from the one rule in ``Audit._auth_reason``. Plain functions of picklable arguments, so batches
+can also be hashed in worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.audit import event_auth
+
+_TIME_PREFIX = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_TIME_START = len(_TIME_PREFIX)
+_TIME_KEY = b'"timestamp":'
+_TAG_LENGTH = event_auth._SUFFIX_LENGTH  # noqa: SLF001 - the one definition of the tag's size
+_TAG_HEAD = b',"_auth":"'
+_TAG_TAIL = b'"}'
+_MESSAGE = '{"originator_id":"%s","state_sha256":"%s","topic":%s,"version":%d}'
+_LEAF = ('\x00{"originator_id":"%s","position":%d,"recorded_at":"%s","state_sha256":"%s",'
+         '"topic":%s,"version":%d}')
+_HEX = frozenset("0123456789abcdef")
+
+
+def pads(key: bytes) -> tuple[Any, Any]:
+    """HMAC-SHA256's inner and outer hash states after the padded key (RFC 2104): copying them
+    per message gives ``hmac.digest(key, message, "sha256")`` without re-keying."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\x00")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in key)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in key)))
+
+
+def _canonical(raw: Any) -> str | None:
+    """``app.audit.service.canonical_id`` for ids that are also plain JSON text (else None)."""
+    if isinstance(raw, str):
+        if len(raw) != 32:
+            return None
+        h = raw.lower()
+        if not _HEX.issuperset(h):
+            return None
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    if isinstance(raw, UUID):
+        return str(raw)
+    return None
+
+
+def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict[str, int],
+              required_after: int, keyring_id: str) -> list[bytes | None]:
+    """The leaf hash of each row on the fast path, None where the full rules must decide."""
+    hmac_pads = {kid: pads(key) for kid, key in keys.items()}
+    sha256 = hashlib.sha256
+    fromiso = datetime.fromisoformat
+    compare = hmac.compare_digest
+    topic_json = event_auth.topic_json
+    ids: dict[Any, str | None] = {}
+    out: list[bytes | None] = []
+    append = out.append
+    for position, raw_id, version, topic, state in rows:
+        if type(state) is not bytes:
+            state = bytes(state)
+        oid = ids.get(raw_id, "")
+        if oid == "":
+            oid = ids[raw_id] = _canonical(raw_id)
+        if (oid is None or oid == keyring_id or type(version) is not int
+                or type(position) is not int or type(topic) is not str
+                or not state.startswith(_TIME_PREFIX) or state.find(_TIME_KEY, 14) != -1):
+            append(None)
+            continue
+        end = state.find(b'"', _TIME_START)
+        try:
+            at = state[_TIME_START:end].decode("ascii")
+            fromiso(at)
+        except (ValueError, UnicodeDecodeError):
+            append(None)
+            continue
+        if at[10:11] != "T" or not at.endswith("+00:00"):
+            append(None)
+            continue
+        if len(at) == 25:  # whole seconds: written with microseconds, as ``iso`` does
+            at = at[:19] + ".000000+00:00"
+        elif len(at) != 32 or at[19] != ".":
+            append(None)
+            continue
+        size = len(state)
+        cut = size - _TAG_LENGTH
+        tagged = (cut >= 0 and state.startswith(_TAG_HEAD, cut) and state.endswith(_TAG_TAIL)
+                  and state[cut + 26] == 58)  # ':'
+        view = memoryview(state)
+        if tagged:
+            key_id = state[cut + 10:cut + 26].decode("ascii", "replace")
+            pair = hmac_pads.get(key_id)
+            if pair is None:
+                append(None)
+                continue
+            retired_at = retired.get(key_id)
+            if retired_at is not None and position > retired_at:
+                append(None)
+                continue
+            body = sha256(view[:cut])
+            whole = body.copy()
+            whole.update(view[cut:])
+            body.update(b"}")
+            tjson = topic_json(topic)
+            inner = pair[0].copy()
+            inner.update((_MESSAGE % (oid, body.hexdigest(), tjson, version)).encode())
+            outer = pair[1].copy()
+            outer.update(inner.digest())
+            if not compare(outer.hexdigest().encode(), state[cut + 27:cut + 91]):
+                append(None)
+                continue
+        else:
+            if position > required_after:
+                append(None)
+                continue
+            whole = sha256(view)
+            tjson = topic_json(topic)
+        append(sha256((_LEAF % (oid, position, at, whole.hexdigest(), tjson,
+                                version)).encode()).digest())
+    return out
