@@ -64,7 +64,7 @@ def _checks(services: Services, rid: str, parity: list[tuple[str, str, str]]) ->
 def _run(services: Services, rid: str, clock: DemoClock, actual: list[float],
          issue: dict[str, Any] | None = None) -> None:
     for number, minutes in enumerate(actual, start=1):
-        services.rehearsals.start_rehearsal_step(rid, number)
+        services.rehearsals.start_rehearsal_step(rid, number)  # after _checks: pre-flight recorded
         clock.advance(minutes)
         if issue and issue["step"] == number:
             services.rehearsals.log_rehearsal_issue(rid, **issue)

@@ -66,9 +66,11 @@ class RehearsalService:
                          evidence=evidence)
 
     def start_rehearsal_step(self, rehearsal_id: UUID | str, number: int) -> dict[str, Any]:
-        """Start the next step; the clock gives its start time."""
+        """Start the next step; the clock gives its start time. Before every pre-flight check
+        is recorded, the command context's reason is the recorded override."""
         self.ledger.writer()
-        return self._run(rehearsal_id, "start_step", number=number)
+        return self._run(rehearsal_id, "start_step", number=number,
+                         override_reason=current_context().reason)
 
     def finish_rehearsal_step(self, rehearsal_id: UUID | str, number: int) -> dict[str, Any]:
         """Finish the running step; the clock gives its actual duration."""

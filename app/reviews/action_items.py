@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -101,8 +102,10 @@ class ActionItemService:
         self.ledger.save(policy)
         return {"id": str(policy.id), "active": policy.active}
 
-    def open_action_items(self) -> dict[str, str]:
-        """Every action item not completed, by id, with its title, read from the event log.
+    def open_action_items(self, sources: Collection[tuple[str, str]] | None = None
+                          ) -> dict[str, str]:
+        """Every action item not completed, by id, with its title, read from the event log;
+        with ``sources`` ((source type, source id) pairs), only the items raised from them.
 
         Commands decide from the log, not from read models (which may lag behind).
         """
@@ -119,7 +122,8 @@ class ActionItemService:
                 e = self.ledger.mapper.to_domain_event(notification)
                 key = str(e.originator_id)
                 if isinstance(e, ActionItem.Raised):
-                    titles[key] = e.title
+                    if sources is None or (e.source_type, e.source_id) in sources:
+                        titles[key] = e.title
                 elif e.status == "completed":
                     done.add(key)
             position = batch[-1].id

@@ -227,15 +227,37 @@ def _item_rows(engine: Engine, *conditions: Any) -> list[dict[str, Any]]:
                                                              action_items.c.id))]
 
 
+def _carried(engine: Engine, review_id: str) -> Any:
+    """The condition selecting items carried into a review: raised by the launch's earlier
+    reviews (by sequence) or linked to the launch (``Launch.carried_sources``)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(reviews.c.launch_id, reviews.c.seq)
+                           .where(reviews.c.id == review_id)).one()
+        earlier = list(conn.scalars(select(reviews.c.id).where(
+            reviews.c.launch_id == row.launch_id, reviews.c.seq < row.seq)))
+    a = action_items.c
+    return or_((a.source_type == "review") & a.source_id.in_(earlier),
+               (a.source_type == "launch") & (a.source_id == row.launch_id))
+
+
 def _previous_items(engine: Engine, review: dict[str, Any], previous: dict[str, Any] | None,
                     names: dict[str, str]) -> list[dict[str, Any]]:
-    """Items updated in this review, then items raised in the previous one not updated here."""
+    """Items updated in this review, then the items raised in the previous one and the other
+    open items carried into it (earlier reviews of the launch, items linked to the launch)
+    not updated here."""
     updates = _updates_in(engine, review["id"])
     rows = _item_rows(engine, action_items.c.id.in_(list(updates))) if updates else []
+    seen = set(updates)
+    carried = []
     if previous:
-        rows += [r for r in _item_rows(engine, action_items.c.source_type == "review",
-                                       action_items.c.source_id == previous["id"])
-                 if r["id"] not in updates]
+        carried += _item_rows(engine, action_items.c.source_type == "review",
+                              action_items.c.source_id == previous["id"])
+    carried += _item_rows(engine, _carried(engine, review["id"]),
+                          action_items.c.status.in_(OPEN_STATUSES))
+    for r in carried:
+        if r["id"] not in seen:
+            seen.add(r["id"])
+            rows.append(r)
     return [{"id": r["id"], "title": r["title"], "priority": r["priority"],
              "owner": names.get(r["owner_id"], r["owner_id"]),
              "status": updates[r["id"]]["status"] if r["id"] in updates else r["status"],
@@ -251,12 +273,14 @@ def _items_from(engine: Engine, review_id: str, names: dict[str, str]) -> list[d
 
 
 def missing_updates(engine: Engine, review_id: str) -> list[dict[str, Any]]:
-    """Open items with no status update in this review yet (new issues raised here excepted)."""
+    """Open items carried into the review (raised by the launch's earlier reviews or linked to
+    the launch) with no status update in it yet."""
     updated = set(_updates_in(engine, review_id))
     raised = {r["id"] for r in _item_rows(engine, action_items.c.source_type == "review",
                                           action_items.c.source_id == review_id)}
     return [{"id": r["id"], "title": r["title"], "status": r["status"]}
-            for r in _item_rows(engine, action_items.c.status.in_(OPEN_STATUSES))
+            for r in _item_rows(engine, action_items.c.status.in_(OPEN_STATUSES),
+                                _carried(engine, review_id))
             if needs_status_update(r["id"], updated, raised)]
 
 

@@ -110,13 +110,14 @@ class ReviewService:
 
     def finalise_review(self, review_id: UUID | str,
                         incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """Finalise a review with the period's incidents; refused while open items lack an
-        update in it (``missing_status_updates``)."""
+        """Finalise a review with the period's incidents; refused while open items carried
+        into it (raised by the launch's earlier reviews or linked to the launch) lack an update
+        in it (``missing_status_updates``)."""
         self.ledger.writer()
         review = self.ledger.load(Review, review_id)
         launch = self.ledger.load(Launch, review.launch_id)
         review.check_editable()
-        review.finalise(self.actions.open_action_items(),
+        review.finalise(self.actions.open_action_items(launch.carried_sources(review.seq)),
                         incidents or [], launch.targets)
         self.ledger.save(review)
         return {"id": str(review.id), "status": review.status}

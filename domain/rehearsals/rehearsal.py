@@ -162,6 +162,8 @@ class Rehearsal(LedgerAggregate):
         self.criteria = [dict(c) for c in criteria]
         self.status = "planned"
         self.preflight: dict[str, bool] = {}
+        self.preflight_override: str | None = None
+        """The recorded reason for starting the dry run without every pre-flight check."""
         self.rollback_passed: bool | None = None
         self.issues: list[dict[str, Any]] = []
         self.evaluations = 0
@@ -232,8 +234,14 @@ class Rehearsal(LedgerAggregate):
 
     # -- execution ----------------------------------------------------------------------------
 
-    def start_step(self, number: int) -> None:
-        """Start a step: the previous ones must be finished or skipped and none running."""
+    def missing_preflight(self) -> list[str]:
+        """The pre-flight checks with no recorded result yet."""
+        return [kind for kind in PREFLIGHT_KINDS if kind not in self.preflight]
+
+    def start_step(self, number: int, override_reason: str | None = None) -> None:
+        """Start a step: the previous ones must be finished or skipped and none running, and
+        every pre-flight check recorded — or the dry run starts with an explicit override,
+        recorded with its reason (``PreflightOverridden``)."""
         step = self.step(number)
         self.check_open()
         if step["status"] != "pending":
@@ -245,7 +253,19 @@ class Rehearsal(LedgerAggregate):
             raise StepOutOfOrder(f"step {number} cannot start before step {blocking[0]} is "
                                  "finished or skipped", step=number, waiting_for=blocking[0],
                                  rehearsal_id=str(self.id))
+        missing = self.missing_preflight()
+        if missing and self.preflight_override is None:
+            if not (override_reason or "").strip():
+                raise PreflightNotRecorded(
+                    f"step {number} cannot start before the pre-flight checks are recorded "
+                    f"(missing: {', '.join(missing)}); record them or give a reason to override",
+                    step=number, missing=missing, rehearsal_id=str(self.id))
+            self._override_preflight(reason=str(override_reason).strip(), missing=missing)
         self._start_step(number=number)
+
+    @event("PreflightOverridden")
+    def _override_preflight(self, reason: str, missing: list[str]) -> None:
+        self.preflight_override = reason
 
     @event("StepStarted")
     def _start_step(self, number: int) -> None:
@@ -497,6 +517,13 @@ class StepOutOfOrder(DomainError):
     """Raised when a step starts before the earlier steps are finished or skipped."""
 
     code = "step_out_of_order"
+
+
+class PreflightNotRecorded(DomainError):
+    """Raised when a step starts before every pre-flight check is recorded, without an
+    override reason."""
+
+    code = "preflight_not_recorded"
 
 
 class StepNotRunning(DomainError):

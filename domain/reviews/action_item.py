@@ -12,7 +12,8 @@ from domain.base import LedgerAggregate, current_context, now
 from domain.errors import DomainError
 
 PRIORITIES = ("P0", "P1", "P2")
-SOURCES = ("review", "incident", "drill", "rehearsal", "meeting", "manual")
+SOURCES = ("review", "incident", "drill", "rehearsal", "meeting", "manual", "launch")
+"""Where an item comes from; ``launch`` links it to a launch (its source id is the launch's id)."""
 STATUSES = ("open", "in_progress", "blocked", "completed")
 OPEN_STATUSES = ("open", "in_progress", "blocked")
 

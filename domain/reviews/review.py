@@ -137,6 +137,7 @@ class Launch(LedgerAggregate):
         self.owner_id = owner_id
         self.targets = dict(targets)
         self.review_days: list[str] = []
+        self.review_seqs: dict[str, int] = {}
 
     def schedule_reviews(self, reviews: list[dict[str, Any]]) -> None:
         """Record the reviews scheduled for this launch (id, seq, day, kind each)."""
@@ -145,6 +146,13 @@ class Launch(LedgerAggregate):
     @event("ReviewsScheduled")
     def _schedule_reviews(self, reviews: list[dict[str, Any]]) -> None:
         self.review_days += [r["day"] for r in reviews]
+        self.review_seqs.update({r["id"]: r["seq"] for r in reviews})
+
+    def carried_sources(self, review_seq: int) -> set[tuple[str, str]]:
+        """The sources whose open items a review of this launch must update: the launch's
+        earlier reviews (by sequence) and items linked to the launch itself."""
+        return {("review", rid) for rid, seq in self.review_seqs.items() if seq < review_seq} | {
+            ("launch", str(self.id))}
 
     def propose_more_monthly_reviews(self, count: int) -> list[ProposedReview]:
         """The next ``count`` monthly reviews after the last one scheduled."""

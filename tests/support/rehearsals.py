@@ -39,19 +39,27 @@ def plan(client: FlaskClient, owner: dict[str, Any], helper: dict[str, Any],
     return post(client, owner, "", body)["id"]
 
 
+PREFLIGHT = (("migration_dry_run", "142 migrations applied in 3m 10s"),
+             ("backup_verification", "restored last night's snapshot"),
+             ("team_availability", "6 of 6 confirmed in #release"))
+
+
+def preflight(client: FlaskClient, owner: dict[str, Any], rid: str) -> None:
+    """Record every pre-flight check (passing): a step cannot start before them."""
+    post(client, owner, f"/{rid}/parity", {"items": [
+        {"name": n, "expected": e, "actual": a} for n, e, a in PARITY]})
+    for kind, evidence in PREFLIGHT:
+        post(client, owner, f"/{rid}/preflight", {"kind": kind, "passed": True,
+                                                  "evidence": evidence})
+
+
 def realistic(services: Services, client: FlaskClient, clock: FakeClock,
               owner: dict[str, Any]) -> str:
     """Plan, check, run (with an overrun, an issue and an early finish), test the rollback,
     evaluate to a No-Go and decide Go against it with a reason; lessons and adjustments."""
     helper = add_person(services, "member", "devops", name="Erin Novak")
     rid = plan(client, owner, helper)
-    post(client, owner, f"/{rid}/parity", {"items": [
-        {"name": n, "expected": e, "actual": a} for n, e, a in PARITY]})
-    for kind, evidence in (("migration_dry_run", "142 migrations applied in 3m 10s"),
-                           ("backup_verification", "restored last night's snapshot"),
-                           ("team_availability", "6 of 6 confirmed in #release")):
-        post(client, owner, f"/{rid}/preflight", {"kind": kind, "passed": True,
-                                                  "evidence": evidence})
+    preflight(client, owner, rid)
     for number, minutes in ((1, 9), (2, 26), (3, 15), (4, 8)):
         post(client, owner, f"/{rid}/steps/{number}/start")
         clock.advance(minutes=minutes, seconds=30 if number == 2 else 0)

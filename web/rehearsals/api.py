@@ -127,11 +127,14 @@ def record_preflight(data: dict[str, Any], rehearsal_id: str) -> dict[str, Any]:
 
 
 @bp.post("/rehearsals/<rehearsal_id>/steps/<int:number>/start")
+@bp.arguments(ReasonSchema)
 @bp.response(200, RehearsalSchema)
 @bp.errors(*WRITE_ERRORS)
-def start_step(rehearsal_id: str, number: int) -> dict[str, Any]:
-    """Start a step."""
-    return command(rehearsal_id, lambda: services().rehearsals.start_rehearsal_step(rehearsal_id, number))
+def start_step(data: dict[str, Any], rehearsal_id: str, number: int) -> dict[str, Any]:
+    """Start a step (409 preflight_not_recorded before every pre-flight check is recorded,
+    unless a `reason` is given: the override is recorded with it)."""
+    return command(rehearsal_id, lambda: services().rehearsals.start_rehearsal_step(rehearsal_id, number),
+                   reason=data["reason"])
 
 
 @bp.post("/rehearsals/<rehearsal_id>/steps/<int:number>/finish")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from projections.reviews.tables import action_items
 from tests.conftest import bearer, event_count
 from tests.integration.changes.test_api_change_requests import assert_error
-from tests.support.rehearsals import plan, post, realistic
+from tests.support.rehearsals import plan, post, preflight, realistic
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -67,6 +68,7 @@ class TestPlanningAndRunning:
             self, client: FlaskClient, services: Services, member: dict[str, Any],
             clock: Any) -> None:
         rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
+        preflight(client, member, rid)
         post(client, member, f"/{rid}/steps/1/start")
         clock.advance(minutes=7)
 
@@ -109,10 +111,35 @@ class TestRules:
             assert_error(response, 409, code)
         assert event_count(services) == before
 
+    def test_a_step_needs_the_preflight_checks_or_a_recorded_override(
+            self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+        rid = plan(client, member, member, steps=[("Deploy", 5), ("Verify", 5)])
+        post(client, member, f"/{rid}/preflight", {"kind": "backup_verification",
+                                                   "passed": False, "evidence": "restore failed"})
+        before = event_count(services)
+
+        refused = client.post(f"/api/v1/rehearsals/{rid}/steps/1/start", json={"reason": " "},
+                              headers=bearer(member))
+
+        error = assert_error(refused, 409, "preflight_not_recorded")
+        assert error["details"]["missing"] == ["migration_dry_run", "team_availability",
+                                               "parity"]
+        assert event_count(services) == before
+        started = post(client, member, f"/{rid}/steps/1/start",
+                       {"reason": "staging parity script is broken; release lead accepts"})
+        post(client, member, f"/{rid}/steps/1/finish")
+        post(client, member, f"/{rid}/steps/2/start")  # the override covers the dry run
+
+        assert started["steps"][0]["status"] == "running"
+        stored = services.ledger.repository.get(UUID(rid))
+        assert stored.preflight_override == ("staging parity script is broken; release lead "
+                                             "accepts")
+        assert stored.steps[1]["status"] == "running"
+
     def test_a_go_against_a_no_go_without_a_reason_is_refused(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
         rid = plan(client, member, member, steps=[("Deploy", 5)])
-        post(client, member, f"/{rid}/steps/1/start")
+        post(client, member, f"/{rid}/steps/1/start", {"reason": "checks done on paper"})
         post(client, member, f"/{rid}/steps/1/finish")
         post(client, member, f"/{rid}/evaluation", {"error_rate": "2.0",
                                                     "p95_latency_ms": "100", "uptime": "100"})

@@ -30,6 +30,8 @@ def test_a_rehearsal_round_trips_through_the_store_with_exact_values(
     ledger = services.ledger
     with ledger.acting_as(member["id"]):
         services.rehearsals.check_rehearsal_parity(rid, [{"name": "env", "expected": "a", "actual": "a"}])
+        for kind in ("migration_dry_run", "backup_verification", "team_availability"):
+            services.rehearsals.record_rehearsal_preflight(rid, kind, True, "ok")
         services.rehearsals.start_rehearsal_step(rid, 1)
         clock.advance(minutes=12)
         services.rehearsals.finish_rehearsal_step(rid, 1)
@@ -69,7 +71,7 @@ def test_a_concurrent_start_is_retried_and_then_refused_by_the_rule(
     rid = plan(services, member, steps=1)
     ledger = services.ledger
     stale = ledger.repository.get(UUID(rid))
-    with ledger.acting_as(member["id"]):
+    with ledger.acting_as(member["id"], reason="pre-flight run outside the tool"):
         services.rehearsals.start_rehearsal_step(rid, 1)
     real_get = ledger.load
     calls: list[int] = []
@@ -83,7 +85,8 @@ def test_a_concurrent_start_is_retried_and_then_refused_by_the_rule(
     monkeypatch.setattr(ledger, "load", first_stale)
     before = event_count(services)
 
-    with ledger.acting_as(member["id"]), pytest.raises(DomainError) as refused:
+    with ledger.acting_as(member["id"], reason="pre-flight run outside the tool"), \
+            pytest.raises(DomainError) as refused:
         services.rehearsals.start_rehearsal_step(rid, 1)
 
     assert refused.value.code == "step_not_pending"

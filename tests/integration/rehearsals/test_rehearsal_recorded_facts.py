@@ -10,7 +10,7 @@ from sqlalchemy import select
 from domain.rehearsals.rehearsal import Rehearsal
 from projections.rehearsals.tables import rehearsal_steps, rehearsals
 from tests.support.legacy import forget_recorded_facts
-from tests.support.rehearsals import plan, post
+from tests.support.rehearsals import plan, post, preflight
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -27,6 +27,7 @@ def rows(services: Services) -> list[tuple[Any, ...]]:
 def test_an_abort_records_the_steps_it_stops_and_old_aborts_rebuild_the_same(
         client: FlaskClient, services: Services, member: dict[str, Any], clock: Any) -> None:
     rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5), ("Tidy", 5)])
+    preflight(client, member, rid)
     post(client, member, f"/{rid}/steps/1/start")
     clock.advance(minutes=3)
     post(client, member, f"/{rid}/steps/1/finish")

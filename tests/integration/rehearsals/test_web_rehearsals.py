@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import csrf_token, event_count, login
-from tests.support.rehearsals import plan, realistic
+from domain.rehearsals.rehearsal import Rehearsal
+from tests.support.rehearsals import plan, preflight, realistic
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -74,7 +75,7 @@ class TestPlanForm:
         rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
         login(client, member)
         page = f"/rehearsals/{rid}"
-        form(client, f"{page}/steps/1/start", page)
+        form(client, f"{page}/steps/1/start", page, reason="pre-flight done on the old tool")
         clock.advance(minutes=12, seconds=10)
         form(client, f"{page}/steps/1/finish", page)
 
@@ -93,6 +94,7 @@ class TestChecklist:
     def test_start_and_finish_are_plain_form_posts(
             self, client: FlaskClient, member: dict[str, Any], clock: Any) -> None:
         rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
+        preflight(client, member, rid)
         login(client, member)
         page = f"/rehearsals/{rid}"
 
@@ -105,6 +107,26 @@ class TestChecklist:
         assert "12m 00s" in html and "+2m 00s (+20.0%)" in html
         assert f'action="/rehearsals/{rid}/steps/2/start"' in html
         assert "data-started" in html  # the running clock of the whole dry run
+
+    def test_a_start_before_the_preflight_checks_is_refused_unless_overridden(
+            self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+        rid = plan(client, member, member, steps=[("Deploy", 10), ("Verify", 5)])
+        login(client, member)
+        page = f"/rehearsals/{rid}"
+        before = event_count(services)
+
+        refused = form(client, f"{page}/steps/1/start", page, reason="")
+
+        assert event_count(services) == before and refused.status_code == 302
+        shown = client.get(page).get_data(as_text=True)
+        assert "preflight_not_recorded" in shown
+        assert 'placeholder="override reason (if pre-flight is missing)"' in shown
+        form(client, f"{page}/steps/1/start", page, reason="staging checks run by hand")
+        html = client.get(page).get_data(as_text=True)
+
+        assert services.ledger.load(Rehearsal, rid).preflight_override == (
+            "staging checks run by hand")
+        assert f'action="/rehearsals/{rid}/steps/1/finish"' in html
 
     def test_a_skip_without_a_reason_is_refused_with_the_rule_and_appends_nothing(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
@@ -173,6 +195,8 @@ class TestGoNoGoReportHistory:
         steps = [("Deploy", 10), ("Verify", 10)]
         first = plan(client, member, member, steps=steps, version="1.0")
         second = plan(client, member, member, steps=steps, version="1.1")
+        preflight(client, member, first)
+        preflight(client, member, second)
         login(client, member)
         for rid, minutes in ((first, (15, 5)), (second, (11, 10))):
             page = f"/rehearsals/{rid}"

@@ -134,12 +134,16 @@ def shown_missing(services: Services, review_id: str) -> list[dict[str, str]]:
 class TestMandatoryStatusUpdates:
     def test_finalising_is_refused_until_every_open_item_has_an_update_in_the_review(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
-        review = record_launch(client, member)["reviews"][0]["id"]
+        launch = record_launch(client, member)
+        review = launch["reviews"][0]["id"]
         with services.ledger.acting_as(member["id"]):
             open_item = services.actions.create_action_item(
-                title="Add a pool-size alert", owner_id=member["id"], source_type="incident")
+                title="Add a pool-size alert", owner_id=member["id"], source_type="launch",
+                source_id=launch["id"])
             done = services.actions.create_action_item(title="Already done",
-                                                      owner_id=member["id"])
+                                                      owner_id=member["id"],
+                                                      source_type="launch",
+                                                      source_id=launch["id"])
             services.actions.update_action_item_status(done["id"], "completed")
         post(client, member, f"/reviews/{review}/issues", title="Raised in this review",
              owner_id=member["id"], priority="P1")
@@ -165,6 +169,48 @@ class TestMandatoryStatusUpdates:
         item = client.get(f"/api/v1/action-items/{open_item['id']}",
                           headers=bearer(member)).get_json()
         assert item["updates"][-1]["review_id"] == review
+
+    def test_a_first_review_is_not_blocked_by_items_unrelated_to_its_launch(
+            self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+        other = record_launch(client, member, name="Old search", system="search")
+        post(client, member, f"/reviews/{other['reviews'][0]['id']}/issues",
+             title="Reindex nightly", owner_id=member["id"], priority="P1")
+        with services.ledger.acting_as(member["id"]):
+            services.actions.create_action_item(title="Rotate the pager SIM",
+                                                owner_id=member["id"], source_type="incident")
+            services.actions.create_action_item(title="Other launch's follow-up",
+                                                owner_id=member["id"], source_type="launch",
+                                                source_id=other["id"])
+        review = record_launch(client, member)["reviews"][0]["id"]
+
+        assert shown_missing(services, review) == []
+        document = client.get(f"/api/v1/reviews/{review}", headers=bearer(member)).get_json()
+        assert document["previous_items"] == []
+        accepted = post(client, member, f"/reviews/{review}/finalise")
+
+        assert accepted.status_code == 200, accepted.get_data(as_text=True)
+
+    def test_items_raised_by_earlier_reviews_of_the_launch_carry_into_later_reviews(
+            self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+        first, second, third = (r["id"] for r in record_launch(client, member)["reviews"][:3])
+        post(client, member, f"/reviews/{first}/issues", title="Tune the pool",
+             owner_id=member["id"], priority="P1")
+        services.projections.catch_up()
+        [item_id] = [i["id"] for i in client.get(
+            f"/api/v1/reviews/{first}", headers=bearer(member)).get_json()["new_issues"]]
+        assert post(client, member, f"/reviews/{first}/finalise").status_code == 200
+        post(client, member, f"/reviews/{second}/status-updates", item_id=item_id,
+             status="in_progress", note="half done")
+        assert post(client, member, f"/reviews/{second}/finalise").status_code == 200
+
+        refused = post(client, member, f"/reviews/{third}/finalise")
+
+        assert refused.get_json()["error"]["details"]["items"] == [
+            {"id": item_id, "title": "Tune the pool"}]
+        assert shown_missing(services, third) == [{"id": item_id, "title": "Tune the pool"}]
+        document = client.get(f"/api/v1/reviews/{third}", headers=bearer(member)).get_json()
+        assert [(i["id"], i["updated_here"]) for i in document["previous_items"]] == [
+            (item_id, False)]
 
     def test_a_finalised_review_is_immutable_and_takes_addenda(
             self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:

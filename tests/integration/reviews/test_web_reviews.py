@@ -48,7 +48,10 @@ def test_a_member_records_a_review_through_the_forms_and_finalises_it(
     review = first_review(client, launch_id)
     path = f"/reviews/{review}"
     with services.ledger.acting_as(member["id"]):
-        item = services.actions.create_action_item(title="Tune the index", owner_id=member["id"])
+        item = services.actions.create_action_item(title="Tune the index", owner_id=member["id"],
+                                                   source_type="launch", source_id=launch_id)
+        services.actions.create_action_item(title="Unrelated to this launch",
+                                            owner_id=member["id"], source_type="incident")
     token = csrf_token(client, path)
 
     bad = client.post(f"{path}/metrics", data={"uptime_pct": "abc", "csrf_token": token})
@@ -60,6 +63,7 @@ def test_a_member_records_a_review_through_the_forms_and_finalises_it(
     refused = client.post(f"{path}/finalise", data={"csrf_token": token}, follow_redirects=True)
     assert "Not finalised" in refused.get_data(as_text=True)
     assert "Tune the index" in refused.get_data(as_text=True)
+    assert "Unrelated to this launch" not in refused.get_data(as_text=True)
     assert event_count(services) == before
     client.post(f"{path}/status-updates", data={"item_id": item["id"], "status": "in_progress",
                                                 "note": "shards resized", "csrf_token": token})

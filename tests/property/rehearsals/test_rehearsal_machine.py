@@ -28,6 +28,7 @@ class RehearsalMachine(RuleBasedStateMachine):
         self.r.collect_events()
         self.model = ["pending"] * self.steps
         self.aborted = self.started = False
+        self.preflight_ready = False  # every check recorded, or the override recorded
         self.evaluated = self.decided = 0
 
     @property
@@ -48,13 +49,24 @@ class RehearsalMachine(RuleBasedStateMachine):
     def open(self) -> bool:
         return not self.aborted and not self.done
 
-    @rule(n=st.integers(1, 4))
-    def start(self, n: int) -> None:
+    @rule()
+    def record_preflight(self) -> None:
+        if self.aborted:
+            return
+        self.r.check_parity([{"name": "config", "expected": "a", "actual": "a"}])
+        for kind in ("migration_dry_run", "backup_verification", "team_availability"):
+            self.r.record_preflight(kind, True, "ok")
+        self.r.collect_events()
+        self.preflight_ready = True
+
+    @rule(n=st.integers(1, 4), override=st.sampled_from([None, "", "checks tooling down"]))
+    def start(self, n: int, override: str | None) -> None:
         earlier_done = all(s in ("finished", "skipped") for s in self.model[:n - 1])
-        allowed = self.open() and self.model[n - 1] == "pending" and earlier_done
-        if self.attempt(allowed, lambda: self.r.start_step(n)):
+        allowed = (self.open() and self.model[n - 1] == "pending" and earlier_done
+                   and (self.preflight_ready or bool(override)))
+        if self.attempt(allowed, lambda: self.r.start_step(n, override_reason=override)):
             self.model[n - 1] = "running"
-            self.started = True
+            self.started = self.preflight_ready = True
 
     @rule(n=st.integers(1, 4))
     def finish(self, n: int) -> None:

@@ -122,13 +122,13 @@ def test_the_aggregate_recommends_go_exactly_when_all_pass_including_parity(
     r = Rehearsal.plan(release_version="1.0", environment="staging", playbook="p",
                        planned_by=OWNER,
                        steps=[{"name": "deploy", "planned_minutes": 5, "owner_id": OWNER}])
-    r.start_step(1)
-    r.finish_step(1)
     matching, compared = parity
     r.check_parity([{"name": f"i{n}", "expected": "1", "actual": "1" if n < matching else "0"}
                     for n in range(compared)])
     for kind in PREFLIGHT_KINDS[:3]:
         r.record_preflight(kind, other_checks, "evidence")
+    r.start_step(1)
+    r.finish_step(1)
     r.record_rollback_test(True, rollback, 10, "")
 
     result = r.evaluate(measured, [])

@@ -17,6 +17,7 @@ from domain.rehearsals.rehearsal import (
     ParityNeedsItems,
     PlaybookEmpty,
     PlaybookLocked,
+    PreflightNotRecorded,
     Rehearsal,
     RehearsalClosed,
     RehearsalNotFinished,
@@ -36,11 +37,18 @@ OWNER = "11111111-1111-1111-1111-111111111111"
 GOOD = {"error_rate": Decimal("0.4"), "p95_latency_ms": Decimal("310"), "uptime": Decimal("99.95")}
 
 
-def planned(steps: int = 3) -> Rehearsal:
-    return Rehearsal.plan(release_version="2.4.0", environment="staging-eu",
-                          playbook="Release runbook", planned_by=OWNER,
-                          steps=[{"name": f"Step {i}", "planned_minutes": 10, "owner_id": OWNER}
-                                 for i in range(1, steps + 1)])
+def planned(steps: int = 3, preflight: bool = True) -> Rehearsal:
+    """A planned rehearsal, with every pre-flight check recorded unless ``preflight`` is off
+    (a step cannot start before them)."""
+    r = Rehearsal.plan(release_version="2.4.0", environment="staging-eu",
+                       playbook="Release runbook", planned_by=OWNER,
+                       steps=[{"name": f"Step {i}", "planned_minutes": 10, "owner_id": OWNER}
+                              for i in range(1, steps + 1)])
+    if preflight:
+        r.check_parity([{"name": "config", "expected": "a", "actual": "a"}])
+        for kind in ("migration_dry_run", "backup_verification", "team_availability"):
+            r.record_preflight(kind, True, "ok")
+    return r
 
 
 def passing_checks(r: Rehearsal) -> None:
@@ -89,7 +97,7 @@ class TestPlanning:
 
 class TestParityAndPreflight:
     def test_parity_of_exactly_ninety_percent_fails_the_preflight(self) -> None:
-        r = planned()
+        r = planned(preflight=False)
         items = [{"name": f"i{n}", "expected": "x", "actual": "x" if n < 9 else "y"}
                  for n in range(10)]
 
@@ -99,7 +107,7 @@ class TestParityAndPreflight:
         assert r.preflight["parity"] is False
 
     def test_a_rerun_counts_and_the_parity_preflight_needs_items(self) -> None:
-        r = planned()
+        r = planned(preflight=False)
         r.record_preflight("backup_verification", False, "restore failed")
         r.record_preflight("backup_verification", True, "restore took 4 min")
 
@@ -108,6 +116,41 @@ class TestParityAndPreflight:
         with pytest.raises(ParityItemsRequired):
             r.check_parity([])
         assert r.preflight == {"backup_verification": True}
+
+    def test_a_step_cannot_start_before_every_preflight_check_is_recorded(self) -> None:
+        r = planned(2, preflight=False)
+        r.record_preflight("migration_dry_run", False, "migration 0141 failed")  # recorded
+        r.collect_events()
+
+        with pytest.raises(PreflightNotRecorded) as refused:
+            r.start_step(1)
+        assert refused.value.details["missing"] == ["backup_verification", "team_availability",
+                                                    "parity"]
+        assert new_events(r) == [] and r.steps[0]["status"] == "pending"
+
+        r.check_parity([{"name": "config", "expected": "a", "actual": "a"}])
+        r.record_preflight("backup_verification", True, "restored")
+        r.record_preflight("team_availability", True, "all confirmed")
+        r.start_step(1)
+        assert r.steps[0]["status"] == "running" and r.preflight_override is None
+
+    def test_an_override_with_a_reason_is_recorded_and_covers_the_dry_run(self) -> None:
+        r = planned(2, preflight=False)
+        with pytest.raises(PreflightNotRecorded):
+            r.start_step(1, override_reason="  ")
+        r.collect_events()
+
+        r.start_step(1, override_reason="backup tooling is down; accepted by the release lead")
+        r.finish_step(1)
+        r.start_step(2)
+
+        overridden, started = r.collect_events()[:2]
+        assert isinstance(overridden, Rehearsal.PreflightOverridden)
+        assert overridden.reason == "backup tooling is down; accepted by the release lead"
+        assert overridden.missing == ["migration_dry_run", "backup_verification",
+                                      "team_availability", "parity"]
+        assert isinstance(started, Rehearsal.StepStarted)
+        assert r.status == "in_progress"
 
 
 class TestExecution:
