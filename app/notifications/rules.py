@@ -3,7 +3,8 @@
 Email, to people: the responder paged or escalated to (every level, paging can never be
 switched off), the owner of an action item raised or reassigned to them, the colleague asked
 to take a shift and the requester whose swap was accepted, each board member with votes
-waiting for them when a meeting opens (one email per member, naming how many). Other kinds
+waiting for them when a meeting opens (one email per member, naming how many), the other
+members of the board when an emergency change gets its first approval. Other kinds
 honour the person's muted kinds (``Preferences``).
 
 Webhooks, to every active webhook subscribed to the event's name (``*``: all).
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting
+from domain.changes.change_request import ChangeRequest
 from domain.notifications.integration import AlertSource
 from domain.notifications.preferences import PAGING_KINDS, Preferences
 from domain.oncall.incident import Incident
@@ -54,7 +56,7 @@ WEBHOOK_NAMES: dict[type, str] = {
 }
 """Events of the log → the webhook event name they are delivered as."""
 
-EMAIL_ONLY: tuple[type, ...] = (Meeting.Opened,)
+EMAIL_ONLY: tuple[type, ...] = (Meeting.Opened, ChangeRequest.EmergencyApprovalGiven)
 """Events that notify people by email and are not offered to webhooks (each may notify
 several people: one email per person, each with its own key)."""
 
@@ -204,6 +206,24 @@ class Rules:
                     [f"{board.name} opened its meeting of {meeting.scheduled_start:%Y-%m-%d %H:%M}"
                      f" UTC; {votes} for you on its agenda."],
                     "meeting", oid, title, f"/meetings/{oid}"))
+        if isinstance(e, ChangeRequest.EmergencyApprovalGiven):
+            change = self.ledger.load(ChangeRequest, e.originator_id)
+            first = change.approvals[0] if change.approvals else None
+            if first is None or first["version"] != e.originator_version:
+                return []  # only the first approval asks for a second
+            board = self.ledger.load(Board, change.board_id)
+            approver = self.ledger.load(Person, e.approver_id)
+            for member_id in board.members:
+                if member_id in (change.requester_id, e.approver_id):
+                    continue
+                specs.append(self._email(
+                    "change.awaiting_second_approval", member_id,
+                    f"change:{oid}:awaiting_second_approval:{member_id}",
+                    f"Emergency change awaits a second approver: {change.title}",
+                    [f"{approver.name} ({e.function}, {e.capacity}) approved this emergency "
+                     "change; it needs a second approval: the chair (or delegate) and an "
+                     "approver of another function."],
+                    "change_request", oid, change.title, f"/changes/{oid}"))
         return [s for s in specs if s is not None]
 
     # -- reminders (clock-driven, not from one event) --------------------------------------------

@@ -17,7 +17,7 @@ from domain.errors import DomainError
 PAGING_KINDS = ("incident.paged", "incident.escalated")
 EMAIL_KINDS = (*PAGING_KINDS, "action_item.assigned", "action_item.due_tomorrow",
                "action_item.overdue", "swap.requested", "swap.accepted",
-               "meeting.votes_waiting")
+               "meeting.votes_waiting", "change.awaiting_second_approval")
 """The kinds of email the ledger sends people."""
 
 

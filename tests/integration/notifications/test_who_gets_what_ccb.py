@@ -44,3 +44,31 @@ class TestVotesWaitingWhenAMeetingOpens:
         assert subjects(smtp, ccb.admin["email"]) == []
         [message] = smtp.to(ccb.people[0]["email"])
         assert f"/meetings/{ccb.meeting_id}" in message.get_body(("plain",)).get_content()
+
+
+class TestEmergencyChangeAwaitingASecondApprover:
+    def test_the_first_approval_tells_the_other_members_once_and_the_second_tells_no_one(
+            self, services: Services, smtp: SmtpServer, clock: FakeClock) -> None:
+        ccb = make_ccb(services)
+        change_id = ccb.submit(category="emergency", title="Hotfix the payment gateway")
+        security = ccb.people[2]
+        worker = Worker(services)
+
+        with ccb.as_(security):
+            services.ccb.approve_emergency_change(change_id)
+        worker.tick(clock.now)
+        worker.tick(clock.now)
+        with ccb.as_(ccb.chair):
+            approved = services.ccb.approve_emergency_change(change_id)
+        worker.tick(clock.now)
+        Worker(services).tick(clock.now)
+
+        asked = "Emergency change awaits a second approver: Hotfix the payment gateway"
+        got = [subjects(smtp, p["email"]) for p in ccb.people]
+        # the chair and the members of the board other than the first approver, once each
+        assert got == [[asked], [asked], [], [asked], [asked]]
+        assert subjects(smtp, ccb.requester["email"]) == []
+        assert approved["status"] == "approved"
+        [message] = smtp.to(ccb.chair["email"])
+        text = message.get_body(("plain",)).get_content()
+        assert f"/changes/{change_id}" in text and "(security, member)" in text
