@@ -16,6 +16,7 @@ import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from app.ledger import SYSTEM_ACTOR
 from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting
 from domain.changes.change_request import ChangeRequest
@@ -250,6 +251,21 @@ class Rules:
                     address=person.email, subject_type="action_item", subject_id=item["id"],
                     title=item["title"], content={"kind": kind, "subject": headline,
                                                   "text": text, "html": page, "link": link})
+
+    def review_reminder(self, review: dict[str, Any]) -> Spec | None:
+        """The email reminding a launch's owner that its review is tomorrow (once per review
+        and date: moving the review earns a new reminder)."""
+        kind = "review.due_tomorrow"
+        day = review["scheduled_for"]
+        if review["owner_id"] == SYSTEM_ACTOR:
+            return None  # recorded by the system (a seed or an import): no one to remind
+        return self._email(
+            kind, review["owner_id"], f"review:{review['id']}:due_tomorrow:{day}",
+            f"Post-launch review due tomorrow: {review['launch_name']}",
+            [f"Review {review['seq']} ({review['kind']}) of {review['launch_name']} is "
+             f"scheduled for {day}."],
+            "review", review["id"], f"{review['launch_name']} review {review['seq']}",
+            f"/reviews/{review['id']}")
 
     # -- webhooks --------------------------------------------------------------------------------
 
