@@ -1,4 +1,5 @@
-"""Answers from the notification read model: webhooks, integrations, deliveries."""
+"""Answers from the notification read model: webhooks, integrations, deliveries (and the
+reviews due, for the reminders)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from sqlalchemy import select
 from app.ledger import event_to_dict
 from domain.errors import NotFound
 from projections.notifications.tables import attempts, deliveries, integrations, webhooks
+from projections.reviews.tables import launches, reviews
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from sqlalchemy import Engine
 
     from app.ledger import Ledger
@@ -95,3 +99,14 @@ def subject_history(engine: Engine, ledger: Ledger, subject_id: str) -> list[dic
             row["notification_id"] = delivery["id"]
             rows.append(row)
     return sorted(rows, key=lambda r: r["recorded_at"])
+
+
+def reviews_due_on(engine: Engine, day: date) -> list[dict[str, Any]]:
+    """The scheduled (not yet started, not cancelled) reviews on ``day``, with their launch's
+    name and owner (whom the review-due reminder goes to)."""
+    query = (select(reviews.c.id, reviews.c.seq, reviews.c.kind, reviews.c.scheduled_for,
+                    launches.c.name.label("launch_name"), launches.c.owner_id)
+             .join(launches, launches.c.id == reviews.c.launch_id)
+             .where(reviews.c.status == "scheduled", reviews.c.scheduled_for == day)
+             .order_by(reviews.c.id))
+    return _rows(engine, query)

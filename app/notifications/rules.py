@@ -2,8 +2,10 @@
 
 Email, to people: the responder paged or escalated to (every level, paging can never be
 switched off), the owner of an action item raised or reassigned to them, the colleague asked
-to take a shift and the requester whose swap was accepted. Other kinds honour the person's
-muted kinds (``Preferences``).
+to take a shift and the requester whose swap was accepted, each board member with votes
+waiting for them when a meeting opens (one email per member, naming how many), the other
+members of the board when an emergency change gets its first approval. Other kinds
+honour the person's muted kinds (``Preferences``).
 
 Webhooks, to every active webhook subscribed to the event's name (``*``: all).
 """
@@ -14,6 +16,10 @@ import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from app.ledger import SYSTEM_ACTOR
+from domain.ccb.board import Board
+from domain.ccb.meeting import Meeting
+from domain.changes.change_request import ChangeRequest
 from domain.notifications.integration import AlertSource
 from domain.notifications.preferences import PAGING_KINDS, Preferences
 from domain.oncall.incident import Incident
@@ -51,7 +57,11 @@ WEBHOOK_NAMES: dict[type, str] = {
 }
 """Events of the log → the webhook event name they are delivered as."""
 
-TOPICS = tuple(t for cls in WEBHOOK_NAMES for t in topics_of(cls))
+EMAIL_ONLY: tuple[type, ...] = (Meeting.Opened, ChangeRequest.EmergencyApprovalGiven)
+"""Events that notify people by email and are not offered to webhooks (each may notify
+several people: one email per person, each with its own key)."""
+
+TOPICS = tuple(t for cls in (*WEBHOOK_NAMES, *EMAIL_ONLY) for t in topics_of(cls))
 """Every topic the worker reads."""
 
 
@@ -66,6 +76,8 @@ class Rules:
 
     def notifications(self, event: Any, position: int) -> list[Spec]:
         """Every notification ``event`` (at ``position`` in the log) implies."""
+        if isinstance(event, EMAIL_ONLY):
+            return self._fanout(event)
         name = WEBHOOK_NAMES.get(type(event))
         if name is None:
             return []
@@ -107,11 +119,19 @@ class Rules:
         if found is None:
             return []
         kind, person_id, key, headline, lines = found
+        spec = self._email(kind, person_id, key, headline, lines, subject_type, subject_id,
+                           title, path)
+        return [] if spec is None else [spec]
+
+    def _email(self, kind: str, person_id: str | None, key: str, headline: str,
+               lines: list[str], subject_type: str, subject_id: str, title: str,
+               path: str) -> Spec | None:
+        """The email of ``kind`` to one person, unless they are inactive or muted it."""
         if person_id is None:
-            return []
+            return None
         person = self.ledger.load(Person, person_id)
         if not person.active or (kind not in PAGING_KINDS and kind in self._muted(person_id)):
-            return []
+            return None
         link = self.link(path)
         text = "\n".join([headline, "", *lines, "", f"Open the record: {link}", "",
                           "-- Governance Ledger"])
@@ -119,10 +139,10 @@ class Rules:
         page = (f"<html><body><h2>{html.escape(headline)}</h2>{body}"
                 f'<p><a href="{html.escape(link, quote=True)}">Open the record</a></p>'
                 "<p>-- Governance Ledger</p></body></html>")
-        return [Spec(key=key, channel="email", kind=kind, recipient_id=str(person.id),
-                     address=person.email, subject_type=subject_type, subject_id=subject_id,
-                     title=title, content={"kind": kind, "subject": headline, "text": text,
-                                           "html": page, "link": link})]
+        return Spec(key=key, channel="email", kind=kind, recipient_id=str(person.id),
+                    address=person.email, subject_type=subject_type, subject_id=subject_id,
+                    title=title, content={"kind": kind, "subject": headline, "text": text,
+                                          "html": page, "link": link})
 
     def _muted(self, person_id: str) -> list[str]:
         try:
@@ -163,6 +183,50 @@ class Rules:
                     [f"Week of {swap.get('week_start')}, as {swap.get('role')}."])
         return None
 
+    def _fanout(self, e: Any) -> list[Spec]:
+        """The emails of an event that tells several people (``EMAIL_ONLY``)."""
+        oid = str(e.originator_id)
+        specs: list[Spec | None] = []
+        if isinstance(e, Meeting.Opened):
+            meeting = self.ledger.load(Meeting, e.originator_id)
+            board = self.ledger.load(Board, meeting.board_id)
+            title = f"{board.name} meeting of {meeting.scheduled_start:%Y-%m-%d %H:%M} UTC"
+            # the agenda as it stood when the meeting opened
+            items = [i for i in meeting.items.values() if i["version"] < e.originator_version]
+            for member_id in board.members:
+                waiting = [i for i in items if i["requester_id"] != member_id
+                           or board.charter.get("requester_may_vote")]
+                if not waiting:
+                    continue
+                n = len(waiting)
+                votes = "1 vote waits" if n == 1 else f"{n} votes wait"
+                specs.append(self._email(
+                    "meeting.votes_waiting", member_id,
+                    f"meeting:{oid}:votes_waiting:{member_id}",
+                    f"The meeting is open: {votes} for you",
+                    [f"{board.name} opened its meeting of {meeting.scheduled_start:%Y-%m-%d %H:%M}"
+                     f" UTC; {votes} for you on its agenda."],
+                    "meeting", oid, title, f"/meetings/{oid}"))
+        if isinstance(e, ChangeRequest.EmergencyApprovalGiven):
+            change = self.ledger.load(ChangeRequest, e.originator_id)
+            first = change.approvals[0] if change.approvals else None
+            if first is None or first["version"] != e.originator_version:
+                return []  # only the first approval asks for a second
+            board = self.ledger.load(Board, change.board_id)
+            approver = self.ledger.load(Person, e.approver_id)
+            for member_id in board.members:
+                if member_id in (change.requester_id, e.approver_id):
+                    continue
+                specs.append(self._email(
+                    "change.awaiting_second_approval", member_id,
+                    f"change:{oid}:awaiting_second_approval:{member_id}",
+                    f"Emergency change awaits a second approver: {change.title}",
+                    [f"{approver.name} ({e.function}, {e.capacity}) approved this emergency "
+                     "change; it needs a second approval: the chair (or delegate) and an "
+                     "approver of another function."],
+                    "change_request", oid, change.title, f"/changes/{oid}"))
+        return [s for s in specs if s is not None]
+
     # -- reminders (clock-driven, not from one event) --------------------------------------------
 
     def reminder(self, item: dict[str, Any], kind: str) -> Spec | None:
@@ -187,6 +251,21 @@ class Rules:
                     address=person.email, subject_type="action_item", subject_id=item["id"],
                     title=item["title"], content={"kind": kind, "subject": headline,
                                                   "text": text, "html": page, "link": link})
+
+    def review_reminder(self, review: dict[str, Any]) -> Spec | None:
+        """The email reminding a launch's owner that its review is tomorrow (once per review
+        and date: moving the review earns a new reminder)."""
+        kind = "review.due_tomorrow"
+        day = review["scheduled_for"]
+        if review["owner_id"] == SYSTEM_ACTOR:
+            return None  # recorded by the system (a seed or an import): no one to remind
+        return self._email(
+            kind, review["owner_id"], f"review:{review['id']}:due_tomorrow:{day}",
+            f"Post-launch review due tomorrow: {review['launch_name']}",
+            [f"Review {review['seq']} ({review['kind']}) of {review['launch_name']} is "
+             f"scheduled for {day}."],
+            "review", review["id"], f"{review['launch_name']} review {review['seq']}",
+            f"/reviews/{review['id']}")
 
     # -- webhooks --------------------------------------------------------------------------------
 

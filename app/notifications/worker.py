@@ -9,7 +9,8 @@ Each tick, at the clock's time:
    its position moved) loses the race on version 1 and adds nothing — then moves the position
    with a conditional update;
 3. **reminds** the owners of open action items due tomorrow or overdue (once per item, kind
-   and due date — the key names all three);
+   and due date — the key names all three), and the owners of launches whose review is
+   scheduled for tomorrow (once per review and date);
 4. **delivers** what is due: claims rows of the deliveries read model with a lease (on
    PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` then the claim, on SQLite a conditional
    ``UPDATE`` per row — both let exactly one worker hold a row), re-checks the notification
@@ -36,6 +37,7 @@ from eventsourcing.persistence import IntegrityError
 from sqlalchemy import or_, select, update
 
 from app.notifications.channels import DeliveryFailed, EmailChannel, WebhookChannel
+from app.notifications.queries import reviews_due_on
 from app.notifications.rules import TOPICS, Rules
 from app.notifications.service import CURSOR
 from app.oncall import escalations
@@ -79,7 +81,7 @@ class Worker:
         at = at or now()
         fired = escalations.tick(self.services, at)
         with using_clock(lambda: at), self.services.ledger.as_system(reason="notification worker"):
-            queued = self.derive() + self.remind(at)
+            queued = self.derive() + self.remind(at) + self.remind_reviews(at)
             outcome = self.deliver(at)
         return {"escalations": fired, "queued": queued, **outcome}
 
@@ -121,10 +123,26 @@ class Worker:
                 queued += self._queue(spec, 0)
         return queued
 
-    def _queued_ids(self) -> set[str]:
+    def remind_reviews(self, at: datetime) -> int:
+        """Queue the reminders of the reviews scheduled for the day after ``at``."""
+        due = reviews_due_on(self.services.engine, at.date() + timedelta(days=1))
+        if not due:
+            return 0
+        known = self._queued_ids("review")
+        queued = 0
+        for review in due:
+            key = f"review:{review['id']}:due_tomorrow:{review['scheduled_for']}"
+            if str(notification_id(key, "email")) in known:
+                continue
+            spec = self.rules.review_reminder(review)
+            if spec is not None:
+                queued += self._queue(spec, 0)
+        return queued
+
+    def _queued_ids(self, subject_type: str = "action_item") -> set[str]:
         with self.services.engine.connect() as conn:
             return set(conn.scalars(select(deliveries.c.id).where(
-                deliveries.c.subject_type == "action_item")))
+                deliveries.c.subject_type == subject_type)))
 
     def _specs(self, item: Any) -> list[Any]:
         """The notifications of one stored event; an event the rules cannot read is logged

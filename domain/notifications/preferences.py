@@ -16,7 +16,9 @@ from domain.errors import DomainError
 
 PAGING_KINDS = ("incident.paged", "incident.escalated")
 EMAIL_KINDS = (*PAGING_KINDS, "action_item.assigned", "action_item.due_tomorrow",
-               "action_item.overdue", "swap.requested", "swap.accepted")
+               "action_item.overdue", "swap.requested", "swap.accepted",
+               "meeting.votes_waiting", "change.awaiting_second_approval",
+               "review.due_tomorrow")
 """The kinds of email the ledger sends people."""
 
 

@@ -215,17 +215,13 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
     from app.background import Background
     from web import create_app
 
-    from app.notifications.worker import Worker
-
     app = create_app(services=services)
-    background = Background(services)
+    background = Background(services)  # read models, and the worker: escalations, notifications
     background.start()
-    worker = Worker(services).start()  # escalations, notification delivery and retries
     print(f"Governance Ledger on http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=8, ident="govledger")
     finally:
-        worker.stop()
         background.stop()
     return 0
 

@@ -277,11 +277,21 @@ class TestClockDrivenEscalation:
 
 class TestServeLoop:
     def test_the_background_loop_of_serve_escalates_without_anyone_pressing_a_button(
-            self, services: Services, team: dict[str, Any], clock: FakeClock) -> None:
+            self, services: Services, team: dict[str, Any], clock: FakeClock,
+            monkeypatch: pytest.MonkeyPatch) -> None:
         import time
 
         from app.background import Background
+        from app.oncall import escalations as module
 
+        ticked_by: list[str] = []
+        real = module.tick
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            ticked_by.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "tick", counted)
         incident_id = open_incident(services, team)
         clock.advance(minutes=16)
         background = Background(services, interval=0.05)
@@ -290,11 +300,14 @@ class TestServeLoop:
             deadline = time.monotonic() + 10
             while not escalations(services, incident_id) and time.monotonic() < deadline:
                 time.sleep(0.05)
+            time.sleep(0.2)  # a few more rounds of the projection loop
         finally:
             background.stop()
 
         [escalation] = escalations(services, incident_id)
         assert escalation.trigger == "not_acknowledged"
+        # one escalation clock in serve: the notification worker's, not also the read-model loop
+        assert ticked_by and set(ticked_by) == {"govledger-worker"}
 
 
 def test_a_gap_in_coverage_pages_the_next_level_at_once(
