@@ -1,5 +1,6 @@
 """A review lead's journey in a real browser: record a launch, record the first review,
-be refused finalising until the open action item has a status update, then finalise."""
+be refused finalising until the open action item carried into it (one linked to the launch; an
+unrelated item does not count) has a status update, then finalise."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from app.reviews.queries import list_launches
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -19,9 +22,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_member_records_a_review_and_finalises_it(
         page: Any, services: Services, member: dict[str, Any]) -> None:
-    with services.ledger.acting_as(member["id"]):
-        services.actions.create_action_item(title="Add a pool-size alert", owner_id=member["id"],
-                                           priority="P1", source_type="incident")
     page.goto("/")
     page.fill("#email", member["email"])
     page.fill("#password", member["password"])
@@ -35,6 +35,13 @@ def test_member_records_a_review_and_finalises_it(
     page.fill("#launch_date", "2026-03-02")
     page.click("button:has-text('Record launch')")
     page.wait_for_selector("text=Launch recorded")
+    launch = next(x for x in list_launches(services.engine) if x["name"] == "New checkout")
+    with services.ledger.acting_as(member["id"]):  # carried into the launch's reviews
+        services.actions.create_action_item(title="Add a pool-size alert", owner_id=member["id"],
+                                           priority="P1", source_type="launch",
+                                           source_id=launch["id"])
+        services.actions.create_action_item(title="Unrelated to this launch",
+                                            owner_id=member["id"], source_type="incident")
     page.click("#schedule >> text=Tue 2026-03-03")
 
     page.click("summary:has-text('Enter metrics')")
@@ -50,6 +57,7 @@ def test_member_records_a_review_and_finalises_it(
     page.click("button:has-text('Finalise review')")
     page.wait_for_selector("text=Not finalised")
     assert "Add a pool-size alert" in page.inner_text("#missing-updates")
+    assert "Unrelated to this launch" not in page.inner_text("#missing-updates")
 
     form = page.locator("form[aria-label='Status update for Add a pool-size alert']")
     form.locator("select").select_option("in_progress")
