@@ -85,6 +85,7 @@ def acting(reason: str | None = None) -> Iterator[None]:
                                "to change anything", code="as_of_read_only")
     with ledger().acting_as(g.user["id"], request_id=request_id(), reason=reason or None):
         yield
+    g.recorded = True  # from here on an error must not say that nothing was recorded
     try:  # the command is recorded: its answer does not depend on the read models' catch-up
         services().projections.catch_up()
     except Exception:  # noqa: BLE001 - the background loop and the next read catch up

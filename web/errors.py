@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import g, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +46,11 @@ def describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
         status = exc.code or 500
         return status, HTTP_CODES.get(status, "http_error"), exc.description or exc.name, {}
     if disk_full(exc):
+        if has_request_context() and g.get("recorded"):
+            return 507, "insufficient_storage", (
+                "the command was recorded, but the disk is full so the views could not be "
+                "brought up to date; send it again with the same Idempotency-Key once there is "
+                "room to get its answer (nothing is recorded twice)"), {"recorded": True}
         return 507, "insufficient_storage", ("the store's disk is full: nothing was recorded; "
                                              "try again once there is room"), {}
     return 500, "internal_error", "something went wrong on our side; it has been logged", {}

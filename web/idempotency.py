@@ -146,7 +146,10 @@ def remember(response: Response) -> Response:
     status = response.status_code
     if status >= 500:
         if claim.events:
-            store.forget(claim)
+            try:
+                store.forget(claim)
+            except Exception:  # noqa: BLE001 - e.g. a full disk: a repeat waits, then is told
+                current_app.logger.exception("clearing an unanswered idempotency key failed")
         return response
     if _transient(response) and not claim.events:  # recorded events: their answer stands
         return response
