@@ -72,4 +72,4 @@ def test_member_records_a_review_and_finalises_it(
     assert "finalised" in page.inner_text("h1")
     assert "alert drafted, in review" in page.inner_text("#action-items")
     page.click("text=Document")
-    assert "# Post-Launch Review - 2026-03-03" in page.inner_text("#document")
+    assert "Post-Launch Review - 2026-03-03" in page.inner_text("#document h2")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
+    make_response,
     g,
     render_template,
     request,
@@ -350,6 +351,18 @@ def _runbook_page(runbook_id: str, errors: Errors, form: FormInput) -> str:
                            errors=errors, sign_offs=SIGN_OFFS, names=q.names(engine),
                            events=history_rows(Runbook, runbook_id),
                            tab=request.args.get("tab", "text"))
+
+
+@bp.get("/runbooks/<runbook_id>/runbook.md")
+@login_required
+def runbook_download(runbook_id: str) -> Response:
+    """Download the runbook's current revision as a Markdown file."""
+    book = q.get_runbook(read_model(), runbook_id)
+    response = make_response(book["content"])
+    response.mimetype = "text/markdown"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=runbook-{runbook_id}-r{book['revision']}.md")
+    return response
 
 
 @bp.post("/runbooks/<runbook_id>/sign-off")

@@ -77,7 +77,10 @@ def test_a_member_records_a_review_through_the_forms_and_finalises_it(
     assert "≥ 99.5%" in html and "&lt; 800ms" in html  # the launch's own targets
     assert html.count('<span class="met">met</span>') == 3 and "missed" not in html
     document = client.get(f"{path}?tab=document").get_data(as_text=True)
-    assert "## Continuous Improvement Backlog\n- Warm the cache\n- Trim logs" in document
+    assert ("<h3>Continuous Improvement Backlog</h3>\n<ul>\n<li>Warm the cache</li>\n"
+            "<li>Trim logs</li>") in document
+    markdown = client.get(f"{path}/document.md").get_data(as_text=True)
+    assert "## Continuous Improvement Backlog\n- Warm the cache\n- Trim logs" in markdown
     assert client.get(f"{path}?tab=history").status_code == 200
 
 
