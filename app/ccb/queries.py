@@ -226,23 +226,44 @@ def _as_of(row: dict[str, Any], as_of: datetime) -> dict[str, Any]:
 
 # -- change calendar and gate ---------------------------------------------------------------------
 
-def list_freezes(engine: Engine, include_lifted: bool = False) -> list[dict[str, Any]]:
-    """Freeze windows, by start."""
-    query = select(freeze_windows).order_by(freeze_windows.c.start)
+def list_freezes(engine: Engine, include_lifted: bool = False, start: datetime | None = None,
+                 end: datetime | None = None) -> list[dict[str, Any]]:
+    """Freeze windows, by start; with ``start``/``end`` only those overlapping ``[start, end)``."""
+    f = freeze_windows.c
+    query = select(freeze_windows).order_by(f.start)
     if not include_lifted:
-        query = query.where(freeze_windows.c.lifted_at.is_(None))
+        query = query.where(f.lifted_at.is_(None))
+    if start is not None:
+        query = query.where(f.end > start)
+    if end is not None:
+        query = query.where(f.start < end)
     return [_aware(r, "start", "end", "declared_at", "lifted_at") for r in _rows(engine, query)]
 
 
-def change_calendar(engine: Engine) -> dict[str, Any]:
+def change_calendar(engine: Engine, start: datetime | None = None,
+                    end: datetime | None = None) -> dict[str, Any]:
     """Scheduled and approved changes' windows, freeze windows, and the conflicts between them:
-    two changes on a shared system with overlapping windows, or a change inside a freeze."""
+    two changes on a shared system with overlapping windows, or a change inside a freeze.
+
+    With ``start``/``end`` (the days a calendar page shows) the query selects only the windows
+    that overlap ``[start, end)``; every conflict that overlaps the range is still found, since
+    both windows of such a conflict overlap it."""
     c = change_requests.c
-    changes = [_aware(r, "planned_start", "planned_end") for r in _rows(engine, select(
-        c.id, c.title, c.status, c.category, c.systems, c.planned_start, c.planned_end,
-        c.board_id).where(c.status.in_(["scheduled", "approved", "implemented"]))
-        .order_by(c.planned_start))]
-    freezes = list_freezes(engine)
+    query = select(c.id, c.title, c.status, c.category, c.systems, c.planned_start,
+                   c.planned_end, c.board_id).where(
+        c.status.in_(["scheduled", "approved", "implemented"]))
+    if start is not None:
+        query = query.where(c.planned_end > start)
+    if end is not None:
+        query = query.where(c.planned_start < end)
+    changes = [_aware(r, "planned_start", "planned_end")
+               for r in _rows(engine, query.order_by(c.planned_start, c.id))]
+    freezes = list_freezes(engine, start=start, end=end)
+    return {"changes": changes, "freezes": freezes, "conflicts": _conflicts(changes, freezes)}
+
+
+def _conflicts(changes: list[dict[str, Any]],
+               freezes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     conflicts = []
     for i, a in enumerate(changes):
         for b in changes[i + 1:]:
@@ -256,7 +277,7 @@ def change_calendar(engine: Engine) -> dict[str, Any]:
                 conflicts.append({"kind": "freeze", "change_request_ids": [a["id"]],
                                   "freeze_id": f["id"],
                                   "emergency": exempt_from_freezes(a["category"])})
-    return {"changes": changes, "freezes": freezes, "conflicts": conflicts}
+    return conflicts
 
 
 def gate(engine: Engine, change_id: str, at: datetime) -> dict[str, Any]:

@@ -6,6 +6,7 @@ errors next to the fields; the meeting's buttons and small forms redirect back w
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from app import calendar_grid as grid
 from app.ccb import queries as q
 from app.ccb.calendar import board_calendar
 from app.ccb.documents import DEFERRAL, render_minutes
@@ -348,11 +350,67 @@ def change_calendar() -> str | WerkzeugResponse | tuple[str, int]:
 
 
 def _calendar_page(errors: Errors, form: FormInput) -> str:
+    """The month grid (default), the week grid (``?week=``) or the list (``?view=list``)."""
     engine = read_model()
-    calendar = q.change_calendar(engine)
+    view = _calendar_view()
+    shown: dict[str, Any] = {}
+    if view == "list":
+        calendar = q.change_calendar(engine)
+        freezes = calendar["freezes"]
+    else:
+        shown = _calendar_grid(view)
+        calendar = q.change_calendar(engine, *shown["span"].bounds)
+        shown.update(_place(shown["span"], calendar))
+        freezes = q.list_freezes(engine, start=now())  # in force or ahead: what may be lifted
     named = [i for c in calendar["conflicts"] for i in c["change_request_ids"]]
-    return render_template("ccb/calendar.html", calendar=calendar,
-                           changes=q.change_titles(engine, named), form=form, errors=errors)
+    return render_template("ccb/calendar.html", calendar=calendar, view=view, grid=shown,
+                           freezes=freezes, changes=q.change_titles(engine, named), form=form,
+                           errors=errors)
+
+
+def _calendar_view() -> str:
+    if request.args.get("view") == "list":
+        return "list"
+    return "week" if request.args.get("week") or request.args.get("view") == "week" else "month"
+
+
+def _calendar_grid(view: str) -> dict[str, Any]:
+    """The month or ISO week shown, its days and the prev/next/today links' values."""
+    today = now().date()
+    if view == "week":
+        monday = grid.parse_week(request.args.get("week"), today)
+        return {"span": grid.week_span(monday), "label": grid.week_label(monday),
+                "title": f"Week {grid.week_label(monday)}",
+                "prev": {"week": grid.week_label(monday - timedelta(weeks=1))},
+                "next": {"week": grid.week_label(monday + timedelta(weeks=1))},
+                "today": {"week": grid.week_label(today)}, "month": None, "day": today,
+                "other": {"month": grid.month_label(monday)}}
+    first = grid.parse_month(request.args.get("month"), today)
+    return {"span": grid.month_span(first), "label": grid.month_label(first),
+            "title": first.strftime("%B %Y"), "month": first.month, "day": today,
+            "prev": {"month": grid.month_label(grid.add_months(first, -1))},
+            "next": {"month": grid.month_label(grid.add_months(first, 1))},
+            "today": {"month": grid.month_label(today)},
+            "other": {"week": grid.week_label(
+                today if (today.year, today.month) == (first.year, first.month) else first)}}
+
+
+def _place(span: grid.Span, calendar: dict[str, Any]) -> dict[str, Any]:
+    """Each day's changes (with their conflicts) and freeze windows."""
+    overlaps: dict[str, list[str]] = {}
+    frozen: dict[str, list[str]] = {}
+    for c in calendar["conflicts"]:
+        ids = c["change_request_ids"]
+        if c["kind"] == "overlap":
+            overlaps.setdefault(ids[0], []).append(ids[1])
+            overlaps.setdefault(ids[1], []).append(ids[0])
+        else:
+            frozen.setdefault(ids[0], []).append(c["freeze_id"])
+    changes = grid.by_day(span, calendar["changes"], "planned_start", "planned_end")
+    freezes = grid.by_day(span, calendar["freezes"], "start", "end")
+    return {"weeks": span.weeks(), "changes": changes, "freezes": freezes,
+            "overlaps": overlaps, "frozen": frozen,
+            "titles": {c["id"]: c["title"] for c in calendar["changes"]}}
 
 
 @bp.post("/change-calendar/freezes/<freeze_id>/lift")
