@@ -104,16 +104,18 @@ def test_the_list_view_is_still_there(client: FlaskClient, calendar: Any) -> Non
     assert "Quarter-end freeze" in html and "Easter weekend" in html
 
 
-@pytest.mark.parametrize(("query", "field"), [("month=2026-13", "month"),
-                                               ("month=April", "month"),
-                                               ("week=2026-W60", "week"),
-                                               ("week=2026-14", "week")])
+@pytest.mark.parametrize(("query", "field", "says"), [
+    ("month=2026-13", "month", "is not a month: write it as YYYY-MM"),
+    ("month=April", "month", "is not a month: write it as YYYY-MM"),
+    ("week=2026-W60", "week", "is not an ISO week: write it as YYYY-Www"),
+    ("week=2026-14", "week", "is not an ISO week: write it as YYYY-Www")])
 def test_a_bad_month_or_week_is_a_422_naming_it(client: FlaskClient, calendar: Any,
-                                                query: str, field: str) -> None:
+                                                query: str, field: str, says: str) -> None:
     response = client.get(f"/change-calendar?{query}")
 
     assert response.status_code == 422
-    assert field in response.get_data(as_text=True)
+    assert f"<dt>{field}</dt>" in response.get_data(as_text=True)
+    assert says in response.get_data(as_text=True)
 
 
 def test_the_calendar_query_is_bounded_to_the_range(services: Services, calendar: Any) -> None:
