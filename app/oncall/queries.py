@@ -95,6 +95,46 @@ def list_shifts(engine: Engine, rotation_id: str, start: datetime | None = None,
     return rows
 
 
+MOVES = ("override", "swap")
+"""Causes of a moved shift the timeline marks (plans and roster changes are the schedule)."""
+
+
+def timeline(engine: Engine, rotation_id: str, start: datetime,
+             end: datetime) -> list[dict[str, Any]]:
+    """The rotation's shifts overlapping ``[start, end)``, each with ``moves``: per role, the
+    override or swap that put today's holder there (``from`` → ``to``, by whom, why, when),
+    when the last change to that role in that week was one. Both queries are bounded to the
+    shifts shown."""
+    rows = list_shifts(engine, rotation_id, start, end)
+    weeks = [r["week_start"] for r in rows]
+    n = shift_notices.c
+    notices = _rows(engine, select(shift_notices).where(
+        n.rotation_id == rotation_id, n.week_start.in_(weeks)).order_by(
+        n.recorded_at, n.id)) if weeks else []
+    who = names(engine)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for notice in notices:
+        key = (notice["week_start"], notice["role"])
+        event = notice["id"].rsplit(":", 1)[0]
+        move = latest.get(key)
+        if move is None or move["event"] != event:
+            move = latest[key] = {"event": event, "cause": notice["cause"], "from_id": None,
+                                  "to_id": None, "actor_id": notice["actor_id"],
+                                  "reason": notice["reason"],
+                                  "recorded_at": notice["recorded_at"]}
+        move.update({k: v for k, v in notice.items() if k in ("starts_at", "ends_at")})
+        move["from_id" if notice["change"] == "removed" else "to_id"] = notice["person_id"]
+    for row in rows:
+        row["moves"] = {}
+        for role in ("primary", "secondary"):
+            move = latest.get((row["week_start"], role))
+            if move and move["cause"] in MOVES:
+                row["moves"][role] = {**move, "from_name": who.get(move["from_id"] or ""),
+                                      "to_name": who.get(move["to_id"] or ""),
+                                      "actor_name": who.get(move["actor_id"] or "")}
+    return rows
+
+
 def person_shifts(engine: Engine, person_id: str) -> list[dict[str, Any]]:
     """Every shift a person holds in any rotation, with the rotation's name."""
     query = (select(shifts, rotations.c.name.label("rotation_name"),

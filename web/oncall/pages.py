@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 
+from app import calendar_grid as grid
 from app.oncall import queries as q
 from app.oncall import schemas as s
 from app.people import queries as people_queries
@@ -115,6 +116,31 @@ def _rotation_form(rotation_id: str, which: str, schema: Schema,
         schema, run, reason=reason,
         success=(done, url_for("oncall.rotation", rotation_id=rotation_id)),
         retry=lambda errors, form: _rotation_page(rotation_id, which, form, errors))
+
+
+TIMELINE_WEEKS = 8
+
+
+@bp.get("/rotations/<rotation_id>/timeline")
+@login_required
+def timeline(rotation_id: str) -> str:
+    """A rotation's timeline: weeks × primary/secondary, overrides and swaps marked, the
+    current week highlighted; ``?week=YYYY-Www`` is the first week shown (default: last week)."""
+    engine = read_model()
+    rotation = q.get_rotation(engine, rotation_id)
+    current = now()
+    today = current.date()
+    default = today - timedelta(days=today.weekday() + 7)
+    first = grid.parse_week(request.args.get("week"), today) if request.args.get(
+        "week") else default
+    span = grid.week_span(first, TIMELINE_WEEKS)
+    shifts = _local(q.timeline(engine, rotation_id, *span.bounds), rotation["timezone"])
+    step = timedelta(weeks=TIMELINE_WEEKS)
+    return render_template(
+        "oncall/timeline.html", rotation=rotation, shifts=shifts, span=span,
+        label=f"{grid.week_label(span.start)} to {grid.week_label(span.end - timedelta(days=1))}",
+        prev=grid.week_label(first - step), next=grid.week_label(first + step),
+        today=grid.week_label(default), now=current)
 
 
 @bp.get("/rotations/<rotation_id>/calendar.ics")
