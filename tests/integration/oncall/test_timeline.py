@@ -115,10 +115,10 @@ def test_the_timeline_query_is_bounded_to_the_weeks_shown(
                       datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)) == []
 
 
-def test_the_rotation_page_links_its_timeline(client: FlaskClient, admin: dict[str, Any],
+def test_the_rotation_and_schedule_pages_link_the_timeline(client: FlaskClient, admin: dict[str, Any],
                                               world: dict[str, Any]) -> None:
     login(client, admin)
 
-    html = client.get(f"/oncall/rotations/{world['rotation_id']}").get_data(as_text=True)
-
-    assert f'href="/oncall/rotations/{world["rotation_id"]}/timeline"' in html
+    for page in (f"/oncall/rotations/{world['rotation_id']}", "/oncall/"):
+        html = client.get(page).get_data(as_text=True)
+        assert f'href="/oncall/rotations/{world["rotation_id"]}/timeline"' in html, page
