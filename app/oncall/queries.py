@@ -103,8 +103,8 @@ def timeline(engine: Engine, rotation_id: str, start: datetime,
              end: datetime) -> list[dict[str, Any]]:
     """The rotation's shifts overlapping ``[start, end)``, each with ``moves``: per role, the
     override or swap that put today's holder there (``from`` → ``to``, by whom, why, when),
-    when the last change to that role in that week was one. Both queries are bounded to the
-    shifts shown."""
+    when the last change to that role in that week was one; and ``asked``: per role, the swap
+    requests still waiting that would move it. Every query is bounded to the shifts shown."""
     rows = list_shifts(engine, rotation_id, start, end)
     weeks = [r["week_start"] for r in rows]
     n = shift_notices.c
@@ -124,14 +124,27 @@ def timeline(engine: Engine, rotation_id: str, start: datetime,
                                   "recorded_at": notice["recorded_at"]}
         move.update({k: v for k, v in notice.items() if k in ("starts_at", "ends_at")})
         move["from_id" if notice["change"] == "removed" else "to_id"] = notice["person_id"]
+    w = swaps.c
+    asked: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for swap in _rows(engine, select(swaps).where(
+            w.rotation_id == rotation_id, w.status == "requested",
+            or_(w.week_start.in_(weeks), w.return_week_start.in_(weeks))).order_by(
+            w.requested_at)) if weeks else []:
+        named = {**swap, "requester_name": who.get(swap["requester_id"]),
+                 "counterpart_name": who.get(swap["counterpart_id"])}
+        asked.setdefault((swap["week_start"], swap["role"]), []).append(named)
+        if swap["return_week_start"]:
+            asked.setdefault((swap["return_week_start"], swap["role"]), []).append(
+                {**named, "in_return": True})
     for row in rows:
-        row["moves"] = {}
+        row["moves"], row["asked"] = {}, {}
         for role in ("primary", "secondary"):
             move = latest.get((row["week_start"], role))
             if move and move["cause"] in MOVES:
                 row["moves"][role] = {**move, "from_name": who.get(move["from_id"] or ""),
                                       "to_name": who.get(move["to_id"] or ""),
                                       "actor_name": who.get(move["actor_id"] or "")}
+            row["asked"][role] = asked.get((row["week_start"], role), [])
     return rows
 
 

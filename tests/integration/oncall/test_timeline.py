@@ -82,6 +82,27 @@ def test_the_timeline_marks_overrides_and_swaps_with_who_replaced_whom(
     assert '<th scope="col">Primary</th>' in html and '<th scope="row">' in html
 
 
+def test_a_swap_request_waiting_for_an_answer_is_marked(
+        client: FlaskClient, services: Services, admin: dict[str, Any],
+        world: dict[str, Any]) -> None:
+    week = world["shifts"][3]
+    holder = week["primary_id"]
+    other = next(p for p in world["names"] if p not in (holder, week["secondary_id"]))
+    with services.ledger.acting_as(holder, reason="family visit"):
+        services.oncall.request_swap(world["rotation_id"], week["week_start"], "primary", other)
+    services.projections.catch_up()
+    login(client, admin)
+
+    html = client.get(f"/oncall/rotations/{world['rotation_id']}/timeline").get_data(
+        as_text=True)
+
+    primary, secondary = cells(row(html, week["week_start"]))
+    names = world["names"]
+    assert (f'<span class="moved asked">Swap requested: {names[holder]} asks '
+            f'{names[other]}') in primary
+    assert names[holder] in primary and "moved" not in secondary
+
+
 def test_the_current_week_is_highlighted_and_the_weeks_page(
         client: FlaskClient, admin: dict[str, Any], world: dict[str, Any]) -> None:
     login(client, admin)
