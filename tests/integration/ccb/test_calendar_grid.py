@@ -56,6 +56,7 @@ def test_the_month_grid_places_changes_freezes_and_conflicts_on_their_days(
     for change in calendar.changes:
         assert f'href="/changes/{change}"' in first
     assert "10:00" in first and "12:00" in first
+    assert "approved · billing-db" in first
     assert first.count("Conflict: overlaps") == 2 and "Conflict: inside a freeze" in first
     assert "frozen" in first and "Freeze: Quarter-end freeze" in first
     assert "/changes/" not in cell(html, "2026-04-02") and "frozen" not in cell(html, "2026-04-02")
