@@ -101,17 +101,24 @@ MOVES = ("override", "swap")
 
 def timeline(engine: Engine, rotation_id: str, start: datetime,
              end: datetime) -> list[dict[str, Any]]:
-    """The rotation's shifts overlapping ``[start, end)``, each with ``moves``: per role, the
-    override or swap that put today's holder there (``from`` → ``to``, by whom, why, when),
-    when the last change to that role in that week was one; and ``asked``: per role, the swap
-    requests still waiting that would move it. Every query is bounded to the shifts shown."""
-    rows = list_shifts(engine, rotation_id, start, end)
+    """The rotation's shifts starting in ``[start, end)`` (a shift belongs to the week it
+    starts in, so consecutive pages neither repeat nor skip one), each with ``moves``: per
+    role, the override or swap that put today's holder there (``from`` → ``to``, by whom,
+    why, when), when the last change to that role in that week was one; and ``asked``: per
+    role, the swap requests still waiting that would move it. Every query is bounded to the
+    shifts shown."""
+    who = names(engine)
+    rows = _rows(engine, select(shifts).where(
+        shifts.c.rotation_id == rotation_id, shifts.c.starts_at >= start,
+        shifts.c.starts_at < end).order_by(shifts.c.starts_at))
+    for row in rows:
+        row["primary_name"] = who.get(row["primary_id"] or "")
+        row["secondary_name"] = who.get(row["secondary_id"] or "")
     weeks = [r["week_start"] for r in rows]
     n = shift_notices.c
     notices = _rows(engine, select(shift_notices).where(
         n.rotation_id == rotation_id, n.week_start.in_(weeks)).order_by(
         n.recorded_at, n.id)) if weeks else []
-    who = names(engine)
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for notice in notices:
         key = (notice["week_start"], notice["role"])

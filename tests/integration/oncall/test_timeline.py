@@ -118,6 +118,10 @@ def test_the_current_week_is_highlighted_and_the_weeks_page(
     assert "Weeks 2026-W09 to 2026-W16" in html
     assert f'href="{path}?week=2026-W01"' in html and f'href="{path}?week=2026-W17"' in html
     assert "Nothing planned in these weeks." in later and 'id="week-' not in later
+    from_w11 = client.get(f"{path}?week=2026-W11").get_data(as_text=True)
+    # the shift that started on 2026-03-02 runs into W11 but belongs to the page before
+    assert re.findall(r'<tr id="week-([\d-]+)"', from_w11) == [
+        s["week_start"] for s in world["shifts"][1:]]
     assert client.get(f"{path}?week=2026-W99").status_code == 422
 
 
