@@ -111,18 +111,32 @@ def timeline(engine: Engine, rotation_id: str, start: datetime,
     rows = _rows(engine, select(shifts).where(
         shifts.c.rotation_id == rotation_id, shifts.c.starts_at >= start,
         shifts.c.starts_at < end).order_by(shifts.c.starts_at))
+    weeks = [r["week_start"] for r in rows]
+    moves = _last_moves(engine, rotation_id, weeks) if weeks else {}
+    asked = _waiting_swaps(engine, rotation_id, weeks, who) if weeks else {}
     for row in rows:
         row["primary_name"] = who.get(row["primary_id"] or "")
         row["secondary_name"] = who.get(row["secondary_id"] or "")
-    weeks = [r["week_start"] for r in rows]
+        row["moves"], row["asked"] = {}, {}
+        for role in ("primary", "secondary"):
+            move = moves.get((row["week_start"], role))
+            if move and move["cause"] in MOVES:
+                row["moves"][role] = {**move, "from_name": who.get(move["from_id"] or ""),
+                                      "to_name": who.get(move["to_id"] or ""),
+                                      "actor_name": who.get(move["actor_id"] or "")}
+            row["asked"][role] = asked.get((row["week_start"], role), [])
+    return rows
+
+
+def _last_moves(engine: Engine, rotation_id: str,
+                weeks: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(week, role) → the last event that moved it: cause, who left, who came, by whom, why."""
     n = shift_notices.c
-    notices = _rows(engine, select(shift_notices).where(
-        n.rotation_id == rotation_id, n.week_start.in_(weeks)).order_by(
-        n.recorded_at, n.id)) if weeks else []
     latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for notice in notices:
-        key = (notice["week_start"], notice["role"])
-        event = notice["id"].rsplit(":", 1)[0]
+    for notice in _rows(engine, select(shift_notices).where(
+            n.rotation_id == rotation_id, n.week_start.in_(weeks)).order_by(
+            n.recorded_at, n.id)):
+        key, event = (notice["week_start"], notice["role"]), notice["id"].rsplit(":", 1)[0]
         move = latest.get(key)
         if move is None or move["event"] != event:
             move = latest[key] = {"event": event, "cause": notice["cause"], "from_id": None,
@@ -131,28 +145,25 @@ def timeline(engine: Engine, rotation_id: str, start: datetime,
                                   "recorded_at": notice["recorded_at"]}
         move.update({k: v for k, v in notice.items() if k in ("starts_at", "ends_at")})
         move["from_id" if notice["change"] == "removed" else "to_id"] = notice["person_id"]
+    return latest
+
+
+def _waiting_swaps(engine: Engine, rotation_id: str, weeks: list[str],
+                   who: dict[str, str]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(week, role) → the swap requests still waiting that would move it (either week)."""
     w = swaps.c
     asked: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for swap in _rows(engine, select(swaps).where(
             w.rotation_id == rotation_id, w.status == "requested",
             or_(w.week_start.in_(weeks), w.return_week_start.in_(weeks))).order_by(
-            w.requested_at)) if weeks else []:
+            w.requested_at)):
         named = {**swap, "requester_name": who.get(swap["requester_id"]),
                  "counterpart_name": who.get(swap["counterpart_id"])}
         asked.setdefault((swap["week_start"], swap["role"]), []).append(named)
         if swap["return_week_start"]:
             asked.setdefault((swap["return_week_start"], swap["role"]), []).append(
                 {**named, "in_return": True})
-    for row in rows:
-        row["moves"], row["asked"] = {}, {}
-        for role in ("primary", "secondary"):
-            move = latest.get((row["week_start"], role))
-            if move and move["cause"] in MOVES:
-                row["moves"][role] = {**move, "from_name": who.get(move["from_id"] or ""),
-                                      "to_name": who.get(move["to_id"] or ""),
-                                      "actor_name": who.get(move["actor_id"] or "")}
-            row["asked"][role] = asked.get((row["week_start"], role), [])
-    return rows
+    return asked
 
 
 def person_shifts(engine: Engine, person_id: str) -> list[dict[str, Any]]:

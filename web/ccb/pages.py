@@ -6,7 +6,7 @@ errors next to the fields; the meeting's buttons and small forms redirect back w
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from flask import (
@@ -378,21 +378,27 @@ def _calendar_grid(view: str) -> dict[str, Any]:
     """The month or ISO week shown, its days and the prev/next/today links' values."""
     today = now().date()
     if view == "week":
-        monday = grid.parse_week(request.args.get("week"), today)
-        return {"span": grid.week_span(monday), "label": grid.week_label(monday),
-                "title": f"Week {grid.week_label(monday)}",
-                "prev": {"week": grid.week_label(monday - timedelta(weeks=1))},
-                "next": {"week": grid.week_label(monday + timedelta(weeks=1))},
-                "today": {"week": grid.week_label(today)}, "month": None, "day": today,
-                "other": {"month": grid.month_label(monday)}}
-    first = grid.parse_month(request.args.get("month"), today)
+        return _week_grid(grid.parse_week(request.args.get("week"), today), today)
+    return _month_grid(grid.parse_month(request.args.get("month"), today), today)
+
+
+def _week_grid(monday: date, today: date) -> dict[str, Any]:
+    label = grid.week_label(monday)
+    return {"span": grid.week_span(monday), "label": label, "title": f"Week {label}",
+            "prev": {"week": grid.week_label(monday - timedelta(weeks=1))},
+            "next": {"week": grid.week_label(monday + timedelta(weeks=1))},
+            "today": {"week": grid.week_label(today)}, "month": None, "day": today,
+            "other": {"month": grid.month_label(monday)}}
+
+
+def _month_grid(first: date, today: date) -> dict[str, Any]:
+    this_month = (today.year, today.month) == (first.year, first.month)
     return {"span": grid.month_span(first), "label": grid.month_label(first),
             "title": first.strftime("%B %Y"), "month": first.month, "day": today,
             "prev": {"month": grid.month_label(grid.add_months(first, -1))},
             "next": {"month": grid.month_label(grid.add_months(first, 1))},
             "today": {"month": grid.month_label(today)},
-            "other": {"week": grid.week_label(
-                today if (today.year, today.month) == (first.year, first.month) else first)}}
+            "other": {"week": grid.week_label(today if this_month else first)}}
 
 
 def _place(span: grid.Span, calendar: dict[str, Any]) -> dict[str, Any]:
