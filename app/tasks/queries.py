@@ -83,11 +83,11 @@ def _totals(items: list[dict[str, Any]]) -> dict[str, int]:
 
 def _task(kind: str, title: str, link: tuple[str, dict[str, str], str | None],
           due_at: datetime | None, now: datetime, detail: str = "",
-          overdue: bool | None = None) -> dict[str, Any]:
+          overdue: bool | None = None, due_label: str = "due") -> dict[str, Any]:
     endpoint, values, anchor = link
     return {"kind": kind, "title": title, "detail": detail,
             "link": {"endpoint": endpoint, "values": values, "anchor": anchor},
-            "due_at": due_at,
+            "due_at": due_at, "due_label": due_label,
             "overdue": (due_at is not None and due_at < now) if overdue is None else overdue}
 
 
@@ -164,12 +164,12 @@ def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]
         link = ("oncall.rotation", {"rotation_id": r.rotation_id}, None)
         if from_db(r.starts_at) <= now:
             tasks.append(_task("shift", f"You are on call now: {role} on {r.rotation}", link,
-                               from_db(r.ends_at), now, detail="until the hand-over",
-                               overdue=False))
+                               from_db(r.ends_at), now, detail="hand-over", overdue=False,
+                               due_label="ends"))
         else:
             tasks.append(_task("shift", f"Your next shift: {role} on {r.rotation}", link,
-                               from_db(r.starts_at), now, detail="starts then",
-                               overdue=False))
+                               from_db(r.starts_at), now, detail=f"week of {r.week_start}",
+                               overdue=False, due_label="starts"))
     return tasks
 
 
@@ -196,7 +196,7 @@ def meeting_tasks(conn: Any, person_id: str, now: datetime,
         link = ("ccb.meeting", {"meeting_id": r.id}, None)
         if person_id not in present:
             tasks.append(_task("check_in", f"Meeting of {r.name} is open: check in to vote",
-                               link, due, now, detail="scheduled to end then"))
+                               link, due, now, detail="scheduled to end", due_label="ends"))
             continue
         voters = [(person_id, None)] + [
             (p["grantor_id"], p) for p in state["proxies"]
@@ -218,7 +218,7 @@ def meeting_tasks(conn: Any, person_id: str, now: datetime,
                 tasks.append(_task(
                     "vote", f"Vote{whose} on {titles.get(change_id, 'a change request')}",
                     ("ccb.meeting", {"meeting_id": r.id}, change_id), due, now,
-                    detail=f"meeting of {r.name}"))
+                    detail=f"meeting of {r.name}", due_label="meeting ends"))
     return tasks
 
 
@@ -252,8 +252,7 @@ def action_item_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[s
     now = datetime.combine(today, time.min, UTC)
     tasks = [_task("action_item", f"{item['priority']} action item: {item['title']}",
                    ("actions.detail", {"item_id": item["id"]}, None), _end_of(item["due"]),
-                   now, detail=f"due {item['due'].isoformat()}"
-                   + (" · overdue" if item["overdue"] else ""), overdue=item["overdue"])
+                   now, detail=item["status"].replace("_", " "), overdue=item["overdue"])
              for item in page["items"]]
     if tasks and page["total"] > len(tasks):
         tasks[0]["of"] = page["total"]

@@ -17,6 +17,8 @@ class TaskSchema(Schema):
     detail = fields.String()
     url = fields.String(metadata={"description": "the page where it is done"})
     due_at = when(allow_none=True, metadata={"description": "ISO 8601, UTC"})
+    due_label = fields.String(metadata={"description": "what the time is: due, starts, ends, "
+                                        "meeting ends"})
     overdue = fields.Boolean()
 
 

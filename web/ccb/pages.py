@@ -265,10 +265,10 @@ def _item_actions(item: dict[str, Any], tally: dict[str, int], board_data: dict[
     decide = casting = False
     if is_chair:
         if not quorum["met"]:
-            why.append("Cannot be decided yet: quorum is not met — "
-                       + "; ".join(quorum_shortfall(quorum, {
-                           m["person_id"]: m["function"] for m in board_data["members"]}))
-                       + ".")
+            why.append("Cannot be decided yet: quorum is not met — " + "; ".join(
+                gap.split(" (")[0] for gap in quorum_shortfall(quorum, {
+                    m["person_id"]: m["function"] for m in board_data["members"]}))
+                + " (see Quorum above).")
         elif waits_for_chair and no_votes:
             why.append("No approve or reject votes yet: nothing to decide or break.")
         elif waits_for_chair:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from app.ccb.queries import get_meeting
 from app.tasks.queries import my_tasks
 from tests.conftest import add_person, bearer, login
 from tests.support.ccb import running_meeting
@@ -226,10 +227,12 @@ class TestPagesAndApi:
         assert body["counts"]["vote"] == 1 and body["counts"]["total"] == 1
         assert body["counts"]["overdue"] == 0
         [task] = body["items"]
+        meeting = get_meeting(services.engine, ccb.meeting_id)
         assert task == {"kind": "vote", "title": "Vote on Change number 1",
                         "detail": "meeting of Platform CCB",
                         "url": f"/meetings/{ccb.meeting_id}#{ccb.changes[0]}",
-                        "due_at": task["due_at"], "overdue": False}
+                        "due_at": meeting["scheduled_end"].isoformat(),
+                        "due_label": "meeting ends", "overdue": False}
         assert datetime.fromisoformat(task["due_at"]).utcoffset() == timedelta(0)
 
     def test_as_of_judges_the_list_as_the_ledger_stood_then(
