@@ -260,20 +260,23 @@ def action_item_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[s
 
 
 def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, Any]]:
-    """Reviews in progress or scheduled within ``REVIEW_HORIZON`` where an open action item
-    the person owns still needs its status update (``missing_updates``)."""
+    """Each launch's next review (in progress, or scheduled within ``REVIEW_HORIZON``) where an
+    open action item the person owns still needs its status update (``missing_updates``)."""
     rv = reviews.c
     with engine.connect() as conn:
         rows = conn.execute(
-            select(rv.id, rv.seq, rv.kind, rv.scheduled_for, launches.c.name)
+            select(rv.id, rv.launch_id, rv.seq, rv.kind, rv.scheduled_for, launches.c.name)
             .join(launches, launches.c.id == rv.launch_id)
             .where(or_(rv.status == "in_progress",
                        and_(rv.status == "scheduled",
                             rv.scheduled_for <= today + REVIEW_HORIZON)))
-            .order_by(rv.scheduled_for, rv.id).limit(LIMIT)).all()
+            .order_by(rv.scheduled_for, rv.seq, rv.id).limit(LIMIT)).all()
     now = datetime.combine(today, time.min, UTC)
-    tasks = []
+    tasks, seen = [], set()
     for r in rows:
+        if r.launch_id in seen:  # the launch's next review asks; later ones ask in their turn
+            continue
+        seen.add(r.launch_id)
         mine = [i for i in review_queries.missing_updates(engine, r.id)
                 if i["owner_id"] == person_id]
         if mine:

@@ -252,3 +252,52 @@ class TestPagesAndApi:
 
     def test_without_a_token_the_api_is_401(self, client: FlaskClient) -> None:
         assert client.get("/api/v1/me/tasks").status_code == 401
+
+
+class TestReviewsAndProgramme:
+    def test_the_next_review_of_a_launch_asks_the_owner_of_a_carried_item_for_an_update(
+            self, client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+        other = add_person(services, name="Otto Other")
+        launch = client.post("/api/v1/launches", headers=bearer(member), json={
+            "name": "New checkout", "system": "checkout", "launch_date": "2026-03-02",
+            "description": "The redesigned checkout."}).get_json()
+        first = launch["reviews"][0]["id"]
+        with services.ledger.acting_as(member["id"]):
+            item = services.actions.create_action_item(
+                title="Add a pool-size alert", owner_id=member["id"], source_type="launch",
+                source_id=launch["id"])["id"]
+            services.actions.create_action_item(title="Someone else's", owner_id=other["id"],
+                                                source_type="launch", source_id=launch["id"])
+
+        [task] = kinds(tasks_of(services, member), "review_update")
+        assert task["title"] == ("Status update for 1 action item in the daily review of "
+                                 "New checkout")
+        assert task["link"]["values"] == {"review_id": first}
+        assert task["detail"] == "Add a pool-size alert"
+
+        client.post(f"/api/v1/reviews/{first}/status-updates", headers=bearer(member),
+                    json={"item_id": item, "status": "in_progress", "note": "drafted"})
+        assert kinds(tasks_of(services, member), "review_update") == []  # later reviews
+        assert kinds(tasks_of(services, other), "review_update")[0]["link"]["values"] == {
+            "review_id": first}  # ask once the first is finalised
+
+    def test_programme_activities_i_own_until_completed(
+            self, services: Services, admin: dict[str, Any], member: dict[str, Any]) -> None:
+        from sqlalchemy import select
+
+        from projections.programme.tables import programme_activities
+
+        with services.ledger.acting_as(admin["id"]):
+            services.programme.create_programme("Track 4")
+        services.projections.catch_up()
+        with services.engine.connect() as conn:
+            activity_id, name = conn.execute(
+                select(programme_activities.c.id, programme_activities.c.name)
+                .order_by(programme_activities.c.position)).first()
+        assert kinds(tasks_of(services, member), "activity") == []
+        with services.ledger.acting_as(admin["id"]):
+            services.programme.edit_activity(activity_id, owner_id=member["id"])
+
+        [task] = kinds(tasks_of(services, member), "activity")
+        assert task["title"] == f"Programme activity: {name}"
+        assert task["link"]["anchor"] == activity_id and task["due_at"] is None
