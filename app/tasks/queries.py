@@ -22,6 +22,7 @@ from domain.ccb.meeting import LIVE_PROXY
 from domain.oncall.incident import ACK_TARGET_MINUTES, UNACKNOWLEDGED, UNRESOLVED
 from projections.base import from_db
 from projections.ccb.tables import boards, meetings
+from projections.changes.tables import change_requests
 from projections.oncall.tables import incident_timeline, incidents, rotations, shifts, swaps
 from projections.people.tables import people
 from projections.programme.tables import programme_activities
@@ -55,12 +56,11 @@ def my_tasks(engine: Engine, person_id: str, now: datetime,
     today = now.date()
     items: list[dict[str, Any]] = []
     with engine.connect() as conn:
-        names = _names(conn)
         items += incident_tasks(conn, person_id, now)
-        items += meeting_tasks(conn, person_id, now, names)
+        items += meeting_tasks(conn, person_id, now)
     items += emergency_tasks(engine, person_id, now, approvers)
     with engine.connect() as conn:
-        items += swap_tasks(conn, person_id, now, names)
+        items += swap_tasks(conn, person_id, now)
         items += shift_tasks(conn, person_id, now)
     items += action_item_tasks(engine, person_id, today)
     items += review_tasks(engine, person_id, today)
@@ -89,10 +89,6 @@ def _task(kind: str, title: str, link: tuple[str, dict[str, str], str | None],
             "link": {"endpoint": endpoint, "values": values, "anchor": anchor},
             "due_at": due_at, "due_label": due_label,
             "overdue": (due_at is not None and due_at < now) if overdue is None else overdue}
-
-
-def _names(conn: Any) -> dict[str, str]:
-    return {r.id: r.name for r in conn.execute(select(people.c.id, people.c.name))}
 
 
 def _end_of(day: Any) -> datetime:
@@ -125,21 +121,21 @@ def incident_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, A
     return tasks
 
 
-def swap_tasks(conn: Any, person_id: str, now: datetime,
-               names: dict[str, str]) -> list[dict[str, Any]]:
+def swap_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """Swap requests addressed to the person and not answered yet, due when the week starts."""
     s = swaps.c
     week = shifts.c
     rows = conn.execute(
-        select(s.id, s.rotation_id, s.requester_id, s.role, s.week_start,
-               s.return_week_start, rotations.c.name.label("rotation"),
-               week.starts_at)
+        select(s.id, s.rotation_id, s.role, s.week_start, s.return_week_start,
+               rotations.c.name.label("rotation"), week.starts_at,
+               people.c.name.label("requester"))
         .join(rotations, rotations.c.id == s.rotation_id)
+        .outerjoin(people, people.c.id == s.requester_id)
         .outerjoin(shifts, and_(week.rotation_id == s.rotation_id,
                                 week.week_start == s.week_start))
         .where(s.counterpart_id == person_id, s.status == "requested")
         .order_by(s.week_start, s.id).limit(LIMIT)).all()
-    return [_task("swap", f"Swap request from {names.get(r.requester_id, 'someone')}: their "
+    return [_task("swap", f"Swap request from {r.requester or 'someone'}: their "
                   f"{r.role} week of {r.week_start} on {r.rotation}",
                   ("oncall.rotation", {"rotation_id": r.rotation_id}, "swaps"),
                   from_db(r.starts_at), now,
@@ -175,8 +171,7 @@ def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]
 
 # -- Change Control Board -----------------------------------------------------------------------
 
-def meeting_tasks(conn: Any, person_id: str, now: datetime,
-                  names: dict[str, str]) -> list[dict[str, Any]]:
+def meeting_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """On every open meeting of a board the person sits on: check in if absent; once present,
     each undecided item they (or a grantor whose proxy they hold) may vote on and have not."""
     rows = conn.execute(
@@ -202,6 +197,7 @@ def meeting_tasks(conn: Any, person_id: str, now: datetime,
             (p["grantor_id"], p) for p in state["proxies"]
             if p["holder_id"] == person_id and p["status"] in LIVE_PROXY
             and p["grantor_id"] in members and p["grantor_id"] not in present]
+        names = ccb_queries.names_of(conn.engine, [v for v, _ in voters[1:]])
         open_items = [i for i in state["items"] if i["decision"] is None]
         missing = [i["change_request_id"] for i in open_items
                    if i["change_request_id"] not in titles]
@@ -227,8 +223,16 @@ def emergency_tasks(engine: Engine, person_id: str, now: datetime,
                     ) -> list[dict[str, Any]]:
     """Emergency changes on the person's boards that wait for approvals they may give: not
     their own, not approved by them yet; due at the change's planned start."""
+    c = change_requests.c
+    with engine.connect() as conn:
+        board_ids = list(conn.scalars(
+            select(c.board_id).distinct().where(
+                c.category == "emergency", c.status.in_(ccb_queries.OPEN_EMERGENCY),
+                c.board_id.is_not(None), c.requester_id != person_id)
+            .order_by(c.board_id).limit(LIMIT)))
     tasks = []
-    for board in ccb_queries.list_boards(engine):
+    for board_id in board_ids:
+        board = ccb_queries.get_board(engine, board_id)
         if person_id not in {m["person_id"] for m in board["members"]}:
             continue
         for change in ccb_queries.open_emergency_changes(engine, board["id"]):

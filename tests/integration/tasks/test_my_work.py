@@ -301,3 +301,17 @@ class TestReviewsAndProgramme:
         [task] = kinds(tasks_of(services, member), "activity")
         assert task["title"] == f"Programme activity: {name}"
         assert task["link"]["anchor"] == activity_id and task["due_at"] is None
+
+
+def test_an_invalid_as_of_is_a_422_page_with_the_count_still_shown(
+        services: Services, client: FlaskClient) -> None:
+    ccb, paul = vote_waiting(services)
+    login(client, paul)
+
+    response = client.get("/?as_of=yesterday")
+
+    assert response.status_code == 422
+    assert "as_of" in response.get_data(as_text=True)
+    assert 'aria-label="1 waiting"' in response.get_data(as_text=True)  # judged at now
+    assert client.get("/api/v1/me/tasks", headers=bearer(paul),
+                      query_string={"as_of": "yesterday"}).status_code == 422
