@@ -1,4 +1,4 @@
-"""The signed-in landing page."""
+"""The signed-in landing page: my work (every open thing waiting for me), then the changes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from app.changes import queries as change_queries
 from app.notifications import queries as notification_queries
 from domain.notifications.preferences import PAGING_KINDS
 from web.context import current_as_of, login_required, read_model, services
+from web.tasks import my_work, my_work_count
 
 bp = Blueprint("home", __name__)
 
@@ -17,11 +18,27 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index() -> str:
-    """Show the change requests that need attention and counts by status."""
+    """Show what waits for the signed-in person, then the latest change requests."""
     engine = read_model()
     page = change_queries.list_change_requests(engine, limit=10)
     counts = change_queries.count_change_requests_by_status(engine)
-    return render_template("home.html", recent=page["items"], counts=counts, pages=_pages())
+    return render_template("home.html", recent=page["items"], counts=counts, pages=_pages(),
+                           work=my_work(), labels=KIND_LABELS)
+
+
+KIND_LABELS = {
+    "incident": "Incidents paged to you", "vote": "Votes waiting for you",
+    "check_in": "Open meetings to join", "emergency_approval": "Emergency changes to approve",
+    "swap": "Swap requests for you", "shift": "Your on-call shifts",
+    "action_item": "Your action items", "review_update": "Reviews waiting for your updates",
+    "activity": "Your programme activities"}
+"""Section headings of the home page, by task kind (app/tasks/queries.py KINDS)."""
+
+
+@bp.app_context_processor
+def nav_count() -> dict[str, Any]:
+    """``my_work_count()`` for the navigation's badge on every page."""
+    return {"my_work_count": my_work_count}
 
 
 def _pages() -> list[dict[str, Any]]:

@@ -315,11 +315,15 @@ class GateClosed(DomainError):
         self.code = code
 
 
+OPEN_EMERGENCY = ("submitted", "scheduled", "deferred")
+"""An emergency change in these states still waits for its approvals."""
+
+
 def open_emergency_changes(engine: Engine, board_id: str) -> list[dict[str, Any]]:
     """The board's emergency changes not yet decided (submitted, scheduled or deferred)."""
     c = change_requests.c
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(
-            c.id, c.title, c.status, c.requester_id).where(
+            c.id, c.title, c.status, c.requester_id, c.planned_start, c.version).where(
             c.board_id == board_id, c.category == "emergency",
-            c.status.in_(["submitted", "scheduled", "deferred"])))]
+            c.status.in_(OPEN_EMERGENCY)))]

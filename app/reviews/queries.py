@@ -278,7 +278,7 @@ def missing_updates(engine: Engine, review_id: str) -> list[dict[str, Any]]:
     updated = set(_updates_in(engine, review_id))
     raised = {r["id"] for r in _item_rows(engine, action_items.c.source_type == "review",
                                           action_items.c.source_id == review_id)}
-    return [{"id": r["id"], "title": r["title"], "status": r["status"]}
+    return [{"id": r["id"], "title": r["title"], "status": r["status"], "owner_id": r["owner_id"]}
             for r in _item_rows(engine, action_items.c.status.in_(OPEN_STATUSES),
                                 _carried(engine, review_id))
             if needs_status_update(r["id"], updated, raised)]

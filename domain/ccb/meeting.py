@@ -85,8 +85,7 @@ class Meeting(LedgerAggregate):
 
     def timebox_over(self, board: Board) -> bool:
         """Whether the charter's time-box has run out since the meeting opened."""
-        limit = timedelta(minutes=int(board.charter["timebox_minutes"]))
-        return self.opened_at is not None and now() >= self.opened_at + limit
+        return timebox_ran_out(self.opened_at, board.charter, now())
 
     class Closed(LedgerAggregate.Event):
         """The meeting closed; the items still undecided are deferred to the next meeting.
@@ -359,7 +358,8 @@ class Meeting(LedgerAggregate):
         """Return the quorum snapshot, refusing the decision when it is not met."""
         quorum = self.quorum(board)
         if not quorum["met"]:
-            raise QuorumNotMet("quorum is not met", **quorum)
+            raise QuorumNotMet("quorum is not met: " + "; ".join(
+                quorum_shortfall(quorum, board.members)), **quorum)
         return quorum
 
     def _record_decision(self, change_request_id: str, outcome: str, tally: dict[str, int],
@@ -450,6 +450,38 @@ def quorum_snapshot(attendance: Mapping[str, str], proxies: Iterable[Mapping[str
             "present": present, "functions": sorted(functions), "proxies": held,
             "counted": count, "required_members": required_members,
             "required_functions": required_functions}
+
+
+def timebox_ran_out(opened_at: datetime | None, charter: Mapping[str, Any], at: datetime) -> bool:
+    """Whether the charter's time-box has run out at ``at`` for a meeting opened then (items
+    undecided at a close after it are deferred for the ``timebox``)."""
+    limit = timedelta(minutes=int(charter["timebox_minutes"]))
+    return opened_at is not None and at >= opened_at + limit
+
+
+def quorum_shortfall(snapshot: Mapping[str, Any], members: Mapping[str, str]) -> list[str]:
+    """What a :func:`quorum_snapshot` lacks, in words (empty when quorum is met): how many more
+    members must be counted and how many more distinct functions, naming the functions that
+    only absent members could bring.
+
+    :param members: the board's members in force (person id → function).
+    """
+    missing = []
+    short_members = snapshot["required_members"] - snapshot["counted"]
+    if short_members > 0:
+        missing.append(f"needs {short_members} more member{'s' if short_members > 1 else ''} "
+                       f"({snapshot['counted']} of the {snapshot['required_members']} "
+                       "required are counted)")
+    short_functions = snapshot["required_functions"] - len(snapshot["functions"])
+    if short_functions > 0:
+        present = set(snapshot["functions"])
+        absent = sorted({f for p, f in members.items() if f not in present})
+        missing.append(
+            f"needs {short_functions} more function{'s' if short_functions > 1 else ''} "
+            f"among those counted ({len(present)} of {snapshot['required_functions']}"
+            + (f": {', '.join(sorted(present))}" if present else "") + ")"
+            + (f"; no {' or '.join(absent)} representative present" if absent else ""))
+    return missing
 
 
 def lapsing_proxies(proxies: Iterable[Mapping[str, Any]], person_id: str) -> list[str]:

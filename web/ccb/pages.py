@@ -13,10 +13,13 @@ from flask import (
     Blueprint,
     Response,
     g,
+    redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from marshmallow import ValidationError
 
 from app import calendar_grid as grid
 from app.ccb import queries as q
@@ -51,12 +54,16 @@ from domain.ccb.meeting import (
     OUTCOMES,
     Meeting,
     casting_vote_needed,
+    quorum_shortfall,
+    quorum_snapshot,
     tally_of,
+    timebox_ran_out,
 )
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.reviews.action_item import PRIORITIES
-from web.context import login_required, read_model, services
-from web.forms import handle_form, validate
+from web.context import acting, login_required, read_model, services
+from web.errors import describe
+from web.forms import REFUSALS, handle_form, messages, submitted, summary, validate
 from web.history import history_rows
 from web.redirects import local_path
 
@@ -198,26 +205,109 @@ def approve_emergency(change_id: str) -> WerkzeugResponse | tuple[str, int]:
 @bp.get("/meetings/<meeting_id>")
 @login_required
 def meeting(meeting_id: str) -> str:
-    """Run a meeting: attendance, proxies, agenda, votes, decisions, action items."""
+    """Run a meeting: live quorum, attendance, proxies, agenda with tallies and only the actions
+    that apply now (with the reason where one does not), decisions, action items."""
     engine = read_model()
     data = q.get_meeting(engine, meeting_id)
     board_data = q.get_board(engine, data["board_id"])
     tab = request.args.get("tab", "run")
     state = data["state"]
+    members = {m["person_id"]: m["function"] for m in board_data["members"]}
+    quorum = quorum_snapshot({a["person_id"]: a["function"] for a in state["attendance"]},
+                             state["proxies"], members, board_data["charter"])
     tallies = {i["change_request_id"]: tally_of(i["votes"].values()) for i in state["items"]}
+    is_chair = g.user["id"] == board_data["chair_id"] or "admin" in g.user["roles"]
+    notice = session.get("ccb_item_notice")
+    if notice and notice.get("meeting_id") == meeting_id:
+        session.pop("ccb_item_notice")
+    else:
+        notice = None
+    present = {a["person_id"] for a in state["attendance"]}
     return render_template(
         "ccb/meeting.html", meeting=data, board=board_data, names=q.names(engine),
-        tallies=tallies, ties={c for c, t in tallies.items()
-                               if casting_vote_needed(board_data["charter"], t)},
-        my_grantors=[p for p in state["proxies"] if p["holder_id"] == g.user["id"]
-                     and p["status"] in LIVE_PROXY],
+        tallies=tallies, quorum=quorum, shortfall=quorum_shortfall(quorum, members),
+        members=members, present=present, notice=notice,
+        actions={i["change_request_id"]: _item_actions(
+            i, tallies[i["change_request_id"]], board_data, state, quorum, present, is_chair)
+            for i in state["items"]},
+        undecided=[i for i in state["items"] if i["decision"] is None],
         changes=q.change_titles(engine, [i["change_request_id"] for i in state["items"]] + [
             a.get("change_request_id") for a in state.get("actions", [])]),
         candidates=q.board_changes(engine, board_data["id"]),
         tab=tab, events=history_rows(Meeting, meeting_id) if tab == "history" else [],
-        is_chair=g.user["id"] == board_data["chair_id"] or "admin" in g.user["roles"],
-        is_member=any(m["person_id"] == g.user["id"] for m in board_data["members"]),
+        is_chair=is_chair, is_member=g.user["id"] in members,
+        timebox_over=timebox_ran_out(data["opened_at"], board_data["charter"], now()),
         modes=MODES, choices=CHOICES, priorities=PRIORITIES)
+
+
+def _item_actions(item: dict[str, Any], tally: dict[str, int], board_data: dict[str, Any],
+                  state: dict[str, Any], quorum: dict[str, Any], present: set[str],
+                  is_chair: bool) -> dict[str, Any]:
+    """What the signed-in person may do on an undecided item now, and why not where not:
+    ``vote`` (with the grantors they may vote for), ``decide``, ``casting`` and ``why``
+    (one sentence per action not offered). The rules are the domain's: a vote needs the voter
+    present and no conflict; a proxy vote needs the holder present and the grantor absent;
+    a decision needs quorum; a tie the chair breaks waits for the casting vote."""
+    me, charter = g.user["id"], board_data["charter"]
+    members = {m["person_id"] for m in board_data["members"]}
+    conflict = item["requester_id"] == me and not charter["requester_may_vote"]
+    grantors = [p for p in state["proxies"] if p["holder_id"] == me
+                and p["status"] in LIVE_PROXY and p["grantor_id"] not in present
+                and not (item["requester_id"] == p["grantor_id"]
+                         and not charter["requester_may_vote"])]
+    why: list[str] = []
+    vote = me in members and me in present and not conflict
+    if me in members and me not in present:
+        why.append("Check in (Attendance above) to vote.")
+    elif conflict:
+        why.append("You requested this change; the charter does not let you vote on it.")
+    tied = tally["approve"] == tally["reject"]
+    no_votes = tally["approve"] == tally["reject"] == 0
+    waits_for_chair = casting_vote_needed(charter, tally)
+    decide = casting = False
+    if is_chair:
+        if not quorum["met"]:
+            why.append("Cannot be decided yet: quorum is not met — " + "; ".join(
+                gap.split(" (")[0] for gap in quorum_shortfall(quorum, {
+                    m["person_id"]: m["function"] for m in board_data["members"]}))
+                + " (see Quorum above).")
+        elif waits_for_chair and no_votes:
+            why.append("No approve or reject votes yet: nothing to decide or break.")
+        elif waits_for_chair:
+            casting = me == board_data["chair_id"]
+            if not casting:
+                why.append("The votes are tied: the chair casts the deciding vote.")
+        else:
+            decide = True
+    return {"vote": vote, "grantors": grantors if (me in present) else [],
+            "decide": decide, "casting": casting, "tied": tied and not no_votes,
+            "why": why}
+
+
+def _on_item(meeting_id: str, change_id: str, schema: Schema,
+             run: Callable[[dict[str, Any]], Any],
+             done: str | Callable[[Any], str]) -> WerkzeugResponse:
+    """A POST on one agenda item: run the command, then go back to the item with the outcome
+    shown inside the item's block (a refusal says why there, next to the item, not only at the
+    top of the page); nothing is recorded when it is refused."""
+    back = url_for("ccb.meeting", meeting_id=meeting_id) + "#" + change_id
+    sent = submitted()
+    try:
+        data = schema.load(sent)
+        with acting():
+            result = run(data)
+    except ValidationError as exc:
+        text, ok = f"Refused: {summary(messages(exc))}", False
+    except InvalidInput as exc:
+        text, ok = f"Refused: {summary(dict(exc.details))}", False
+    except REFUSALS as exc:
+        _, code, message, _ = describe(exc)
+        text, ok = f"Refused ({code}): {message}", False
+    else:
+        text, ok = (done(result) if callable(done) else done), True
+    session["ccb_item_notice"] = {"meeting_id": meeting_id, "item": change_id, "text": text,
+                                  "ok": ok}
+    return redirect(back)
 
 
 def _on_meeting(meeting_id: str, schema: Schema, run: Callable[[dict[str, Any]], Any],
@@ -284,29 +374,28 @@ def add_item(meeting_id: str) -> WerkzeugResponse | tuple[str, int]:
 @login_required
 def vote(meeting_id: str, change_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Vote on an agenda item (optionally as proxy holder)."""
-    return _on_meeting(meeting_id, VoteFormSchema(),
-                       lambda data: services().ccb.cast_vote(meeting_id, change_id, **data),
-                       "Vote recorded.", anchor=change_id)
+    return _on_item(meeting_id, change_id, VoteFormSchema(),
+                    lambda data: services().ccb.cast_vote(meeting_id, change_id, **data),
+                    "Vote recorded.")
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/decide")
 @login_required
 def decide(meeting_id: str, change_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Decide an agenda item from its votes."""
-    return _on_meeting(meeting_id, FormSchema(),
-                       lambda data: services().ccb.decide_item(meeting_id, change_id),
-                       lambda result: f"Item decided. Outcome: {result['outcome']}.",
-                       anchor=change_id)
+    return _on_item(meeting_id, change_id, FormSchema(),
+                    lambda data: services().ccb.decide_item(meeting_id, change_id),
+                    lambda result: f"Item decided. Outcome: {result['outcome']}.")
 
 
 @bp.post("/meetings/<meeting_id>/items/<change_id>/casting-vote")
 @login_required
 def casting_vote(meeting_id: str, change_id: str) -> WerkzeugResponse | tuple[str, int]:
     """The chair's casting vote on a tie."""
-    return _on_meeting(
-        meeting_id, CastingVoteFormSchema(),
+    return _on_item(
+        meeting_id, change_id, CastingVoteFormSchema(),
         lambda data: services().ccb.cast_deciding_vote(meeting_id, change_id, data["choice"]),
-        "Casting vote recorded: the item is decided.", anchor=change_id)
+        "Casting vote recorded: the item is decided.")
 
 
 @bp.post("/meetings/<meeting_id>/action-items")

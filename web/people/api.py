@@ -18,10 +18,12 @@ from app.people.schemas import (
     TokenSchema,
 )
 from app.people.security import parse_token
+from app.tasks.schemas import TasksSchema
 from domain.errors import NotFound, PermissionDenied
 from web.api import AreaBlueprint, listing, self_service
 from web.context import acting, read_model, services
 from web.people.sessions import end_sessions
+from web.tasks import my_work
 
 bp = AreaBlueprint("access", __name__, tag="access")
 
@@ -125,3 +127,14 @@ def check_self_or_admin(person_id: str) -> None:
     if not may_manage(person_id):
         raise PermissionDenied("only admins see other people's tokens", code="role_required",
                                required=["admin"])
+
+
+@bp.get("/me/tasks")
+@bp.response(200, TasksSchema)
+@bp.errors(422)
+def my_tasks() -> dict[str, Any]:
+    """My work: every open thing that waits for the signed-in person (votes, emergency
+    approvals, incidents paged to them, shifts, swap requests, action items, review updates,
+    programme activities), most urgent kinds first, each with its page's URL and due time
+    (UTC); ``?as_of=`` judges them as the ledger stood then."""
+    return my_work()

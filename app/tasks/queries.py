@@ -1,0 +1,313 @@
+"""My work: every open thing that waits for one person, with a link and a due time.
+
+Gathered from the areas' read models through their query functions (and a few bounded SQL
+queries of their tables here): each kind is filtered in SQL to the person and to open records,
+and capped at ``LIMIT`` rows, so no table is read whole. Works on any engine, so an as-of view
+(``app/audit/as_of.py``) answers as the ledger stood then, judged at that moment (``now``).
+
+A task names its page as ``(endpoint, values, anchor)``; the web layer turns it into a URL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select
+
+from app.ccb import queries as ccb_queries
+from app.reviews import queries as review_queries
+from app.reviews.action_item_queries import list_action_items
+from domain.ccb.meeting import LIVE_PROXY
+from domain.oncall.incident import ACK_TARGET_MINUTES, UNACKNOWLEDGED, UNRESOLVED
+from projections.base import from_db
+from projections.ccb.tables import boards, meetings
+from projections.changes.tables import change_requests
+from projections.oncall.tables import incident_timeline, incidents, rotations, shifts, swaps
+from projections.people.tables import people
+from projections.programme.tables import programme_activities
+from projections.reviews.tables import launches, reviews
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from sqlalchemy import Engine
+
+LIMIT = 50
+"""At most this many tasks of one kind (the counts still say how many there are)."""
+REVIEW_HORIZON = timedelta(days=14)
+"""Scheduled reviews this close (or in progress) ask their action items' owners for updates."""
+PAGED_TYPES = ("paged", "escalated", "handed_over")
+"""Incident timeline entries that put an incident on a person."""
+
+KINDS = ("incident", "vote", "check_in", "emergency_approval", "swap", "shift",
+         "action_item", "review_update", "activity")
+"""The kinds of task, in the order the list shows them (the most urgent first)."""
+
+def my_tasks(engine: Engine, person_id: str, now: datetime,
+             approvers: Callable[[str, int], Iterable[str]] | None = None) -> dict[str, Any]:
+    """Every open thing waiting for ``person_id`` at ``now``: ``{"items": [...], "counts":
+    {kind: n, "total": n, "overdue": n}}``.
+
+    :param approvers: who has approved an emergency change so far, given its id and the version
+        the read model holds (the approvals are not in a read model: the caller reads them from
+        the log); without it, emergency changes the person already approved are listed too.
+    """
+    today = now.date()
+    items: list[dict[str, Any]] = []
+    with engine.connect() as conn:
+        items += incident_tasks(conn, person_id, now)
+        items += meeting_tasks(conn, person_id, now)
+    items += emergency_tasks(engine, person_id, now, approvers)
+    with engine.connect() as conn:
+        items += swap_tasks(conn, person_id, now)
+        items += shift_tasks(conn, person_id, now)
+    items += action_item_tasks(engine, person_id, today)
+    items += review_tasks(engine, person_id, today)
+    with engine.connect() as conn:
+        items += activity_tasks(conn, person_id, now)
+    counts: dict[str, int] = {kind: 0 for kind in KINDS}
+    for item in items:
+        counts[item["kind"]] += 1
+    for kind, total in _totals(items).items():
+        counts[kind] = max(counts[kind], total)
+    counts["total"] = sum(counts[k] for k in KINDS)
+    counts["overdue"] = sum(1 for i in items if i["overdue"])
+    return {"items": items, "counts": counts, "as_of": now}
+
+
+def _totals(items: list[dict[str, Any]]) -> dict[str, int]:
+    """Kinds capped at LIMIT carry their full count on their items (``of``)."""
+    return {i["kind"]: i["of"] for i in items if "of" in i}
+
+
+def _task(kind: str, title: str, link: tuple[str, dict[str, str], str | None],
+          due_at: datetime | None, now: datetime, detail: str = "",
+          overdue: bool | None = None, due_label: str = "due") -> dict[str, Any]:
+    endpoint, values, anchor = link
+    return {"kind": kind, "title": title, "detail": detail,
+            "link": {"endpoint": endpoint, "values": values, "anchor": anchor},
+            "due_at": due_at, "due_label": due_label,
+            "overdue": (due_at is not None and due_at < now) if overdue is None else overdue}
+
+
+def _end_of(day: Any) -> datetime:
+    """A date as the last moment of that day in UTC (a due date means "by the end of it")."""
+    return datetime.combine(day, time.max, UTC).replace(microsecond=0)
+
+
+# -- on-call ------------------------------------------------------------------------------------
+
+def incident_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Unresolved incidents paged, escalated or handed over to the person: unacknowledged
+    first (due within the acknowledgement target), then the newest."""
+    t = incident_timeline.c
+    mine = select(t.incident_id).where(t.person_id == person_id, t.type.in_(PAGED_TYPES))
+    c = incidents.c
+    rows = conn.execute(select(c.id, c.title, c.severity, c.status, c.opened_at, c.practice)
+                        .where(c.status.in_(UNRESOLVED), c.id.in_(mine))
+                        .order_by(c.acknowledged_at.is_not(None), c.opened_at.desc(), c.id)
+                        .limit(LIMIT)).all()
+    tasks = []
+    for r in rows:
+        waiting = r.status in UNACKNOWLEDGED
+        due = from_db(r.opened_at) + timedelta(minutes=ACK_TARGET_MINUTES) if waiting else None
+        verb = "Acknowledge" if waiting else "Work on"
+        tasks.append(_task(
+            "incident", f"{verb} {r.severity} incident: {r.title}",
+            ("oncall.incident", {"incident_id": r.id}, None), due, now,
+            detail=("paged to you, not acknowledged" if waiting else f"you are a responder "
+                    f"({r.status})") + (" · practice" if r.practice else "")))
+    return tasks
+
+
+def swap_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Swap requests addressed to the person and not answered yet, due when the week starts."""
+    s = swaps.c
+    week = shifts.c
+    rows = conn.execute(
+        select(s.id, s.rotation_id, s.role, s.week_start, s.return_week_start,
+               rotations.c.name.label("rotation"), week.starts_at,
+               people.c.name.label("requester"))
+        .join(rotations, rotations.c.id == s.rotation_id)
+        .outerjoin(people, people.c.id == s.requester_id)
+        .outerjoin(shifts, and_(week.rotation_id == s.rotation_id,
+                                week.week_start == s.week_start))
+        .where(s.counterpart_id == person_id, s.status == "requested")
+        .order_by(s.week_start, s.id).limit(LIMIT)).all()
+    return [_task("swap", f"Swap request from {r.requester or 'someone'}: their "
+                  f"{r.role} week of {r.week_start} on {r.rotation}",
+                  ("oncall.rotation", {"rotation_id": r.rotation_id}, "swaps"),
+                  from_db(r.starts_at), now,
+                  detail=(f"you take it{f', they take your week of {r.return_week_start}' if r.return_week_start else ''}"))
+            for r in rows]
+
+
+def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The person's current shift (due when it ends) and their next one (due when it starts)."""
+    s = shifts.c
+    rows = conn.execute(
+        select(s.rotation_id, s.week_start, s.starts_at, s.ends_at, s.primary_id,
+               rotations.c.name.label("rotation"))
+        .join(rotations, rotations.c.id == s.rotation_id)
+        .where(or_(s.primary_id == person_id, s.secondary_id == person_id), s.ends_at > now)
+        .order_by(s.starts_at, s.rotation_id).limit(LIMIT)).all()
+    current = [r for r in rows if from_db(r.starts_at) <= now]
+    upcoming = [r for r in rows if from_db(r.starts_at) > now][:1]
+    tasks = []
+    for r in current + upcoming:
+        role = "primary" if r.primary_id == person_id else "secondary"
+        link = ("oncall.rotation", {"rotation_id": r.rotation_id}, None)
+        if from_db(r.starts_at) <= now:
+            tasks.append(_task("shift", f"You are on call now: {role} on {r.rotation}", link,
+                               from_db(r.ends_at), now, detail="hand-over", overdue=False,
+                               due_label="ends"))
+        else:
+            tasks.append(_task("shift", f"Your next shift: {role} on {r.rotation}", link,
+                               from_db(r.starts_at), now, detail=f"week of {r.week_start}",
+                               overdue=False, due_label="starts"))
+    return tasks
+
+
+# -- Change Control Board -----------------------------------------------------------------------
+
+def meeting_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
+    """On every open meeting of a board the person sits on: check in if absent; once present,
+    each undecided item they (or a grantor whose proxy they hold) may vote on and have not."""
+    rows = conn.execute(
+        select(meetings.c.id, meetings.c.state, meetings.c.scheduled_end,
+               boards.c.name, boards.c.members, boards.c.charter)
+        .join(boards, boards.c.id == meetings.c.board_id)
+        .where(meetings.c.status == "open")
+        .order_by(meetings.c.scheduled_start, meetings.c.id).limit(LIMIT)).all()
+    titles: dict[str, str] = {}
+    tasks: list[dict[str, Any]] = []
+    for r in rows:
+        members = {m["person_id"] for m in r.members}
+        if person_id not in members:
+            continue
+        state, due = r.state, from_db(r.scheduled_end)
+        present = {a["person_id"] for a in state["attendance"]}
+        link = ("ccb.meeting", {"meeting_id": r.id}, None)
+        if person_id not in present:
+            tasks.append(_task("check_in", f"Meeting of {r.name} is open: check in to vote",
+                               link, due, now, detail="scheduled to end", due_label="ends"))
+            continue
+        voters = [(person_id, None)] + [
+            (p["grantor_id"], p) for p in state["proxies"]
+            if p["holder_id"] == person_id and p["status"] in LIVE_PROXY
+            and p["grantor_id"] in members and p["grantor_id"] not in present]
+        names = ccb_queries.names_of(conn.engine, [v for v, _ in voters[1:]])
+        open_items = [i for i in state["items"] if i["decision"] is None]
+        missing = [i["change_request_id"] for i in open_items
+                   if i["change_request_id"] not in titles]
+        titles.update({k: v["title"] for k, v in ccb_queries.change_titles(
+            conn.engine, missing).items()})
+        for item in open_items:
+            change_id = item["change_request_id"]
+            for voter, proxy in voters:
+                if voter in item["votes"]:
+                    continue
+                if item["requester_id"] == voter and not r.charter["requester_may_vote"]:
+                    continue
+                whose = "" if proxy is None else f" for {names.get(voter, 'a member')} (proxy)"
+                tasks.append(_task(
+                    "vote", f"Vote{whose} on {titles.get(change_id, 'a change request')}",
+                    ("ccb.meeting", {"meeting_id": r.id}, change_id), due, now,
+                    detail=f"meeting of {r.name}", due_label="meeting ends"))
+    return tasks
+
+
+def emergency_tasks(engine: Engine, person_id: str, now: datetime,
+                    approvers: Callable[[str, int], Iterable[str]] | None,
+                    ) -> list[dict[str, Any]]:
+    """Emergency changes on the person's boards that wait for approvals they may give: not
+    their own, not approved by them yet; due at the change's planned start."""
+    c = change_requests.c
+    with engine.connect() as conn:
+        board_ids = list(conn.scalars(
+            select(c.board_id).distinct().where(
+                c.category == "emergency", c.status.in_(ccb_queries.OPEN_EMERGENCY),
+                c.board_id.is_not(None), c.requester_id != person_id)
+            .order_by(c.board_id).limit(LIMIT)))
+    tasks = []
+    for board_id in board_ids:
+        board = ccb_queries.get_board(engine, board_id)
+        if person_id not in {m["person_id"] for m in board["members"]}:
+            continue
+        for change in ccb_queries.open_emergency_changes(engine, board["id"]):
+            if change["requester_id"] == person_id:
+                continue
+            if approvers is not None and person_id in set(
+                    approvers(change["id"], change["version"])):
+                continue
+            tasks.append(_task(
+                "emergency_approval", f"Approve emergency change: {change['title']}",
+                ("changes.detail", {"change_id": change["id"]}, None),
+                from_db(change["planned_start"]), now, detail=f"board {board['name']}"))
+    return tasks[:LIMIT]
+
+
+# -- action items and reviews -------------------------------------------------------------------
+
+def action_item_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, Any]]:
+    """Open action items the person owns, overdue first (earliest due first)."""
+    page = list_action_items(engine, today, owner_id=person_id, open_only=True, limit=LIMIT)
+    now = datetime.combine(today, time.min, UTC)
+    tasks = [_task("action_item", f"{item['priority']} action item: {item['title']}",
+                   ("actions.detail", {"item_id": item["id"]}, None), _end_of(item["due"]),
+                   now, detail=item["status"].replace("_", " "), overdue=item["overdue"])
+             for item in page["items"]]
+    if tasks and page["total"] > len(tasks):
+        tasks[0]["of"] = page["total"]
+    return tasks
+
+
+def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, Any]]:
+    """Each launch's next review (in progress, or scheduled within ``REVIEW_HORIZON``) where an
+    open action item the person owns still needs its status update (``missing_updates``)."""
+    rv = reviews.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(rv.id, rv.launch_id, rv.seq, rv.kind, rv.scheduled_for, launches.c.name)
+            .join(launches, launches.c.id == rv.launch_id)
+            .where(or_(rv.status == "in_progress",
+                       and_(rv.status == "scheduled",
+                            rv.scheduled_for <= today + REVIEW_HORIZON)))
+            .order_by(rv.scheduled_for, rv.seq, rv.id).limit(LIMIT)).all()
+    now = datetime.combine(today, time.min, UTC)
+    tasks, seen = [], set()
+    for r in rows:
+        if r.launch_id in seen:  # the launch's next review asks; later ones ask in their turn
+            continue
+        seen.add(r.launch_id)
+        mine = [i for i in review_queries.missing_updates(engine, r.id)
+                if i["owner_id"] == person_id]
+        if mine:
+            tasks.append(_task(
+                "review_update", f"Status update for {len(mine)} action item"
+                f"{'s' if len(mine) != 1 else ''} in the {r.kind} review of {r.name}",
+                ("reviews.detail", {"review_id": r.id}, None),
+                datetime.combine(r.scheduled_for, time.min, UTC), now,
+                detail=", ".join(i["title"] for i in mine[:3])
+                + (" …" if len(mine) > 3 else "")))
+    return tasks
+
+
+# -- programme ----------------------------------------------------------------------------------
+
+def activity_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Programme activities the person owns and has not completed: an activity in progress is
+    due when its timebox runs out from its start."""
+    a = programme_activities.c
+    rows = conn.execute(select(a.id, a.name, a.status, a.started_at, a.timebox_hours)
+                        .where(a.owner_id == person_id, a.status != "completed")
+                        .order_by(a.position, a.id).limit(LIMIT)).all()
+    tasks = []
+    for r in rows:
+        started = from_db(r.started_at)
+        due = started + timedelta(hours=r.timebox_hours) if started else None
+        tasks.append(_task("activity", f"Programme activity: {r.name}",
+                           ("programme.index", {}, r.id), due, now,
+                           detail=r.status.replace("_", " ")))
+    return tasks
