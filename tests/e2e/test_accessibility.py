@@ -168,3 +168,27 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_main_content
     assert page.evaluate("() => document.activeElement.id") == "content"
     assert page.evaluate("() => document.documentElement.lang") == "en"
     page.context.close()
+
+
+def test_on_a_phone_a_person_chooses_their_time_zone_and_pages_show_and_read_times_in_it(
+        browser: Any, site: dict[str, Any]) -> None:
+    page = open_page(browser, site, "member", "phone")
+    sign_in(page, "bob@example.org")
+    page.click("label[for=nav-toggle]")
+    page.click("header a:has-text('Bob Chen')")
+    created = page.locator("section.card table time").first
+    assert created.inner_text().endswith(" UTC")
+    utc = created.get_attribute("datetime")
+
+    page.fill("#time_zone", "Asia/Tokyo")
+    page.click("button:has-text('Save time zone')")
+
+    assert "Times are now shown and read in Asia/Tokyo." in page.inner_text("main")
+    shown = page.locator("section.card table time").first
+    assert shown.get_attribute("datetime") == utc
+    tokyo = datetime.fromisoformat(utc).astimezone(timezone(timedelta(hours=9)))
+    assert shown.inner_text() == tokyo.strftime("%Y-%m-%d %H:%M JST")
+    assert not axe_violations(page)
+    page.goto("/changes/new")
+    assert page.locator("label[for=planned_start]").inner_text() == "Planned start (Asia/Tokyo)"
+    page.context.close()
