@@ -8,6 +8,7 @@ from marshmallow import (
     validate,
 )
 
+from app.people.time_zones import check_time_zone
 from app.schemas import FormSchema, String, Text, when
 from domain.people.person import FUNCTIONS, ROLES
 
@@ -111,8 +112,9 @@ class PersonSchema(Schema):
 class TimeZoneSchema(Schema):
     """The signed-in person's choice of time zone (``PATCH /api/v1/me``)."""
 
-    time_zone = Text(required=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "an IANA time zone name: UTC, Europe/Berlin, America/New_York …"})
+    time_zone = Text(required=True, validate=[validate.Length(min=1, max=64), check_time_zone],
+                     metadata={
+                         "description": "an IANA time zone name: UTC, Europe/Berlin, …"})
 
 
 class TimeZoneFormSchema(FormSchema, TimeZoneSchema):

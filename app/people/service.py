@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import zoneinfo
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -19,6 +17,7 @@ if TYPE_CHECKING:
 
     from argon2 import PasswordHasher
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
+from app.people.time_zones import valid_time_zone
 from domain.base import command_context, current_context, now
 from domain.people.person import (
     DEFAULT_TIME_ZONE,
@@ -28,22 +27,6 @@ from domain.people.person import (
     SelfLockout,
     check_role,
 )
-
-
-def valid_time_zone(name: str) -> str:
-    """An IANA time zone name known to ``zoneinfo`` (``UTC``, ``Europe/Berlin``), as given;
-    anything else is refused naming the field ``time_zone``."""
-    name = (name or "").strip()
-    if name and name in available_time_zones():
-        return name
-    raise InvalidInput.field("time_zone", f"{name or 'an empty name'} is not an IANA time zone "
-                             "name such as Europe/Berlin or America/New_York")
-
-
-@lru_cache(maxsize=1)
-def available_time_zones() -> frozenset[str]:
-    """Every IANA time zone name this machine knows, and UTC."""
-    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 class PeopleService:

@@ -17,7 +17,7 @@ from app.people.schemas import (
     TimeZoneFormSchema,
     TokenFormSchema,
 )
-from app.people.service import available_time_zones
+from app.people.time_zones import available_time_zones
 from domain.errors import PermissionDenied
 from domain.people.person import FUNCTIONS, ROLES
 from web.context import login_required, read_model, services
