@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export GOVLEDGER_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test bench install install-dev clean
+.PHONY: run test bench screenshots install install-dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: $(DEVSTAMP)
 ## make bench: throughput benchmarks against raw baselines measured in the same run
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## make screenshots: every main page at 1366 px and 390 px on the demo data, into screenshots/
+screenshots: $(DEVSTAMP)
+	bash scripts/install-test-deps.sh
+	$(BIN)/python scripts/screenshots.py --axe
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the test suite needs from Debian's packages, when missing:
 # a PostgreSQL server (initdb/pg_ctl), Chromium for the browser tests, and nodejs/npm for the
-# single sign-on tests' OpenID Connect provider (tests/support/oidc, from the npm registry).
+# single sign-on tests' OpenID Connect provider (tests/support/oidc) and axe-core for the
+# accessibility tests (tests/support/axe), both from the npm registry.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
@@ -21,4 +22,9 @@ oidc="$(dirname "$0")/../tests/support/oidc"
 if [ ! -d "$oidc/node_modules/oidc-provider" ]; then
   echo "install-test-deps: installing the test OIDC provider (npm ci in tests/support/oidc)"
   (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+axe="$(dirname "$0")/../tests/support/axe"
+if [ ! -f "$axe/node_modules/axe-core/axe.min.js" ]; then
+  echo "install-test-deps: installing axe-core (npm ci in tests/support/axe)"
+  (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
 fi

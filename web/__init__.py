@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None,
 
 def _register(app: Flask) -> None:
     from web import api as json_api
-    from web import errors, health, home
+    from web import errors, health, home, timezones
     from web.api import health as api_health
     from web.api import openapi
     from web.audit import api as api_audit
@@ -70,6 +70,7 @@ def _register(app: Flask) -> None:
     from web.reviews import pages as reviews
 
     errors.init_app(app)
+    timezones.init_app(app)
     auth.init_app(app)
     idempotency.init_app(app)  # after the signed-in person is known
     app.before_request(refuse_writes_as_of)

@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from domain.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from web.context import acting
 from web.errors import describe
+from web.timezones import localise
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +52,7 @@ def submitted() -> FormInput:
 def validate(schema: Schema, sent: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Errors]:
     """Load ``sent`` with ``schema``: ``(data, {})``, or ``(None, errors)`` when it is invalid."""
     try:
-        return schema.load(sent), {}
+        return schema.load(localise(schema, sent)), {}
     except ValidationError as exc:
         return None, messages(exc)
 
@@ -77,7 +78,7 @@ def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
     """
     sent = submitted()
     try:
-        data = schema.load(sent)
+        data = schema.load(localise(schema, sent))  # typed times are in the person's zone
         with acting(data.pop(reason, None) if reason else None):
             result = run(data)
     except ValidationError as exc:

@@ -8,6 +8,7 @@ from marshmallow import (
     validate,
 )
 
+from app.people.time_zones import check_time_zone
 from app.schemas import FormSchema, String, Text, when
 from domain.people.person import FUNCTIONS, ROLES
 
@@ -103,6 +104,21 @@ class PersonSchema(Schema):
     active = fields.Boolean()
     sign_in_locked_until = fields.DateTime(allow_none=True, metadata={
         "description": "when a lock after repeated failed sign-ins runs out (it may be past)"})
+    time_zone = String(metadata={
+        "description": "the IANA time zone the person's pages show times in and read typed "
+                       "times in (UTC until they choose one); the API always speaks UTC"})
+
+
+class TimeZoneSchema(Schema):
+    """The signed-in person's choice of time zone (``PATCH /api/v1/me``)."""
+
+    time_zone = Text(required=True, validate=[validate.Length(min=1, max=64), check_time_zone],
+                     metadata={
+                         "description": "an IANA time zone name: UTC, Europe/Berlin, …"})
+
+
+class TimeZoneFormSchema(FormSchema, TimeZoneSchema):
+    """The profile page's time-zone form."""
 
 
 class PersonCreatedSchema(Schema):

@@ -17,8 +17,16 @@ if TYPE_CHECKING:
 
     from argon2 import PasswordHasher
 from app.people.security import mint_token, parse_token, secret_matches, verify_password
+from app.people.time_zones import valid_time_zone
 from domain.base import command_context, current_context, now
-from domain.people.person import EmailIndex, EmailTaken, Person, SelfLockout, check_role
+from domain.people.person import (
+    DEFAULT_TIME_ZONE,
+    EmailIndex,
+    EmailTaken,
+    Person,
+    SelfLockout,
+    check_role,
+)
 
 
 class PeopleService:
@@ -122,6 +130,15 @@ class PeopleService:
         person.revoke_token(token_id)
         self.ledger.save(person)
 
+    def set_own_time_zone(self, time_zone: str) -> dict[str, Any]:
+        """Choose the IANA time zone (``Europe/Berlin``) the acting person's pages show times in
+        and read typed times in; any signed-in person, auditors too (it changes no record)."""
+        zone = valid_time_zone(time_zone)
+        actor = self._acting_self()
+        if actor.set_time_zone(zone):
+            self.ledger.save(actor)
+        return self.get_person(actor.id)
+
     def _writer_or_self(self, person_id: UUID | str, read_only_too: bool = True,
                         ) -> Person | None:
         """The acting person when they act on their own credentials (auditors too, when
@@ -150,7 +167,8 @@ class PeopleService:
         return {"id": str(person.id), "name": person.name, "email": person.email,
                 "function": person.function, "roles": list(person.roles),
                 "active": person.active,
-                "sign_in_locked_until": getattr(person, "locked_until", None)}
+                "sign_in_locked_until": getattr(person, "locked_until", None),
+                "time_zone": getattr(person, "time_zone", DEFAULT_TIME_ZONE)}
 
     def person_id_by_email(self, email: str) -> UUID | None:
         try:

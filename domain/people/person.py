@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 FUNCTIONS = ("engineering", "product", "security", "devops", "qa", "management", "executive")
 ROLES = ("admin", "member", "auditor")
 WRITE_ROLES = ("admin", "member")
+DEFAULT_TIME_ZONE = "UTC"
+"""Everyone reads and enters times in UTC until they choose a zone (``Person.TimeZoneSet``)."""
 
 
 class Person(LedgerAggregate):
@@ -132,6 +134,18 @@ class Person(LedgerAggregate):
     @event("SignInUnlocked")
     def _unlock_sign_in(self) -> None:
         self.locked_until = None
+
+    def set_time_zone(self, time_zone: str) -> bool:
+        """Record the IANA time zone the person reads and enters times in (checked by the
+        service); returns False, recording nothing, when it is already theirs."""
+        if getattr(self, "time_zone", DEFAULT_TIME_ZONE) == time_zone:
+            return False
+        self._set_time_zone(time_zone)
+        return True
+
+    @event("TimeZoneSet")
+    def _set_time_zone(self, time_zone: str) -> None:
+        self.time_zone = time_zone
 
     def locked_at(self, moment: datetime) -> bool:
         """Whether password sign-in is locked at ``moment`` (a lock runs out by itself)."""

@@ -17,10 +17,15 @@ from app.changes.schemas import (
 )
 from app.paging import PageQueryArgsSchema, page_schema
 from app.people import queries as people_queries
-from app.people.schemas import PersonCreatedSchema, PersonInputSchema, PersonSchema
+from app.people.schemas import (
+    PersonCreatedSchema,
+    PersonInputSchema,
+    PersonSchema,
+    TimeZoneSchema,
+)
 from app.schemas import HistorySchema
 from domain.changes.change_request import ChangeRequest
-from web.api import AreaBlueprint
+from web.api import AreaBlueprint, self_service
 from web.context import acting, read_model, services
 from web.history import history_rows
 
@@ -34,6 +39,17 @@ PersonListSchema = page_schema(PersonSchema, "PersonList")
 def me() -> dict[str, Any]:
     """The person the token belongs to."""
     return g.user
+
+
+@bp.patch("/me")
+@self_service
+@bp.arguments(TimeZoneSchema)
+@bp.response(200, PersonSchema)
+def update_me(data: dict[str, Any]) -> dict[str, Any]:
+    """Change one's own settings: the time zone pages show and read times in (auditors too;
+    the API keeps answering in UTC)."""
+    with acting():
+        return services().people.set_own_time_zone(data["time_zone"])
 
 
 @bp.post("/people")

@@ -14,8 +14,10 @@ from app.people.schemas import (
     PasswordChangeFormSchema,
     PersonFormSchema,
     RoleChangeFormSchema,
+    TimeZoneFormSchema,
     TokenFormSchema,
 )
+from app.people.time_zones import available_time_zones
 from domain.errors import PermissionDenied
 from domain.people.person import FUNCTIONS, ROLES
 from web.context import login_required, read_model, services
@@ -69,9 +71,14 @@ def person(person_id: str) -> str:
     if shown["id"] != g.user["id"] and "admin" not in g.user["roles"]:
         raise PermissionDenied("only admins see other people's access", code="role_required",
                                required=["admin"])
+    return _person_page(shown, {}, {})
+
+
+def _person_page(shown: dict[str, Any], errors: dict[str, Any], form: dict[str, Any]) -> str:
     return render_template("people/person.html", person=shown, roles=ROLES,
                            tokens=people_queries.list_tokens(read_model(), shown["id"]),
-                           locked_until=locked_until(shown))
+                           locked_until=locked_until(shown), errors=errors, form=form,
+                           time_zones=sorted(available_time_zones()))
 
 
 def locked_until(person: dict[str, Any]) -> datetime | None:
@@ -145,3 +152,15 @@ def change_password() -> Response | tuple[str, int]:
                        success=("Your password is changed.",
                                 url_for("people.person", person_id=g.user["id"])),
                        retry=url_for("people.person", person_id=g.user["id"]))
+
+
+@bp.post("/me/time-zone")
+@login_required
+def set_time_zone() -> Response | tuple[str, int]:
+    """Choose the time zone one's pages show times in and read typed times in."""
+    return handle_form(
+        TimeZoneFormSchema(),
+        lambda data: services().people.set_own_time_zone(data["time_zone"]),
+        success=lambda me: (f"Times are now shown and read in {me['time_zone']}.",
+                            url_for("people.person", person_id=me["id"])),
+        retry=lambda errors, form: _person_page(g.user, errors, form))

@@ -1,0 +1,90 @@
+"""Each person's time zone on the pages: times are shown in it (with the zone named) and times
+typed into a ``datetime-local`` input are read in it. Everything stored, and every JSON answer,
+stays in UTC; the zone is the person's profile setting (``Person.TimeZoneSet``, UTC until they
+choose one).
+
+- ``{{ value|local_dt }}`` — ``2026-03-02 10:00 CET`` in the signed-in person's zone;
+- ``{{ value|local_input }}`` — the value for a ``datetime-local`` input in that zone;
+- ``{{ user_tz }}`` — the zone's name, for labels (``Start (Europe/Berlin)``);
+- ``localise(schema, sent)`` — before a form schema loads, a ``datetime-local`` value (no
+  offset) of one of its date-time fields is given the person's zone, so it loads as that moment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import g, has_request_context
+from marshmallow import fields
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from flask import Flask
+    from marshmallow import Schema
+
+LOCAL_INPUT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+"""What a browser's ``datetime-local`` input sends: a date and time with no offset."""
+
+
+def zone_name() -> str:
+    """The signed-in person's IANA time zone (UTC for nobody, or until they choose one)."""
+    user = g.get("user") if has_request_context() else None
+    return (user or {}).get("time_zone") or "UTC"
+
+
+def user_zone() -> tzinfo:
+    """The signed-in person's time zone."""
+    name = zone_name()
+    if name == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine's tzdata lacks
+        return timezone.utc
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``value`` in the person's zone, followed by the zone's abbreviation (``CET``, ``UTC``)."""
+    if value is None:
+        return ""
+    local = _aware(value).astimezone(user_zone())
+    return f"{local.strftime(fmt)} {local.tzname() or zone_name()}"
+
+
+def local_input(value: datetime | None) -> str:
+    """``value`` as a ``datetime-local`` input's value in the person's zone."""
+    if value is None:
+        return ""
+    return _aware(value).astimezone(user_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def localise(schema: Schema, sent: Mapping[str, Any]) -> dict[str, Any]:
+    """``sent`` with each date-time field typed without an offset moved to UTC from the
+    person's zone (``2026-03-02T10:00`` in Europe/Berlin → ``2026-03-02T09:00:00+00:00``)."""
+    out = dict(sent)
+    zone = user_zone()
+    if zone is timezone.utc:
+        return out
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        value = out.get(key)
+        if isinstance(field, fields.DateTime) and isinstance(value, str) \
+                and LOCAL_INPUT.fullmatch(value.strip()):
+            moment = datetime.fromisoformat(value.strip()).replace(tzinfo=zone)
+            out[key] = moment.astimezone(timezone.utc).isoformat()
+    return out
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and ``user_tz`` for every template."""
+    app.add_template_filter(local_dt, "local_dt")
+    app.add_template_filter(local_input, "local_input")
+    app.context_processor(lambda: {"user_tz": zone_name()})
