@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import IntegrityError
 
 from app.ledger import Ledger
-from domain.errors import PermissionDenied
+from domain.errors import InvalidInput, PermissionDenied
 
 if TYPE_CHECKING:
     from app.reviews.action_items import ActionItemService
@@ -90,6 +90,29 @@ class OnCallService:
         rotation.override(week_start, role, str(person_id))
         self.ledger.save(rotation)
         return {"id": str(rotation.id), "shift": dict(rotation.shifts[week_start])}
+
+    def override_interval(self, rotation_id: str, role: str, person_id: str,
+                          starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
+        """Put someone else on a role for part of a shift, e.g. Tuesday 18:00 to Wednesday
+        09:00 (admins, or whoever holds that role in the shift; the reason is required)."""
+        actor = self.ledger.writer()
+        if not current_context().reason:
+            raise InvalidInput.field("reason", "an override needs a reason")
+        self.ledger.load(Person, person_id)
+        rotation = self.ledger.load(Rotation, rotation_id)
+        holder = rotation.shifts.get(rotation.week_of(starts_at).isoformat(), {}).get(
+            f"{role}_id")
+        if actor is not None and "admin" not in actor.roles and str(actor.id) != holder:
+            raise PermissionDenied("only admins or the person on the shift may override it",
+                                   code="not_shift_holder")
+        cover = rotation.override_interval(str(uuid.uuid4()), role, str(person_id),
+                                           starts_at, ends_at)
+        self.ledger.save(rotation)
+        week = cover["week_start"]
+        return {"id": str(rotation.id), "shift": dict(rotation.shifts[week]),
+                "override": {**cover, "reason": current_context().reason,
+                             "starts_at": datetime.fromisoformat(cover["starts_at"]),
+                             "ends_at": datetime.fromisoformat(cover["ends_at"])}}
 
     def request_swap(self, rotation_id: str, week_start: str, role: str, counterpart_id: str,
                      return_week_start: str | None = None) -> dict[str, Any]:
