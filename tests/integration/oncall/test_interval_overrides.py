@@ -274,3 +274,23 @@ class TestThroughTheForms:
         assert response.status_code == 422
         assert 'id="ends_at-error"' in response.get_data(as_text=True)
         assert event_count(services) == before
+
+
+def test_both_people_get_a_notice_with_the_interval(client: FlaskClient, admin: dict[str, Any],
+                                                    rotation: dict[str, Any]) -> None:
+    assert override(client, admin, rotation).status_code == 200
+    crew = {p["id"]: p for p in rotation["crew"]}
+    holder = crew[rotation["shift"]["primary_id"]]
+
+    mine = client.get("/api/v1/rotations/notices", headers=bearer(rotation["cover"])).get_json()
+    theirs = client.get("/api/v1/rotations/notices", headers=bearer(holder)).get_json()
+
+    [gained] = [n for n in mine["items"] if n["cause"] == "partial_override"]
+    [lost] = [n for n in theirs["items"] if n["cause"] == "partial_override"]
+    assert (gained["change"], lost["change"]) == ("assigned", "removed")
+    assert gained["starts_at"] == lost["starts_at"] == TUESDAY_18.isoformat()
+    assert gained["ends_at"] == WEDNESDAY_09.isoformat()
+    assert gained["reason"] == "Ana has a school concert"
+    login(client, rotation["cover"])
+    html = client.get("/oncall/").get_data(as_text=True)
+    assert "partial override" in html
