@@ -123,6 +123,26 @@ class OverrideFormSchema(FormSchema, OverrideInputSchema):
     """The override form."""
 
 
+class CancelOverrideInputSchema(Schema):
+    """Withdraw an interval override, with the reason."""
+
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class CancelOverrideFormSchema(FormSchema, CancelOverrideInputSchema):
+    """The rotation page's cancel button (with its reason field)."""
+
+
+class CancelledOverrideSchema(Schema):
+    """A withdrawn interval override: ``cancelled`` (it had not started) or ``ended`` (cut
+    short now, ``ends_at`` the new end)."""
+
+    id = String()
+    override_id = String()
+    status = String()
+    ends_at = fields.DateTime(allow_none=True)
+
+
 class SwapInputSchema(Schema):
     """Offer your shift to a colleague (optionally taking one of theirs back)."""
 

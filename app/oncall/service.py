@@ -114,6 +114,27 @@ class OnCallService:
                              "starts_at": datetime.fromisoformat(cover["starts_at"]),
                              "ends_at": datetime.fromisoformat(cover["ends_at"])}}
 
+    def cancel_interval_override(self, rotation_id: str, override_id: str) -> dict[str, Any]:
+        """Withdraw an interval override (admins, the covering person or the one it covers;
+        the reason is required): removed if not started, else it ends now."""
+        actor = self.ledger.writer()
+        if not current_context().reason:
+            raise InvalidInput.field("reason", "cancelling an override needs a reason")
+        rotation = self.ledger.load(Rotation, rotation_id)
+        cover = rotation.covers.get(str(override_id), {})
+        allowed = {cover.get("person_id"), rotation.shifts.get(cover.get("week_start", ""), {})
+                   .get(f"{cover.get('role')}_id")}
+        if actor is not None and "admin" not in actor.roles and cover and (
+                str(actor.id) not in allowed):
+            raise PermissionDenied("only admins or the people in the override may cancel it",
+                                   code="not_shift_holder")
+        result = rotation.cancel_interval_override(str(override_id))
+        self.ledger.save(rotation)
+        ended = str(override_id) in rotation.covers
+        return {"id": str(rotation.id), "override_id": str(override_id),
+                "status": "ended" if ended else "cancelled",
+                "ends_at": datetime.fromisoformat(result["ends_at"]) if ended else None}
+
     def request_swap(self, rotation_id: str, week_start: str, role: str, counterpart_id: str,
                      return_week_start: str | None = None) -> dict[str, Any]:
         """Ask a colleague to take your shift (and optionally give theirs back)."""

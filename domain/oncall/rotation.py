@@ -298,6 +298,36 @@ class Rotation(LedgerAggregate):
                            "person_id": person_id, "replaced_id": replaced_id,
                            "starts_at": starts_at, "ends_at": ends_at}
 
+    def cancel_interval_override(self, cover_id: str) -> dict[str, Any]:
+        """Withdraw an interval override: entirely when it has not started, else it ends now
+        (the part already served stays on the record). Refused once it is over."""
+        cover = self.covers.get(cover_id)
+        if cover is None:
+            raise OverrideNotFound(f"no interval override {cover_id} in this rotation",
+                                   override_id=cover_id)
+        moment = now()
+        if datetime.fromisoformat(cover["ends_at"]) <= moment:
+            raise OverrideEnded("the override is over", override_id=cover_id,
+                                ends_at=cover["ends_at"])
+        started = datetime.fromisoformat(cover["starts_at"]) < moment
+        ends_at = moment.isoformat() if started else None
+        scheduled = self.shifts.get(cover["week_start"], {}).get(f"{cover['role']}_id")
+        change = {"week_start": cover["week_start"], "starts_at": ends_at or cover["starts_at"],
+                  "ends_at": cover["ends_at"], "role": cover["role"]}
+        changes = [{**change, "person_id": cover["person_id"], "change": "removed"}]
+        if scheduled:
+            changes.append({**change, "person_id": scheduled, "change": "assigned"})
+        self._interval_override_cancelled(cover_id=cover_id, ends_at=ends_at, changes=changes)
+        return dict(self.covers.get(cover_id, cover))
+
+    @event("IntervalOverrideCancelled")
+    def _interval_override_cancelled(self, cover_id: str, ends_at: str | None,
+                                     changes: list[dict[str, Any]]) -> None:
+        if ends_at is None:
+            self.covers.pop(cover_id, None)
+        else:
+            self.covers[cover_id] = {**self.covers[cover_id], "ends_at": ends_at}
+
     def request_swap(self, swap_id: str, requester_id: str, counterpart_id: str, role: str,
                      week_start: str, return_week_start: str | None = None) -> None:
         """Ask ``counterpart_id`` to take the requester's shift (and give theirs back, if set)."""
@@ -517,6 +547,18 @@ class OverrideOverlaps(DomainError):
     """Raised when an interval override overlaps another override of the same role."""
 
     code = "override_overlaps"
+
+
+class OverrideNotFound(DomainError):
+    """Raised when cancelling an interval override the rotation does not have."""
+
+    code = "override_not_found"
+
+
+class OverrideEnded(DomainError):
+    """Raised when cancelling an interval override that is over."""
+
+    code = "override_ended"
 
 
 class PersonUnavailable(DomainError):

@@ -93,6 +93,22 @@ class RotationProjection(Projection):
                      cause="partial_override", actor_id=e.actor_id, reason=e.reason,
                      recorded_at=e.timestamp)
 
+    @handles(Rotation.IntervalOverrideCancelled)
+    def interval_override_cancelled(self, w: Writer, e: Any) -> None:
+        rotation_id = str(e.originator_id)
+        if e.ends_at is None:
+            w.execute(delete(shift_covers).where(shift_covers.c.id == e.cover_id))
+        else:
+            w.execute(update(shift_covers).where(shift_covers.c.id == e.cover_id)
+                      .values(ends_at=datetime.fromisoformat(e.ends_at)))
+        for i, c in enumerate(e.changes):
+            w.insert(shift_notices, id=_key(e, i), rotation_id=rotation_id,
+                     person_id=c["person_id"], week_start=c["week_start"],
+                     starts_at=datetime.fromisoformat(c["starts_at"]),
+                     ends_at=datetime.fromisoformat(c["ends_at"]), role=c["role"],
+                     change=c["change"], cause="override_cancelled", actor_id=e.actor_id,
+                     reason=e.reason, recorded_at=e.timestamp)
+
     @handles(Rotation.UnavailabilityDeclared)
     def unavailable(self, w: Writer, e: Any) -> None:
         w.insert(unavailability, id=_key(e), rotation_id=str(e.originator_id),

@@ -159,6 +159,17 @@ def override(data: dict[str, Any], rotation_id: str) -> dict[str, Any]:
         return run_override(rotation_id, data)
 
 
+@bp.post("/rotations/<rotation_id>/overrides/<override_id>/cancel")
+@bp.arguments(s.CancelOverrideInputSchema)
+@bp.response(200, s.CancelledOverrideSchema)
+@bp.errors(404, 409)
+def cancel_override(data: dict[str, Any], rotation_id: str, override_id: str) -> dict[str, Any]:
+    """Withdraw an interval override with a reason (admins, the covering person or the one it
+    covers): removed if it has not started, else it ends now."""
+    with acting(reason=data["reason"]):
+        return services().oncall.cancel_interval_override(rotation_id, override_id)
+
+
 def run_override(rotation_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """The whole-shift or the interval override the input asks for."""
     if data.get("starts_at") is not None:

@@ -92,6 +92,7 @@ def _rotation_page(rotation_id: str, which: str | None = None, form: FormInput |
         shifts=_local(q.list_shifts(engine, rotation_id), rotation["timezone"]),
         oncall=q.oncall_at(engine, rotation_id, current),
         covers=q.list_covers(engine, rotation_id, current - timedelta(weeks=1)),
+        current_time=current,
         gaps=q.coverage_gaps(engine, rotation_id, current, current + timedelta(weeks=4)),
         fairness=q.fairness_report(engine, rotation_id), swaps=q.list_swaps(engine, rotation_id),
         unavailability=q.list_unavailability(engine, rotation_id),
@@ -176,6 +177,15 @@ def override(rotation_id: str) -> Response | tuple[str, int]:
                                                 d["role"], str(d["person_id"]))
     return _rotation_form(rotation_id, "override", s.OverrideFormSchema(), run,
                           "Shift overridden.", "reason")
+
+
+@bp.post("/rotations/<rotation_id>/overrides/<override_id>/cancel")
+@login_required
+def cancel_override(rotation_id: str, override_id: str) -> Response | tuple[str, int]:
+    """Withdraw an interval override, with a reason."""
+    return _rotation_form(rotation_id, "override withdrawal", s.CancelOverrideFormSchema(),
+                          lambda d: services().oncall.cancel_interval_override(
+                              rotation_id, override_id), "Override withdrawn.", "reason")
 
 
 @bp.post("/rotations/<rotation_id>/swaps")

@@ -294,3 +294,68 @@ def test_both_people_get_a_notice_with_the_interval(client: FlaskClient, admin: 
     login(client, rotation["cover"])
     html = client.get("/oncall/").get_data(as_text=True)
     assert "partial override" in html
+
+
+class TestWithdrawing:
+    def test_an_override_not_started_is_withdrawn_and_the_scheduled_person_is_back(
+            self, client: FlaskClient, services: Services, admin: dict[str, Any],
+            member: dict[str, Any], rotation: dict[str, Any]) -> None:
+        cover_id = override(client, admin, rotation).get_json()["override"]["id"]
+        url = f"/api/v1/rotations/{rotation['id']}/overrides/{cover_id}/cancel"
+        before = event_count(services)
+        assert client.post(url, headers=bearer(admin), json={}).status_code == 422
+        assert client.post(url, headers=bearer(member), json={
+            "reason": "not mine"}).status_code == 403
+        assert event_count(services) == before
+
+        response = client.post(url, headers=bearer(rotation["cover"]),
+                               json={"reason": "the concert moved"})
+
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["status"] == "cancelled"
+        during = oncall(client, member, rotation, TUESDAY_18)
+        assert during["primary_id"] == rotation["shift"]["primary_id"]
+        assert during["overrides"] == []
+        again = client.post(url, headers=bearer(admin), json={"reason": "twice"})
+        assert again.status_code == 409
+        assert again.get_json()["error"]["code"] == "override_not_found"
+        # the interval is free again: a new override of it is accepted
+        assert override(client, admin, rotation).status_code == 200
+
+    def test_an_override_in_progress_ends_now_and_the_served_part_stays(
+            self, client: FlaskClient, admin: dict[str, Any], member: dict[str, Any],
+            rotation: dict[str, Any], clock: FakeClock) -> None:
+        cover_id = override(client, admin, rotation).get_json()["override"]["id"]
+        clock.now = TUESDAY_18 + timedelta(hours=3)
+        url = f"/api/v1/rotations/{rotation['id']}/overrides/{cover_id}/cancel"
+
+        response = client.post(url, headers=bearer(admin), json={"reason": "home early"})
+
+        assert response.get_json()["status"] == "ended"
+        assert response.get_json()["ends_at"] == (TUESDAY_18 + timedelta(hours=3)).isoformat()
+        assert oncall(client, member, rotation, TUESDAY_18 + timedelta(hours=1))[
+            "primary_id"] == rotation["cover"]["id"]
+        assert oncall(client, member, rotation, TUESDAY_18 + timedelta(hours=4))[
+            "primary_id"] == rotation["shift"]["primary_id"]
+        clock.now = WEDNESDAY_09
+        over = client.post(url, headers=bearer(admin), json={"reason": "too late"})
+        assert over.status_code == 409 and over.get_json()["error"]["code"] == "override_ended"
+
+    def test_the_rotation_page_withdraws_with_a_reason(
+            self, client: FlaskClient, admin: dict[str, Any], member: dict[str, Any],
+            rotation: dict[str, Any]) -> None:
+        cover_id = override(client, admin, rotation).get_json()["override"]["id"]
+        login(client, admin)
+        page = f"/oncall/rotations/{rotation['id']}"
+        assert "Withdraw" in client.get(page).get_data(as_text=True)
+
+        missing = client.post(f"{page}/overrides/{cover_id}/cancel",
+                              data={"csrf_token": csrf_token(client, page)})
+        done = client.post(f"{page}/overrides/{cover_id}/cancel",
+                           data={"csrf_token": csrf_token(client, page),
+                                 "reason": "the concert moved"})
+
+        assert missing.status_code == 422
+        assert "Please correct the override withdrawal form" in missing.get_data(as_text=True)
+        assert done.status_code == 302
+        assert oncall(client, member, rotation, TUESDAY_18)["overrides"] == []

@@ -175,3 +175,26 @@ def test_segments_partition_the_shift_and_match_who_is_on_call(
                     < datetime.fromisoformat(c["ends_at"])]
         holder = next(p for p in parts if p["starts_at"] <= moment < p["ends_at"])
         assert holder["person_id"] == (covering[0]["person_id"] if covering else "ana")
+
+
+def test_withdrawing_removes_a_future_override_and_cuts_a_running_one_short() -> None:
+    rotation = planned()
+    shift = rotation.shifts[WEEK]
+    cover = outsider(rotation)
+    rotation.override_interval("c1", "primary", cover, TUESDAY_18, WEDNESDAY_09)
+    rotation.cancel_interval_override("c1")
+    assert rotation.covers == {}
+    assert rotation.oncall_at(TUESDAY_18)["primary_id"] == shift["primary_id"]
+
+    rotation.override_interval("c2", "primary", cover, TUESDAY_18, WEDNESDAY_09)
+    later = TUESDAY_18 + timedelta(hours=2)
+    with using_clock(lambda: later):
+        rotation.cancel_interval_override("c2")
+    assert rotation.oncall_at(later - timedelta(minutes=1))["primary_id"] == cover
+    assert rotation.oncall_at(later)["primary_id"] == shift["primary_id"]
+    with using_clock(lambda: WEDNESDAY_09), pytest.raises(DomainError) as over:
+        rotation.cancel_interval_override("c2")
+    assert over.value.code == "override_ended"
+    with pytest.raises(DomainError) as unknown:
+        rotation.cancel_interval_override("nope")
+    assert unknown.value.code == "override_not_found"
