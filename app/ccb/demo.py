@@ -42,7 +42,13 @@ def load_ccb(story: Story) -> None:
         with services.ledger.as_system(reason="CCB charter review (T4.1)"):
             state["board"] = services.ccb.create_board(name="Platform Change Control Board",
                                                  chair_id=alice,
-                                                 members=[alice, carol, bob, erin, dave])["id"]
+                                                 members=[alice, carol, bob, erin])["id"]
+
+    @story.scene(story.day(20, 9))
+    def qa_joins() -> None:  # membership changes over time, as an amendment with a reason
+        with services.ledger.as_system(reason="QA joins the board before the first release "
+                                              "train"):
+            services.ccb.add_board_member(state["board"], dave)
 
     @story.scene(story.day(21, 3))
     def hotfix() -> None:

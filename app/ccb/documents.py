@@ -53,7 +53,11 @@ class Minutes:
         with engine.connect() as conn:
             self.actions = {r.id: r for r in conn.execute(
                 select(action_items).where(action_items.c.id.in_(ids)))} if ids else {}
-        self.functions = {m["person_id"]: m["function"] for m in self.board["members"]}
+        try:  # the members who sat on the board when the meeting opened (or was set)
+            seated = q.members_at(engine, self.board["id"], at)
+        except Exception:  # noqa: BLE001 - a meeting set before the board: use the current one
+            seated = self.board["members"]
+        self.functions = {m["person_id"]: m["function"] for m in seated}
 
     def name(self, person_id: str | None) -> str:
         return self.names.get(person_id or "", person_id or "—")

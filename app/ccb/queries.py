@@ -14,6 +14,7 @@ from domain.errors import DomainError, NotFound
 from projections.base import from_db
 from projections.ccb.tables import (
     board_charters,
+    board_memberships,
     boards,
     decisions,
     freeze_windows,
@@ -67,6 +68,35 @@ def charter_at(engine: Engine, board_id: str, at: datetime) -> dict[str, Any]:
         get_board(engine, board_id)
         raise NotFound(f"the board had no charter at {at.isoformat()}", id=board_id)
     return rows[-1]
+
+
+def membership_history(engine: Engine, board_id: str,
+                       until: datetime | None = None) -> list[dict[str, Any]]:
+    """Every membership change of a board (up to ``until``), oldest first, with who and why."""
+    query = select(board_memberships).where(board_memberships.c.board_id == board_id)
+    if until is not None:
+        query = query.where(board_memberships.c.at <= until)
+    return [_aware(r, "at") for r in _rows(engine, query.order_by(
+        board_memberships.c.version, board_memberships.c.person_id))]
+
+
+def members_at(engine: Engine, board_id: str, at: datetime) -> list[dict[str, Any]]:
+    """Who sat on the board at ``at``, with the function each held and since when (NotFound
+    before the board existed). The membership history replayed up to that moment."""
+    seated: dict[str, dict[str, Any]] = {}
+    history = membership_history(engine, board_id, at)
+    if not history:
+        get_board(engine, board_id)
+        raise NotFound(f"the board had no members at {at.isoformat()}", id=board_id)
+    for row in history:
+        if row["change"] == "left":
+            seated.pop(row["person_id"], None)
+        elif row["change"] == "function_changed" and row["person_id"] in seated:
+            seated[row["person_id"]]["function"] = row["function"]
+        else:
+            seated[row["person_id"]] = {"person_id": row["person_id"],
+                                        "function": row["function"], "since": row["at"]}
+    return list(seated.values())
 
 
 MEETING_TIMES = ("scheduled_start", "scheduled_end", "opened_at", "closed_at", "updated_at")

@@ -19,6 +19,7 @@ from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, String, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
+from domain.people.person import FUNCTIONS
 from domain.reviews.action_item import PRIORITIES
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="use HH:MM (24-hour)")
@@ -139,6 +140,80 @@ class CharterSchema(Schema):
     effective_at = fields.DateTime()
     charter = fields.Dict()
     changes = fields.Dict()
+    actor_id = String(allow_none=True)
+    reason = String(allow_none=True)
+
+
+class MemberJoinSchema(Schema):
+    """A person joins the board (admins): their function on it (default: their own) and why."""
+
+    person_id = Id(required=True)
+    function = String(load_default=None, allow_none=True, validate=validate.OneOf(FUNCTIONS))
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class MemberJoinFormSchema(FormSchema, MemberJoinSchema):
+    """The board page's form to add a member (an empty function: the person's own)."""
+
+
+class MemberLeaveSchema(Schema):
+    """A member leaves the board (admins), with the reason."""
+
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class MemberLeaveFormSchema(FormSchema, MemberLeaveSchema):
+    """The board page's form to record that a member left."""
+
+
+class MemberFunctionSchema(Schema):
+    """A member changes the function they hold on the board (admins), with the reason."""
+
+    function = String(required=True, validate=validate.OneOf(FUNCTIONS))
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class MemberFunctionFormSchema(FormSchema, MemberFunctionSchema):
+    """The board page's form to change a member's function."""
+
+
+class MembersAtArgsSchema(Schema):
+    """``at``: who sat on the board at that moment (default: now)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    at = when(load_default=None)
+
+
+class SeatedMemberSchema(Schema):
+    """A member in force at a moment: their function and since when they sit on the board."""
+
+    person_id = String()
+    name = String(allow_none=True)
+    function = String()
+    since = fields.DateTime()
+
+
+class MembersAtSchema(Schema):
+    """Who sat on the board at ``at``."""
+
+    board_id = String()
+    at = fields.DateTime()
+    items = fields.List(fields.Nested(SeatedMemberSchema))
+
+
+class MembershipChangeSchema(Schema):
+    """One membership change: joined, left, function_changed (or created with the board)."""
+
+    board_id = String()
+    version = Integer()
+    person_id = String()
+    name = String(allow_none=True)
+    change = String()
+    function = String()
+    previous_function = String(allow_none=True)
+    at = fields.DateTime()
     actor_id = String(allow_none=True)
     reason = String(allow_none=True)
 

@@ -95,6 +95,38 @@ class CcbService:
         self.ledger.save(board)
         return board_dict(board)
 
+    def _membership_amendment(self, board_id: UUID | str) -> Board:
+        self.ledger.writer("admin")
+        if not current_context().reason:
+            raise InvalidInput.field("reason", "a membership change needs a reason")
+        return self.ledger.load(Board, board_id)
+
+    def add_board_member(self, board_id: UUID | str, person_id: str,
+                         function: str | None = None) -> dict[str, Any]:
+        """A person joins a board (admins, with a reason); their function defaults to the
+        person's own. They may attend, vote and hold proxies from now on."""
+        board = self._membership_amendment(board_id)
+        own = self._function_of(str(person_id))
+        board.add_member(str(person_id), function or own)
+        self.ledger.save(board)
+        return board_dict(board)
+
+    def remove_board_member(self, board_id: UUID | str, person_id: str) -> dict[str, Any]:
+        """A member leaves a board (admins, with a reason): from now on they can neither vote
+        nor give, hold or use a proxy, and quorum no longer counts them."""
+        board = self._membership_amendment(board_id)
+        board.remove_member(str(person_id))
+        self.ledger.save(board)
+        return board_dict(board)
+
+    def change_member_function(self, board_id: UUID | str, person_id: str,
+                               function: str) -> dict[str, Any]:
+        """A member changes the function they hold on the board (admins, with a reason)."""
+        board = self._membership_amendment(board_id)
+        board.change_member_function(str(person_id), function)
+        self.ledger.save(board)
+        return board_dict(board)
+
     def get_board(self, board_id: UUID | str) -> dict[str, Any]:
         """Return a board's current state (from its events)."""
         return board_dict(self.ledger.load(Board, board_id))
@@ -163,7 +195,7 @@ class CcbService:
         """Check a member in (themselves, or by the chair or an admin)."""
         actor_id, is_admin = self._board_actor()
         meeting, board = self._meeting_and_board(meeting_id)
-        function = self._function_of(str(person_id))
+        function = board.members.get(str(person_id)) or self._function_of(str(person_id))
         meeting.record_attendance(board, str(person_id), mode, function, recording_url,
                                   actor_id, is_admin)
         self.ledger.save(meeting)
@@ -333,7 +365,7 @@ class CcbService:
         board.check_member(actor_id)
         capacity = ("chair" if actor_id == board.chair_id else
                     "delegate" if board.is_chair_or_delegate(actor_id) else "member")
-        function = self._function_of(actor_id)
+        function = board.members[actor_id]
         approved = change.approve_emergency(actor_id, function, capacity)
         if approved:
             board.queue_item(change_request_id=str(change.id), why="ratification")

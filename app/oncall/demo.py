@@ -1,5 +1,6 @@
 """On-call demo data: a 5-person rotation planned ahead, six runbooks, training, a completed
-fire drill with its debrief, and a real incident that escalated to L2 by the clock.
+fire drill with its debrief, a real incident that escalated to L2 by the clock, and an evening
+override of part of next week's primary shift (Tuesday 18:00 to Wednesday 09:00).
 
 Scenes of the demo story (:mod:`app.demo_timeline`): the rotation is set up on the first day
 and planned 11 weeks ahead (so about six weeks beyond today), training on day 3, the fire drill
@@ -8,10 +9,12 @@ on day 8 and the real incident in the night of day 24.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from app.oncall.escalations import tick
+from domain.oncall.rotation import Rotation
 from domain.oncall.runbook import TRAINING_TOPICS, Runbook
 
 if TYPE_CHECKING:
@@ -49,6 +52,19 @@ def load_oncall(story: Story) -> None:
                                    topics=["rollback", "escalation"], attendee_ids=[ids["erin"]])
             for book in state["runbooks"]:
                 services.oncall.sign_off_runbook(book, "reviewed")
+
+    @story.scene(story.day(27, 11))
+    def evening_cover() -> None:  # an override of part of a shift: next Tuesday 18:00–Wed 09:00
+        rotation = services.ledger.load(Rotation, state["rotation"])
+        week = rotation.week_of(story.clock.now + timedelta(days=7))
+        shift = rotation.shifts[week.isoformat()]
+        zone = ZoneInfo(rotation.timezone)
+        start = datetime.combine(week + timedelta(days=1), time(18), zone)
+        end = datetime.combine(week + timedelta(days=2), time(9), zone)
+        cover = next(ids[p] for p in TEAM if ids[p] not in (shift["primary_id"],
+                                                             shift["secondary_id"]))
+        with services.ledger.as_system(reason="demo: evening cover for a school concert"):
+            services.oncall.override_interval(state["rotation"], "primary", cover, start, end)
 
     story.add(story.day(8, 14), lambda: _fire_drill(story, state["rotation"],
                                                     state["runbooks"][0]))

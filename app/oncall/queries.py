@@ -18,6 +18,7 @@ from domain.oncall.incident import (
     UNRESOLVED,
     acknowledged_within_target,
 )
+from domain.oncall.rotation import ROLES, segments
 from domain.oncall.runbook import diff, training_status
 from projections.base import from_db
 from projections.oncall.tables import (
@@ -27,6 +28,7 @@ from projections.oncall.tables import (
     runbook_revisions,
     runbook_sign_offs,
     runbooks,
+    shift_covers,
     shift_notices,
     shifts,
     swaps,
@@ -95,7 +97,7 @@ def list_shifts(engine: Engine, rotation_id: str, start: datetime | None = None,
     return rows
 
 
-MOVES = ("override", "swap")
+MOVES = ("override", "partial_override", "swap")
 """Causes of a moved shift the timeline marks (plans and roster changes are the schedule)."""
 
 
@@ -164,36 +166,86 @@ def _waiting_swaps(engine: Engine, rotation_id: str, weeks: list[str],
             asked.setdefault((swap["return_week_start"], swap["role"]), []).append(
                 {**named, "in_return": True})
     return asked
+def list_covers(engine: Engine, rotation_id: str, start: datetime | None = None,
+                end: datetime | None = None) -> list[dict[str, Any]]:
+    """Interval overrides of a rotation overlapping [start, end), by start, with names."""
+    c = shift_covers.c
+    query = select(shift_covers).where(c.rotation_id == rotation_id)
+    if start is not None:
+        query = query.where(c.ends_at > start)
+    if end is not None:
+        query = query.where(c.starts_at < end)
+    who = names(engine)
+    rows = _rows(engine, query.order_by(c.starts_at, c.id))
+    for row in rows:
+        row["person_name"] = who.get(row["person_id"])
+        row["replaced_name"] = who.get(row["replaced_id"] or "")
+    return rows
+
+
+def _by_week(covers: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    weeks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for cover in covers:
+        weeks[cover["week_start"]].append(cover)
+    return weeks
+
+
+def shift_segments(engine: Engine, rotation_id: str, start: datetime | None = None,
+                   end: datetime | None = None) -> list[dict[str, Any]]:
+    """Who held each role when, shift by shift: the scheduled person around each interval
+    override, the covering person during it (``cover`` is the override, or None)."""
+    covers = _by_week(list_covers(engine, rotation_id))
+    result = []
+    for shift in list_shifts(engine, rotation_id, start, end):
+        for role in ROLES:
+            for segment in segments(shift, covers.get(shift["week_start"], []), role):
+                result.append({**segment, "role": role, "week_start": shift["week_start"],
+                               "rotation_id": rotation_id, "scheduled_id": shift[f"{role}_id"],
+                               "shift_starts_at": shift["starts_at"]})
+    return result
 
 
 def person_shifts(engine: Engine, person_id: str) -> list[dict[str, Any]]:
-    """Every shift a person holds in any rotation, with the rotation's name."""
-    query = (select(shifts, rotations.c.name.label("rotation_name"),
-                    rotations.c.timezone)
-             .join(rotations, rotations.c.id == shifts.c.rotation_id)
-             .where(or_(shifts.c.primary_id == person_id, shifts.c.secondary_id == person_id))
-             .order_by(shifts.c.starts_at))
-    return _rows(engine, query)
+    """Every stretch of on-call a person holds in any rotation (whole shifts, the parts of a
+    shift others do not cover, and the intervals they cover), with the rotation's name."""
+    rotation_ids = {r["rotation_id"] for r in _rows(engine, select(shifts.c.rotation_id).where(
+        or_(shifts.c.primary_id == person_id, shifts.c.secondary_id == person_id)))}
+    rotation_ids |= {r["rotation_id"] for r in _rows(engine, select(
+        shift_covers.c.rotation_id).where(shift_covers.c.person_id == person_id))}
+    rows = []
+    for rotation in _rows(engine, select(rotations.c.id, rotations.c.name, rotations.c.timezone)
+                          .where(rotations.c.id.in_(sorted(rotation_ids)))):
+        rows += [{**seg, "rotation_name": rotation["name"], "timezone": rotation["timezone"]}
+                 for seg in shift_segments(engine, rotation["id"])
+                 if seg["person_id"] == person_id]
+    return sorted(rows, key=lambda r: (r["starts_at"], r["rotation_id"], r["role"]))
 
 
 def oncall_at(engine: Engine, rotation_id: str, at: datetime) -> dict[str, Any]:
-    """Who is primary and secondary at ``at`` (None where nobody is)."""
+    """Who is primary and secondary at ``at`` (None where nobody is): the person covering an
+    interval override in force, else the scheduled one. ``overrides`` lists those in force."""
     get_rotation(engine, rotation_id)
     rows = _rows(engine, select(shifts).where(shifts.c.rotation_id == rotation_id,
                                               shifts.c.starts_at <= at, shifts.c.ends_at > at))
     shift = rows[0] if rows else {}
-    return {"primary_id": shift.get("primary_id"), "secondary_id": shift.get("secondary_id"),
-            "week_start": shift.get("week_start"), "at": at}
+    result = {"primary_id": shift.get("primary_id"), "secondary_id": shift.get("secondary_id"),
+              "week_start": shift.get("week_start"), "at": at, "overrides": []}
+    for cover in list_covers(engine, rotation_id, at, at + timedelta(microseconds=1)):
+        result[f"{cover['role']}_id"] = cover["person_id"]
+        result["overrides"].append(cover)
+    return result
 
 
 def coverage_gaps(engine: Engine, rotation_id: str, start: datetime,
                   end: datetime) -> list[dict[str, Any]]:
-    """Intervals in [start, end) without a primary or without a secondary (24/7 coverage)."""
+    """Intervals in [start, end) without a primary or without a secondary (24/7 coverage);
+    an interval override fills the part of a vacant shift it covers."""
     get_rotation(engine, rotation_id)
     gaps: list[dict[str, Any]] = []
 
     def add(frm: datetime, to: datetime, missing: list[str]) -> None:
-        if frm >= to:
+        frm, to = max(frm, start), min(to, end)
+        if frm >= to or not missing:
             return
         if gaps and gaps[-1]["end"] == frm and gaps[-1]["missing"] == missing:
             gaps[-1]["end"] = to
@@ -201,11 +253,17 @@ def coverage_gaps(engine: Engine, rotation_id: str, start: datetime,
             gaps.append({"start": frm, "end": to, "missing": missing})
 
     cursor = start
+    covers = _by_week(list_covers(engine, rotation_id, start, end))
     for shift in list_shifts(engine, rotation_id, start, end):
         add(cursor, shift["starts_at"], ["primary", "secondary"])
-        missing = [r for r in ("primary", "secondary") if not shift[f"{r}_id"]]
-        if missing:
-            add(max(cursor, shift["starts_at"]), min(end, shift["ends_at"]), missing)
+        parts = {role: segments(shift, covers.get(shift["week_start"], []), role)
+                 for role in ROLES}
+        cuts = sorted({p[k] for role in ROLES for p in parts[role]
+                       for k in ("starts_at", "ends_at")})
+        for a, b in zip(cuts, cuts[1:]):
+            add(a, b, [role for role in ROLES if any(
+                p["starts_at"] <= a < p["ends_at"] and not p["person_id"]
+                for p in parts[role])])
         cursor = max(cursor, shift["ends_at"])
     add(cursor, end, ["primary", "secondary"])
     return gaps
@@ -225,7 +283,9 @@ def _hours(start: datetime, end: datetime, tz: str) -> tuple[int, int]:
 
 def fairness_report(engine: Engine, rotation_id: str, start: datetime | None = None,
                     end: datetime | None = None) -> list[dict[str, Any]]:
-    """Per person: primary and secondary weeks, weekend and night hours, pages received."""
+    """Per person: primary and secondary weeks scheduled; hours actually on call per role
+    (interval overrides counted for the person who covered, by the hour), hours covered for
+    others and covered by others; weekend and night hours on call; pages received."""
     rotation = get_rotation(engine, rotation_id)
     report: dict[str, dict[str, Any]] = {}
     who = names(engine)
@@ -233,18 +293,29 @@ def fairness_report(engine: Engine, rotation_id: str, start: datetime | None = N
     def entry(pid: str) -> dict[str, Any]:
         return report.setdefault(pid, {"person_id": pid, "name": who.get(pid, pid),
                                        "primary_weeks": 0, "secondary_weeks": 0,
+                                       "primary_hours": 0.0, "secondary_hours": 0.0,
+                                       "covered_hours": 0.0, "covered_by_others_hours": 0.0,
                                        "weekend_hours": 0, "night_hours": 0, "pages": 0})
 
     for pid in rotation["roster"]:
         entry(pid)
     for shift in list_shifts(engine, rotation_id, start, end):
-        weekend, night = _hours(shift["starts_at"], shift["ends_at"], rotation["timezone"])
-        for role in ("primary", "secondary"):
+        for role in ROLES:
             if shift[f"{role}_id"]:
-                row = entry(shift[f"{role}_id"])
-                row[f"{role}_weeks"] += 1
-                row["weekend_hours"] += weekend
-                row["night_hours"] += night
+                entry(shift[f"{role}_id"])[f"{role}_weeks"] += 1
+    for seg in shift_segments(engine, rotation_id, start, end):
+        if not seg["person_id"]:
+            continue
+        row = entry(seg["person_id"])
+        weekend, night = _hours(seg["starts_at"], seg["ends_at"], rotation["timezone"])
+        hours = (seg["ends_at"] - seg["starts_at"]).total_seconds() / 3600
+        row[f"{seg['role']}_hours"] += hours
+        row["weekend_hours"] += weekend
+        row["night_hours"] += night
+        if seg["cover"] is not None:
+            row["covered_hours"] += hours
+            if seg["scheduled_id"]:
+                entry(seg["scheduled_id"])["covered_by_others_hours"] += hours
     pages = select(incident_timeline.c.person_id, incident_timeline.c.at).join(
         incidents, incidents.c.id == incident_timeline.c.incident_id).where(
         incidents.c.rotation_id == rotation_id, incident_timeline.c.person_id.is_not(None),

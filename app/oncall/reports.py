@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.oncall.queries import (
     incident_metrics,
+    list_covers,
     list_incidents,
     list_rotations,
     list_shifts,
@@ -39,6 +40,28 @@ def schedule_rows(ctx: ReportContext) -> list[dict[str, Any]]:
                          "secondary": cell(shift["secondary_name"]),
                          "primary_id": cell(shift["primary_id"]),
                          "secondary_id": cell(shift["secondary_id"])})
+    return rows
+
+
+OVERRIDE_COLUMNS = ["rotation", "week_start", "role", "starts_at", "ends_at", "covering",
+                    "covering_id", "instead_of", "instead_of_id", "reason", "recorded_at"]
+
+
+def override_rows(ctx: ReportContext) -> list[dict[str, Any]]:
+    """Every interval override overlapping the period: who covered which role when, instead of
+    whom, and why (the schedule report shows the weeks as planned)."""
+    rows = []
+    for rotation in list_rotations(ctx.engine):
+        for cover in list_covers(ctx.engine, rotation["id"], ctx.start, ctx.end):
+            rows.append({"rotation": rotation["name"], "week_start": cover["week_start"],
+                         "role": cover["role"], "starts_at": cell(cover["starts_at"]),
+                         "ends_at": cell(cover["ends_at"]),
+                         "covering": cell(cover["person_name"]),
+                         "covering_id": cover["person_id"],
+                         "instead_of": cell(cover["replaced_name"]),
+                         "instead_of_id": cell(cover["replaced_id"]),
+                         "reason": cell(cover["reason"]),
+                         "recorded_at": cell(cover["recorded_at"])})
     return rows
 
 
@@ -77,6 +100,8 @@ def metric_rows(ctx: ReportContext) -> list[dict[str, Any]]:
 REPORTS: list[Report] = [
     Report("oncall_schedule", "On-call schedule (shifts overlapping the period)",
            SCHEDULE_COLUMNS, schedule_rows),
+    Report("oncall_overrides", "On-call interval overrides overlapping the period",
+           OVERRIDE_COLUMNS, override_rows),
     Report("incidents", "Incidents opened in the period, with time to acknowledge and "
            "to resolve", INCIDENT_COLUMNS, incident_rows),
     Report("incident_metrics", "Incident MTTA/MTTR (seconds) for the period",

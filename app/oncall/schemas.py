@@ -12,6 +12,7 @@ from marshmallow import (
     fields,
     validate,
     validates,
+    validates_schema,
 )
 
 from app.oncall.queries import GROUPS
@@ -88,16 +89,58 @@ class UnavailabilityFormSchema(FormSchema, UnavailabilityInputSchema):
 
 
 class OverrideInputSchema(Schema):
-    """Put someone else on one week's shift, with the reason."""
+    """Put someone else on a shift, with the reason: the whole shift of ``week_start``, or any
+    interval inside one shift (``starts_at`` and ``ends_at``, e.g. Tuesday 18:00 to Wednesday
+    09:00; without an offset, UTC)."""
 
-    week_start = fields.Date(required=True)
+    week_start = fields.Date(load_default=None, allow_none=True)
+    starts_at = when(load_default=None, allow_none=True)
+    ends_at = when(load_default=None, allow_none=True)
     role = String(required=True, validate=validate.OneOf(ROLES))
     person_id = fields.UUID(required=True)
     reason = Text(required=True, validate=validate.Length(min=3, max=2000))
 
+    @validates_schema
+    def check_shape(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Either a week or an interval (both ends), the interval ending after it starts."""
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start is None and end is None:
+            if data.get("week_start") is None:
+                raise ValidationError("give week_start (the whole shift) or starts_at and "
+                                      "ends_at (an interval)", "week_start")
+            return
+        if start is None or end is None:
+            raise ValidationError("an interval needs both starts_at and ends_at",
+                                  "starts_at" if start is None else "ends_at")
+        if data.get("week_start") is not None:
+            raise ValidationError("give either week_start or an interval, not both",
+                                  "week_start")
+        if end <= start:
+            raise ValidationError("must be after starts_at", "ends_at")
+
 
 class OverrideFormSchema(FormSchema, OverrideInputSchema):
     """The override form."""
+
+
+class CancelOverrideInputSchema(Schema):
+    """Withdraw an interval override, with the reason."""
+
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class CancelOverrideFormSchema(FormSchema, CancelOverrideInputSchema):
+    """The rotation page's cancel button (with its reason field)."""
+
+
+class CancelledOverrideSchema(Schema):
+    """A withdrawn interval override: ``cancelled`` (it had not started) or ``ended`` (cut
+    short now, ``ends_at`` the new end)."""
+
+    id = String()
+    override_id = String()
+    status = String()
+    ends_at = fields.DateTime(allow_none=True)
 
 
 class SwapInputSchema(Schema):
@@ -379,6 +422,7 @@ class OncallSchema(Schema):
     secondary_id = String(allow_none=True)
     week_start = String(allow_none=True)
     at = fields.DateTime()
+    overrides = fields.List(fields.Nested(lambda: CoverSchema()))
 
 
 class TimelineEntrySchema(Schema):
@@ -502,6 +546,10 @@ class FairnessSchema(Schema):
     name = String()
     primary_weeks = Integer()
     secondary_weeks = Integer()
+    primary_hours = fields.Float()
+    secondary_hours = fields.Float()
+    covered_hours = fields.Float()
+    covered_by_others_hours = fields.Float()
     weekend_hours = Integer()
     night_hours = Integer()
     pages = Integer()
@@ -524,11 +572,28 @@ class ShiftRecordSchema(Schema):
     secondary_id = String(allow_none=True)
 
 
+class CoverSchema(Schema):
+    """An interval override: who covers a role, from when to when, instead of whom, and why."""
+
+    id = String()
+    week_start = String()
+    role = String()
+    person_id = String()
+    person_name = String(allow_none=True)
+    replaced_id = String(allow_none=True)
+    replaced_name = String(allow_none=True)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    actor_id = String(allow_none=True)
+    reason = String(allow_none=True)
+
+
 class OverrideSchema(Schema):
-    """The rotation and the overridden shift."""
+    """The rotation and the overridden shift (with the interval override, for one)."""
 
     id = String()
     shift = fields.Nested(ShiftRecordSchema)
+    override = fields.Nested(CoverSchema, allow_none=True)
 
 
 class SwapSchema(Schema):
@@ -564,6 +629,7 @@ class NoticeSchema(Schema):
     person_id = String()
     week_start = String()
     starts_at = fields.DateTime()
+    ends_at = fields.DateTime(allow_none=True)
     role = String()
     change = String()
     cause = String()

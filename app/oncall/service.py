@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import IntegrityError
 
 from app.ledger import Ledger
-from domain.errors import PermissionDenied
+from domain.errors import InvalidInput, PermissionDenied
 
 if TYPE_CHECKING:
     from app.reviews.action_items import ActionItemService
@@ -90,6 +90,50 @@ class OnCallService:
         rotation.override(week_start, role, str(person_id))
         self.ledger.save(rotation)
         return {"id": str(rotation.id), "shift": dict(rotation.shifts[week_start])}
+
+    def override_interval(self, rotation_id: str, role: str, person_id: str,
+                          starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
+        """Put someone else on a role for part of a shift, e.g. Tuesday 18:00 to Wednesday
+        09:00 (admins, or whoever holds that role in the shift; the reason is required)."""
+        actor = self.ledger.writer()
+        if not current_context().reason:
+            raise InvalidInput.field("reason", "an override needs a reason")
+        self.ledger.load(Person, person_id)
+        rotation = self.ledger.load(Rotation, rotation_id)
+        holder = rotation.shifts.get(rotation.week_of(starts_at).isoformat(), {}).get(
+            f"{role}_id")
+        if actor is not None and "admin" not in actor.roles and str(actor.id) != holder:
+            raise PermissionDenied("only admins or the person on the shift may override it",
+                                   code="not_shift_holder")
+        cover = rotation.override_interval(str(uuid.uuid4()), role, str(person_id),
+                                           starts_at, ends_at)
+        self.ledger.save(rotation)
+        week = cover["week_start"]
+        return {"id": str(rotation.id), "shift": dict(rotation.shifts[week]),
+                "override": {**cover, "reason": current_context().reason,
+                             "starts_at": datetime.fromisoformat(cover["starts_at"]),
+                             "ends_at": datetime.fromisoformat(cover["ends_at"])}}
+
+    def cancel_interval_override(self, rotation_id: str, override_id: str) -> dict[str, Any]:
+        """Withdraw an interval override (admins, the covering person or the one it covers;
+        the reason is required): removed if not started, else it ends now."""
+        actor = self.ledger.writer()
+        if not current_context().reason:
+            raise InvalidInput.field("reason", "cancelling an override needs a reason")
+        rotation = self.ledger.load(Rotation, rotation_id)
+        cover = rotation.covers.get(str(override_id), {})
+        allowed = {cover.get("person_id"), rotation.shifts.get(cover.get("week_start", ""), {})
+                   .get(f"{cover.get('role')}_id")}
+        if actor is not None and "admin" not in actor.roles and cover and (
+                str(actor.id) not in allowed):
+            raise PermissionDenied("only admins or the people in the override may cancel it",
+                                   code="not_shift_holder")
+        result = rotation.cancel_interval_override(str(override_id))
+        self.ledger.save(rotation)
+        ended = str(override_id) in rotation.covers
+        return {"id": str(rotation.id), "override_id": str(override_id),
+                "status": "ended" if ended else "cancelled",
+                "ends_at": datetime.fromisoformat(result["ends_at"]) if ended else None}
 
     def request_swap(self, rotation_id: str, week_start: str, role: str, counterpart_id: str,
                      return_week_start: str | None = None) -> dict[str, Any]:

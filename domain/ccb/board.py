@@ -87,6 +87,8 @@ class Board(LedgerAggregate):
         self.members = dict(members)
         self.charter = dict(charter)
         self.queue: dict[str, str] = {}
+        self.former_members: dict[str, str] = {}
+        """Person id → when they last left the board (ISO 8601): they may no longer act."""
 
     @classmethod
     def create(cls, name: str, chair_id: str, members: dict[str, str],
@@ -120,17 +122,64 @@ class Board(LedgerAggregate):
             raise NotAMember("the chair's delegate must be another member of the board",
                              person_id=delegate_id)
 
+    # -- membership over time (amendments with a reason) ----------------------------------------
+
+    def add_member(self, person_id: str, function: str) -> None:
+        """A person joins the board with a function (the reason travels in the context)."""
+        if person_id in self.members:
+            raise AlreadyAMember("this person already sits on the board", person_id=person_id,
+                                 board_id=str(self.id))
+        self._member_joined(person_id=person_id, function=function)
+
+    @event("MemberJoined")
+    def _member_joined(self, person_id: str, function: str) -> None:
+        self.members[person_id] = function
+        self.former_members.pop(person_id, None)
+
+    def remove_member(self, person_id: str) -> None:
+        """A member leaves the board; from now on they can neither vote nor hold a proxy."""
+        self.check_member(person_id)
+        if person_id == self.chair_id:
+            raise ChairCannotLeave("the chair cannot leave the board", person_id=person_id)
+        if person_id == self.charter.get("chair_delegate_id"):
+            raise DelegateCannotLeave("the chair's delegate cannot leave: amend the charter's "
+                                      "chair_delegate_id first", person_id=person_id)
+        self._member_left(person_id=person_id, function=self.members[person_id])
+
+    @event("MemberLeft")
+    def _member_left(self, person_id: str, function: str) -> None:
+        self.members.pop(person_id, None)
+        self.former_members[person_id] = self.modified_on.isoformat()
+
+    def change_member_function(self, person_id: str, function: str) -> None:
+        """A member changes the function they hold on the board (counted for quorum from now)."""
+        self.check_member(person_id)
+        if self.members[person_id] == function:
+            raise NothingToAmend("the member already holds this function",
+                                 fields=["function"])
+        self._function_changed(person_id=person_id, function=function,
+                               previous=self.members[person_id])
+
+    @event("MemberFunctionChanged")
+    def _function_changed(self, person_id: str, function: str, previous: str) -> None:
+        self.members[person_id] = function
+
     # -- people ----------------------------------------------------------------------------------
 
     def is_member(self, person_id: str | None) -> bool:
-        """Whether ``person_id`` sits on the board."""
+        """Whether ``person_id`` sits on the board now (the membership in force)."""
         return person_id in self.members
 
     def check_member(self, person_id: str) -> None:
-        """Refuse someone who does not sit on the board."""
-        if not self.is_member(person_id):
-            raise NotAMember("this person is not a member of the board", person_id=person_id,
-                             board_id=str(self.id))
+        """Refuse someone who does not sit on the board now (naming it when they left)."""
+        if self.is_member(person_id):
+            return
+        if person_id in self.former_members:
+            raise MemberLeft(f"this person left the board at {self.former_members[person_id]} "
+                             "and may no longer act as a member", person_id=person_id,
+                             board_id=str(self.id), left_at=self.former_members[person_id])
+        raise NotAMember("this person is not a member of the board", person_id=person_id,
+                         board_id=str(self.id))
 
     def is_chair_or_delegate(self, person_id: str | None) -> bool:
         """Whether ``person_id`` is the chair or the chair's named delegate."""
@@ -173,3 +222,27 @@ class NothingToAmend(DomainError):
     """Raised when a charter amendment would change nothing."""
 
     code = "nothing_to_amend"
+
+
+class MemberLeft(NotAMember):
+    """Raised when a person who left the board acts as a member (votes, holds a proxy…)."""
+
+    code = "member_left"
+
+
+class AlreadyAMember(DomainError):
+    """Raised when a person who sits on the board joins it again."""
+
+    code = "already_a_member"
+
+
+class ChairCannotLeave(DomainError):
+    """Raised when the chair is removed from the board."""
+
+    code = "chair_cannot_leave"
+
+
+class DelegateCannotLeave(DomainError):
+    """Raised when the chair's named delegate is removed before the charter names another."""
+
+    code = "delegate_cannot_leave"

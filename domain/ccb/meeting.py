@@ -431,15 +431,19 @@ def quorum_snapshot(attendance: Mapping[str, str], proxies: Iterable[Mapping[str
     :param members: the board's members in force (person id → function).
     :param charter: the charter in force (quorum minimums, whether proxies count).
 
+    Membership is the one in force when the quorum is checked: someone who left the board since
+    checking in is not counted, and a member's function is the one they hold on the board now
+    (the function recorded at check-in only for someone the membership does not name).
     A proxy is held when it can still carry a vote (:data:`LIVE_PROXY`), its holder is present
-    and its grantor is not; it counts toward quorum, with its grantor's function, only when the
-    charter says so.
+    and its grantor is not, and both still sit on the board; it counts toward quorum, with its
+    grantor's function, only when the charter says so.
     """
     present = [p for p in attendance if p in members]
-    functions = {attendance[p] for p in present}
+    functions = {members.get(p) or attendance[p] for p in present}
     held = [{"grantor_id": p["grantor_id"], "holder_id": p["holder_id"]} for p in proxies
             if p["status"] in LIVE_PROXY and p["holder_id"] in attendance
-            and p["grantor_id"] not in attendance]
+            and p["grantor_id"] not in attendance
+            and p["holder_id"] in members and p["grantor_id"] in members]
     count = len(present)
     if charter["proxies_count_toward_quorum"]:
         count += len(held)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import event
 
@@ -33,6 +34,8 @@ DEFAULT_POLICY: dict[str, Any] = {
 """The guide's escalation path: L1 primary → L2 secondary → L3 engineering lead → executive."""
 
 MIN_WEEKS = 4
+OVERRIDE_GRACE = timedelta(minutes=5)
+"""An interval override may start this long before now ("from now on", sent a moment late)."""
 
 
 class Rotation(LedgerAggregate):
@@ -49,6 +52,8 @@ class Rotation(LedgerAggregate):
         self.unavailability: list[dict[str, str]] = []
         self.shifts: dict[str, dict[str, Any]] = {}
         self.swaps: dict[str, dict[str, Any]] = {}
+        self.covers: dict[str, dict[str, Any]] = {}
+        """Interval overrides by id: someone covers a role for part of a shift."""
         self.policy = dict(policy)
         self.policy_version = 1
 
@@ -78,9 +83,21 @@ class Rotation(LedgerAggregate):
                 "ends_at": end.isoformat(), "primary_id": primary, "secondary_id": secondary}
 
     def oncall_at(self, moment: datetime) -> dict[str, str | None]:
-        """Who is primary and secondary at ``moment`` (None where nobody is)."""
-        shift = self.shifts.get(self.week_of(moment).isoformat(), {})
-        return {"primary_id": shift.get("primary_id"), "secondary_id": shift.get("secondary_id")}
+        """Who is primary and secondary at ``moment`` (None where nobody is): the person
+        covering an interval override in force, else the scheduled one."""
+        week = self.week_of(moment).isoformat()
+        shift = self.shifts.get(week, {})
+        result = {"primary_id": shift.get("primary_id"),
+                  "secondary_id": shift.get("secondary_id")}
+        for cover in self.covers.values():
+            if cover["week_start"] == week and cover_in_force(cover, moment):
+                result[f"{cover['role']}_id"] = cover["person_id"]
+        return result
+
+    def week_covers(self, week: str) -> list[dict[str, Any]]:
+        """The interval overrides of one week, by start."""
+        return sorted((c for c in self.covers.values() if c["week_start"] == week),
+                      key=lambda c: c["starts_at"])
 
     def _check_future(self, week: str) -> None:
         if week not in self.shifts:
@@ -197,6 +214,11 @@ class Rotation(LedgerAggregate):
                                      week_start=week_start, person_id=person_id)
         if shift[f"{role}_id"] == person_id:
             raise AlreadyOnShift("this person already holds that shift", week_start=week_start)
+        if any(c["person_id"] == person_id and c["role"] == other
+               for c in self.week_covers(week_start)):
+            raise PrimaryIsSecondary(f"this person covers part of the week as {other}, so "
+                                     f"cannot be {role} for the whole week",
+                                     week_start=week_start, person_id=person_id)
         shift[f"{role}_id"] = person_id
         self._overridden(week_start=week_start, role=role, person_id=person_id,
                          shifts=[shift], changes=self._changes([shift]))
@@ -205,6 +227,106 @@ class Rotation(LedgerAggregate):
     def _overridden(self, week_start: str, role: str, person_id: str,
                     shifts: list[dict[str, Any]], changes: list[dict[str, Any]]) -> None:
         self._apply(shifts)
+
+    def override_interval(self, cover_id: str, role: str, person_id: str, start: datetime,
+                          end: datetime) -> dict[str, Any]:
+        """Put ``person_id`` on ``role`` for [start, end), inside one planned shift (e.g.
+        Tuesday 18:00 to Wednesday 09:00); outside it the scheduled person stays on call.
+
+        Refused when the interval is empty, already past, not inside one planned shift, or
+        overlaps another override of the role; when the person already holds the role then,
+        would be primary and secondary at once, or declared themselves unavailable."""
+        if end <= start:
+            raise InvalidPeriod("the override must end after it starts",
+                                start=start.isoformat(), end=end.isoformat())
+        if start < now() - OVERRIDE_GRACE:
+            raise OverrideInPast("an override cannot start in the past",
+                                 start=start.isoformat())
+        week = self.week_of(start).isoformat()
+        if week not in self.shifts:
+            raise ShiftNotPlanned(f"no shift is planned for the week of {week}",
+                                  week_start=week)
+        shift = self.shifts[week]
+        if end > datetime.fromisoformat(shift["ends_at"]):
+            raise OutsideShift(f"the override must lie within one shift: the shift of the week "
+                               f"of {week} ends at {shift['ends_at']}", week_start=week,
+                               shift_ends_at=shift["ends_at"])
+        cover = {"id": cover_id, "week_start": week, "role": role, "person_id": person_id,
+                 "replaced_id": shift[f"{role}_id"], "starts_at": start.isoformat(),
+                 "ends_at": end.isoformat()}
+        self._check_cover(cover, shift)
+        changes = [{"person_id": person_id, "week_start": week, "starts_at": cover["starts_at"],
+                    "ends_at": cover["ends_at"], "role": role, "change": "assigned"}]
+        if cover["replaced_id"]:
+            changes.append({**changes[0], "person_id": cover["replaced_id"],
+                            "change": "removed"})
+        self._interval_overridden(cover_id=cover_id, **{k: v for k, v in cover.items()
+                                                        if k != "id"}, changes=changes)
+        return dict(self.covers[cover_id])
+
+    def _check_cover(self, cover: dict[str, Any], shift: dict[str, Any]) -> None:
+        role, person, week = cover["role"], cover["person_id"], cover["week_start"]
+        start, end = (datetime.fromisoformat(cover[k]) for k in ("starts_at", "ends_at"))
+        covers = self.week_covers(week)
+        for other in covers:
+            if other["role"] == role and overlaps(other, start, end):
+                raise OverrideOverlaps("another override of this role overlaps the interval",
+                                       override_id=other["id"], starts_at=other["starts_at"],
+                                       ends_at=other["ends_at"])
+        if shift[f"{role}_id"] == person:
+            raise AlreadyOnShift("this person already holds that shift", week_start=week)
+        other_role = "secondary" if role == "primary" else "primary"
+        for segment in segments(shift, covers, other_role):
+            if segment["person_id"] == person and overlaps(segment, start, end):
+                raise PrimaryIsSecondary(f"this person is {other_role} during the interval and "
+                                         "cannot be primary and secondary at once",
+                                         week_start=week, person_id=person)
+        zone_dates = (start.astimezone(ZoneInfo(self.timezone)).date(),
+                      (end - timedelta(microseconds=1)).astimezone(ZoneInfo(self.timezone)).date())
+        for entry in self.unavailability:
+            if entry["person_id"] == person and entry["start"] <= zone_dates[1].isoformat() \
+                    and entry["end"] >= zone_dates[0].isoformat():
+                raise PersonUnavailable("this person declared themselves unavailable then",
+                                        person_id=person, start=entry["start"],
+                                        end=entry["end"])
+
+    @event("IntervalOverridden")
+    def _interval_overridden(self, cover_id: str, week_start: str, role: str,
+                             person_id: str, replaced_id: str | None, starts_at: str,
+                             ends_at: str, changes: list[dict[str, Any]]) -> None:
+        self.covers[cover_id] = {"id": cover_id, "week_start": week_start, "role": role,
+                           "person_id": person_id, "replaced_id": replaced_id,
+                           "starts_at": starts_at, "ends_at": ends_at}
+
+    def cancel_interval_override(self, cover_id: str) -> dict[str, Any]:
+        """Withdraw an interval override: entirely when it has not started, else it ends now
+        (the part already served stays on the record). Refused once it is over."""
+        cover = self.covers.get(cover_id)
+        if cover is None:
+            raise OverrideNotFound(f"no interval override {cover_id} in this rotation",
+                                   override_id=cover_id)
+        moment = now()
+        if datetime.fromisoformat(cover["ends_at"]) <= moment:
+            raise OverrideEnded("the override is over", override_id=cover_id,
+                                ends_at=cover["ends_at"])
+        started = datetime.fromisoformat(cover["starts_at"]) < moment
+        ends_at = moment.isoformat() if started else None
+        scheduled = self.shifts.get(cover["week_start"], {}).get(f"{cover['role']}_id")
+        change = {"week_start": cover["week_start"], "starts_at": ends_at or cover["starts_at"],
+                  "ends_at": cover["ends_at"], "role": cover["role"]}
+        changes = [{**change, "person_id": cover["person_id"], "change": "removed"}]
+        if scheduled:
+            changes.append({**change, "person_id": scheduled, "change": "assigned"})
+        self._interval_override_cancelled(cover_id=cover_id, ends_at=ends_at, changes=changes)
+        return dict(self.covers.get(cover_id, cover))
+
+    @event("IntervalOverrideCancelled")
+    def _interval_override_cancelled(self, cover_id: str, ends_at: str | None,
+                                     changes: list[dict[str, Any]]) -> None:
+        if ends_at is None:
+            self.covers.pop(cover_id, None)
+        else:
+            self.covers[cover_id] = {**self.covers[cover_id], "ends_at": ends_at}
 
     def request_swap(self, swap_id: str, requester_id: str, counterpart_id: str, role: str,
                      week_start: str, return_week_start: str | None = None) -> None:
@@ -300,6 +422,49 @@ class Rotation(LedgerAggregate):
         return {**self.policy, "version": self.policy_version}
 
 
+def cover_in_force(cover: dict[str, Any], moment: datetime) -> bool:
+    """Whether an interval override covers ``moment`` (its end excluded)."""
+    return datetime.fromisoformat(cover["starts_at"]) <= moment < datetime.fromisoformat(
+        cover["ends_at"])
+
+
+def overlaps(interval: dict[str, Any], start: datetime, end: datetime) -> bool:
+    """Whether ``interval`` (ISO ``starts_at``/``ends_at`` or datetimes) overlaps [start, end)."""
+    a, b = (v if isinstance(v, datetime) else datetime.fromisoformat(v)
+            for v in (interval["starts_at"], interval["ends_at"]))
+    return a < end and start < b
+
+
+def segments(shift: dict[str, Any], covers: list[dict[str, Any]],
+             role: str) -> list[dict[str, Any]]:
+    """Who holds ``role`` through one shift, in time order: the scheduled person around each
+    interval override of the role, the covering person during it. Each segment has
+    ``starts_at``/``ends_at`` (datetimes), ``person_id`` and ``cover`` (the override, or None)."""
+    start, end = (_dt(shift[k]) for k in ("starts_at", "ends_at"))
+    scheduled = shift.get(f"{role}_id")
+    result: list[dict[str, Any]] = []
+    cursor = start
+    for cover in sorted((c for c in covers if c["role"] == role),
+                        key=lambda c: _dt(c["starts_at"])):
+        a, b = max(_dt(cover["starts_at"]), start), min(_dt(cover["ends_at"]), end)
+        if a >= b:
+            continue
+        if cursor < a:
+            result.append({"starts_at": cursor, "ends_at": a, "person_id": scheduled,
+                           "cover": None})
+        result.append({"starts_at": a, "ends_at": b, "person_id": cover["person_id"],
+                       "cover": cover})
+        cursor = max(cursor, b)
+    if cursor < end:
+        result.append({"starts_at": cursor, "ends_at": end, "person_id": scheduled,
+                       "cover": None})
+    return result
+
+
+def _dt(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def check_roster(roster: list[str]) -> None:
     """Refuse a roster with fewer than two people."""
     if len(set(roster)) < 2:
@@ -364,6 +529,42 @@ class PrimaryIsSecondary(DomainError):
     """Raised when a change would make one person primary and secondary in the same week."""
 
     code = "primary_is_secondary"
+
+
+class OverrideInPast(DomainError):
+    """Raised when an interval override starts in the past."""
+
+    code = "override_in_past"
+
+
+class OutsideShift(DomainError):
+    """Raised when an interval override does not lie within one planned shift."""
+
+    code = "override_outside_shift"
+
+
+class OverrideOverlaps(DomainError):
+    """Raised when an interval override overlaps another override of the same role."""
+
+    code = "override_overlaps"
+
+
+class OverrideNotFound(DomainError):
+    """Raised when cancelling an interval override the rotation does not have."""
+
+    code = "override_not_found"
+
+
+class OverrideEnded(DomainError):
+    """Raised when cancelling an interval override that is over."""
+
+    code = "override_ended"
+
+
+class PersonUnavailable(DomainError):
+    """Raised when the covering person declared unavailability during the interval."""
+
+    code = "person_unavailable"
 
 
 class AlreadyOnShift(DomainError):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from projections.base import Writer
 from projections.ccb.tables import (
     board_charters,
+    board_memberships,
     boards,
     decisions,
     freeze_windows,
@@ -52,7 +53,7 @@ class CcbProjection(Projection):
     """Keeps boards, charters, meetings and the decision log in step with their events."""
 
     name = "ccb"
-    tables = (boards, board_charters, meetings, decisions, freeze_windows)
+    tables = (boards, board_charters, board_memberships, meetings, decisions, freeze_windows)
 
     # -- boards ----------------------------------------------------------------------------------
 
@@ -65,6 +66,33 @@ class CcbProjection(Projection):
                  updated_at=e.timestamp, version=e.originator_version)
         w.insert(board_charters, board_id=board_id, version=e.originator_version,
                  effective_at=e.timestamp, charter=dict(e.charter), changes={},
+                 actor_id=e.actor_id, reason=e.reason)
+        for person_id, function in e.members.items():
+            self.membership_row(w, e, person_id, "created", function)
+
+    @handles(Board.MemberJoined, Board.MemberLeft, Board.MemberFunctionChanged)
+    def membership_changed(self, w: Writer, e: Any) -> None:
+        """One history row, and the board row's current members (a small list, one UPDATE)."""
+        change = {"MemberJoined": "joined", "MemberLeft": "left",
+                  "MemberFunctionChanged": "function_changed"}[type(e).__name__]
+        self.membership_row(w, e, e.person_id, change, e.function,
+                            getattr(e, "previous", None))
+        current = w.execute(select(boards.c.members).where(
+            boards.c.id == str(e.originator_id))).scalar_one()
+        mine = {"person_id": e.person_id, "function": e.function}
+        members = [mine if m["person_id"] == e.person_id else m for m in current
+                   if change != "left" or m["person_id"] != e.person_id]
+        if change == "joined":
+            members.append(mine)
+        self.touch_board(w, e, members=members)
+
+    @staticmethod
+    def membership_row(w: Writer, e: Any, person_id: str, change: str, function: str,
+                       previous: str | None = None) -> None:
+        """Record one member's change in the membership history."""
+        w.insert(board_memberships, board_id=str(e.originator_id),
+                 version=e.originator_version, person_id=person_id, change=change,
+                 function=function, previous_function=previous, at=e.timestamp,
                  actor_id=e.actor_id, reason=e.reason)
 
     @handles(Board.CharterAmended)

@@ -51,6 +51,25 @@ board_charters = Table(
 """Every charter a board ever had, from the event that put it in force."""
 
 
+board_memberships = Table(
+    "rm_board_memberships",
+    metadata,
+    Column("board_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("person_id", String(36), primary_key=True),
+    Column("change", String(20), nullable=False),
+    Column("function", String(40), nullable=False),
+    Column("previous_function", String(40), nullable=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_rm_board_memberships_board_at", "board_id", "at"),
+)
+"""Every membership change of every board, one row per member per event: ``created`` (the
+founding members), ``joined``, ``left`` and ``function_changed``, with who and why. The
+membership in force at a moment is these rows replayed up to it."""
+
+
 meetings = Table(
     "rm_meetings",
     metadata,

@@ -18,6 +18,7 @@ from projections.oncall.tables import (
     runbook_revisions,
     runbook_sign_offs,
     runbooks,
+    shift_covers,
     shift_notices,
     shifts,
     swaps,
@@ -40,7 +41,7 @@ class RotationProjection(Projection):
     """Rotations, their shifts, unavailability, swaps and per-person shift notices."""
 
     name = "oncall_rotations"
-    tables = (rotations, shifts, unavailability, shift_notices, swaps)
+    tables = (rotations, shifts, shift_covers, unavailability, shift_notices, swaps)
 
     @handles(Rotation.Created)
     def created(self, w: Writer, e: Any) -> None:
@@ -76,6 +77,37 @@ class RotationProjection(Projection):
                      starts_at=datetime.fromisoformat(c["starts_at"]), role=c["role"],
                      change=c["change"], cause=cause, actor_id=e.actor_id, reason=reason,
                      recorded_at=e.timestamp)
+
+    @handles(Rotation.IntervalOverridden)
+    def interval_overridden(self, w: Writer, e: Any) -> None:
+        rotation_id = str(e.originator_id)
+        starts_at, ends_at = (datetime.fromisoformat(v) for v in (e.starts_at, e.ends_at))
+        w.insert(shift_covers, id=e.cover_id, rotation_id=rotation_id, week_start=e.week_start,
+                 role=e.role, person_id=e.person_id, replaced_id=e.replaced_id,
+                 starts_at=starts_at, ends_at=ends_at, actor_id=e.actor_id, reason=e.reason,
+                 recorded_at=e.timestamp)
+        for i, c in enumerate(e.changes):
+            w.insert(shift_notices, id=_key(e, i), rotation_id=rotation_id,
+                     person_id=c["person_id"], week_start=c["week_start"], starts_at=starts_at,
+                     ends_at=ends_at, role=c["role"], change=c["change"],
+                     cause="partial_override", actor_id=e.actor_id, reason=e.reason,
+                     recorded_at=e.timestamp)
+
+    @handles(Rotation.IntervalOverrideCancelled)
+    def interval_override_cancelled(self, w: Writer, e: Any) -> None:
+        rotation_id = str(e.originator_id)
+        if e.ends_at is None:
+            w.execute(delete(shift_covers).where(shift_covers.c.id == e.cover_id))
+        else:
+            w.execute(update(shift_covers).where(shift_covers.c.id == e.cover_id)
+                      .values(ends_at=datetime.fromisoformat(e.ends_at)))
+        for i, c in enumerate(e.changes):
+            w.insert(shift_notices, id=_key(e, i), rotation_id=rotation_id,
+                     person_id=c["person_id"], week_start=c["week_start"],
+                     starts_at=datetime.fromisoformat(c["starts_at"]),
+                     ends_at=datetime.fromisoformat(c["ends_at"]), role=c["role"],
+                     change=c["change"], cause="override_cancelled", actor_id=e.actor_id,
+                     reason=e.reason, recorded_at=e.timestamp)
 
     @handles(Rotation.UnavailabilityDeclared)
     def unavailable(self, w: Writer, e: Any) -> None:

@@ -29,6 +29,24 @@ shifts = Table(
     Column("secondary_id", String(36), nullable=True, index=True),
 )
 
+shift_covers = Table(
+    "rm_shift_covers", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("rotation_id", String(36), nullable=False, index=True),
+    Column("week_start", String(10), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("replaced_id", String(36), nullable=True),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index("ix_rm_shift_covers_rotation_time", "rotation_id", "starts_at", "ends_at"),
+)
+"""Interval overrides: ``person_id`` holds ``role`` during [starts_at, ends_at) inside the shift
+of ``week_start`` (the scheduled person, ``replaced_id`` when recorded, outside it)."""
+
 unavailability = Table(
     "rm_unavailability", metadata,
     Column("id", String(60), primary_key=True),
@@ -46,6 +64,7 @@ shift_notices = Table(
     Column("person_id", String(36), nullable=False, index=True),
     Column("week_start", String(10), nullable=False),
     Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=True),
     Column("role", String(10), nullable=False),
     Column("change", String(10), nullable=False),
     Column("cause", String(20), nullable=False),

@@ -35,6 +35,12 @@ from app.ccb.schemas import (
     MeetingCreatedSchema,
     MeetingInputSchema,
     MeetingSchema,
+    MemberFunctionSchema,
+    MemberJoinSchema,
+    MemberLeaveSchema,
+    MembersAtArgsSchema,
+    MembersAtSchema,
+    MembershipChangeSchema,
     ProxyInputSchema,
     ProxySchema,
     SeriesInputSchema,
@@ -56,6 +62,7 @@ bp = AreaBlueprint("ccb", __name__, tag="change control board")
 
 BoardListSchema = listing(BoardSchema, "BoardList")
 CharterListSchema = listing(CharterSchema, "CharterList")
+MembershipListSchema = listing(MembershipChangeSchema, "MembershipChangeList")
 MeetingListSchema = page_schema(MeetingSchema, "MeetingList")
 TEXT = {"type": "string"}
 
@@ -113,6 +120,64 @@ def amend_charter(data: dict[str, Any], board_id: str) -> dict[str, Any]:
     """Amend the charter (chair or admin) with a reason."""
     with acting(reason=data["reason"]):
         return services().ccb.amend_charter(board_id, data["charter"])
+
+
+@bp.get("/boards/<board_id>/members")
+@bp.arguments(MembersAtArgsSchema, location="query")
+@bp.response(200, MembersAtSchema)
+@bp.errors(404)
+def members_at(args: dict[str, Any], board_id: str) -> dict[str, Any]:
+    """Who sat on the board at ``at`` (ISO 8601, default: now), with each one's function."""
+    engine, at = read_model(), args["at"] or now()
+    seated = q.members_at(engine, board_id, at)
+    names = q.names_of(engine, [m["person_id"] for m in seated])
+    return {"board_id": board_id, "at": at,
+            "items": [{**m, "name": names.get(m["person_id"])} for m in seated]}
+
+
+@bp.get("/boards/<board_id>/membership")
+@bp.response(200, MembershipListSchema)
+@bp.errors(404)
+def membership_history(board_id: str) -> dict[str, Any]:
+    """Every membership change of the board (founding members, joins, departures, function
+    changes), oldest first, with who made it and why."""
+    engine = read_model()
+    q.get_board(engine, board_id)
+    rows = q.membership_history(engine, board_id)
+    names = q.names_of(engine, [r["person_id"] for r in rows])
+    return {"items": [{**r, "name": names.get(r["person_id"])} for r in rows]}
+
+
+@bp.post("/boards/<board_id>/members")
+@bp.arguments(MemberJoinSchema)
+@bp.response(201, BoardSchema)
+@bp.errors(404, 409)
+def add_member(data: dict[str, Any], board_id: str) -> dict[str, Any]:
+    """A person joins the board (admins) with a reason; function defaults to the person's."""
+    with acting(reason=data["reason"]):
+        return services().ccb.add_board_member(board_id, data["person_id"], data["function"])
+
+
+@bp.post("/boards/<board_id>/members/<person_id>/leave")
+@bp.arguments(MemberLeaveSchema)
+@bp.response(200, BoardSchema)
+@bp.errors(404, 409)
+def remove_member(data: dict[str, Any], board_id: str, person_id: str) -> dict[str, Any]:
+    """A member leaves the board (admins) with a reason; they can no longer vote or hold a
+    proxy (409 ``member_left``)."""
+    with acting(reason=data["reason"]):
+        return services().ccb.remove_board_member(board_id, person_id)
+
+
+@bp.post("/boards/<board_id>/members/<person_id>/function")
+@bp.arguments(MemberFunctionSchema)
+@bp.response(200, BoardSchema)
+@bp.errors(404, 409)
+def change_member_function(data: dict[str, Any], board_id: str,
+                           person_id: str) -> dict[str, Any]:
+    """A member changes the function they hold on the board (admins) with a reason."""
+    with acting(reason=data["reason"]):
+        return services().ccb.change_member_function(board_id, person_id, data["function"])
 
 
 @bp.get("/boards/<board_id>/history")

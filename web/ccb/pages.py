@@ -38,6 +38,10 @@ from app.ccb.schemas import (
     FreezeFormSchema,
     LiftFreezeFormSchema,
     MeetingFormSchema,
+    MemberFunctionFormSchema,
+    MemberJoinFormSchema,
+    MemberLeaveFormSchema,
+    MembersAtArgsSchema,
     ProxyFormSchema,
     SeriesFormSchema,
     VoteFormSchema,
@@ -60,6 +64,7 @@ from domain.ccb.meeting import (
     timebox_ran_out,
 )
 from domain.errors import InvalidInput, NotFound
+from domain.people.person import FUNCTIONS
 from domain.reviews.action_item import PRIORITIES
 from web.context import acting, login_required, read_model, services
 from web.errors import describe
@@ -130,6 +135,10 @@ def _board_page(board_id: str, errors: Errors, form: FormInput) -> str:
         emergencies=emergencies,
         events=history_rows(Board, board_id) if tab == "history" else [],
         is_chair=g.user["id"] == data["chair_id"] or "admin" in g.user["roles"],
+        is_admin="admin" in g.user["roles"], functions=FUNCTIONS,
+        people=people_queries.list_people(engine) if tab == "membership" else [],
+        membership=q.membership_history(engine, board_id) if tab == "membership" else [],
+        seated=_members_at(engine, board_id) if tab == "membership" else (None, None),
         amend_errors=errors, amend_form=form, charter_values=_charter_values(data["charter"], form),
         **CHARTER_CHOICES)
 
@@ -145,6 +154,52 @@ def _charter_at(engine: Any, board_id: str) -> tuple[dict[str, Any] | None, str 
         return q.charter_at(engine, board_id, args["at"]), None
     except NotFound as exc:  # a moment before the board existed
         return None, exc.message
+
+
+def _members_at(engine: Any, board_id: str) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """Who sat on the board at ``?members_at=`` (a UTC date-time), or why it cannot be shown."""
+    if not request.args.get("members_at"):
+        return None, None
+    args, _ = validate(MembersAtArgsSchema(), {"at": request.args["members_at"]})
+    if args is None:
+        return None, "use a date and time such as 2026-03-04T14:00"
+    try:
+        return q.members_at(engine, board_id, args["at"]), None
+    except NotFound as exc:  # a moment before the board existed
+        return None, exc.message
+
+
+def _membership_form(board_id: str, schema: Schema, run: Callable[[dict[str, Any]], Any],
+                     done: str) -> WerkzeugResponse | tuple[str, int]:
+    back = url_for("ccb.board", board_id=board_id, tab="membership")
+    return handle_form(schema, run, reason="reason", success=(done, back), retry=back,
+                       failure="Refused")
+
+
+@bp.post("/boards/<board_id>/members")
+@login_required
+def add_member(board_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """A person joins the board (admins), with a reason."""
+    return _membership_form(board_id, MemberJoinFormSchema(), lambda data: services().ccb
+                            .add_board_member(board_id, data["person_id"], data["function"]),
+                            "Member added.")
+
+
+@bp.post("/boards/<board_id>/members/<person_id>/leave")
+@login_required
+def remove_member(board_id: str, person_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """A member leaves the board (admins), with a reason."""
+    return _membership_form(board_id, MemberLeaveFormSchema(), lambda data: services().ccb
+                            .remove_board_member(board_id, person_id), "Member left the board.")
+
+
+@bp.post("/boards/<board_id>/members/<person_id>/function")
+@login_required
+def change_member_function(board_id: str, person_id: str) -> WerkzeugResponse | tuple[str, int]:
+    """A member changes the function they hold on the board (admins), with a reason."""
+    return _membership_form(board_id, MemberFunctionFormSchema(), lambda data: services().ccb
+                            .change_member_function(board_id, person_id, data["function"]),
+                            "Function changed.")
 
 
 @bp.post("/boards/<board_id>/charter")

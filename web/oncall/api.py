@@ -152,10 +152,32 @@ def declare_unavailable(data: dict[str, Any], rotation_id: str) -> dict[str, Any
 @bp.response(200, s.OverrideSchema)
 @bp.errors(404, 409)
 def override(data: dict[str, Any], rotation_id: str) -> dict[str, Any]:
-    """Put someone else on a week's shift, with the reason."""
+    """Put someone else on a shift, with the reason: a whole week (``week_start``) or any
+    interval inside one shift (``starts_at``, ``ends_at``); outside the interval the scheduled
+    person stays on call."""
     with acting(reason=data["reason"]):
-        return services().oncall.override_shift(rotation_id, data["week_start"].isoformat(),
-                                       data["role"], str(data["person_id"]))
+        return run_override(rotation_id, data)
+
+
+@bp.post("/rotations/<rotation_id>/overrides/<override_id>/cancel")
+@bp.arguments(s.CancelOverrideInputSchema)
+@bp.response(200, s.CancelledOverrideSchema)
+@bp.errors(404, 409)
+def cancel_override(data: dict[str, Any], rotation_id: str, override_id: str) -> dict[str, Any]:
+    """Withdraw an interval override with a reason (admins, the covering person or the one it
+    covers): removed if it has not started, else it ends now."""
+    with acting(reason=data["reason"]):
+        return services().oncall.cancel_interval_override(rotation_id, override_id)
+
+
+def run_override(rotation_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The whole-shift or the interval override the input asks for."""
+    if data.get("starts_at") is not None:
+        return services().oncall.override_interval(rotation_id, data["role"],
+                                                   str(data["person_id"]), data["starts_at"],
+                                                   data["ends_at"])
+    return services().oncall.override_shift(rotation_id, data["week_start"].isoformat(),
+                                            data["role"], str(data["person_id"]))
 
 
 @bp.get("/rotations/<rotation_id>/swaps")
@@ -230,8 +252,8 @@ def rotation_ics(rotation_id: str) -> Response:
     """The iCalendar response of a rotation (shared with the page route)."""
     engine = read_model()
     rotation = q.get_rotation(engine, rotation_id)
-    ics = build_calendar(f"On-call: {rotation['name']}",
-                         rotation_entries(rotation, q.list_shifts(engine, rotation_id)))
+    ics = build_calendar(f"On-call: {rotation['name']}", rotation_entries(
+        rotation, q.shift_segments(engine, rotation_id), q.names(engine)))
     return Response(ics, mimetype="text/calendar")
 
 
@@ -246,11 +268,12 @@ def person_calendar(person_id: str) -> Response:
 def person_ics(person_id: str) -> Response:
     """The iCalendar response of one person's shifts (shared with the page route)."""
     engine = read_model()
-    name = q.names(engine).get(person_id)
+    who = q.names(engine)
+    name = who.get(person_id)
     if name is None:
         raise NotFound(f"no person with id {person_id}", id=person_id)
     ics = build_calendar(f"On-call: {name}",
-                         person_entries(person_id, name, q.person_shifts(engine, person_id)))
+                         person_entries(person_id, q.person_shifts(engine, person_id), who))
     return Response(ics, mimetype="text/calendar")
 
 

@@ -93,6 +93,8 @@ def _rotation_page(rotation_id: str, which: str | None = None, form: FormInput |
         "oncall/rotation.html", rotation=rotation, tab=request.args.get("tab", "schedule"),
         shifts=_local(q.list_shifts(engine, rotation_id), rotation["timezone"]),
         oncall=q.oncall_at(engine, rotation_id, current),
+        covers=q.list_covers(engine, rotation_id, current - timedelta(weeks=1)),
+        current_time=current,
         gaps=q.coverage_gaps(engine, rotation_id, current, current + timedelta(weeks=4)),
         fairness=q.fairness_report(engine, rotation_id), swaps=q.list_swaps(engine, rotation_id),
         unavailability=q.list_unavailability(engine, rotation_id),
@@ -192,11 +194,25 @@ def unavailable(rotation_id: str) -> Response | tuple[str, int]:
 @bp.post("/rotations/<rotation_id>/override")
 @login_required
 def override(rotation_id: str) -> Response | tuple[str, int]:
-    """Override one week's shift."""
-    return _rotation_form(rotation_id, "override", s.OverrideFormSchema(),
-                          lambda d: services().oncall.override_shift(
-                              rotation_id, d["week_start"].isoformat(), d["role"],
-                              str(d["person_id"])), "Shift overridden.", "reason")
+    """Override one week's shift, or an interval inside a shift."""
+    def run(d: dict[str, Any]) -> Any:
+        if d.get("starts_at") is not None:
+            return services().oncall.override_interval(rotation_id, d["role"],
+                                                       str(d["person_id"]), d["starts_at"],
+                                                       d["ends_at"])
+        return services().oncall.override_shift(rotation_id, d["week_start"].isoformat(),
+                                                d["role"], str(d["person_id"]))
+    return _rotation_form(rotation_id, "override", s.OverrideFormSchema(), run,
+                          "Shift overridden.", "reason")
+
+
+@bp.post("/rotations/<rotation_id>/overrides/<override_id>/cancel")
+@login_required
+def cancel_override(rotation_id: str, override_id: str) -> Response | tuple[str, int]:
+    """Withdraw an interval override, with a reason."""
+    return _rotation_form(rotation_id, "override withdrawal", s.CancelOverrideFormSchema(),
+                          lambda d: services().oncall.cancel_interval_override(
+                              rotation_id, override_id), "Override withdrawn.", "reason")
 
 
 @bp.post("/rotations/<rotation_id>/swaps")

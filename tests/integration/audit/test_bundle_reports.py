@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from app.bootstrap import Services
     from tests.conftest import FakeClock
 
-AREA_REPORTS = ("decision_log", "oncall_schedule", "incidents", "incident_metrics",
-                "action_items", "rehearsal_decisions", "reviews")
+AREA_REPORTS = ("decision_log", "board_membership", "oncall_schedule", "oncall_overrides",
+                "incidents", "incident_metrics", "action_items", "rehearsal_decisions",
+                "reviews")
 
 
 @pytest.fixture
@@ -68,6 +69,8 @@ def test_a_bundle_over_the_demo_holds_every_areas_report_with_rows_and_verifies(
     assert all(r["decided_by_name"] for r in tables["decision_log"])
     assert all(r["present_names"] for r in tables["decision_log"] if r["quorum_met"] == "yes")
     assert all(r["primary"] and r["secondary"] for r in tables["oncall_schedule"])
+    assert [r["change"] for r in tables["board_membership"]].count("joined") == 1
+    assert all(r["reason"] for r in tables["oncall_overrides"])
     assert all(r["time_to_acknowledge_s"] and r["time_to_resolve_s"]
                for r in tables["incidents"])
     overall = tables["incident_metrics"][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app.ccb import queries as q
@@ -29,3 +30,9 @@ def test_the_demo_has_a_five_role_board_an_inaugural_meeting_minutes_and_a_decis
     assert [d["ratification"] for d in log if d["kind"] == "emergency"] == ["ratified"]
     minutes = render_minutes(services.engine, inaugural["id"])
     assert "Dave Okafor" in minutes and "DEFERRED" in minutes
+    joined = [h for h in q.membership_history(services.engine, board["id"])
+              if h["change"] == "joined"]
+    assert len(joined) == 1 and joined[0]["reason"]
+    before = q.members_at(services.engine, board["id"], joined[0]["at"] - timedelta(minutes=1))
+    assert joined[0]["person_id"] not in {m["person_id"] for m in before}
+    assert len(before) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -41,6 +42,10 @@ def test_the_demo_has_a_planned_rotation_runbooks_a_drill_and_an_escalated_incid
     assert drill["status"] == "resolved" and drill["debrief"]["action_item_ids"]
     assert [(t["trigger"], t["level"]) for t in real["timeline"] if t["type"] == "escalated"] == [
         ("not_acknowledged", "L2")]
+    [cover] = q.list_covers(engine, rotation["id"])
+    assert cover["ends_at"] - cover["starts_at"] == timedelta(hours=15)
+    during = q.oncall_at(engine, rotation["id"], cover["starts_at"])
+    assert during["primary_id"] == cover["person_id"] != cover["replaced_id"]
 
 
 def test_rebuild_reproduces_the_oncall_read_models_exactly(services: Services) -> None:

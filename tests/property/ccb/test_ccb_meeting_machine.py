@@ -1,4 +1,5 @@
-"""Stateful property test of a board meeting: random attendance, proxies, votes and decisions.
+"""Stateful property test of a board meeting: random attendance, proxies, votes, decisions and
+members leaving or rejoining the board mid-meeting (membership in force at each command).
 
 Whatever order the commands come in, the ledger must agree with a simple dict model on which
 commands are refused (and by which rule), and the read models must keep these invariants:
@@ -79,6 +80,7 @@ class MeetingMachine(RuleBasedStateMachine):
         self.votes: list[dict[int, str]] = [{}, {}, {}]
         self.decided: list[str | None] = [None, None, None]
         self.requesters = [None, 1, None]
+        self.left: set[int] = set()
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -102,8 +104,8 @@ class MeetingMachine(RuleBasedStateMachine):
     def standing(self) -> list[dict[str, Any]]:
         return [p for p in self.proxies.values() if p["status"] != "revoked"]
 
-    def quorum_met(self) -> bool:
-        return len(self.present) >= 3  # five distinct functions: members == functions
+    def quorum_met(self) -> bool:  # five distinct functions: members == functions
+        return len(self.present - self.left) >= 3  # members who left no longer count
 
     def tally(self, item: int) -> Counter[str]:
         return Counter(self.votes[item].values())
@@ -115,9 +117,25 @@ class MeetingMachine(RuleBasedStateMachine):
         for who in first:
             self.attend(who)
 
+    @rule(who=st.integers(1, 4))
+    def leave_or_rejoin(self, who: int) -> None:
+        """A member (never the chair) leaves the board mid-meeting, or one who left rejoins:
+        membership amendments by an admin, with a reason."""
+        before = self.events()
+        with self.ccb.as_(self.ccb.admin, reason="membership amendment"):
+            if who in self.left:
+                self.services.ccb.add_board_member(self.ccb.board_id, self.ccb.people[who]["id"])
+                self.left.discard(who)
+            else:
+                self.services.ccb.remove_board_member(self.ccb.board_id,
+                                                      self.ccb.people[who]["id"])
+                self.left.add(who)
+        assert self.events() == before + 1
+
     @rule(who=PEOPLE)
     def attend(self, who: int) -> None:
-        expected = "already_present" if who in self.present else None
+        expected = ("member_left" if who in self.left else
+                    "already_present" if who in self.present else None)
         person = self.ccb.people[who]
         self.attempt(who, expected, lambda: self.ccb.services.ccb.record_attendance(
             self.ccb.meeting_id, person["id"], "in_person"))
@@ -131,7 +149,8 @@ class MeetingMachine(RuleBasedStateMachine):
     def give_proxy(self, pair: tuple[int, int]) -> None:
         grantor, holder = pair
         standing = self.standing()
-        expected = ("proxy_to_self" if grantor == holder else
+        expected = ("member_left" if grantor in self.left or holder in self.left else
+                    "proxy_to_self" if grantor == holder else
                     "grantor_present" if grantor in self.present else
                     "proxy_already_given" if any(p["grantor"] == grantor for p in standing) else
                     "proxy_chain" if any(p["holder"] == grantor or p["grantor"] == holder
@@ -170,8 +189,10 @@ class MeetingMachine(RuleBasedStateMachine):
         own = grantor is None or grantor == voter
         expected = (
             "already_decided" if self.decided[item] else
+            "member_left" if voter in self.left else
             "requester_cannot_vote" if voter == self.requesters[item] else
             ("not_present" if voter not in self.present else None) if own else
+            "member_left" if grantor in self.left else
             "requester_cannot_vote" if grantor == self.requesters[item] else
             "no_proxy" if proxy is None else
             "grantor_present" if grantor in self.present or proxy["status"] == "lapsed" else
