@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 from uuid import UUID
 
@@ -45,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.witness import Witnesses
+from app.config import eventsourcing_env
 from app.paging import DEFAULT_LIMIT, fetch_page
 from app.audit import fast_verify
 from domain.audit import event_auth, merkle
@@ -54,8 +56,6 @@ from domain.errors import NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
-
     from sqlalchemy import Engine
 
     from app.config import Settings
@@ -903,16 +903,16 @@ class Audit:
             yield from rows
             after = rows[-1].leaf_index
 
-    def _raw_events(self) -> Iterator[list[Any]]:
-        """Every stored event in log order as raw rows ``(position, originator id, version,
-        topic, state)``, ``VERIFY_BATCH`` per query (no event objects, no JSON decoding)."""
+    def _raw_events(self, after: int = 0) -> Iterator[list[Any]]:
+        """Every stored event after position ``after`` in log order as raw rows ``(position,
+        originator id, version, topic, state)``, ``VERIFY_BATCH`` per query (no event objects,
+        no JSON decoding)."""
         recorder = self.ledger.recorder
         pg = self.settings.is_postgres
         pos, mark = ("notification_id", "%s") if pg else ("rowid", "?")
         sql = (f"SELECT {pos}, originator_id, originator_version, topic, state "  # noqa: S608
                f"FROM {recorder.events_table_name} WHERE {pos} > {mark} ORDER BY {pos} "
                f"LIMIT {mark}")
-        after = 0
         while True:
             with recorder.datastore.transaction(commit=False) as cursor:
                 _plain_rows(cursor)
@@ -924,6 +924,61 @@ class Audit:
                 rows = [tuple(r.values()) for r in rows]
             yield rows
             after = rows[-1][0]
+
+    def _raw_row(self, position: int) -> tuple[Any, ...]:
+        """The raw row of the event at ``position`` (as ``_raw_events`` gives it)."""
+        recorder = self.ledger.recorder
+        pg = self.settings.is_postgres
+        pos, mark = ("notification_id", "%s") if pg else ("rowid", "?")
+        with recorder.datastore.transaction(commit=False) as cursor:
+            _plain_rows(cursor)
+            cursor.execute(fast_verify.range_sql(recorder.events_table_name, pos, mark),
+                           (position, position + 1))
+            row = cursor.fetchall()[0]
+        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+    def _worker_spec(self) -> dict[str, Any] | None:
+        """How a worker process opens this store read-only (None: it cannot, e.g. in memory)."""
+        if self.settings.is_postgres:
+            return {"kind": "postgres",
+                    "dsn": "postgresql://" + self.settings.database_url.split("://", 1)[1]}
+        path = Path(eventsourcing_env(self.settings)["SQLITE_DBNAME"])
+        if ":memory:" in str(path) or "mode=memory" in str(path) or not path.is_file():
+            return None
+        return {"kind": "sqlite", "path": str(path.resolve())}
+
+    def _verify_batches(self, workers: int | None
+                        ) -> Iterator[tuple[list[int], list[bytes | None], list[Any] | None]]:
+        """``(positions, leaves, raw rows or None)`` for every stored event in log order, a
+        batch at a time; a leaf is None where the full rules must decide.
+
+        With ``workers`` (default ``GOVLEDGER_VERIFY_WORKERS``, else 2 once the log holds
+        ``VERIFY_WORKERS_FROM`` events) the batches up to the head read at the start are
+        hashed by that many worker processes (``python -m app.audit.fast_verify``), each
+        reading its own position ranges from the database; this process then only builds the
+        tree and compares. Events appended meanwhile are hashed here, after them.
+        """
+        keyring_id = str(EVENT_KEYRING_ID)
+        head = int(self.ledger.recorder.max_notification_id() or 0)
+        if workers is None:
+            workers = verify_workers(head)
+        spec = self._worker_spec() if workers > 0 and head > VERIFY_BATCH else None
+        after = 0
+        if spec is not None:
+            config = {"spec": spec, "table": self.ledger.recorder.events_table_name,
+                      "position": "notification_id" if self.settings.is_postgres else "rowid",
+                      "keys": self._event_keys, "retired": self._retired_keys(),
+                      "required_after": self.auth_required_after, "keyring_id": keyring_id}
+            ranges = [(lo, min(lo + VERIFY_BATCH, head + 1))
+                      for lo in range(1, head + 1, VERIFY_BATCH)]
+            for positions, leaves in _hashed_by_workers(config, ranges, workers):
+                if positions:
+                    yield positions, leaves, None
+            after = head
+        for rows in self._raw_events(after):
+            leaves = fast_verify.leaves_of(rows, self._event_keys, self._retired_keys(),
+                                           self.auth_required_after, keyring_id)
+            yield [r[0] for r in rows], leaves, rows
 
     def _sealed_leaves(self) -> Iterator[Any]:
         """``(leaf index, position, leaf hash)`` of every sealed leaf in order, in batches."""
@@ -955,7 +1010,8 @@ class Audit:
         return fast_leaf(position, oid, version, topic, hashlib.sha256(state).hexdigest(),
                          at), reason
 
-    def verify(self, progress: Progress | None = None) -> VerifyReport:
+    def verify(self, progress: Progress | None = None,
+               workers: int | None = None) -> VerifyReport:
         """Recompute every leaf from the stored events and check every checkpoint.
 
         One pass over the log, in large batches of raw rows: each event's leaf is recomputed
@@ -978,42 +1034,37 @@ class Audit:
             by_size.setdefault(cp["tree_size"], []).append(cp)
         ours = merkle.RootBuilder()
         our_roots: dict[int, bytes] = {}
-        stored = self._sealed_leaves()
+        stored = _SealedStream(self.engine, self.settings.is_postgres)
         first_mismatch: tuple[int, int | None, int] | None = None
         prev_pos = 0
         unauthenticated: list[tuple[int, str]] = []
-        keyring_id = str(EVENT_KEYRING_ID)
         sizes = sorted(by_size)
-        for rows in self._raw_events():
+        for positions, leaves, rows in self._verify_batches(workers):
             start = report.events
-            # the fast path hashes every event that plainly authenticates; the rest (and every
+            count = len(positions)
+            # the fast path hashed every event that plainly authenticates; the rest (and every
             # reason one does not) go through the full rules, one event at a time
-            leaves = fast_verify.leaves_of(rows, self._event_keys, self._retired_keys(),
-                                           self.auth_required_after, keyring_id)
             for i, leaf in enumerate(leaves):
                 if leaf is None:
-                    position, raw_id, version, topic, state = rows[i]
+                    position, raw_id, version, topic, state = (
+                        rows[i] if rows is not None else self._raw_row(positions[i]))
                     leaves[i], reason = self._leaf_and_reason(
                         position, raw_id, version, topic,
                         state if isinstance(state, bytes) else bytes(state))
                     if reason is not None:
                         unauthenticated.append((position, reason))
-            beside = list(islice(stored, len(rows)))  # the sealed leaves at the same indexes
-            report.sealed += len(beside)
+            # the sealed leaves at the same indexes: compared a batch at a time in C
             if first_mismatch is None:
-                hexes = [leaf.hex() for leaf in leaves[:len(beside)]]  # type: ignore[union-attr]
-                if [s[2] for s in beside] != hexes or [s[1] for s in beside] != [
-                        r[0] for r in rows[:len(beside)]]:
-                    first_mismatch = next((start + j, rows[j][0], s[0])
-                                          for j, s in enumerate(beside)
-                                          if s[2] != hexes[j] or s[1] != rows[j][0])
+                first_mismatch = stored.compare(start, positions, leaves)  # type: ignore[arg-type]
+            else:
+                stored.skip(count)
             done = 0
             for size in sizes:  # checkpoint sizes in this batch: the root at each
-                if start < size <= start + len(rows):
+                if start < size <= start + count:
                     ours.extend(leaves[done:size - start])  # type: ignore[arg-type]
                     done = size - start
                     our_roots[size] = root = ours.root()
-                    position = rows[done - 1][0]
+                    position = positions[done - 1]
                     for cp in by_size[size]:
                         if root.hex() != cp["root_hash"] and not any(
                                 p.kind == "root_mismatch" for p in report.problems):
@@ -1024,14 +1075,16 @@ class Audit:
                                 f"the events give {root.hex()[:16]}…", cp["id"],
                                 cp["issued_at"]))
             ours.extend(leaves[done:])  # type: ignore[arg-type]
-            report.events += len(rows)
-            prev_pos = rows[-1][0]
+            report.events += count
+            prev_pos = positions[-1]
             if progress is not None:
-                progress(len(rows))
-        for s in stored:  # sealed leaves the log no longer has
-            report.sealed += 1
+                progress(count)
+        report.sealed = stored.seen
+        left = stored.rest()  # sealed leaves the log no longer has
+        if left is not None:
+            report.sealed += left[0]
             if first_mismatch is None:
-                first_mismatch = (report.events, None, s[0])
+                first_mismatch = (report.events, None, left[1])
         sealed_roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
         if first_mismatch is None:  # the sealed leaves are the events' leaves: same roots
             sealed_size = report.sealed
@@ -1291,3 +1344,143 @@ def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+VERIFY_WORKERS_FROM = 50_000
+"""Log length from which ``verify`` hashes in worker processes by default (below it, starting
+them costs more than they save)."""
+
+
+def verify_workers(head: int) -> int:
+    """How many worker processes ``verify`` uses for a log of ``head`` events:
+    ``GOVLEDGER_VERIFY_WORKERS`` when set (0: hash in this process), else 2 (never more than
+    the machine's cores) from ``VERIFY_WORKERS_FROM`` events on."""
+    raw = os.environ.get("GOVLEDGER_VERIFY_WORKERS", "").strip()
+    if raw:
+        try:
+            return max(0, min(int(raw), 16))
+        except ValueError:
+            logger.warning("GOVLEDGER_VERIFY_WORKERS=%r is not a number: ignored", raw)
+    return min(2, os.cpu_count() or 1) if head >= VERIFY_WORKERS_FROM else 0
+
+
+def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], workers: int
+                       ) -> Iterator[tuple[list[int], list[bytes | None]]]:
+    """Each range's ``(positions, leaves)`` in order, hashed by ``workers`` processes (at most
+    two ranges in flight each: memory stays a few batches, whatever the log's length)."""
+    import pickle
+    import subprocess
+    import sys
+    from array import array
+
+    procs = [subprocess.Popen([sys.executable, "-m", "app.audit.fast_verify"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+             for _ in range(min(workers, len(ranges)))]
+    try:
+        for proc in procs:
+            pickle.dump(config, proc.stdin)  # type: ignore[arg-type]
+        sent = 0
+
+        def send(proc: Any) -> None:
+            nonlocal sent
+            if sent < len(ranges):
+                pickle.dump(ranges[sent], proc.stdin)
+                proc.stdin.flush()
+                sent += 1
+
+        for _ in range(2):
+            for proc in procs:
+                send(proc)
+        for i in range(len(ranges)):
+            proc = procs[i % len(procs)]
+            try:
+                packed, joined, slow = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            except EOFError:
+                raise RuntimeError(f"a verify worker stopped (exit {proc.wait()}); run "
+                                   "`GOVLEDGER_VERIFY_WORKERS=0 govledger verify`") from None
+            send(proc)
+            positions = array("q")
+            positions.frombytes(packed)
+            view = memoryview(joined)
+            leaves: list[bytes | None] = [view[j:j + 32].tobytes()
+                                          for j in range(0, len(joined), 32)]
+            for j in slow:
+                leaves[j] = None
+            yield positions.tolist(), leaves
+    finally:
+        for proc in procs:
+            try:
+                proc.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()  # type: ignore[union-attr]
+
+
+class _SealedStream:
+    """The sealed leaves (``audit_leaves``) streamed beside the events, a batch at a time.
+
+    ``compare`` reads the next batch as three aggregated strings (count, positions, leaf hashes:
+    no row objects) and compares them with the events' batch in C; only when they differ are the
+    batch's rows read one by one to name the first difference.
+    """
+
+    def __init__(self, engine: Engine, postgres: bool) -> None:
+        self.engine = engine
+        self.after = -1  # the last leaf index read
+        self.seen = 0
+        inner = ("SELECT leaf_index, position, leaf_hash FROM audit_leaves "
+                 "WHERE leaf_index > :after ORDER BY leaf_index LIMIT :n")
+        if postgres:
+            self.sql = text("SELECT count(*), max(leaf_index), string_agg(position::text, ',' "
+                            "ORDER BY leaf_index), string_agg(leaf_hash, '' ORDER BY leaf_index)"
+                            f" FROM ({inner}) AS s")
+        else:
+            self.sql = text("SELECT count(*), max(leaf_index), group_concat(position, ','), "
+                            f"group_concat(leaf_hash, '') FROM ({inner})")
+        self.rows = text(inner)
+
+    def _next(self, n: int) -> tuple[int, int | None, str, str]:
+        with self.engine.connect() as conn:
+            count, last, positions, hashes = conn.execute(
+                self.sql, {"after": self.after, "n": n}).one()
+        return int(count), last, positions or "", hashes or ""
+
+    def skip(self, n: int) -> None:
+        count, last, _, _ = self._next(n)
+        if count:
+            self.seen += count
+            self.after = int(last)
+
+    def compare(self, start: int, positions: list[int], leaves: list[bytes]
+                ) -> tuple[int, int, int] | None:
+        """Read the sealed leaves beside events ``start…`` and return the first difference
+        ``(leaf index in the log, event position, sealed leaf index)``, or None."""
+        count, last, sealed_positions, hashes = self._next(len(positions))
+        if not count:
+            return None
+        first_after = self.after
+        self.seen += count
+        self.after = int(last)
+        if hashes == b"".join(leaves[:count]).hex() and \
+                sealed_positions == ",".join(map(str, positions[:count])):
+            return None
+        with self.engine.connect() as conn:
+            beside = conn.execute(self.rows, {"after": first_after, "n": count}).all()
+        for j, s in enumerate(beside):
+            if s[2] != leaves[j].hex() or s[1] != positions[j]:
+                return start + j, positions[j], s[0]
+        return None
+
+    def rest(self) -> tuple[int, int] | None:
+        """``(how many, first leaf index)`` of the sealed leaves after the events, or None."""
+        with self.engine.connect() as conn:
+            count, first = conn.execute(text(
+                "SELECT count(*), min(leaf_index) FROM audit_leaves WHERE leaf_index > :a"),
+                {"a": self.after}).one()
+        return (int(count), int(first)) if count else None
