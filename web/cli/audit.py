@@ -112,10 +112,10 @@ def cmd_witness_push(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_verify(services: Services, args: argparse.Namespace) -> int:
     """Verify the whole ledger; non-zero exit and the first bad position when tampered."""
-    from web.cli.progress import progress_bar
+    from web.cli.progress import progress_lines
 
     head = services.ledger.recorder.max_notification_id() or 0
-    advance, close = progress_bar(head, "verify")
+    advance, close = progress_lines(head, "verify")
     try:
         report = services.audit.verify(progress=advance)
     finally:
