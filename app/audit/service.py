@@ -33,6 +33,7 @@ from eventsourcing.application import AggregateNotFoundError
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -92,6 +93,25 @@ audit_leaves = Table(
 """One row per sealed event, in log order: its leaf hash, the hash of its content without the
 position (to tell a move from a change), its recorded time and the running maximum of recorded
 times up to it (``watermark``: the as-of index, non-decreasing in log order)."""
+
+Index("ix_audit_leaves_recorded_at", audit_leaves.c.recorded_at)  # a bundle's period
+
+NODE_LEVEL = 8
+"""``audit_nodes`` holds the root of every perfect, aligned subtree of ``2**NODE_LEVEL`` (256)
+sealed leaves and up: any proof or root then needs O(log n) stored nodes plus at most a few
+hundred leaves at its edges, never the whole log."""
+
+audit_nodes = Table(
+    "audit_nodes",
+    audit_metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("node_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("node_hash", String(64), nullable=False),
+)
+"""Roots of perfect subtrees of the sealed leaves: node (L, i) is the root of leaves
+``[i * 2**L, (i + 1) * 2**L)``, for L >= ``NODE_LEVEL``. Derived from ``audit_leaves`` by the
+sealer (``Audit.extend_nodes``); like the leaves, trusted by nothing that checks: every proof
+made from them is checked against a signed root."""
 
 audit_checkpoints = Table(
     "audit_checkpoints",
@@ -385,6 +405,8 @@ class Audit:
         self.every_events = int(extra.get("seal_every_events", SEAL_EVERY_EVENTS))
         self.every_seconds = float(extra.get("seal_every_seconds", SEAL_EVERY_SECONDS))
         audit_metadata.create_all(self.engine)
+        for index in audit_leaves.indexes:  # indexes added to a table that already existed
+            index.create(self.engine, checkfirst=True)
         self._tree: merkle.Tree | None = None
         self._tree_lock = threading.Lock()
         self.blocked: Problem | None = None
@@ -716,7 +738,7 @@ class Audit:
         key = self.ensure_key()
         self.index()  # the key's own event, if it was just recorded
         size = self.sealed_size()
-        root = self.tree(size).root(size)
+        root = self._root_for_seal(size, latest)
         issued_at = iso(now())
         key_id = key_id_of(key.public_key())
         body = checkpoint_body(size, root, issued_at, key_id)
@@ -733,6 +755,74 @@ class Audit:
             else:
                 self.witnesses.push_in_background(latest, note)
         return latest
+
+    def _root_for_seal(self, size: int, latest: dict[str, Any] | None) -> bytes:
+        """The root of the first ``size`` sealed leaves, from the stored subtree roots when
+        they prove that the new tree extends the latest checkpoint (bounded memory); otherwise
+        from every sealed leaf, as before (a damaged node table changes nothing)."""
+        try:
+            self.extend_nodes()
+            tree = self.stored_tree(size)
+            root = tree.root(size)
+            if latest is None or latest["tree_size"] > size:
+                return self.tree(size).root(size)
+            first = latest["tree_size"]
+            if merkle.verify_consistency(first, size, bytes.fromhex(latest["root_hash"]), root,
+                                         tree.consistency(first, size)):
+                return root
+        except (ValueError, IntegrityError):
+            pass
+        logger.warning("the stored subtree roots do not extend checkpoint %s: sealing from "
+                       "every leaf", latest["id"] if latest else None)
+        return self.tree(size).root(size)
+
+    def extend_nodes(self) -> int:
+        """Store the roots of the perfect aligned subtrees (of ``2**NODE_LEVEL`` leaves and up)
+        completed since the last call, reading only the new leaves; returns how many."""
+        block = 1 << NODE_LEVEL
+        c = audit_nodes.c
+        with self.engine.connect() as conn:
+            have = conn.scalar(select(func.max(c.node_index)).where(c.level == NODE_LEVEL))
+        done = 0 if have is None else int(have) + 1
+        blocks = self.sealed_size() // block
+        added = 0
+        while done < blocks:
+            upto = min(blocks, done + 64)
+            hashes = self.leaf_hashes(upto * block, start=done * block)
+            if len(hashes) != (upto - done) * block:
+                return added  # a gap in the sealed leaves: verify says what is wrong
+            new: dict[tuple[int, int], bytes] = {}
+            for k in range(done, upto):
+                node = merkle.root(hashes[(k - done) * block:(k - done + 1) * block])
+                level, index = NODE_LEVEL, k
+                new[(level, index)] = node
+                while index & 1:  # a right child completes its parent
+                    left = new.get((level, index - 1)) or self._node(level, index - 1)
+                    if left is None:
+                        break
+                    level, index = level + 1, index >> 1
+                    node = new[(level, index)] = merkle.node_hash(left, node)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(audit_nodes), [
+                        {"level": lv, "node_index": ix, "node_hash": h.hex()}
+                        for (lv, ix), h in new.items()])
+            except IntegrityError:
+                return added  # another sealer stored them first
+            added += len(new)
+            done = upto
+        return added
+
+    def _node(self, level: int, index: int) -> bytes | None:
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(audit_nodes.c.node_hash).where(
+                audit_nodes.c.level == level, audit_nodes.c.node_index == index))
+        return None if value is None else bytes.fromhex(value)
+
+    def stored_tree(self, size: int) -> merkle.Tree:
+        """A proof tree over the first ``size`` sealed leaves that reads stored subtree roots
+        and only the leaves it needs (bounded memory, whatever the log's length)."""
+        return _StoredTree(self, size)
 
     def push_to_witnesses(self) -> list[dict[str, Any]]:
         """Give the latest checkpoint to every configured witness now; one result each."""
@@ -1484,3 +1574,49 @@ class _SealedStream:
                 "SELECT count(*), min(leaf_index) FROM audit_leaves WHERE leaf_index > :a"),
                 {"a": self.after}).one()
         return (int(count), int(first)) if count else None
+
+
+class _StoredLeaves:
+    """The first ``size`` sealed leaf hashes, read a block of ``2**NODE_LEVEL`` at a time when
+    first needed (a sequence for ``merkle.Tree``)."""
+
+    def __init__(self, audit: Audit, size: int) -> None:
+        self.audit = audit
+        self.size = size
+        self.blocks: dict[int, list[bytes]] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> bytes:
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        number = index >> NODE_LEVEL
+        block = self.blocks.get(number)
+        if block is None:
+            lo = number << NODE_LEVEL
+            block = self.blocks[number] = self.audit.leaf_hashes(
+                min(lo + (1 << NODE_LEVEL), self.size), start=lo)
+            if len(block) != min(1 << NODE_LEVEL, self.size - lo):
+                raise ValueError(f"sealed leaves {lo}… are not contiguous")
+        return block[index & ((1 << NODE_LEVEL) - 1)]
+
+
+class _StoredTree(merkle.Tree):
+    """``merkle.Tree`` whose perfect aligned subtrees of ``2**NODE_LEVEL`` leaves and up come
+    from ``audit_nodes`` (computed from the leaves when a node is not stored)."""
+
+    def __init__(self, audit: Audit, size: int) -> None:
+        super().__init__(_StoredLeaves(audit, size))  # type: ignore[arg-type]
+        self.audit = audit
+
+    def subroot(self, lo: int, hi: int) -> bytes:
+        n = hi - lo
+        if n >= 1 << NODE_LEVEL and n & (n - 1) == 0 and lo % n == 0:
+            key = (lo, hi)
+            if key not in self._cache:
+                level = n.bit_length() - 1
+                node = self.audit._node(level, lo >> level)  # noqa: SLF001
+                self._cache[key] = node if node is not None else super().subroot(lo, hi)
+            return self._cache[key]
+        return super().subroot(lo, hi)
