@@ -1454,6 +1454,22 @@ def verify_workers(head: int) -> int:
     return min(2, os.cpu_count() or 1) if head >= VERIFY_WORKERS_FROM else 0
 
 
+WORKER_PEAK_RSS: list[int] = []
+"""Peak resident memory (bytes) of each worker process of the last ``verify`` that used them."""
+
+
+def _peak_rss(pid: int) -> int:
+    """A process's resident-memory high-water mark (Linux ``VmHWM``; 0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], workers: int
                        ) -> Iterator[tuple[list[int], list[bytes | None]]]:
     """Each range's ``(positions, leaves)`` in order, hashed by ``workers`` processes (at most
@@ -1498,6 +1514,7 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
                 leaves[j] = None
             yield positions.tolist(), leaves
     finally:
+        WORKER_PEAK_RSS[:] = [_peak_rss(proc.pid) for proc in procs]
         for proc in procs:
             try:
                 proc.stdin.close()  # type: ignore[union-attr]
