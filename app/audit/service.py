@@ -1241,10 +1241,11 @@ class Audit:
         """Check that today's log extends every checkpoint kept elsewhere.
 
         Each note's signature is checked with the ledger's known keys; then the leaves are
-        recomputed from today's stored events (not from ``audit_leaves``) and an RFC 6962
-        consistency proof from the note's tree size to today's is verified against the note's
-        root. A history rewritten and re-signed, even with the real key, fails here. Returns
-        the number of notes checked and the problems.
+        recomputed from today's stored events (not from ``audit_leaves``), streaming, and the
+        root of the first S of them must be the note's root for a note of size S — what the
+        RFC 6962 consistency proof from S to today's size shows to someone without the leaves.
+        A history rewritten and re-signed, even with the real key, fails here. Returns the
+        number of notes checked and the problems.
         """
         problems: list[Problem] = []
         publics = {}
@@ -1252,11 +1253,14 @@ class Audit:
             public = serialization.load_pem_public_key(pem.encode())
             if isinstance(public, Ed25519PublicKey):
                 publics[note_key_hash(NOTE_KEY_NAME, public)] = public
-        leaves = [leaf_of(self._record(n)) for n in self._events()]
-        tree = merkle.Tree(leaves)
-        size_now = len(leaves)
-        root_now = tree.root(size_now)
         notes = parse_notes(notes_text)
+        sizes = set()
+        for body, _sigs in notes:
+            try:
+                sizes.add(int(body.split("\n")[1]))
+            except (IndexError, ValueError):
+                pass
+        size_now, roots = self._roots_at(sizes)
         for number, (body, sigs) in enumerate(notes, 1):
             lines = body.split("\n")
             try:
@@ -1289,8 +1293,10 @@ class Audit:
                     f"{label}: covers {size} events but today's log has only {size_now}: "
                     f"events were removed after it was witnessed"))
                 continue
-            proof = tree.consistency(size, size_now)
-            if not merkle.verify_consistency(size, size_now, root, root_now, proof):
+            # with every leaf recomputed here, today's log extends the kept tree of ``size``
+            # leaves exactly when its first ``size`` leaves give the kept root (what a
+            # consistency proof shows to someone without the leaves)
+            if roots.get(size) != root:
                 problems.append(Problem(
                     "rewritten", None,
                     f"{label}: today's log does not extend it (the RFC 6962 consistency proof "
@@ -1299,6 +1305,31 @@ class Audit:
                     f"verifies. Treat the store as compromised: restore it from a backup "
                     f"that verifies against this checkpoint and rotate both keys"))
         return len(notes), problems
+
+    def _roots_at(self, sizes: set[int]) -> tuple[int, dict[int, bytes]]:
+        """Today's log length and the root of its first ``s`` recomputed leaves for each size
+        ``s`` in ``sizes``: one streaming pass (the verify fast path), O(log n) memory."""
+        builder = merkle.RootBuilder()
+        roots: dict[int, bytes] = {}
+        if 0 in sizes:
+            roots[0] = merkle.EMPTY_ROOT
+        wanted = sorted(s for s in sizes if s > 0)
+        for positions, leaves, rows in self._verify_batches(None):
+            for i, leaf in enumerate(leaves):
+                if leaf is None:
+                    position, raw_id, version, topic, state = (
+                        rows[i] if rows is not None else self._raw_row(positions[i]))
+                    leaves[i] = self._leaf_and_reason(
+                        position, raw_id, version, topic,
+                        state if isinstance(state, bytes) else bytes(state))[0]
+            start, done = builder.size, 0
+            for size in wanted:
+                if start < size <= start + len(leaves):
+                    builder.extend(leaves[done:size - start])  # type: ignore[arg-type]
+                    done = size - start
+                    roots[size] = builder.root()
+            builder.extend(leaves[done:])  # type: ignore[arg-type]
+        return builder.size, roots
 
     def _known_keys(self) -> dict[str, str]:
         """Public keys from the log, plus this instance's own key (the log may be damaged)."""
