@@ -152,7 +152,9 @@ def _connect(spec: dict[str, Any]) -> Any:
     if spec["kind"] == "sqlite":
         import sqlite3
 
-        db = sqlite3.connect(f"file:{spec['path']}?mode=ro", uri=True, timeout=30)
+        from urllib.parse import quote
+
+        db = sqlite3.connect(f"file:{quote(spec['path'])}?mode=ro", uri=True, timeout=30)
         db.execute("PRAGMA query_only = ON")
         return db
     import psycopg

@@ -1061,10 +1061,15 @@ class Audit:
                       "required_after": self.auth_required_after, "keyring_id": keyring_id}
             ranges = [(lo, min(lo + VERIFY_BATCH, head + 1))
                       for lo in range(1, head + 1, VERIFY_BATCH)]
-            for positions, leaves in _hashed_by_workers(config, ranges, workers):
-                if positions:
-                    yield positions, leaves, None
-            after = head
+            try:
+                for positions, leaves in _hashed_by_workers(config, ranges, workers):
+                    if positions:
+                        yield positions, leaves, None
+                        after = positions[-1]
+                after = head
+            except WorkerFailed as exc:  # hash the rest here: the same leaves, just slower
+                logger.warning("verify goes on in one process from position %s: %s", after + 1,
+                               exc)
         for rows in self._raw_events(after):
             leaves = fast_verify.leaves_of(rows, self._event_keys, self._retired_keys(),
                                            self.auth_required_after, keyring_id)
@@ -1485,6 +1490,10 @@ def verify_workers(head: int) -> int:
     return min(2, os.cpu_count() or 1) if head >= VERIFY_WORKERS_FROM else 0
 
 
+class WorkerFailed(Exception):
+    """A verify worker process stopped before answering (it could not start or connect)."""
+
+
 WORKER_PEAK_RSS: list[int] = []
 """Peak resident memory (bytes) of each worker process of the last ``verify`` that used them."""
 
@@ -1532,9 +1541,8 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
             proc = procs[i % len(procs)]
             try:
                 packed, joined, slow = pickle.load(proc.stdout)  # type: ignore[arg-type]
-            except EOFError:
-                raise RuntimeError(f"a verify worker stopped (exit {proc.wait()}); run "
-                                   "`GOVLEDGER_VERIFY_WORKERS=0 govledger verify`") from None
+            except (EOFError, pickle.UnpicklingError, OSError):
+                raise WorkerFailed(f"a verify worker stopped (exit {proc.wait()})") from None
             send(proc)
             positions = array("q")
             positions.frombytes(packed)
@@ -1544,6 +1552,8 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
             for j in slow:
                 leaves[j] = None
             yield positions.tolist(), leaves
+    except OSError as exc:  # a worker's pipe closed under a write
+        raise WorkerFailed(f"a verify worker stopped: {exc}") from exc
     finally:
         WORKER_PEAK_RSS[:] = [_peak_rss(proc.pid) for proc in procs]
         for proc in procs:
