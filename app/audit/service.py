@@ -1546,9 +1546,7 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
             send(proc)
             positions = array("q")
             positions.frombytes(packed)
-            view = memoryview(joined)
-            leaves: list[bytes | None] = [view[j:j + 32].tobytes()
-                                          for j in range(0, len(joined), 32)]
+            leaves: list[bytes | None] = [joined[j:j + 32] for j in range(0, len(joined), 32)]
             for j in slow:
                 leaves[j] = None
             yield positions.tolist(), leaves
