@@ -140,7 +140,11 @@ def verify(services: Services) -> dict[str, Any]:
     used = time.process_time() - cpu + cpu_of_children() - children
     assert report[0].ok, report[0].lines()
     workers = service.verify_workers(report[0].events)
+    cpu = time.process_time()
+    alone = rate(lambda: services.audit.verify(workers=0).events)
+    alone_cpu = report[0].events / (time.process_time() - cpu)
     return row("verify_generated", "events/s", ours, raw, 0.1, target_events_per_s=200_000,
+               one_process_events_per_s=alone, one_process_cpu_events_per_s=alone_cpu,
                workers=workers, cpu_events_per_s=report[0].events / used,
                raw_sha256_cpu_events_per_s=raw_cpu,
                worker_peak_rss_mb=[round(b / 2**20) for b in service.WORKER_PEAK_RSS],
