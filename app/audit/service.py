@@ -41,10 +41,11 @@ from sqlalchemy import (
     Text,
     func,
     insert,
+    inspect,
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.audit.witness import Witnesses
 from app.config import eventsourcing_env
@@ -406,7 +407,11 @@ class Audit:
         self.every_seconds = float(extra.get("seal_every_seconds", SEAL_EVERY_SECONDS))
         audit_metadata.create_all(self.engine)
         for index in audit_leaves.indexes:  # indexes added to a table that already existed
-            index.create(self.engine, checkfirst=True)
+            try:
+                index.create(self.engine, checkfirst=True)
+            except DBAPIError:  # another process starting at the same moment made it first
+                if not inspect(self.engine).has_index("audit_leaves", index.name):
+                    raise
         self._tree: merkle.Tree | None = None
         self._tree_lock = threading.Lock()
         self.blocked: Problem | None = None
