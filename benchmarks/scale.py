@@ -5,7 +5,12 @@
   against the 10,000 events/s the generator is meant to reach;
 - ``rebuild``: projection rebuild events/s against a raw pipeline over the same log (select every
   stored event, decode its JSON, executemany one row per event into a plain table);
-- ``verify``: ``govledger verify`` events/s against SHA-256 alone over the same stored bytes;
+- ``verify``: ``govledger verify`` events/s (wall, with its worker processes, and CPU time of
+  this process plus its workers) against SHA-256 alone over the same stored bytes, with the peak
+  memory of the verifying processes (``VmHWM``);
+- ``bundle_one_day``: seconds for the compliance bundle of one day early in the log, without the
+  reports' replay (measured beside it), against the 5 s goal — and the same day's bundle on a
+  log a fifth as long, to show it does not grow with the log;
 - ``as_of_first_request``: seconds to build an as-of view of the middle of the log (first
   request, nothing cached) against the 1 s goal;
 - ``post_latency``: median ms of a change-request POST through the API (command, read-model
@@ -107,13 +112,109 @@ def rebuild(services: Services) -> dict[str, Any]:
     return row("projection_rebuild_generated", "events/s", ours, raw, 0.5)
 
 
+def peak_rss() -> int:
+    """This process's resident-memory high-water mark in bytes (``VmHWM``: unlike
+    ``getrusage``'s ``ru_maxrss`` it is not inherited from the parent across exec)."""
+    from app.audit.service import _peak_rss  # noqa: PLC2701 - the one reader of VmHWM
+
+    return _peak_rss(os.getpid())
+
+
+def cpu_of_children() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def verify(services: Services) -> dict[str, Any]:
+    from app.audit import service
+
     path = eventsourcing_env(services.settings)["SQLITE_DBNAME"]
+    cpu = time.process_time()
     raw = rate(lambda: raw_sha256(path))
+    raw_cpu = EVENTS / max(time.process_time() - cpu, 1e-9)
     report: list[Any] = []
+    cpu, children = time.process_time(), cpu_of_children()
     ours = rate(lambda: (report.append(services.audit.verify()), report[0].events)[1])
+    used = time.process_time() - cpu + cpu_of_children() - children
     assert report[0].ok, report[0].lines()
-    return row("verify_generated", "events/s", ours, raw, 0.1, target_events_per_s=200_000)
+    workers = service.verify_workers(report[0].events)
+    cpu = time.process_time()
+    alone = rate(lambda: services.audit.verify(workers=0).events)
+    alone_cpu = report[0].events / (time.process_time() - cpu)
+    return row("verify_generated", "events/s", ours, raw, 0.1, target_events_per_s=200_000,
+               one_process_events_per_s=alone, one_process_cpu_events_per_s=alone_cpu,
+               workers=workers, cpu_events_per_s=report[0].events / used,
+               raw_sha256_cpu_events_per_s=raw_cpu,
+               worker_peak_rss_mb=[round(b / 2**20) for b in service.WORKER_PEAK_RSS],
+               verify_process_peak_rss_mb=round(verify_in_a_process(services) / 2**20))
+
+
+def verify_in_a_process(services: Services) -> int:
+    """Peak memory (bytes) of ``govledger verify`` run alone in a fresh process."""
+    import subprocess
+    import sys
+
+    script = ("import os, sys; from app.bootstrap import bootstrap; "
+              "from app.config import load_settings; "
+              "from app.audit.service import _peak_rss; "
+              "s = bootstrap(load_settings(database_url=sys.argv[1], instance_path=sys.argv[2],"
+              " password_cost='fast')); r = s.audit.verify(); assert r.ok, r.lines(); "
+              "print(_peak_rss(os.getpid()))")
+    done = subprocess.run([sys.executable, "-c", script, services.settings.database_url,
+                           str(services.settings.instance_path)], capture_output=True,
+                          text=True, check=True)
+    return int(done.stdout.split()[-1])
+
+
+def bundle_one_day(services: Services, folder: Path) -> dict[str, Any]:
+    """A one-day bundle of a day early in the log: here, and on a log a fifth as long with the
+    same history up to that day (the bundle's own work must not grow with the log)."""
+    day = _early_day(services)
+    small = folder / "small"
+    small.mkdir(exist_ok=True)
+    shorter = open_store(small)
+    try:
+        generate(shorter, max(EVENTS // 5, 5_000), seed=1)
+        shorter.audit.seal(force=True)
+        at_small = _timed_bundle(shorter, day)
+    finally:
+        shorter.close()
+    here = _timed_bundle(services, day)
+    return row("bundle_one_day", "s (without the reports' replay)", here["bundle_s"], 5.0, 1.0,
+               higher_is_better=False, day=day, events_in_day=here["events"],
+               reports_replay_s=here["replay_s"], peak_rss_mb=round(peak_rss() / 2**20),
+               at_log_of_events=max(EVENTS // 5, 5_000), bundle_s_at_that_log=at_small[
+                   "bundle_s"], reports_replay_s_at_that_log=at_small["replay_s"])
+
+
+def _early_day(services: Services) -> str:
+    """The day of the event a tenth of the way into the log (a whole working day)."""
+    from sqlalchemy import select
+
+    from app.audit.service import audit_leaves
+
+    with services.engine.connect() as conn:
+        at = conn.scalar(select(audit_leaves.c.recorded_at).where(
+            audit_leaves.c.leaf_index == EVENTS // 10))
+    return str(at)[:10]
+
+
+def _timed_bundle(services: Services, day: str) -> dict[str, Any]:
+    from app.audit.bundle import _replay_position, build_bundle, parse_moment
+
+    start, end = parse_moment(day, "from"), parse_moment(day, "to", end=True)
+    services.audit.seal(force=True)
+    services.as_of.clear()
+    began = time.perf_counter()
+    services.as_of.replayed_to(_replay_position(services, end, services.audit.sealed_size()))
+    replay = time.perf_counter() - began  # cached: the bundle below reuses this replay
+    began = time.perf_counter()
+    _, manifest = build_bundle(services, start, end)
+    took = time.perf_counter() - began
+    services.as_of.clear()
+    return {"bundle_s": took, "replay_s": replay, "events": manifest["counts"]["events"]}
 
 
 def as_of_first_request(services: Services) -> dict[str, Any]:
@@ -169,6 +270,6 @@ def run(folder: Path) -> list[dict[str, Any]]:
     services, generated_row = generated(folder)
     try:
         return [generated_row, post_latency(services), as_of_first_request(services),
-                verify(services), rebuild(services)]
+                verify(services), bundle_one_day(services, folder), rebuild(services)]
     finally:
         services.close()

@@ -129,3 +129,75 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
         append(sha256((_LEAF % (oid, position, at, whole.hexdigest(), tjson,
                                 version)).encode()).digest())
     return out
+
+
+# -- worker processes -----------------------------------------------------------------------------
+# ``python -m app.audit.fast_verify`` hashes ranges of the log in a second process: it opens its
+# own read-only connection, reads the raw rows of each position range it is sent and answers with
+# their positions and leaves (32 zero bytes where the full rules must decide). Only this module and
+# ``domain.audit.event_auth`` are imported there, so a worker starts in a fraction of a second.
+# Messages are pickles over the worker's stdin/stdout (parent and child are the same program).
+
+ZERO = bytes(32)
+
+
+def range_sql(table: str, position: str, mark: str) -> str:
+    """The raw rows of one position range ``[lo, hi)`` in log order."""
+    return (f"SELECT {position}, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {table} WHERE {position} >= {mark} AND {position} < {mark} "
+            f"ORDER BY {position}")
+
+
+def _connect(spec: dict[str, Any]) -> Any:
+    if spec["kind"] == "sqlite":
+        import sqlite3
+
+        from urllib.parse import quote
+
+        db = sqlite3.connect(f"file:{quote(spec['path'])}?mode=ro", uri=True, timeout=30)
+        db.execute("PRAGMA query_only = ON")
+        return db
+    import psycopg
+
+    db = psycopg.connect(spec["dsn"], autocommit=True)
+    db.execute("SET default_transaction_read_only = on")
+    return db
+
+
+def hash_range(db: Any, sql: str, lo: int, hi: int, config: dict[str, Any]
+               ) -> tuple[bytes, bytes, list[int]]:
+    """``(positions as int64 array bytes, leaves joined, indexes needing the full rules)``."""
+    from array import array
+
+    rows = [tuple(r) for r in db.execute(sql, (lo, hi)).fetchall()]
+    leaves = leaves_of(rows, config["keys"], config["retired"], config["required_after"],
+                       config["keyring_id"])
+    slow = [i for i, leaf in enumerate(leaves) if leaf is None]
+    return (array("q", [r[0] for r in rows]).tobytes(),
+            b"".join(ZERO if leaf is None else leaf for leaf in leaves), slow)
+
+
+def worker_main() -> None:
+    """Serve ranges until the parent closes stdin (or sends None)."""
+    import pickle
+    import sys
+
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    config = pickle.load(source)
+    db = _connect(config["spec"])
+    sql = range_sql(config["table"], config["position"],
+                    "?" if config["spec"]["kind"] == "sqlite" else "%s")
+    while True:
+        try:
+            job = pickle.load(source)
+        except EOFError:
+            return
+        if job is None:
+            return
+        pickle.dump(hash_range(db, sql, job[0], job[1], config), sink,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+if __name__ == "__main__":
+    worker_main()

@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 from uuid import UUID
 
@@ -32,6 +33,7 @@ from eventsourcing.application import AggregateNotFoundError
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -39,12 +41,14 @@ from sqlalchemy import (
     Text,
     func,
     insert,
+    inspect,
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.audit.witness import Witnesses
+from app.config import eventsourcing_env
 from app.paging import DEFAULT_LIMIT, fetch_page
 from app.audit import fast_verify
 from domain.audit import event_auth, merkle
@@ -54,8 +58,6 @@ from domain.errors import NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
-
     from sqlalchemy import Engine
 
     from app.config import Settings
@@ -92,6 +94,25 @@ audit_leaves = Table(
 """One row per sealed event, in log order: its leaf hash, the hash of its content without the
 position (to tell a move from a change), its recorded time and the running maximum of recorded
 times up to it (``watermark``: the as-of index, non-decreasing in log order)."""
+
+Index("ix_audit_leaves_recorded_at", audit_leaves.c.recorded_at)  # a bundle's period
+
+NODE_LEVEL = 8
+"""``audit_nodes`` holds the root of every perfect, aligned subtree of ``2**NODE_LEVEL`` (256)
+sealed leaves and up: any proof or root then needs O(log n) stored nodes plus at most a few
+hundred leaves at its edges, never the whole log."""
+
+audit_nodes = Table(
+    "audit_nodes",
+    audit_metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("node_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("node_hash", String(64), nullable=False),
+)
+"""Roots of perfect subtrees of the sealed leaves: node (L, i) is the root of leaves
+``[i * 2**L, (i + 1) * 2**L)``, for L >= ``NODE_LEVEL``. Derived from ``audit_leaves`` by the
+sealer (``Audit.extend_nodes``); like the leaves, trusted by nothing that checks: every proof
+made from them is checked against a signed root."""
 
 audit_checkpoints = Table(
     "audit_checkpoints",
@@ -385,6 +406,12 @@ class Audit:
         self.every_events = int(extra.get("seal_every_events", SEAL_EVERY_EVENTS))
         self.every_seconds = float(extra.get("seal_every_seconds", SEAL_EVERY_SECONDS))
         audit_metadata.create_all(self.engine)
+        for index in audit_leaves.indexes:  # indexes added to a table that already existed
+            try:
+                index.create(self.engine, checkfirst=True)
+            except DBAPIError:  # another process starting at the same moment made it first
+                if not inspect(self.engine).has_index("audit_leaves", index.name):
+                    raise
         self._tree: merkle.Tree | None = None
         self._tree_lock = threading.Lock()
         self.blocked: Problem | None = None
@@ -716,7 +743,7 @@ class Audit:
         key = self.ensure_key()
         self.index()  # the key's own event, if it was just recorded
         size = self.sealed_size()
-        root = self.tree(size).root(size)
+        root = self._root_for_seal(size, latest)
         issued_at = iso(now())
         key_id = key_id_of(key.public_key())
         body = checkpoint_body(size, root, issued_at, key_id)
@@ -733,6 +760,74 @@ class Audit:
             else:
                 self.witnesses.push_in_background(latest, note)
         return latest
+
+    def _root_for_seal(self, size: int, latest: dict[str, Any] | None) -> bytes:
+        """The root of the first ``size`` sealed leaves, from the stored subtree roots when
+        they prove that the new tree extends the latest checkpoint (bounded memory); otherwise
+        from every sealed leaf, as before (a damaged node table changes nothing)."""
+        try:
+            self.extend_nodes()
+            tree = self.stored_tree(size)
+            root = tree.root(size)
+            if latest is None or latest["tree_size"] > size:
+                return self.tree(size).root(size)
+            first = latest["tree_size"]
+            if merkle.verify_consistency(first, size, bytes.fromhex(latest["root_hash"]), root,
+                                         tree.consistency(first, size)):
+                return root
+        except (ValueError, IntegrityError):
+            pass
+        logger.warning("the stored subtree roots do not extend checkpoint %s: sealing from "
+                       "every leaf", latest["id"] if latest else None)
+        return self.tree(size).root(size)
+
+    def extend_nodes(self) -> int:
+        """Store the roots of the perfect aligned subtrees (of ``2**NODE_LEVEL`` leaves and up)
+        completed since the last call, reading only the new leaves; returns how many."""
+        block = 1 << NODE_LEVEL
+        c = audit_nodes.c
+        with self.engine.connect() as conn:
+            have = conn.scalar(select(func.max(c.node_index)).where(c.level == NODE_LEVEL))
+        done = 0 if have is None else int(have) + 1
+        blocks = self.sealed_size() // block
+        added = 0
+        while done < blocks:
+            upto = min(blocks, done + 64)
+            hashes = self.leaf_hashes(upto * block, start=done * block)
+            if len(hashes) != (upto - done) * block:
+                return added  # a gap in the sealed leaves: verify says what is wrong
+            new: dict[tuple[int, int], bytes] = {}
+            for k in range(done, upto):
+                node = merkle.root(hashes[(k - done) * block:(k - done + 1) * block])
+                level, index = NODE_LEVEL, k
+                new[(level, index)] = node
+                while index & 1:  # a right child completes its parent
+                    left = new.get((level, index - 1)) or self._node(level, index - 1)
+                    if left is None:
+                        break
+                    level, index = level + 1, index >> 1
+                    node = new[(level, index)] = merkle.node_hash(left, node)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(audit_nodes), [
+                        {"level": lv, "node_index": ix, "node_hash": h.hex()}
+                        for (lv, ix), h in new.items()])
+            except IntegrityError:
+                return added  # another sealer stored them first
+            added += len(new)
+            done = upto
+        return added
+
+    def _node(self, level: int, index: int) -> bytes | None:
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(audit_nodes.c.node_hash).where(
+                audit_nodes.c.level == level, audit_nodes.c.node_index == index))
+        return None if value is None else bytes.fromhex(value)
+
+    def stored_tree(self, size: int) -> merkle.Tree:
+        """A proof tree over the first ``size`` sealed leaves that reads stored subtree roots
+        and only the leaves it needs (bounded memory, whatever the log's length)."""
+        return _StoredTree(self, size)
 
     def push_to_witnesses(self) -> list[dict[str, Any]]:
         """Give the latest checkpoint to every configured witness now; one result each."""
@@ -903,16 +998,16 @@ class Audit:
             yield from rows
             after = rows[-1].leaf_index
 
-    def _raw_events(self) -> Iterator[list[Any]]:
-        """Every stored event in log order as raw rows ``(position, originator id, version,
-        topic, state)``, ``VERIFY_BATCH`` per query (no event objects, no JSON decoding)."""
+    def _raw_events(self, after: int = 0) -> Iterator[list[Any]]:
+        """Every stored event after position ``after`` in log order as raw rows ``(position,
+        originator id, version, topic, state)``, ``VERIFY_BATCH`` per query (no event objects,
+        no JSON decoding)."""
         recorder = self.ledger.recorder
         pg = self.settings.is_postgres
         pos, mark = ("notification_id", "%s") if pg else ("rowid", "?")
         sql = (f"SELECT {pos}, originator_id, originator_version, topic, state "  # noqa: S608
                f"FROM {recorder.events_table_name} WHERE {pos} > {mark} ORDER BY {pos} "
                f"LIMIT {mark}")
-        after = 0
         while True:
             with recorder.datastore.transaction(commit=False) as cursor:
                 _plain_rows(cursor)
@@ -924,6 +1019,66 @@ class Audit:
                 rows = [tuple(r.values()) for r in rows]
             yield rows
             after = rows[-1][0]
+
+    def _raw_row(self, position: int) -> tuple[Any, ...]:
+        """The raw row of the event at ``position`` (as ``_raw_events`` gives it)."""
+        recorder = self.ledger.recorder
+        pg = self.settings.is_postgres
+        pos, mark = ("notification_id", "%s") if pg else ("rowid", "?")
+        with recorder.datastore.transaction(commit=False) as cursor:
+            _plain_rows(cursor)
+            cursor.execute(fast_verify.range_sql(recorder.events_table_name, pos, mark),
+                           (position, position + 1))
+            row = cursor.fetchall()[0]
+        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+    def _worker_spec(self) -> dict[str, Any] | None:
+        """How a worker process opens this store read-only (None: it cannot, e.g. in memory)."""
+        if self.settings.is_postgres:
+            return {"kind": "postgres",
+                    "dsn": "postgresql://" + self.settings.database_url.split("://", 1)[1]}
+        path = Path(eventsourcing_env(self.settings)["SQLITE_DBNAME"])
+        if ":memory:" in str(path) or "mode=memory" in str(path) or not path.is_file():
+            return None
+        return {"kind": "sqlite", "path": str(path.resolve())}
+
+    def _verify_batches(self, workers: int | None
+                        ) -> Iterator[tuple[list[int], list[bytes | None], list[Any] | None]]:
+        """``(positions, leaves, raw rows or None)`` for every stored event in log order, a
+        batch at a time; a leaf is None where the full rules must decide.
+
+        With ``workers`` (default ``GOVLEDGER_VERIFY_WORKERS``, else 2 once the log holds
+        ``VERIFY_WORKERS_FROM`` events) the batches up to the head read at the start are
+        hashed by that many worker processes (``python -m app.audit.fast_verify``), each
+        reading its own position ranges from the database; this process then only builds the
+        tree and compares. Events appended meanwhile are hashed here, after them.
+        """
+        keyring_id = str(EVENT_KEYRING_ID)
+        head = int(self.ledger.recorder.max_notification_id() or 0)
+        if workers is None:
+            workers = verify_workers(head)
+        spec = self._worker_spec() if workers > 0 and head > VERIFY_BATCH else None
+        after = 0
+        if spec is not None:
+            config = {"spec": spec, "table": self.ledger.recorder.events_table_name,
+                      "position": "notification_id" if self.settings.is_postgres else "rowid",
+                      "keys": self._event_keys, "retired": self._retired_keys(),
+                      "required_after": self.auth_required_after, "keyring_id": keyring_id}
+            ranges = [(lo, min(lo + VERIFY_BATCH, head + 1))
+                      for lo in range(1, head + 1, VERIFY_BATCH)]
+            try:
+                for positions, leaves in _hashed_by_workers(config, ranges, workers):
+                    if positions:
+                        yield positions, leaves, None
+                        after = positions[-1]
+                after = head
+            except WorkerFailed as exc:  # hash the rest here: the same leaves, just slower
+                logger.warning("verify goes on in one process from position %s: %s", after + 1,
+                               exc)
+        for rows in self._raw_events(after):
+            leaves = fast_verify.leaves_of(rows, self._event_keys, self._retired_keys(),
+                                           self.auth_required_after, keyring_id)
+            yield [r[0] for r in rows], leaves, rows
 
     def _sealed_leaves(self) -> Iterator[Any]:
         """``(leaf index, position, leaf hash)`` of every sealed leaf in order, in batches."""
@@ -955,7 +1110,8 @@ class Audit:
         return fast_leaf(position, oid, version, topic, hashlib.sha256(state).hexdigest(),
                          at), reason
 
-    def verify(self, progress: Progress | None = None) -> VerifyReport:
+    def verify(self, progress: Progress | None = None,
+               workers: int | None = None) -> VerifyReport:
         """Recompute every leaf from the stored events and check every checkpoint.
 
         One pass over the log, in large batches of raw rows: each event's leaf is recomputed
@@ -978,42 +1134,37 @@ class Audit:
             by_size.setdefault(cp["tree_size"], []).append(cp)
         ours = merkle.RootBuilder()
         our_roots: dict[int, bytes] = {}
-        stored = self._sealed_leaves()
+        stored = _SealedStream(self.engine, self.settings.is_postgres)
         first_mismatch: tuple[int, int | None, int] | None = None
         prev_pos = 0
         unauthenticated: list[tuple[int, str]] = []
-        keyring_id = str(EVENT_KEYRING_ID)
         sizes = sorted(by_size)
-        for rows in self._raw_events():
+        for positions, leaves, rows in self._verify_batches(workers):
             start = report.events
-            # the fast path hashes every event that plainly authenticates; the rest (and every
+            count = len(positions)
+            # the fast path hashed every event that plainly authenticates; the rest (and every
             # reason one does not) go through the full rules, one event at a time
-            leaves = fast_verify.leaves_of(rows, self._event_keys, self._retired_keys(),
-                                           self.auth_required_after, keyring_id)
             for i, leaf in enumerate(leaves):
                 if leaf is None:
-                    position, raw_id, version, topic, state = rows[i]
+                    position, raw_id, version, topic, state = (
+                        rows[i] if rows is not None else self._raw_row(positions[i]))
                     leaves[i], reason = self._leaf_and_reason(
                         position, raw_id, version, topic,
                         state if isinstance(state, bytes) else bytes(state))
                     if reason is not None:
                         unauthenticated.append((position, reason))
-            beside = list(islice(stored, len(rows)))  # the sealed leaves at the same indexes
-            report.sealed += len(beside)
+            # the sealed leaves at the same indexes: compared a batch at a time in C
             if first_mismatch is None:
-                hexes = [leaf.hex() for leaf in leaves[:len(beside)]]  # type: ignore[union-attr]
-                if [s[2] for s in beside] != hexes or [s[1] for s in beside] != [
-                        r[0] for r in rows[:len(beside)]]:
-                    first_mismatch = next((start + j, rows[j][0], s[0])
-                                          for j, s in enumerate(beside)
-                                          if s[2] != hexes[j] or s[1] != rows[j][0])
+                first_mismatch = stored.compare(start, positions, leaves)  # type: ignore[arg-type]
+            else:
+                stored.skip(count)
             done = 0
             for size in sizes:  # checkpoint sizes in this batch: the root at each
-                if start < size <= start + len(rows):
+                if start < size <= start + count:
                     ours.extend(leaves[done:size - start])  # type: ignore[arg-type]
                     done = size - start
                     our_roots[size] = root = ours.root()
-                    position = rows[done - 1][0]
+                    position = positions[done - 1]
                     for cp in by_size[size]:
                         if root.hex() != cp["root_hash"] and not any(
                                 p.kind == "root_mismatch" for p in report.problems):
@@ -1024,14 +1175,16 @@ class Audit:
                                 f"the events give {root.hex()[:16]}…", cp["id"],
                                 cp["issued_at"]))
             ours.extend(leaves[done:])  # type: ignore[arg-type]
-            report.events += len(rows)
-            prev_pos = rows[-1][0]
+            report.events += count
+            prev_pos = positions[-1]
             if progress is not None:
-                progress(len(rows))
-        for s in stored:  # sealed leaves the log no longer has
-            report.sealed += 1
+                progress(count)
+        report.sealed = stored.seen
+        left = stored.rest()  # sealed leaves the log no longer has
+        if left is not None:
+            report.sealed += left[0]
             if first_mismatch is None:
-                first_mismatch = (report.events, None, s[0])
+                first_mismatch = (report.events, None, left[1])
         sealed_roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
         if first_mismatch is None:  # the sealed leaves are the events' leaves: same roots
             sealed_size = report.sealed
@@ -1098,10 +1251,11 @@ class Audit:
         """Check that today's log extends every checkpoint kept elsewhere.
 
         Each note's signature is checked with the ledger's known keys; then the leaves are
-        recomputed from today's stored events (not from ``audit_leaves``) and an RFC 6962
-        consistency proof from the note's tree size to today's is verified against the note's
-        root. A history rewritten and re-signed, even with the real key, fails here. Returns
-        the number of notes checked and the problems.
+        recomputed from today's stored events (not from ``audit_leaves``), streaming, and the
+        root of the first S of them must be the note's root for a note of size S — what the
+        RFC 6962 consistency proof from S to today's size shows to someone without the leaves.
+        A history rewritten and re-signed, even with the real key, fails here. Returns the
+        number of notes checked and the problems.
         """
         problems: list[Problem] = []
         publics = {}
@@ -1109,11 +1263,14 @@ class Audit:
             public = serialization.load_pem_public_key(pem.encode())
             if isinstance(public, Ed25519PublicKey):
                 publics[note_key_hash(NOTE_KEY_NAME, public)] = public
-        leaves = [leaf_of(self._record(n)) for n in self._events()]
-        tree = merkle.Tree(leaves)
-        size_now = len(leaves)
-        root_now = tree.root(size_now)
         notes = parse_notes(notes_text)
+        sizes = set()
+        for body, _sigs in notes:
+            try:
+                sizes.add(int(body.split("\n")[1]))
+            except (IndexError, ValueError):
+                pass
+        size_now, roots = self._roots_at(sizes)
         for number, (body, sigs) in enumerate(notes, 1):
             lines = body.split("\n")
             try:
@@ -1146,8 +1303,10 @@ class Audit:
                     f"{label}: covers {size} events but today's log has only {size_now}: "
                     f"events were removed after it was witnessed"))
                 continue
-            proof = tree.consistency(size, size_now)
-            if not merkle.verify_consistency(size, size_now, root, root_now, proof):
+            # with every leaf recomputed here, today's log extends the kept tree of ``size``
+            # leaves exactly when its first ``size`` leaves give the kept root (what a
+            # consistency proof shows to someone without the leaves)
+            if roots.get(size) != root:
                 problems.append(Problem(
                     "rewritten", None,
                     f"{label}: today's log does not extend it (the RFC 6962 consistency proof "
@@ -1156,6 +1315,31 @@ class Audit:
                     f"verifies. Treat the store as compromised: restore it from a backup "
                     f"that verifies against this checkpoint and rotate both keys"))
         return len(notes), problems
+
+    def _roots_at(self, sizes: set[int]) -> tuple[int, dict[int, bytes]]:
+        """Today's log length and the root of its first ``s`` recomputed leaves for each size
+        ``s`` in ``sizes``: one streaming pass (the verify fast path), O(log n) memory."""
+        builder = merkle.RootBuilder()
+        roots: dict[int, bytes] = {}
+        if 0 in sizes:
+            roots[0] = merkle.EMPTY_ROOT
+        wanted = sorted(s for s in sizes if s > 0)
+        for positions, leaves, rows in self._verify_batches(None):
+            for i, leaf in enumerate(leaves):
+                if leaf is None:
+                    position, raw_id, version, topic, state = (
+                        rows[i] if rows is not None else self._raw_row(positions[i]))
+                    leaves[i] = self._leaf_and_reason(
+                        position, raw_id, version, topic,
+                        state if isinstance(state, bytes) else bytes(state))[0]
+            start, done = builder.size, 0
+            for size in wanted:
+                if start < size <= start + len(leaves):
+                    builder.extend(leaves[done:size - start])  # type: ignore[arg-type]
+                    done = size - start
+                    roots[size] = builder.root()
+            builder.extend(leaves[done:])  # type: ignore[arg-type]
+        return builder.size, roots
 
     def _known_keys(self) -> dict[str, str]:
         """Public keys from the log, plus this instance's own key (the log may be damaged)."""
@@ -1291,3 +1475,209 @@ def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+VERIFY_WORKERS_FROM = 50_000
+"""Log length from which ``verify`` hashes in worker processes by default (below it, starting
+them costs more than they save)."""
+
+
+def verify_workers(head: int) -> int:
+    """How many worker processes ``verify`` uses for a log of ``head`` events:
+    ``GOVLEDGER_VERIFY_WORKERS`` when set (0: hash in this process), else 2 (never more than
+    the machine's cores) from ``VERIFY_WORKERS_FROM`` events on."""
+    raw = os.environ.get("GOVLEDGER_VERIFY_WORKERS", "").strip()
+    if raw:
+        try:
+            return max(0, min(int(raw), 16))
+        except ValueError:
+            logger.warning("GOVLEDGER_VERIFY_WORKERS=%r is not a number: ignored", raw)
+    return min(2, os.cpu_count() or 1) if head >= VERIFY_WORKERS_FROM else 0
+
+
+class WorkerFailed(Exception):
+    """A verify worker process stopped before answering (it could not start or connect)."""
+
+
+WORKER_PEAK_RSS: list[int] = []
+"""Peak resident memory (bytes) of each worker process of the last ``verify`` that used them."""
+
+
+def _peak_rss(pid: int) -> int:
+    """A process's resident-memory high-water mark (Linux ``VmHWM``; 0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], workers: int
+                       ) -> Iterator[tuple[list[int], list[bytes | None]]]:
+    """Each range's ``(positions, leaves)`` in order, hashed by ``workers`` processes (at most
+    two ranges in flight each: memory stays a few batches, whatever the log's length)."""
+    import pickle
+    import subprocess
+    import sys
+    from array import array
+
+    procs = [subprocess.Popen([sys.executable, "-m", "app.audit.fast_verify"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+             for _ in range(min(workers, len(ranges)))]
+    try:
+        for proc in procs:
+            pickle.dump(config, proc.stdin)  # type: ignore[arg-type]
+        sent = 0
+
+        def send(proc: Any) -> None:
+            nonlocal sent
+            if sent < len(ranges):
+                pickle.dump(ranges[sent], proc.stdin)
+                proc.stdin.flush()
+                sent += 1
+
+        for _ in range(2):
+            for proc in procs:
+                send(proc)
+        for i in range(len(ranges)):
+            proc = procs[i % len(procs)]
+            try:
+                packed, joined, slow = pickle.load(proc.stdout)  # type: ignore[arg-type]
+            except (EOFError, pickle.UnpicklingError, OSError):
+                raise WorkerFailed(f"a verify worker stopped (exit {proc.wait()})") from None
+            send(proc)
+            positions = array("q")
+            positions.frombytes(packed)
+            leaves: list[bytes | None] = [joined[j:j + 32] for j in range(0, len(joined), 32)]
+            for j in slow:
+                leaves[j] = None
+            yield positions.tolist(), leaves
+    except OSError as exc:  # a worker's pipe closed under a write
+        raise WorkerFailed(f"a verify worker stopped: {exc}") from exc
+    finally:
+        WORKER_PEAK_RSS[:] = [_peak_rss(proc.pid) for proc in procs]
+        for proc in procs:
+            try:
+                proc.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()  # type: ignore[union-attr]
+
+
+class _SealedStream:
+    """The sealed leaves (``audit_leaves``) streamed beside the events, a batch at a time.
+
+    ``compare`` reads the next batch as three aggregated strings (count, positions, leaf hashes:
+    no row objects) and compares them with the events' batch in C; only when they differ are the
+    batch's rows read one by one to name the first difference.
+    """
+
+    def __init__(self, engine: Engine, postgres: bool) -> None:
+        self.engine = engine
+        self.after = -1  # the last leaf index read
+        self.seen = 0
+        inner = ("SELECT leaf_index, position, leaf_hash FROM audit_leaves "
+                 "WHERE leaf_index > :after ORDER BY leaf_index LIMIT :n")
+        if postgres:
+            self.sql = text("SELECT count(*), max(leaf_index), string_agg(position::text, ',' "
+                            "ORDER BY leaf_index), string_agg(leaf_hash, '' ORDER BY leaf_index)"
+                            f" FROM ({inner}) AS s")
+        else:
+            self.sql = text("SELECT count(*), max(leaf_index), group_concat(position, ','), "
+                            f"group_concat(leaf_hash, '') FROM ({inner})")
+        self.rows = text(inner)
+
+    def _next(self, n: int) -> tuple[int, int | None, str, str]:
+        with self.engine.connect() as conn:
+            count, last, positions, hashes = conn.execute(
+                self.sql, {"after": self.after, "n": n}).one()
+        return int(count), last, positions or "", hashes or ""
+
+    def skip(self, n: int) -> None:
+        count, last, _, _ = self._next(n)
+        if count:
+            self.seen += count
+            self.after = int(last)
+
+    def compare(self, start: int, positions: list[int], leaves: list[bytes]
+                ) -> tuple[int, int, int] | None:
+        """Read the sealed leaves beside events ``start…`` and return the first difference
+        ``(leaf index in the log, event position, sealed leaf index)``, or None."""
+        count, last, sealed_positions, hashes = self._next(len(positions))
+        if not count:
+            return None
+        first_after = self.after
+        self.seen += count
+        self.after = int(last)
+        if hashes == b"".join(leaves[:count]).hex() and \
+                sealed_positions == ",".join(map(str, positions[:count])):
+            return None
+        with self.engine.connect() as conn:
+            beside = conn.execute(self.rows, {"after": first_after, "n": count}).all()
+        for j, s in enumerate(beside):
+            if s[2] != leaves[j].hex() or s[1] != positions[j]:
+                return start + j, positions[j], s[0]
+        return None
+
+    def rest(self) -> tuple[int, int] | None:
+        """``(how many, first leaf index)`` of the sealed leaves after the events, or None."""
+        with self.engine.connect() as conn:
+            count, first = conn.execute(text(
+                "SELECT count(*), min(leaf_index) FROM audit_leaves WHERE leaf_index > :a"),
+                {"a": self.after}).one()
+        return (int(count), int(first)) if count else None
+
+
+class _StoredLeaves:
+    """The first ``size`` sealed leaf hashes, read a block of ``2**NODE_LEVEL`` at a time when
+    first needed (a sequence for ``merkle.Tree``)."""
+
+    def __init__(self, audit: Audit, size: int) -> None:
+        self.audit = audit
+        self.size = size
+        self.blocks: dict[int, list[bytes]] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> bytes:
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        number = index >> NODE_LEVEL
+        block = self.blocks.get(number)
+        if block is None:
+            lo = number << NODE_LEVEL
+            block = self.blocks[number] = self.audit.leaf_hashes(
+                min(lo + (1 << NODE_LEVEL), self.size), start=lo)
+            if len(block) != min(1 << NODE_LEVEL, self.size - lo):
+                raise ValueError(f"sealed leaves {lo}… are not contiguous")
+        return block[index & ((1 << NODE_LEVEL) - 1)]
+
+
+class _StoredTree(merkle.Tree):
+    """``merkle.Tree`` whose perfect aligned subtrees of ``2**NODE_LEVEL`` leaves and up come
+    from ``audit_nodes`` (computed from the leaves when a node is not stored)."""
+
+    def __init__(self, audit: Audit, size: int) -> None:
+        super().__init__(_StoredLeaves(audit, size))  # type: ignore[arg-type]
+        self.audit = audit
+
+    def subroot(self, lo: int, hi: int) -> bytes:
+        n = hi - lo
+        if n >= 1 << NODE_LEVEL and n & (n - 1) == 0 and lo % n == 0:
+            key = (lo, hi)
+            if key not in self._cache:
+                level = n.bit_length() - 1
+                node = self.audit._node(level, lo >> level)  # noqa: SLF001
+                self._cache[key] = node if node is not None else super().subroot(lo, hi)
+            return self._cache[key]
+        return super().subroot(lo, hi)

@@ -53,6 +53,10 @@ def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     bundle.add_argument("--out", required=True, help="the .zip file to write")
     bundle.add_argument("--full-prefix", action="store_true",
                         help="include every event from position 1 (the whole log prefix)")
+    bundle.add_argument("--full-verify", action="store_true",
+                        help="run `govledger verify` over the whole log first (by default "
+                             "only the exported events, the checkpoint and the proofs are "
+                             "checked: time proportional to the period)")
     bundle.add_argument("--sample-size", type=int, default=25,
                         help="changes in the bundle's auditor sample (default 25)")
     bundle.add_argument("--seed", help="seed of the bundle's auditor sample (default: the "
@@ -112,10 +116,10 @@ def cmd_witness_push(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_verify(services: Services, args: argparse.Namespace) -> int:
     """Verify the whole ledger; non-zero exit and the first bad position when tampered."""
-    from web.cli.progress import progress_bar
+    from web.cli.progress import progress_lines
 
     head = services.ledger.recorder.max_notification_id() or 0
-    advance, close = progress_bar(head, "verify")
+    advance, close = progress_lines(head, "verify")
     try:
         report = services.audit.verify(progress=advance)
     finally:
@@ -231,7 +235,8 @@ def cmd_bundle(services: Services, args: argparse.Namespace) -> int:
                             parse_moment(args.end, "to", end=True), args.out,
                             full_prefix=args.full_prefix,
                             sample_size=getattr(args, "sample_size", 25),
-                            seed=getattr(args, "seed", None))
+                            seed=getattr(args, "seed", None),
+                            full_verify=getattr(args, "full_verify", False))
     print(f"Wrote {args.out}: {manifest['counts']['events']} events "
           f"(positions {manifest['first_position']}..{manifest['last_position']}), "
           f"checkpoint of {manifest['checkpoint']['tree_size']} events.")

@@ -142,6 +142,22 @@ def test_verify_names_the_first_tampered_position(backend: str, changes: list[bo
         assert report.first is not None
         assert report.first.position == p, report.lines()
         assert report.first.kind == EXPECTED[kind], report.lines()
+        # the same findings when the log is hashed by worker processes in small ranges
+        assert in_workers(services).as_dict() == report.as_dict()
+
+
+def in_workers(services: Services) -> Any:
+    """``verify`` with two worker processes hashing ranges of 3 positions."""
+    from unittest import mock
+
+    from app.audit import service
+
+    hashed = mock.Mock(wraps=service._hashed_by_workers)  # noqa: SLF001
+    with mock.patch.object(service, "VERIFY_BATCH", 3), \
+            mock.patch.object(service, "_hashed_by_workers", hashed):
+        report = services.audit.verify(workers=2)
+    assert hashed.call_count == 1 and hashed.call_args.args[2] == 2
+    return report
 
 
 @pytest.mark.parametrize("backend", conftest.BACKENDS)
@@ -166,5 +182,7 @@ def test_a_rewritten_sealed_leaf_is_caught_by_the_signed_root(backend: str) -> N
                          {"h": "00" * 32})
 
         report = services.audit.verify()
+        in_parallel = in_workers(services)
 
     assert "sealed_leaves_mismatch" in [p.kind for p in report.problems]
+    assert in_parallel.as_dict() == report.as_dict()
