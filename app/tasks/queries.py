@@ -20,13 +20,14 @@ from app.reviews import queries as review_queries
 from app.reviews.action_item_queries import list_action_items
 from domain.ccb.meeting import LIVE_PROXY
 from domain.oncall.incident import ACK_TARGET_MINUTES, UNACKNOWLEDGED, UNRESOLVED
+from domain.reviews.action_item import OPEN_STATUSES
 from projections.base import from_db
 from projections.ccb.tables import boards, meetings
 from projections.changes.tables import change_requests
 from projections.oncall.tables import incident_timeline, incidents, rotations, shifts, swaps
 from projections.people.tables import people
 from projections.programme.tables import programme_activities
-from projections.reviews.tables import launches, reviews
+from projections.reviews.tables import action_items, launches, reviews
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -268,6 +269,11 @@ def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, A
     open action item the person owns still needs its status update (``missing_updates``)."""
     rv = reviews.c
     with engine.connect() as conn:
+        owns_open = conn.execute(select(action_items.c.id).where(
+            action_items.c.owner_id == person_id,
+            action_items.c.status.in_(OPEN_STATUSES)).limit(1)).first()
+        if owns_open is None:  # nothing of theirs can wait for an update: no review to read
+            return []
         rows = conn.execute(
             select(rv.id, rv.launch_id, rv.seq, rv.kind, rv.scheduled_for, launches.c.name)
             .join(launches, launches.c.id == rv.launch_id)
