@@ -21,7 +21,7 @@ from app.ccb.service import CcbService
 from app.changes import reports as change_reports
 from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
-from app.coordination import schema_lock
+from app.coordination import ReadYourWrites, schema_lock
 from app.conflicts import retrying
 from app.idempotency import IdempotencyStore
 from app.ledger import Ledger
@@ -69,9 +69,11 @@ class Services:
     notifications: NotificationService
     alerts: AlertService
     idempotency: IdempotencyStore
+    read_your_writes: ReadYourWrites
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
+        self.read_your_writes.close()
         self.as_of.clear()
         self.ledger.close()
         self.engine.dispose()
@@ -113,7 +115,7 @@ def _bootstrap(settings: Settings) -> Services:
         programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))),
         notifications=NotificationService(ledger, engine, settings),
         alerts=AlertService(ledger, oncall),
-        idempotency=idempotency)
+        idempotency=idempotency, read_your_writes=ReadYourWrites(settings, runner))
 
 
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:

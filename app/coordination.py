@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,9 @@ from sqlalchemy.pool import NullPool
 from app.config import Settings, sqlalchemy_url
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
+
+    from projections.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
 
@@ -148,3 +151,71 @@ class Wakeup:
                 log.warning("LISTEN connection lost; retrying in 1 s", exc_info=True)
                 self._stop.wait(1.0)
         self.listening.clear()
+
+
+class ReadYourWrites:
+    """Makes a web request's own events visible in the read models before it answers.
+
+    ``inline`` (``GOVLEDGER_WEB_PROJECTIONS=inline``, SQLite's default): the web process applies
+    new events itself, before each read (``before_read``) and after each command. ``workers``:
+    the ``govledger worker`` processes apply them; a command waits until every projection that
+    follows its events' topics has reached its last event — woken by ``NOTIFY
+    govledger_projected`` on PostgreSQL, with a slow poll as fallback — and reads never wait or
+    poll (any later request, on any web process, sees what the command waited for). When no
+    worker has applied them within ``Settings.read_your_writes_wait`` seconds, the web process
+    applies them itself (still exactly once: see ``projections/runner.py``)."""
+
+    FALLBACK_POLL = 0.5
+    """Seconds between looks while listening (a notification normally wakes the wait first)."""
+    POLL = 0.05
+    """Seconds between looks without ``LISTEN`` (SQLite, or a lost connection)."""
+
+    def __init__(self, settings: Settings, runner: ProjectionRunner) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.inline = settings.web_projections != "workers"
+        self.wakeup = Wakeup(settings, (PROJECTED_CHANNEL,))
+        self._started = False
+
+    def before_read(self) -> None:
+        """Catch up first when this process applies events itself (``inline``)."""
+        if self.inline:
+            self.runner.catch_up()
+
+    def after_write(self, events: Sequence[tuple[int, str]]) -> None:
+        """Return once ``events`` (``(notification id, topic)``) are applied to every read
+        model that follows them."""
+        if not events:
+            return
+        if self.inline:
+            self.runner.catch_up()
+            return
+        if not self._started:
+            self._started = True
+            self.wakeup.start()
+        position = max(n for n, _ in events)
+        names = set(self.runner.following({t for _, t in events}))
+        deadline = time.monotonic() + self.settings.read_your_writes_wait
+        looked_for_stalls = False
+        while True:
+            since = self.wakeup.generation()
+            positions = self.runner.positions()
+            names = {n for n in names if positions.get(n, 0) < position}
+            if not names:
+                return
+            if not looked_for_stalls:  # a stalled projection will not get there: not waited for
+                looked_for_stalls = True
+                names -= set(self.runner.stalled())
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            poll = self.FALLBACK_POLL if self.wakeup.listening.is_set() else self.POLL
+            self.wakeup.wait(min(remaining, poll), since)
+        log.warning("no worker applied notification %s within %.1f s; applying it here",
+                    position, self.settings.read_your_writes_wait)
+        self.runner.catch_up()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.wakeup.stop()
