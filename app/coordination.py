@@ -4,7 +4,8 @@ and wake-ups by ``LISTEN``/``NOTIFY`` instead of polling.
 - ``schema_lock(settings)``: every process runs the bootstrap DDL (``CREATE TABLE IF NOT
   EXISTS`` …) when it starts; PostgreSQL fails two such transactions that race on the catalogue
   (``tuple concurrently updated``), so on PostgreSQL the DDL runs under a session advisory lock
-  (``pg_advisory_lock``), one process at a time. SQLite serialises writers itself.
+  (``pg_advisory_lock``), one process at a time; on SQLite under an ``flock`` on a file beside
+  the store (SQLAlchemy's look-then-create is not atomic between processes).
 - ``Wakeup``: one connection per process ``LISTEN``s on the channels it is given and wakes the
   threads waiting on it. The event store's recorder sends ``NOTIFY ledger_events`` in the
   transaction of every append (eventsourcing's PostgreSQL recorder does so itself), and the
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from app.config import Settings, sqlalchemy_url
+from app.config import Settings, sqlalchemy_url, sqlite_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -55,12 +56,20 @@ _held = threading.local()
 def schema_lock(settings: Settings) -> Iterator[None]:
     """Hold the schema's advisory lock on PostgreSQL for the block (nothing on SQLite); a block
     inside another one of the same thread holds it already."""
-    if not settings.is_postgres or getattr(_held, "depth", 0):
-        _held.depth = getattr(_held, "depth", 0) + 1
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
         try:
             yield
         finally:
             _held.depth -= 1
+        return
+    if not settings.is_postgres:
+        with _sqlite_schema_lock(settings):
+            _held.depth = 1
+            try:
+                yield
+            finally:
+                _held.depth = 0
         return
     engine = create_engine(sqlalchemy_url(settings), poolclass=NullPool,
                            connect_args={"connect_timeout": 10})
@@ -79,6 +88,30 @@ def schema_lock(settings: Settings) -> Iterator[None]:
                 conn.commit()
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _sqlite_schema_lock(settings: Settings) -> Iterator[None]:
+    """An exclusive ``flock`` on a file beside the SQLite store (POSIX; elsewhere nothing):
+    several web processes of one ``serve`` start at once, and SQLAlchemy's ``create_all``
+    (look, then create) is not atomic between processes."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: one process serves (waitress)
+        yield
+        return
+    path = sqlite_path(settings.database_url) + ".schema-lock"
+    try:
+        handle = open(path, "a")  # noqa: SIM115 - held for the block
+    except OSError:  # a read-only folder: the store's own errors say more
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Wakeup:

@@ -129,9 +129,11 @@ class WebServer(BaseApplication):  # type: ignore[misc,valid-type]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        from app.coordination import schema_lock
         from web import create_app
 
-        return create_app(services=bootstrap(self.settings))
+        with schema_lock(self.settings):  # the app's own tables too (sessions, sign-in limits)
+            return create_app(services=bootstrap(self.settings))
 
 
 def _serve_with_waitress(services: Services, args: argparse.Namespace, embedded: bool) -> int:
