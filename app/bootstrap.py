@@ -21,6 +21,7 @@ from app.ccb.service import CcbService
 from app.changes import reports as change_reports
 from app.changes.service import ChangeService
 from app.config import Settings, eventsourcing_env, sqlalchemy_url
+from app.coordination import ReadYourWrites, schema_lock
 from app.conflicts import retrying
 from app.idempotency import IdempotencyStore
 from app.ledger import Ledger
@@ -68,18 +69,26 @@ class Services:
     notifications: NotificationService
     alerts: AlertService
     idempotency: IdempotencyStore
+    read_your_writes: ReadYourWrites
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
+        self.read_your_writes.close()
         self.as_of.clear()
         self.ledger.close()
         self.engine.dispose()
 
 
 def bootstrap(settings: Settings) -> Services:
-    """Connect to the store named by the settings and make sure every table exists."""
+    """Connect to the store named by the settings and make sure every table exists (on
+    PostgreSQL under an advisory lock: many processes may start at once)."""
     if not settings.is_postgres:
         settings.instance_path.mkdir(parents=True, exist_ok=True)
+    with schema_lock(settings):
+        return _bootstrap(settings)
+
+
+def _bootstrap(settings: Settings) -> Services:
     ledger = Ledger(env=eventsourcing_env(settings))
     engine = make_engine(settings)
     runner = ProjectionRunner(ledger, engine)
@@ -106,7 +115,7 @@ def bootstrap(settings: Settings) -> Services:
         programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))),
         notifications=NotificationService(ledger, engine, settings),
         alerts=AlertService(ledger, oncall),
-        idempotency=idempotency)
+        idempotency=idempotency, read_your_writes=ReadYourWrites(settings, runner))
 
 
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:

@@ -48,6 +48,21 @@ class Settings:
     """Seconds a request for an as-of view waits for a free build slot before it is a 429."""
     idempotency_hours: int = 24
     """How long an ``Idempotency-Key`` (and a form's token) is remembered (at least 24)."""
+    web_workers: int = 0
+    """Web processes of ``govledger serve`` (``GOVLEDGER_WEB_WORKERS``; 0: 2 on PostgreSQL, 1 on
+    SQLite)."""
+    serve_worker: bool = True
+    """Whether ``govledger serve`` starts one ``govledger worker`` process beside the web
+    processes (``GOVLEDGER_SERVE_WORKER=0``, or ``--no-worker``: a host that only serves)."""
+    web_projections: str = ""
+    """Who applies new events to the read models for a web process
+    (``GOVLEDGER_WEB_PROJECTIONS``): ``inline`` — the web process itself, before each read and
+    after each command (SQLite's default); ``workers`` — the ``govledger worker`` processes,
+    while a command waits until its own events are applied (read-your-writes; PostgreSQL's
+    default under ``serve``)."""
+    read_your_writes_wait: float = 5.0
+    """Seconds a command waits for the workers to apply its events before the web process
+    applies them itself (``GOVLEDGER_READ_YOUR_WRITES_SECONDS``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,7 +116,36 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         if settings.idempotency_hours < 24:
             raise ConfigError("GOVLEDGER_IDEMPOTENCY_HOURS must be at least 24 (keys are kept "
                               f"a day at least), not {settings.idempotency_hours}")
+    _serving_settings(settings, env, overrides)
     return settings
+
+
+WEB_PROJECTIONS = ("inline", "workers")
+
+
+def _serving_settings(settings: Settings, env: dict[str, str], overrides: dict[str, Any]) -> None:
+    """Read the settings of ``serve`` and ``worker`` processes (see docs/DEPLOYMENT.md)."""
+    if "web_workers" not in overrides and env.get("GOVLEDGER_WEB_WORKERS"):
+        settings.web_workers = positive_int(env["GOVLEDGER_WEB_WORKERS"],
+                                            "GOVLEDGER_WEB_WORKERS", "processes")
+    if "serve_worker" not in overrides and env.get("GOVLEDGER_SERVE_WORKER"):
+        value = env["GOVLEDGER_SERVE_WORKER"].lower()
+        if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ConfigError(f"GOVLEDGER_SERVE_WORKER must be 1 or 0, not {value!r}")
+        settings.serve_worker = value in ("1", "true", "yes", "on")
+    if "web_projections" not in overrides and env.get("GOVLEDGER_WEB_PROJECTIONS"):
+        settings.web_projections = env["GOVLEDGER_WEB_PROJECTIONS"].lower()
+    if settings.web_projections and settings.web_projections not in WEB_PROJECTIONS:
+        raise ConfigError("GOVLEDGER_WEB_PROJECTIONS must be 'inline' or 'workers', not "
+                          f"{settings.web_projections!r}")
+    if "read_your_writes_wait" not in overrides and env.get("GOVLEDGER_READ_YOUR_WRITES_SECONDS"):
+        try:
+            settings.read_your_writes_wait = float(env["GOVLEDGER_READ_YOUR_WRITES_SECONDS"])
+        except ValueError:
+            settings.read_your_writes_wait = -1.0
+        if not 0 <= settings.read_your_writes_wait <= 600:
+            raise ConfigError("GOVLEDGER_READ_YOUR_WRITES_SECONDS must be a number of seconds "
+                              f"from 0 to 600, not {env['GOVLEDGER_READ_YOUR_WRITES_SECONDS']!r}")
 
 
 def parse_witnesses(text: str) -> tuple[str, ...]:

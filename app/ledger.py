@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 _actor: ContextVar[Person | None] = ContextVar("actor", default=None)
 
+written: ContextVar[list[tuple[int, str]] | None] = ContextVar("written", default=None)
+"""When set (a web request's commands), every save adds its events' ``(notification id,
+topic)``: what the request waits to see applied before it answers (read-your-writes)."""
+
 SYSTEM_ACTOR = "00000000-0000-0000-0000-000000000000"
 """The actor id recorded for bootstrap commands run from the CLI (``init``, ``user add``, ``demo``)."""
 
@@ -91,9 +95,13 @@ class Ledger(Application[UUID]):
         request being handled, if it has one (see ``app/idempotency.py``)."""
         claim = idempotency.current.get()
         if claim is None:
-            return super().save(*objs, **kwargs)
-        recordings = super().save(*objs, idempotency=claim, **kwargs)
-        claim.saved()
+            recordings = super().save(*objs, **kwargs)
+        else:
+            recordings = super().save(*objs, idempotency=claim, **kwargs)
+            claim.saved()
+        noted = written.get()
+        if noted is not None:
+            noted.extend((r.notification.id, r.notification.topic) for r in recordings)
         return recordings
 
     def construct_mapper(self) -> Mapper[UUID]:

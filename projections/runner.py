@@ -22,7 +22,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.base import Writer
@@ -53,6 +53,13 @@ log = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError,)
 """Errors worth retrying as they are (a locked SQLite file, a dropped connection)."""
+
+LOCK_NAMESPACE = 0x474D
+"""On PostgreSQL each batch's transaction first takes the advisory lock ``(LOCK_NAMESPACE,
+hashtext(projection name))``: processes applying the same projection take turns instead of
+racing on its tracking row (the conditional update still decides, so a batch is applied once)."""
+PROJECTED_CHANNEL = "govledger_projected"
+"""Notified (``pg_notify``) in each batch's transaction: read-your-writes waits ``LISTEN``."""
 
 SKIP_PERSIST = 500
 """A projection that follows none of the latest events moves past them in memory at once, and
@@ -216,6 +223,8 @@ class ProjectionRunner:
                 return applied
             try:
                 with self.engine.begin() as conn:
+                    if not self._take_turn(conn, projection, start):
+                        continue  # another process applied it meanwhile: look again
                     self._apply_batch(conn, projection, start, batch, end)
             except (LostRace, *TRANSIENT):
                 retries += 1
@@ -235,6 +244,35 @@ class ProjectionRunner:
             applied += len(batch)
             if progress is not None:
                 progress(end - scan_from)
+
+    @staticmethod
+    def _take_turn(conn: Connection, projection: Projection, start: int) -> bool:
+        """On PostgreSQL: wait for this projection's advisory lock (held to the end of the
+        transaction), then check that nobody moved its position from ``start`` meanwhile; the
+        batch is announced on ``PROJECTED_CHANNEL`` when the transaction commits. True on SQLite
+        (a write transaction there holds the whole file)."""
+        if conn.dialect.name != "postgresql":
+            return True
+        conn.execute(text("SELECT pg_advisory_xact_lock(:a, hashtext(:name))"),
+                     {"a": LOCK_NAMESPACE, "name": projection.name})
+        position = conn.scalar(select(tracking.c.position)
+                               .where(tracking.c.name == projection.name))
+        if position != start:
+            return False
+        conn.execute(text("SELECT pg_notify(:channel, :name)"),
+                     {"channel": PROJECTED_CHANNEL, "name": projection.name})
+        return True
+
+    def positions(self) -> dict[str, int]:
+        """Every projection's position (one query)."""
+        with self.engine.connect() as conn:
+            return {n: int(p) for n, p in conn.execute(select(tracking.c.name,
+                                                                tracking.c.position))}
+
+    def following(self, topics: set[str]) -> list[str]:
+        """The projections that follow any of ``topics``."""
+        return [p.name for p in self.projections
+                if not p.topics or topics.intersection(p.topics)]
 
     def _scan_from(self, name: str, position: int) -> int:
         """Where the next scan for ``name``'s events starts: after ``position``, or after a

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from app.ledger import written
 from domain.errors import NotAuthenticated, PermissionDenied
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def read_model() -> Engine:
     over every read model as it stood at that moment (see ``app/audit/as_of.py``)."""
     moment = current_as_of()
     if moment is None:
-        services().projections.catch_up()
+        services().read_your_writes.before_read()  # inline: catch up here; workers: nothing
         return services().engine
 
     return services().as_of.engine_at(moment)
@@ -83,11 +84,16 @@ def acting(reason: str | None = None) -> Iterator[None]:
     if current_as_of() is not None:
         raise PermissionDenied("you are viewing the ledger as of a past moment; go back to now "
                                "to change anything", code="as_of_read_only")
-    with ledger().acting_as(g.user["id"], request_id=request_id(), reason=reason or None):
-        yield
+    noted: list[tuple[int, str]] = []
+    token = written.set(noted)
+    try:
+        with ledger().acting_as(g.user["id"], request_id=request_id(), reason=reason or None):
+            yield
+    finally:
+        written.reset(token)
     g.recorded = True  # from here on an error must not say that nothing was recorded
     try:  # the command is recorded: its answer does not depend on the read models' catch-up
-        services().projections.catch_up()
+        services().read_your_writes.after_write(noted)  # its own events applied (or waited for)
     except Exception:  # noqa: BLE001 - the background loop and the next read catch up
         current_app.logger.exception("catching the read models up after a command failed")
     seal_quietly()

@@ -3,6 +3,7 @@ out-of-meeting emergency approvals. Each use case loads, checks, calls the aggre
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -31,6 +32,10 @@ class CcbService:
     def __init__(self, ledger: Ledger, actions: ActionItemService) -> None:
         self.ledger = ledger
         self.actions = actions
+        self._boards: list[str] = []
+        self._boards_read_to = 0
+        """The log holds no ``Board.Created`` up to this position that is not in ``_boards``."""
+        self._boards_lock = threading.Lock()
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -345,15 +350,21 @@ class CcbService:
     # -- emergency changes -----------------------------------------------------------------------
 
     def board_ids(self) -> list[str]:
-        """Every board's id, from the log (an emergency change's board is checked against it)."""
+        """Every board's id, from the log (an emergency change's board is checked against it).
+
+        Every change request asks, so the log is read once: later calls read only what was
+        appended since (up to the head read first — the log is append-only, and an id up to the
+        head is committed, see eventsourcing's table lock)."""
         topics = list(topics_of(Board.Created))
-        ids: list[str] = []
-        start = 1
-        while batch := self.ledger.recorder.select_notifications(start=start, limit=500,
-                                                                 topics=topics):
-            ids += [str(n.originator_id) for n in batch]
-            start = batch[-1].id + 1
-        return ids
+        with self._boards_lock:
+            head = self.ledger.recorder.max_notification_id() or 0
+            start = self._boards_read_to + 1
+            while start <= head and (batch := self.ledger.recorder.select_notifications(
+                    start=start, limit=500, stop=head, topics=topics)):
+                self._boards += [str(n.originator_id) for n in batch]
+                start = batch[-1].id + 1
+            self._boards_read_to = max(self._boards_read_to, head)
+            return list(self._boards)
 
     def approve_emergency_change(self, change_id: UUID | str) -> dict[str, Any]:
         """Approve an emergency change outside a meeting (board members; the chair or delegate

@@ -25,8 +25,10 @@ class ChangeService:
         """Submit a change request as the acting person."""
         actor = self.ledger.writer()
         requester = str(actor.id) if actor is not None else SYSTEM_ACTOR
-        board_id = resolve_board(fields["category"], str(fields.pop("board_id", None) or "")
-                                 or None, self.ccb.board_ids())
+        named = str(fields.pop("board_id", None) or "") or None
+        # the boards matter only for a named board or an emergency change (their default)
+        boards = self.ccb.board_ids() if named or fields["category"] == "emergency" else ()
+        board_id = resolve_board(fields["category"], named, boards)
         self.ccb.check_change_window(
             fields["category"], fields["planned_start"], fields["planned_end"], fields["systems"])
         change = ChangeRequest.submit(requester_id=requester, board_id=board_id, **fields)

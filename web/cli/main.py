@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web UI and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="1-65535")
+    serve.add_argument("--workers", default=None,
+                       help="web processes (default GOVLEDGER_WEB_WORKERS, else 2 on "
+                            "PostgreSQL, 1 on SQLite)")
+    serve.add_argument("--no-worker", action="store_true",
+                       help="do not start a `govledger worker` process beside the web processes "
+                            "(run them elsewhere; also GOVLEDGER_SERVE_WORKER=0)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="load demo data once").set_defaults(func=cmd_demo)
     generate = sub.add_parser("generate", help="append a realistic generated history (scale "
@@ -111,11 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     tick = esc.add_parser("tick", help="fire every time-based escalation that is due")
     tick.add_argument("--now", default=None, help="evaluate at this ISO 8601 time (default: now)")
     tick.set_defaults(func=cmd_escalations_tick)
-    worker = sub.add_parser("worker", help="escalate, derive and deliver notifications "
-                            "(email, webhooks) until stopped; safe to run several")
+    worker = sub.add_parser("worker", help="apply new events to the read models, seal, escalate, "
+                            "derive and deliver notifications (email, webhooks) until stopped; "
+                            "safe to run several, on several hosts")
     worker.add_argument("--interval", type=float, default=None,
                         help="seconds between rounds (default GOVLEDGER_WORKER_INTERVAL or 1)")
     worker.add_argument("--once", action="store_true", help="run one round, print it, and exit")
+    worker.add_argument("--parent", type=int, default=0, help=argparse.SUPPRESS)
     worker.set_defaults(func=cmd_worker)
     add_audit_commands(sub)
     return parser
@@ -209,44 +217,26 @@ def _whole_number(value: str, field: str, minimum: int) -> int:
 
 
 def cmd_serve(services: Services, args: argparse.Namespace) -> int:
-    """Serve the web UI and API with waitress, keeping read models caught up."""
-    from waitress import serve
+    """Serve the web UI and API under gunicorn (``web/cli/serving.py``), with a worker process
+    for the background work unless --no-worker."""
+    from web.cli import serving
 
-    from app.background import Background
-    from web import create_app
-
-    app = create_app(services=services)
-    background = Background(services)  # read models, and the worker: escalations, notifications
-    background.start()
-    print(f"Governance Ledger on http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    try:
-        serve(app, host=args.host, port=args.port, threads=8, ident="govledger")
-    finally:
-        background.stop()
-    return 0
+    if args.workers is not None:
+        args.workers = _whole_number(args.workers, "workers", minimum=1)
+        if args.workers > 64:
+            raise CliError(f"--workers: at most 64, not {args.workers}")
+    return serving.serve(services, args)
 
 
 def cmd_worker(services: Services, args: argparse.Namespace) -> int:
-    """Run the notification worker: escalations, notifications derived from the log, delivery
-    with retries. Several may run at once; each stops cleanly on Ctrl+C or SIGTERM."""
-    import signal
-
-    from app.notifications.worker import Worker
+    """Run the background work: read models, sealing, escalations, notifications derived from
+    the log, delivery with retries. Several may run at once; each stops cleanly on Ctrl+C or
+    SIGTERM."""
+    from web.cli import serving
 
     if args.interval is not None and not 0 < args.interval <= 3600:
         raise ValidationError({"interval": ["must be a number of seconds between 0 and 3600"]})
-    worker = Worker(services, interval=args.interval)
-    if args.once:
-        print(json.dumps(worker.tick()))
-        return 0
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
-    print(f"govledger worker {worker.owner}: every {worker.interval:g} s (Ctrl+C to stop)",
-          flush=True)
-    try:
-        worker.run()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serving.work(services, args)
 
 
 def cmd_rebuild(services: Services, args: argparse.Namespace) -> int:

@@ -49,7 +49,7 @@ def server(database_url: str, instance: Path) -> Iterator[str]:
             try:
                 requests.get(f"{url}/auth/login", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # bound, still starting
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"govledger serve did not start: "
                                        f"{process.stderr.read().decode()[-2000:]}") from None

@@ -1,0 +1,189 @@
+"""``govledger serve`` and ``govledger worker``: the web app under gunicorn (N web processes),
+the background work in ``govledger worker`` processes (see docs/DEPLOYMENT.md).
+
+``serve`` checks its settings and the store first (``web/cli/preflight.py``, then the bootstrap
+DDL), then hands the socket to gunicorn's arbiter through its programmatic ``BaseApplication``:
+each web process (gunicorn worker, ``gthread`` class: 8 threads) opens its own connections and
+builds the app after the fork. Unless ``--no-worker`` (or ``GOVLEDGER_SERVE_WORKER=0``), serve
+also starts one ``govledger worker`` process and stops it when it stops; each child dies with
+its parent (Linux ``PR_SET_PDEATHSIG``), so a ``kill -9`` of serve leaves no process holding the
+port or the store. Where gunicorn cannot run (not POSIX), serve falls back to waitress in one
+process with the background work in threads.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from app.bootstrap import bootstrap
+
+if TYPE_CHECKING:
+    import argparse
+
+    from app.bootstrap import Services
+    from app.config import Settings
+
+THREADS = 8
+"""Request threads per web process."""
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Linux: ask the kernel to send ``sig`` to this process when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def gunicorn_available() -> bool:
+    """Whether gunicorn can serve here (it needs POSIX: fork, fcntl)."""
+    if os.name != "posix":
+        return False
+    try:
+        import gunicorn.app.base  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def web_workers(settings: Settings, requested: int | None) -> int:
+    """How many web processes: ``--workers``, else ``GOVLEDGER_WEB_WORKERS``, else 2 on
+    PostgreSQL and 1 on SQLite (one machine, one writer at a time)."""
+    return requested or settings.web_workers or (2 if settings.is_postgres else 1)
+
+
+def serve(services: Services, args: argparse.Namespace) -> int:
+    """Serve until stopped (SIGTERM, Ctrl+C)."""
+    settings = services.settings
+    embedded = settings.serve_worker and not args.no_worker
+    if not gunicorn_available():
+        return _serve_with_waitress(services, args, embedded)
+    if not settings.web_projections:  # who applies events for the web processes
+        settings.web_projections = "workers" if settings.is_postgres else "inline"
+    workers = web_workers(settings, args.workers)
+    services.close()  # each web process opens its own connections after the fork
+    worker = start_worker_process() if embedded else None
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Governance Ledger on http://{host}:{args.port}/  ({workers} web process"
+          f"{'es' if workers > 1 else ''}, {'a' if worker else 'no'} worker process; Ctrl+C to "
+          "stop)", flush=True)
+    try:
+        WebServer(settings, {
+            "bind": f"{host}:{args.port}", "workers": workers, "worker_class": "gthread",
+            "threads": THREADS, "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
+            "accesslog": None, "errorlog": "-", "loglevel": "warning",
+            "proc_name": "govledger-web", "post_fork": _post_fork,
+        }).run()
+    finally:
+        if worker is not None:
+            stop_process(worker)
+    return 0
+
+
+def _post_fork(_server: Any, _worker: Any) -> None:
+    die_with_parent(signal.SIGKILL)  # the arbiter died: give the port back at once
+
+
+def start_worker_process() -> subprocess.Popen[bytes]:
+    """``govledger worker`` as a child of this process (same settings, same environment)."""
+    return subprocess.Popen([sys.executable, "-m", "web.cli.main", "worker",  # noqa: S603
+                             "--parent", str(os.getpid())], env=dict(os.environ))
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+try:
+    from gunicorn.app.base import BaseApplication
+except ImportError:  # not POSIX, or not installed: serve falls back to waitress
+    BaseApplication = object  # type: ignore[assignment,misc]
+
+
+class WebServer(BaseApplication):  # type: ignore[misc,valid-type]
+    """gunicorn's arbiter over our app: options from ``serve``, the app built in each worker."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from app.coordination import schema_lock
+        from web import create_app
+
+        with schema_lock(self.settings):  # the app's own tables too (sessions, sign-in limits)
+            return create_app(services=bootstrap(self.settings))
+
+
+def _serve_with_waitress(services: Services, args: argparse.Namespace, embedded: bool) -> int:
+    from waitress import serve as waitress_serve
+
+    from app.background import Background
+    from web import create_app
+
+    app = create_app(services=services)
+    background = Background(services) if embedded else None
+    if background is not None:
+        background.start()
+    print(f"Governance Ledger on http://{args.host}:{args.port}/  (waitress, one process; "
+          "Ctrl+C to stop)", flush=True)
+    try:
+        waitress_serve(app, host=args.host, port=args.port, threads=THREADS, ident="govledger")
+    finally:
+        if background is not None:
+            background.stop()
+    return 0
+
+
+def work(services: Services, args: argparse.Namespace) -> int:
+    """``govledger worker``: projections, sealing, pruning, escalations and notifications
+    until SIGTERM or Ctrl+C (``--once``: one round of each, printed)."""
+    import json
+
+    from app.background import Background
+
+    if args.parent:
+        die_with_parent(signal.SIGTERM)
+        if os.getppid() != args.parent:  # it died before the request took hold
+            return 0
+    background = Background(services, interval=args.interval or 1.0,
+                            worker_interval=args.interval)
+    if args.once:
+        background.round()
+        print(json.dumps(background.worker.tick()))
+        return 0
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    background.start()
+    print(f"govledger worker {background.worker.owner}: projections, sealing, escalations, "
+          f"notifications (every {background.worker.interval:g} s; Ctrl+C to stop)", flush=True)
+    try:
+        while not stopping.wait(1.0):
+            if args.parent and os.getppid() != args.parent:
+                break  # serve is gone (where the kernel does not tell us)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.stop()
+    return 0
