@@ -261,3 +261,24 @@ def field_message(name: str, field: fields.Field | None, message: str) -> str:
     if message == "Not a valid string.":
         return f"Enter the {noun} as text."
     return sentence(message)
+
+
+EVENTS: dict[str, str] = {
+    "Submitted": "Change request submitted", "Registered": "Person registered",
+    "ItemAdded": "Item added to the agenda", "Opened": "Meeting opened",
+    "Closed": "Meeting closed", "VoteCast": "Vote cast", "Decided": "Decided",
+    "ProxyGiven": "Proxy given", "ProxyRevoked": "Proxy revoked", "Arrived": "Arrived",
+    "Left": "Left", "Withdrawn": "Withdrawn", "Created": "Created", "Raised": "Raised",
+    "StatusUpdated": "Status updated", "Reassigned": "Reassigned", "DueChanged": "Due date changed",
+}
+"""Event class names → sentences (anything else: its words, ``ChangeApproved`` → "Change
+approved")."""
+
+
+def event_words(event_type: Any) -> str:
+    """An event's type as a sentence: ``ItemAdded`` → "Item added to the agenda"."""
+    name = str(event_type or "").rsplit(".", 1)[-1]
+    if name in EVENTS:
+        return EVENTS[name]
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+    return spaced[:1].upper() + spaced[1:] if spaced else "—"
