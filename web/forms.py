@@ -85,7 +85,7 @@ def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
         errors = messages(exc, schema)
         return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
     except InvalidInput as exc:  # a field refused by the service (a wrong current password)
-        errors = field_errors(schema, dict(exc.details))
+        errors = dict(exc.details)  # the service words these for people already
         return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
     except REFUSALS as exc:
         status, code, message, _ = describe(exc)

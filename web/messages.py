@@ -86,7 +86,6 @@ RULES: dict[str, str] = {
     "step_out_of_order": "Steps run in order: finish the previous step first.",
     "go_no_go_not_evaluated": "Record the Go/No-Go evaluation first.",
     "self_lockout": "You cannot remove your own administrator role or deactivate yourself.",
-    "email_taken": "Someone already uses this email address.",
 }
 
 WORDS: dict[str, str] = {
