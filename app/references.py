@@ -49,6 +49,21 @@ def names(engine: Engine, kind: str, ids: Iterable[str]) -> dict[str, str]:
     return {str(r.id): name(r) for r in rows}
 
 
+NEWEST_FIRST = {"meeting": "scheduled_start", "incident": "opened_at", "review": "scheduled_for",
+                "launch": "launch_date", "rehearsal": "planned_at", "change": "submitted_at"}
+
+
+def choices(engine: Engine, kind: str, limit: int = 100) -> list[tuple[str, str]]:
+    """``(id, name)`` of this kind's records for a picker, newest first (at most ``limit``)."""
+    table, name = KINDS[kind]
+    query = select(table)
+    column = NEWEST_FIRST.get(kind)
+    if column is not None and column in table.c:
+        query = query.order_by(table.c[column].desc())
+    with engine.connect() as conn:
+        return [(str(r.id), name(r)) for r in conn.execute(query.limit(limit))]
+
+
 def exists(engine: Engine, kind: str, ref_id: str) -> bool:
     """Whether a record of this kind has this id."""
     return str(ref_id) in names(engine, kind, [ref_id])
