@@ -103,7 +103,7 @@ LABELS: dict[str, str] = {
     "person_id": "person", "chair_id": "chair", "holder_id": "proxy holder",
     "handover_time": "hand-over time", "handover_weekday": "hand-over weekday",
     "meeting_id": "meeting", "incident_id": "incident", "change_request_id": "change request",
-    "as_of": "moment", "first": "first checkpoint", "second": "second checkpoint",
+    "as_of": "moment", "from": "from date", "to": "to date", "first": "first checkpoint", "second": "second checkpoint",
     "systems": "systems", "roster": "roster", "members": "members", "timezone": "time zone",
 }
 LIST_NOUNS: dict[str, tuple[str, str]] = {
@@ -150,6 +150,12 @@ def label(name: str) -> str:
         return LABELS[name]
     name = re.sub(r"_ids?$", "", name)
     return name.replace("_", " ")
+
+
+def field_label(name: Any) -> str:
+    """A field's name as a label: ``board_id`` → "Board", ``to`` → "To date"."""
+    text = label(str(name))
+    return text[:1].upper() + text[1:]
 
 
 def _article(noun: str) -> str:

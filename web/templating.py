@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import g
 
 from web.context import can, current_as_of
-from web.messages import event_words, label, rule_message, words
+from web.messages import event_words, field_label, rule_message, words
 from web.references import readable, ref
 
 if TYPE_CHECKING:
@@ -36,4 +36,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["words"] = words
     app.jinja_env.filters["readable"] = readable
     app.jinja_env.filters["event_words"] = event_words
-    app.jinja_env.filters["field_label"] = lambda name: words(label(str(name)))
+    app.jinja_env.filters["field_label"] = field_label
