@@ -32,6 +32,14 @@ SOURCE_RECORDS: dict[str, tuple[type, str]] = {
 text)."""
 
 
+def _is_record_id(value: Any) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 class ActionItemService:
     """Use cases of the action item tracker."""
 
@@ -67,11 +75,13 @@ class ActionItemService:
 
     def create_action_item(self, **fields: Any) -> dict[str, Any]:
         """Raise an action item and return its id and status; an owner or a source record that
-        does not exist is refused naming its field (422)."""
+        does not exist is refused naming its field (422). A source id that is a record id (a
+        UUID) must name a record of its type; any other text is a reference outside the ledger
+        (``INC-1042`` in another tool) and is kept as written."""
         self.ledger.writer()
         self._check_reference("owner_id", Person, fields.get("owner_id"), "person")
         source_type, source_id = fields.get("source_type", "manual"), fields.get("source_id")
-        if source_id and source_type in SOURCE_RECORDS:
+        if source_id and source_type in SOURCE_RECORDS and _is_record_id(source_id):
             cls, noun = SOURCE_RECORDS[source_type]
             self._check_reference("source_id", cls, source_id, noun)
         item = self.raise_action_item(**fields)
