@@ -88,8 +88,9 @@ def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
         errors = dict(exc.details)  # the service words these for people already
         return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
     except REFUSALS as exc:
-        status, code, message, _ = describe(exc)
-        return _again(retry, {}, sent, status, f"{failure}: {rule_message(code, message)}")
+        status, code, message, details = describe(exc)
+        return _again(retry, {}, sent, status,
+                      f"{failure}: {rule_message(code, message, details)}")
     text, target = success if isinstance(success, tuple) else success(result)
     if text:
         flash(text)

@@ -19,7 +19,7 @@ from marshmallow import Schema, fields, validate
 RULES: dict[str, str] = {
     "read_only_role": "Your role is read-only (auditor): you can look at everything but not "
                       "change anything.",
-    "role_required": "Only an administrator can do this.",
+    "role_required": "Your role does not allow this.",
     "forbidden": "You may not do this.",
     "as_of_read_only": "You are looking at the ledger as it stood in the past; go back to now "
                        "to change anything.",
@@ -137,8 +137,14 @@ def sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def rule_message(code: str, message: str | None = None) -> str:
+ADMIN_ONLY = "Only an administrator can do this."
+
+
+def rule_message(code: str, message: str | None = None,
+                 details: dict[str, Any] | None = None) -> str:
     """The sentence for a refusal with this rule code (the rule's own message otherwise)."""
+    if code == "role_required" and list((details or {}).get("required", ())) == ["admin"]:
+        return ADMIN_ONLY
     if code in RULES:
         return RULES[code]
     return sentence(message or "This was refused.")

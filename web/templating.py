@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import g
 
 from web.context import can, current_as_of
-from web.messages import event_words, field_label, rule_message, words
+from web.messages import ADMIN_ONLY, event_words, field_label, rule_message, words
 from web.references import readable, ref
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def why_not(*roles: str) -> str:
     held = set(user.get("roles", ()))
     if "auditor" in held or not held & {"admin", "member"}:
         return rule_message("read_only_role")
-    return rule_message("role_required")
+    return ADMIN_ONLY if set(roles) == {"admin"} else rule_message("role_required")
 
 
 def init_app(app: Flask) -> None:

@@ -83,3 +83,10 @@ def test_words(code: str | None, expected: str) -> None:
 ])
 def test_the_one_role_rule(roles: list[str], required: tuple[str, ...], allowed: bool) -> None:
     assert may_write(roles, required) is allowed
+
+
+def test_a_role_refusal_names_the_administrator_only_when_the_command_is_admin_only() -> None:
+    assert rule_message("role_required", "this needs the role admin",
+                        {"required": ["admin"]}) == "Only an administrator can do this."
+    assert rule_message("role_required", "", {"required": ["auditor", "admin"]}) == \
+        "Your role does not allow this."

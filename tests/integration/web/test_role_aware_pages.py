@@ -100,3 +100,17 @@ def test_a_refused_post_says_why_in_words_not_codes(
     assert write_forms(html) == []  # the form is not offered again to someone who may not use it
     assert "roles [" not in html and "read_only_role" not in html
     assert event_count(services) == before
+
+
+def test_the_error_page_says_why_in_words_without_printing_roles(
+        client: FlaskClient, services: Services) -> None:
+    member = add_person(services, "member", name="Mo Member")
+    login(client, member)
+
+    response = client.post("/audit/read-models",
+                           data={"csrf_token": csrf_token(client, "/audit/")})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "You may not do this" in html and "Your role does not allow this." in html
+    assert "['auditor', 'admin']" not in html
