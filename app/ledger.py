@@ -14,7 +14,7 @@ from app import idempotency
 from domain.audit import event_auth
 from domain.base import METADATA_FIELDS, command_context, current_context
 from domain.errors import NotAuthenticated, NotFound, PermissionDenied
-from domain.people.person import Person
+from domain.people.person import Person, may_write
 from domain.topics import register_legacy_topics
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class Ledger(Application[UUID]):
         if not person.can_write:
             raise PermissionDenied("auditors and people without a role may not change anything",
                                    code="read_only_role", roles=person.roles)
-        if roles and not set(roles) & set(person.roles):
+        if not may_write(person.roles, roles):
             raise PermissionDenied(f"this needs the role {' or '.join(roles)}",
                                    code="role_required", required=list(roles))
         return person

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
-from web import idempotency, limits, markdown, security
+from web import idempotency, limits, markdown, security, templating
 from web.context import refuse_writes_as_of
 
 csrf = CSRFProtect()
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     csrf.init_app(app)
     security.init_app(app, services.settings)
     markdown.init_app(app)
+    templating.init_app(app)
     _register(app)
     return app
 

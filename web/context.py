@@ -19,6 +19,7 @@ from flask import (
 
 from app.ledger import written
 from domain.errors import NotAuthenticated, PermissionDenied
+from domain.people.person import may_write
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -123,8 +124,16 @@ def login_required(view: F) -> F:
 def can_write() -> bool:
     """Whether the signed-in person may change anything."""
     user = g.get("user")
-    return bool(user) and "auditor" not in user["roles"] and bool(
-        {"admin", "member"} & set(user["roles"]))
+    return bool(user) and may_write(user["roles"])
+
+
+def can(*roles: str) -> bool:
+    """Whether the signed-in person may run a command that needs one of ``roles`` (none: any
+    writer) now — the rule ``Ledger.writer`` enforces (``domain.people.person.may_write``), and
+    never while viewing the past. Pages show a form only when ``can(...)`` holds."""
+    user = g.get("user")
+    return bool(user) and user.get("active", True) and may_write(user["roles"], roles) and (
+        current_as_of() is None)
 
 
 def view_now() -> datetime:

@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from domain.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from web.context import acting
 from web.errors import describe
+from web.messages import field_errors, label, rule_message
 from web.timezones import localise
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def validate(schema: Schema, sent: Mapping[str, Any]) -> tuple[dict[str, Any] | 
     try:
         return schema.load(localise(schema, sent)), {}
     except ValidationError as exc:
-        return None, messages(exc)
+        return None, messages(exc, schema)
 
 
 def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
@@ -82,14 +83,15 @@ def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
         with acting(data.pop(reason, None) if reason else None):
             result = run(data)
     except ValidationError as exc:
-        errors = messages(exc)
+        errors = messages(exc, schema)
         return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
     except InvalidInput as exc:  # a field refused by the service (a wrong current password)
-        errors = dict(exc.details)
+        errors = dict(exc.details)  # the service words these for people already
         return _again(retry, errors, sent, 422, f"{failure}: {summary(errors)}")
     except REFUSALS as exc:
-        status, code, message, _ = describe(exc)
-        return _again(retry, {}, sent, status, f"{failure} ({code}): {message}")
+        status, code, message, details = describe(exc)
+        return _again(retry, {}, sent, status,
+                      f"{failure}: {rule_message(code, message, details)}")
     text, target = success if isinstance(success, tuple) else success(result)
     if text:
         flash(text)
@@ -107,15 +109,18 @@ def _again(retry: Render | str, errors: Errors, sent: FormInput, status: int,
     return retry(errors, sent), status
 
 
-def messages(exc: ValidationError) -> Errors:
-    """A validation error's messages per field (``_schema`` for whole-form messages)."""
-    return exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+def messages(exc: ValidationError, schema: Schema | None = None) -> Errors:
+    """A validation error's messages per field (``_schema`` for whole-form messages), written
+    for people from the fields of ``schema`` (web/messages.py)."""
+    found = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return field_errors(schema, found)
 
 
 def summary(errors: Any) -> str:
-    """Field errors as one line: ``title: Shorter than minimum length 3.; owner_id: …``."""
+    """Field errors as one line: ``title: Enter at least 3 characters for the title.; …``."""
     if isinstance(errors, dict):
-        return "; ".join(f"{k}: {summary(v)}" for k, v in errors.items())
+        return "; ".join(summary(v) if k == "_schema" else f"{label(str(k))}: {summary(v)}"
+                         for k, v in errors.items())
     if isinstance(errors, list):
         return " ".join(summary(m) for m in errors)
     return str(errors)

@@ -146,7 +146,7 @@ class BundleQuerySchema(Schema):
         data["start"] = parse_moment(data["start"], "from")
         data["end"] = parse_moment(data["end"], "to", end=True)
         if data["end"] < data["start"]:
-            raise ValidationError("must be after from", "to")
+            raise ValidationError("must not be before the from date", "to")
         return data
 
 

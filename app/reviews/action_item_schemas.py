@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from app.paging import page_schema
@@ -25,7 +27,18 @@ class ActionItemInputSchema(Schema):
 
 
 class ActionItemFormSchema(FormSchema, ActionItemInputSchema):
-    """The same fields from an HTML form (blank optional fields are absent)."""
+    """The same fields from an HTML form (blank optional fields are absent); the source picker
+    sends one ``source`` field, ``manual`` or ``<type>:<id>`` (e.g. ``incident:<uuid>``)."""
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``source`` → ``source_type`` and ``source_id``."""
+        source = data.pop("source", None)
+        if isinstance(source, str):
+            kind, _, ref = source.partition(":")
+            data["source_type"] = kind
+            if ref:
+                data["source_id"] = ref
+        return data
 
 
 class StatusUpdateSchema(Schema):

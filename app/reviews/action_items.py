@@ -9,7 +9,9 @@ from uuid import UUID
 
 from app.ledger import Ledger
 from domain.base import now
-from domain.errors import DomainError
+from domain.ccb.meeting import Meeting
+from domain.errors import DomainError, InvalidInput, NotFound
+from domain.oncall.incident import Incident
 from domain.people.person import Person
 from domain.reviews.action_item import (
     PRIORITIES,
@@ -17,7 +19,25 @@ from domain.reviews.action_item import (
     FollowUpPolicy,
     default_due,
 )
+from domain.rehearsals.rehearsal import Rehearsal
+from domain.reviews.review import Launch, Review
 from domain.topics import topics_of
+
+SOURCE_RECORDS: dict[str, tuple[type, str]] = {
+    "meeting": (Meeting, "meeting"), "incident": (Incident, "incident"),
+    "drill": (Incident, "drill"), "rehearsal": (Rehearsal, "rehearsal"),
+    "review": (Review, "review"), "launch": (Launch, "launch"),
+}
+"""An action item's source type → the aggregate its ``source_id`` must name (``manual``: any
+text)."""
+
+
+def _is_record_id(value: Any) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 class ActionItemService:
@@ -54,9 +74,25 @@ class ActionItemService:
         return item
 
     def create_action_item(self, **fields: Any) -> dict[str, Any]:
-        """Raise an action item and return its id and status."""
+        """Raise an action item and return its id and status; an owner or a source record that
+        does not exist is refused naming its field (422). A source id that is a record id (a
+        UUID) must name a record of its type; any other text is a reference outside the ledger
+        (``INC-1042`` in another tool) and is kept as written."""
+        self.ledger.writer()
+        self._check_reference("owner_id", Person, fields.get("owner_id"), "person")
+        source_type, source_id = fields.get("source_type", "manual"), fields.get("source_id")
+        if source_id and source_type in SOURCE_RECORDS and _is_record_id(source_id):
+            cls, noun = SOURCE_RECORDS[source_type]
+            self._check_reference("source_id", cls, source_id, noun)
         item = self.raise_action_item(**fields)
         return {"id": str(item.id), "status": item.status, "due": item.due}
+
+    def _check_reference(self, field: str, cls: type, ref_id: Any, noun: str) -> None:
+        try:
+            self.ledger.load(cls, str(ref_id))
+        except NotFound:
+            raise InvalidInput.field(field, f"there is no {noun} with id {ref_id}; choose one "
+                                            "from the list") from None
 
     def update_action_item_status(self, item_id: UUID | str, status: str, note: str = "",
                                   review_id: str | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,7 +32,9 @@ def resolve_board(category: str, board_id: str | None, boards: Sequence[str]) ->
     change names its board when there is more than one, and defaults to the only one."""
     if board_id is not None:
         if board_id not in boards:
-            raise UnknownBoard(f"no board with id {board_id}", board_id=board_id)
+            raise UnknownBoard(f"no board with id {board_id} (board_id)",
+                               board_id=["Choose a board from the list: there is no board "
+                                         f"with id {board_id}."])
         return board_id
     if category != "emergency" or not boards:
         return None
@@ -318,8 +320,9 @@ class InvalidWindow(DomainError):
     code = "invalid_planned_window"
 
 
-class UnknownBoard(NotFound):
-    """Raised when a change request names a board that does not exist."""
+class UnknownBoard(InvalidInput):
+    """Raised when a change request names a board that does not exist (422 naming
+    ``board_id``: a reference in the input that points at nothing)."""
 
     code = "unknown_board"
 

@@ -11,6 +11,7 @@ from domain.base import LedgerAggregate
 from domain.errors import DomainError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
 FUNCTIONS = ("engineering", "product", "security", "devops", "qa", "management", "executive")
@@ -18,6 +19,15 @@ ROLES = ("admin", "member", "auditor")
 WRITE_ROLES = ("admin", "member")
 DEFAULT_TIME_ZONE = "UTC"
 """Everyone reads and enters times in UTC until they choose a zone (``Person.TimeZoneSet``)."""
+
+
+def may_write(roles: Iterable[str], required: Iterable[str] = ()) -> bool:
+    """The one role rule of every command: auditors and people without a write role never
+    write; a command that names roles (``"admin"``) needs one of them. ``Ledger.writer``
+    enforces it, and pages ask it before they show a form."""
+    held, needed = set(roles), set(required)
+    return "auditor" not in held and bool(held & set(WRITE_ROLES)) and (
+        not needed or bool(held & needed))
 
 
 class Person(LedgerAggregate):
@@ -160,9 +170,7 @@ class Person(LedgerAggregate):
     @property
     def can_write(self) -> bool:
         """Whether this person may append events (auditors never may)."""
-        return self.active and "auditor" not in self.roles and bool(
-            set(self.roles) & set(WRITE_ROLES)
-        )
+        return self.active and may_write(self.roles)
 
 
 class EmailIndex(LedgerAggregate):

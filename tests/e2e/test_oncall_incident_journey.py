@@ -53,6 +53,6 @@ def test_member_opens_an_incident_acknowledges_it_and_reads_the_timeline(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "incident-timeline.png"), full_page=True)
 
-    assert page.inner_text("#status") == "acknowledged"
+    assert page.inner_text("#status") == "Acknowledged"
     assert "opened" in timeline and "paged" in timeline and "acknowledged" in timeline
     assert "Maria Member" in timeline

@@ -46,7 +46,7 @@ def test_a_member_runs_a_three_step_rehearsal_from_the_checklist(
         page.click(f"#step-{number} button.finish")
         page.wait_for_selector(f"#step-{number}.finished")
 
-    assert page.inner_text("#status") == "completed"
+    assert page.inner_text("#status") == "Completed"
     rows = page.locator("#checklist tbody tr")
     assert rows.count() == 3
     assert re.search(r"\+1m 00s \(\+20\.0%\)", rows.nth(0).inner_text())

@@ -69,7 +69,7 @@ def test_member_records_a_review_and_finalises_it(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "post-launch-review.png"), full_page=True)
 
-    assert "finalised" in page.inner_text("h1")
+    assert "Finalised" in page.inner_text("h1")
     assert "alert drafted, in review" in page.inner_text("#action-items")
     page.click("text=Document")
     assert "Post-Launch Review - 2026-03-03" in page.inner_text("#document h2")

@@ -239,7 +239,7 @@ class TestHandleForm:
 
         html = response.get_data(as_text=True)
         assert response.status_code == 422
-        assert re.search(r'id="title-error">Length must be between 3 and 200', html)
+        assert re.search(r'id="title-error">Enter 3 to 200 characters for the title\.', html)
         assert 'value="ab"' in html and "kept as typed" in html
         assert '<p id="fields">note,title</p>' in html  # the CSRF token is not input
         assert event_count(services) == before
@@ -255,7 +255,7 @@ class TestHandleForm:
 
         html = response.get_data(as_text=True)
         assert response.status_code == 409
-        assert "Not saved (blocked_reason_required): say why the item is blocked" in html
+        assert "Not saved: Say what blocks this item." in html
         assert event_count(services) == before
 
     def test_a_permission_refusal_is_a_403_page_and_appends_nothing(
@@ -269,7 +269,8 @@ class TestHandleForm:
 
         html = response.get_data(as_text=True)
         assert response.status_code == 403
-        assert "may not change anything" in html and 'value="Rotate the keys"' in html
+        assert "Your role is read-only (auditor)" in html and 'value="Rotate the keys"' in html
+        assert "['auditor']" not in html and "read_only_role" not in html
         assert event_count(services) == before
 
     def test_with_a_url_to_go_back_to_a_refusal_is_flashed_there(
@@ -282,7 +283,7 @@ class TestHandleForm:
 
         assert response.status_code == 302 and response.headers["Location"] == "/form-test/items"
         page = form_client.get("/form-test/items").get_data(as_text=True)
-        assert "Not saved (blocked_reason_required): say why the item is blocked" in page
+        assert "Not saved: Say what blocks this item." in page
         assert event_count(services) == before
 
     def test_with_a_url_to_go_back_to_invalid_input_is_flashed_there_by_field(
@@ -295,7 +296,7 @@ class TestHandleForm:
 
         assert response.status_code == 302
         page = form_client.get("/form-test/items").get_data(as_text=True)
-        assert "Not saved: status: Missing data for required field." in page
+        assert "Not saved: status: Enter a status." in page
         assert event_count(services) == before
 
     def test_the_success_message_names_the_flash_and_the_target(

@@ -16,9 +16,10 @@ from app.audit.schemas import (
     SampleQuerySchema,
 )
 from domain.audit import merkle
-from domain.errors import PermissionDenied
+from domain.errors import InvalidInput, PermissionDenied
 from web.context import current_as_of, login_required, services
 from web.forms import validate
+from web.messages import field_errors
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -58,6 +59,10 @@ def as_of_context() -> dict[str, Any]:
 @login_required
 def index() -> str:
     """Checkpoints, the public keys and the verify button."""
+    return _index({}, {})
+
+
+def _index(bundle_errors: dict[str, Any], bundle_form: dict[str, Any]) -> str:
     sealer = services().audit
     sealer.index()  # finds (and keeps in ``blocked``) an event the sealer refuses
     try:
@@ -70,7 +75,8 @@ def index() -> str:
                            keys=keys, sealed=sealer.sealed_size(),
                            head=services().ledger.recorder.max_notification_id() or 0,
                            witnessed=sealer.witnesses.last_witnessed(),
-                           witnesses=sealer.witnesses.status())
+                           witnesses=sealer.witnesses.status(),
+                           bundle_errors=bundle_errors, bundle_form=bundle_form)
 
 
 @bp.get("/bundle")
@@ -79,7 +85,13 @@ def bundle() -> Any:
     """Download the compliance export for the period in the form."""
     from web.audit.api import bundle_response
 
-    return bundle_response(BundleQuerySchema().load(request.args.to_dict()))
+    try:
+        args, errors = validate(BundleQuerySchema(), request.args.to_dict())
+    except InvalidInput as exc:  # a date that does not parse
+        args, errors = None, field_errors(None, dict(exc.details))
+    if args is None:  # the audit page again, with the message next to the period
+        return _index(errors, request.args.to_dict()), 422
+    return bundle_response(args)
 
 
 @bp.get("/sample")

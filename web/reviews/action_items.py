@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 
+from app import references
 from app.people import queries as people_queries
 from app.reviews import action_item_queries as q
 from app.reviews.action_item_schemas import (
@@ -106,9 +107,23 @@ def new() -> str | BaseResponse | tuple[str, int]:
     return _new_form(request.args.to_dict(), {})
 
 
+SOURCE_GROUPS = (("meeting", "CCB meetings"), ("incident", "Incidents"),
+                 ("review", "Post-launch reviews"), ("rehearsal", "Release rehearsals"),
+                 ("launch", "Launches"))
+"""The source picker's groups: a source type and the records it may name."""
+
+
 def _new_form(form: dict[str, Any], errors: Any) -> str:
+    engine = read_model()
+    sources = [(kind, title, references.choices(engine, kind)) for kind, title in SOURCE_GROUPS]
+    chosen = form.get("source") or (
+        f"{form['source_type']}:{form['source_id']}" if form.get("source_id")
+        else form.get("source_type", "manual"))
+    if "source_id" in errors and "source" not in errors:
+        errors = {**errors, "source": errors["source_id"]}
     return render_template("reviews/action_items/new.html", form=form, errors=errors,
-                           people=people_queries.list_people(read_model()), **CHOICES)
+                           people=people_queries.list_people(engine), source_groups=sources,
+                           chosen_source=chosen, **CHOICES)
 
 
 @bp.get("/<item_id>")

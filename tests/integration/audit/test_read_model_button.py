@@ -59,3 +59,18 @@ def test_the_check_needs_csrf_and_the_auditor_or_admin_role(
     assert no_token.status_code == 400
     assert as_member.status_code == 403
     assert "Check the read models" not in client.get("/audit/").get_data(as_text=True)
+
+
+def test_a_bad_bundle_range_shows_the_audit_page_again_with_the_message(
+        client: FlaskClient, auditor: dict[str, Any]) -> None:
+    login(client, auditor)
+
+    backwards = client.get("/audit/bundle?from=2026-03-10&to=2026-03-01")
+    garbled = client.get("/audit/bundle?from=yesterday&to=2026-03-01")
+
+    assert backwards.status_code == 422 and backwards.mimetype == "text/html"
+    page = backwards.get_data(as_text=True)
+    assert "To date: Must not be before the from date." in page
+    assert 'value="2026-03-10"' in page and "Compliance export" in page  # input kept
+    assert garbled.status_code == 422
+    assert "From date: Not an ISO 8601 date or date-time" in garbled.get_data(as_text=True)

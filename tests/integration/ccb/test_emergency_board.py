@@ -62,8 +62,9 @@ def test_an_unknown_board_is_refused_and_nothing_is_appended(
     response = client.post(API, json=emergency(board_id=str(uuid.uuid4())),
                            headers=bearer(ccb.requester))
 
-    assert response.status_code == 404
+    assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "unknown_board"
+    assert "board_id" in response.get_json()["error"]["details"]
     assert event_count(services) == before
 
 
@@ -79,11 +80,30 @@ def test_the_form_refuses_an_emergency_change_without_its_board_among_several(
     response = client.post("/changes/new", data=form)
 
     assert response.status_code == 409
-    assert re.search(r"board_required", response.get_data(as_text=True))
+    assert "Choose the board that must approve this emergency change." in \
+        response.get_data(as_text=True)
     assert f'<option value="{other}"' in response.get_data(as_text=True)
     assert event_count(services) == before
     named = client.post("/changes/new", data={**form, "board_id": other})
     assert named.status_code == 302
+
+
+def test_the_form_names_the_board_field_for_an_unknown_board(
+        client: FlaskClient, services: Services) -> None:
+    ccb = make_ccb(services)
+    login(client, ccb.requester)
+    body = {k: v for k, v in emergency().items() if k != "systems"}
+    form = {**body, "systems": "billing-db", "board_id": str(uuid.uuid4()),
+            "csrf_token": csrf_token(client, "/changes/new")}
+    before = event_count(services)
+
+    response = client.post("/changes/new", data=form)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="board_id-error">Choose a board from the list', html)
+    assert f'value="{body["title"]}"' in html  # the input is kept
+    assert event_count(services) == before
 
 
 def test_the_default_board_takes_the_emergency_approval_end_to_end(

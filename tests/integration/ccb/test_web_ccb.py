@@ -99,7 +99,7 @@ def test_a_refused_vote_is_flashed_with_its_rule_and_appends_nothing(
 
     assert response.status_code == 302
     html = client.get(page).get_data(as_text=True)
-    assert re.search(r"Refused \(not_present\)", html)
+    assert "Refused: Mark yourself present at the meeting first." in html
     assert event_count(services) == before
 
 

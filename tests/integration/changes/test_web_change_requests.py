@@ -82,7 +82,7 @@ class TestChangeRequestForm:
             **FORM, "csrf_token": csrf_token(client, "/changes/new")})
 
         assert response.status_code == 403
-        assert "may not change anything" in response.get_data(as_text=True)
+        assert "Your role is read-only (auditor)" in response.get_data(as_text=True)
 
 
 class TestDetailAndWithdraw:

@@ -280,7 +280,7 @@ class TestPage:
         page = client.get("/programme/").get_data(as_text=True)
 
         assert created.status_code == 302
-        assert "prerequisite_not_met" in refused.get_data(as_text=True)
+        assert "Prerequisite not met: " in refused.get_data(as_text=True)
         assert "t42-staging" in refused.get_data(as_text=True)
         assert started.status_code == 302 and logged.status_code == 302
         assert 'id="t42-staging" data-status="in_progress"' in page

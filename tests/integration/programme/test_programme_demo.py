@@ -185,7 +185,7 @@ def test_a_post_launch_review_shows_the_programme_risks_in_its_improvement_secti
 
     improvement = html.split("Continuous Improvement Backlog", 1)[1]
     assert "Programme risks" in improvement
-    assert "On-call tool costs exceed budget" in improvement and "mitigating" in improvement
+    assert "On-call tool costs exceed budget" in improvement and "Mitigating" in improvement
 
 
 def test_the_page_as_of_before_the_drill_shows_the_practice_incident_not_met_and_no_forms(

@@ -119,7 +119,7 @@ class TestChecklist:
 
         assert event_count(services) == before and refused.status_code == 302
         shown = client.get(page).get_data(as_text=True)
-        assert "preflight_not_recorded" in shown
+        assert "Step 1 cannot start before the pre-flight checks are recorded" in shown
         assert 'placeholder="override reason (if pre-flight is missing)"' in shown
         form(client, f"{page}/steps/1/start", page, reason="staging checks run by hand")
         html = client.get(page).get_data(as_text=True)
@@ -138,7 +138,7 @@ class TestChecklist:
         response = form(client, f"{page}/steps/1/skip", page, reason="")
 
         assert response.status_code == 302
-        assert "skip_reason_required" in client.get(page).get_data(as_text=True)
+        assert "Say why this step is skipped." in client.get(page).get_data(as_text=True)
         assert event_count(services) == before
 
     def test_an_invalid_preflight_form_keeps_its_input(
@@ -151,7 +151,7 @@ class TestChecklist:
         response = form(client, f"{page}/parity", page, items="config | a\nsecrets | 1 | 1")
 
         assert response.status_code == 422
-        assert "line 1: write name | expected | actual" in response.get_data(as_text=True)
+        assert "Line 1: write name | expected | actual" in response.get_data(as_text=True)
         assert "secrets | 1 | 1" in response.get_data(as_text=True)
         assert event_count(services) == before
 

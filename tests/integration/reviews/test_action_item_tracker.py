@@ -17,9 +17,28 @@ if TYPE_CHECKING:
     from tests.conftest import FakeClock
 
 
+INCIDENTS: dict[int, str] = {}
+"""One real incident per store: an item's source must name a record that exists."""
+
+
+def an_incident(client: FlaskClient) -> str:
+    """An incident of this client's store (opened once, as an admin on a small rotation)."""
+    services = client.application.extensions["govledger"]
+    if id(services) not in INCIDENTS:
+        admin = add_person(services, "admin", "management")
+        crew = [add_person(services, "member", f) for f in ("engineering", "devops")]
+        with services.ledger.acting_as(admin["id"]):
+            rotation = services.oncall.create_rotation("Platform", "UTC",
+                                                       [p["id"] for p in crew])
+            services.oncall.plan_rotation(rotation["id"], weeks=4)
+            INCIDENTS[id(services)] = services.oncall.open_incident(
+                rotation["id"], "Pool exhausted", "P1", "database")["id"]
+    return INCIDENTS[id(services)]
+
+
 def raise_item(client: FlaskClient, person: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     body = {"title": "Add a pool-size alert", "owner_id": person["id"], "priority": "P1",
-            "source_type": "incident", "source_id": "inc-42", **overrides}
+            "source_type": "incident", "source_id": an_incident(client), **overrides}
     response = client.post("/api/v1/action-items", json=body, headers=bearer(person))
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
@@ -199,7 +218,7 @@ class TestListsAndExports:
             "status": "blocked", "note": "", "csrf_token": csrf_token(client, path)},
             follow_redirects=True)
 
-        assert "say why the item is blocked" in response.get_data(as_text=True)
+        assert "Say what blocks this item." in response.get_data(as_text=True)
 
 
 class TestFollowUpPolicies:

@@ -1,0 +1,69 @@
+"""Names of referenced records, for pages that show a reference as a name with a link instead of
+a raw id: ``names(engine, kind, ids)`` answers from the read models of every area (one query
+per kind, for the ids a page shows)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from projections.ccb.tables import boards, decisions, meetings
+from projections.changes.tables import change_requests
+from projections.oncall.tables import incidents, rotations, runbooks
+from projections.people.tables import people
+from projections.rehearsals.tables import rehearsals
+from projections.reviews.tables import launches, reviews
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from sqlalchemy import Engine, Table
+
+KINDS: dict[str, tuple[Table, Callable[[Any], str]]] = {
+    "person": (people, lambda r: r.name),
+    "board": (boards, lambda r: r.name),
+    "change": (change_requests, lambda r: r.title),
+    "incident": (incidents, lambda r: r.title),
+    "rotation": (rotations, lambda r: r.name),
+    "runbook": (runbooks, lambda r: r.title),
+    "launch": (launches, lambda r: r.name),
+    "rehearsal": (rehearsals, lambda r: f"Rehearsal of {r.release_version}"),
+    "meeting": (meetings, lambda r: f"Meeting of {r.scheduled_start:%Y-%m-%d %H:%M} UTC"),
+    "review": (reviews, lambda r: f"Review {r.seq} ({r.kind}) of {r.scheduled_for:%Y-%m-%d}"),
+    "decision": (decisions, lambda r: f"Decision: {r.outcome}"),
+}
+"""Kind of reference → its read-model table and how a row is named."""
+
+
+def names(engine: Engine, kind: str, ids: Iterable[str]) -> dict[str, str]:
+    """Id → name for the ``ids`` of this kind that exist (unknown kinds and ids: absent)."""
+    if kind not in KINDS:
+        return {}
+    table, name = KINDS[kind]
+    wanted = sorted({str(i) for i in ids if i})
+    if not wanted:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(table).where(table.c.id.in_(wanted))).all()
+    return {str(r.id): name(r) for r in rows}
+
+
+NEWEST_FIRST = {"meeting": "scheduled_start", "incident": "opened_at", "review": "scheduled_for",
+                "launch": "launch_date", "rehearsal": "planned_at", "change": "submitted_at"}
+
+
+def choices(engine: Engine, kind: str, limit: int = 100) -> list[tuple[str, str]]:
+    """``(id, name)`` of this kind's records for a picker, newest first (at most ``limit``)."""
+    table, name = KINDS[kind]
+    query = select(table)
+    column = NEWEST_FIRST.get(kind)
+    if column is not None and column in table.c:
+        query = query.order_by(table.c[column].desc())
+    with engine.connect() as conn:
+        return [(str(r.id), name(r)) for r in conn.execute(query.limit(limit))]
+
+
+def exists(engine: Engine, kind: str, ref_id: str) -> bool:
+    """Whether a record of this kind has this id."""
+    return str(ref_id) in names(engine, kind, [ref_id])

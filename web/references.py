@@ -1,0 +1,113 @@
+"""References as names with links, and history values for people.
+
+``ref(kind, id)`` (a template global) resolves an id to its record's name and page — a board,
+meeting, decision, change, incident, review, rehearsal, launch, rotation, runbook or person —
+from the read models (``app/references.py``), once per kind per request; an id it cannot
+resolve is shown as it is. ``readable(value, key)`` renders a history value: lists as lists,
+booleans as yes/no, None as "—", codes as words and ids of known fields as linked names.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from flask import g, url_for
+from markupsafe import Markup, escape
+
+from app import references
+from web.context import read_model
+from web.messages import words
+
+PAGES: dict[str, tuple[str, str]] = {
+    "board": ("ccb.board", "board_id"), "meeting": ("ccb.meeting", "meeting_id"),
+    "change": ("changes.detail", "change_id"), "incident": ("oncall.incident", "incident_id"),
+    "rotation": ("oncall.rotation", "rotation_id"), "runbook": ("oncall.runbook", "runbook_id"),
+    "launch": ("reviews.launch", "launch_id"), "review": ("reviews.detail", "review_id"),
+    "rehearsal": ("rehearsals.detail", "rehearsal_id"), "person": ("people.person", "person_id"),
+}
+"""Kind → the endpoint of its page and the endpoint's id argument."""
+
+FIELD_KINDS: dict[str, str] = {
+    "board_id": "board", "meeting_id": "meeting", "change_request_id": "change",
+    "change_id": "change", "incident_id": "incident", "review_id": "review",
+    "rehearsal_id": "rehearsal", "launch_id": "launch", "rotation_id": "rotation",
+    "runbook_id": "runbook", "decision_id": "decision", "owner_id": "person",
+    "person_id": "person", "requester_id": "person", "chair_id": "person",
+    "holder_id": "person", "grantor_id": "person", "assignee_id": "person",
+    "primary_id": "person", "secondary_id": "person", "responder_id": "person",
+    "decided_by": "person", "actor_id": "person", "on_behalf_of": "person",
+    "members": "person", "roster": "person", "attendees": "person", "responders": "person",
+}
+"""History fields whose values are references (lists of ids too)."""
+
+SOURCE_KINDS = {"meeting": "meeting", "incident": "incident", "review": "review",
+                "rehearsal": "rehearsal", "launch": "launch", "drill": "incident"}
+"""An action item's ``source_type`` → the kind of record its ``source_id`` names."""
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _names(kind: str, ref_id: str) -> dict[str, str]:
+    cache = g.setdefault("reference_names", {})
+    known = cache.setdefault(kind, {})
+    if ref_id not in known:
+        known.update(references.names(read_model(), kind, [ref_id]))
+        known.setdefault(ref_id, "")
+    return known
+
+
+def resolve(kind: str, ref_id: Any) -> tuple[str, str | None]:
+    """``(name, url)`` of a reference; ``(id, None)`` when it does not resolve."""
+    if not ref_id:
+        return "—", None
+    ref_id = str(ref_id)
+    name = _names(kind, ref_id).get(ref_id) or ""
+    if not name:
+        return ref_id, None
+    page = PAGES.get(kind)
+    if kind == "person":
+        user = g.get("user") or {}
+        if not ("admin" in user.get("roles", ()) or user.get("id") == ref_id):
+            page = None  # only admins (and the person) may open a person's page
+    if kind == "decision":
+        return name, url_for("ccb.decision_log")
+    return name, url_for(page[0], **{page[1]: ref_id}) if page else None
+
+
+def ref(kind: str, ref_id: Any, label: str | None = None) -> Markup:
+    """A reference as its name, linked to its page when it has one."""
+    name, url = resolve(SOURCE_KINDS.get(kind, kind) if kind not in PAGES else kind, ref_id)
+    text = escape(label or name)
+    return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
+
+
+def readable(value: Any, key: str | None = None) -> Markup:
+    """A history value for people: ``['ci']`` → a list, ``False`` → "no", ``None`` → "—",
+    ``in_progress`` → "In progress", an id of a reference field → its linked name."""
+    kind = FIELD_KINDS.get(key or "")
+    if value is None or value == "" or value == []:
+        return Markup("—")
+    if isinstance(value, bool):
+        return Markup("yes" if value else "no")
+    if isinstance(value, (list, tuple)):
+        items = Markup("").join(Markup("<li>") + readable(v, key) + Markup("</li>")
+                                for v in value)
+        return Markup('<ul class="values">') + items + Markup("</ul>")
+    if isinstance(value, dict):
+        rows = Markup("").join(
+            Markup("<li>") + escape(words(k)) + Markup(": ") + readable(v, str(k))
+            + Markup("</li>") for k, v in value.items())
+        return Markup('<ul class="values">') + rows + Markup("</ul>")
+    if isinstance(value, datetime):
+        return Markup(escape(value.strftime("%Y-%m-%d %H:%M UTC")))
+    if isinstance(value, date):
+        return Markup(escape(value.isoformat()))
+    text = str(value)
+    if kind and UUID.match(text):
+        return ref(kind, text)
+    if key in ("status", "outcome", "kind", "category", "risk", "choice", "severity",
+               "priority", "source_type", "mode", "tie_breaker", "decision"):
+        return Markup(escape(words(text)))
+    return Markup(escape(text))
