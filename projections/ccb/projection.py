@@ -183,9 +183,12 @@ class CcbProjection(Projection):
                                     "version": e.originator_version,
                                     "at": e.timestamp.isoformat()}
         self.save_meeting(w, e, state, status="closed", closed_at=e.timestamp)
-        if e.deferred:
+        # Only an emergency change has an emergency decision (the domain approves no other out
+        # of meeting; an item is flagged when the change is): no statement for the others.
+        emergencies = [c for c in e.deferred if find_item(state, c)["emergency"]]
+        if emergencies:
             w.execute(update(decisions).where(
-                decisions.c.change_request_id.in_(list(e.deferred)),
+                decisions.c.change_request_id.in_(emergencies),
                 decisions.c.kind == "emergency",
                 decisions.c.ratification.in_(AWAITING_RATIFICATION),
             ).values(ratification=ratification_after("deferred")))
