@@ -349,7 +349,7 @@ class ProjectionRunner:
         self._caught_up_to = -1
         self._stalled.clear()
         self._none_between.clear()
-        batch_size, self.batch_size = self.batch_size, max(self.batch_size, 5000)
+        batch_size, self.batch_size = self.batch_size, max(self.batch_size, 20000)
         try:
             applied = self.catch_up(progress)
             self._persist_skips(threshold=1)

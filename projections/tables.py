@@ -39,7 +39,8 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("read models store aware datetimes only")
-        value = value.astimezone(timezone.utc)
+        if value.tzinfo is not timezone.utc:  # events' times already are (the common case)
+            value = value.astimezone(timezone.utc)
         return value.isoformat(timespec="microseconds") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

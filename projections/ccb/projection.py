@@ -69,16 +69,18 @@ class CcbProjection(Projection):
                  actor_id=e.actor_id, reason=e.reason)
         for person_id, function in e.members.items():
             self.membership_row(w, e, person_id, "created", function)
+        w.cache.setdefault(boards, {})[board_id] = {
+            "members": [{"person_id": p, "function": f} for p, f in e.members.items()],
+            "queue": {}}
 
     @handles(Board.MemberJoined, Board.MemberLeft, Board.MemberFunctionChanged)
     def membership_changed(self, w: Writer, e: Any) -> None:
-        """One history row, and the board row's current members (a small list, one UPDATE)."""
+        """One history row, and the board row's current members (a small list)."""
         change = {"MemberJoined": "joined", "MemberLeft": "left",
                   "MemberFunctionChanged": "function_changed"}[type(e).__name__]
         self.membership_row(w, e, e.person_id, change, e.function,
                             getattr(e, "previous", None))
-        current = w.execute(select(boards.c.members).where(
-            boards.c.id == str(e.originator_id))).scalar_one()
+        current = self.board(w, e)["members"]
         mine = {"person_id": e.person_id, "function": e.function}
         members = [mine if m["person_id"] == e.person_id else m for m in current
                    if change != "left" or m["person_id"] != e.person_id]
@@ -105,8 +107,7 @@ class CcbProjection(Projection):
 
     @handles(Board.ItemQueued, Board.QueueTaken)
     def queue_changed(self, w: Writer, e: Any) -> None:
-        queue = dict(w.execute(select(boards.c.queue).where(
-            boards.c.id == str(e.originator_id))).scalar_one())
+        queue = dict(self.board(w, e)["queue"])
         if isinstance(e, Board.ItemQueued):
             queue[e.change_request_id] = e.why
         else:
@@ -115,10 +116,29 @@ class CcbProjection(Projection):
         self.touch_board(w, e, queue=queue)
 
     @staticmethod
-    def touch_board(w: Writer, e: Any, **values: Any) -> None:
-        """Update a board row with the event's time and version."""
-        w.execute(update(boards).where(boards.c.id == str(e.originator_id)).values(
-            updated_at=e.timestamp, version=e.originator_version, **values))
+    def board(w: Writer, e: Any) -> dict[str, Any]:
+        """The board's members and queue as this projection last left them: read once per
+        batch, then kept in step with the updates the batch queues."""
+        cached = w.cache.setdefault(boards, {})
+        board_id = str(e.originator_id)
+        row = cached.get(board_id)
+        if row is None:
+            found = w.execute(select(boards.c.members, boards.c.queue).where(
+                boards.c.id == board_id)).one()
+            row = cached[board_id] = {"members": found.members, "queue": found.queue}
+        return row
+
+    @classmethod
+    def touch_board(cls, w: Writer, e: Any, **values: Any) -> None:
+        """Update a board row with the event's time and version (queued: one executemany per
+        batch and set of columns, sent before any statement that reads boards)."""
+        board_id = str(e.originator_id)
+        row = cls.board(w, e)
+        for column in ("members", "queue"):
+            if column in values:
+                row[column] = values[column]
+        w.update(boards, board_id, updated_at=e.timestamp, version=e.originator_version,
+                 **values)
 
     # -- meetings --------------------------------------------------------------------------------
 
@@ -163,9 +183,12 @@ class CcbProjection(Projection):
                                     "version": e.originator_version,
                                     "at": e.timestamp.isoformat()}
         self.save_meeting(w, e, state, status="closed", closed_at=e.timestamp)
-        if e.deferred:
+        # Only an emergency change has an emergency decision (the domain approves no other out
+        # of meeting; an item is flagged when the change is): no statement for the others.
+        emergencies = [c for c in e.deferred if find_item(state, c)["emergency"]]
+        if emergencies:
             w.execute(update(decisions).where(
-                decisions.c.change_request_id.in_(list(e.deferred)),
+                decisions.c.change_request_id.in_(emergencies),
                 decisions.c.kind == "emergency",
                 decisions.c.ratification.in_(AWAITING_RATIFICATION),
             ).values(ratification=ratification_after("deferred")))
