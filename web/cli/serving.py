@@ -70,6 +70,11 @@ def serve(services: Services, args: argparse.Namespace) -> int:
     if not settings.web_projections:  # who applies events for the web processes
         settings.web_projections = "workers" if settings.is_postgres else "inline"
     workers = web_workers(settings, args.workers)
+    from app.coordination import schema_lock
+    from web import create_app
+
+    with schema_lock(settings):  # a bad setting (e.g. single sign-on) stops here, in one line,
+        create_app(services=services)  # before any process starts; the app's tables exist
     services.close()  # each web process opens its own connections after the fork
     worker = start_worker_process() if embedded else None
     host = f"[{args.host}]" if ":" in args.host else args.host
