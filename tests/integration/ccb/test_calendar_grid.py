@@ -106,16 +106,16 @@ def test_the_list_view_is_still_there(client: FlaskClient, calendar: Any) -> Non
 
 
 @pytest.mark.parametrize(("query", "field", "says"), [
-    ("month=2026-13", "month", "is not a month: write it as YYYY-MM"),
-    ("month=April", "month", "is not a month: write it as YYYY-MM"),
-    ("week=2026-W60", "week", "is not an ISO week: write it as YYYY-Www"),
-    ("week=2026-14", "week", "is not an ISO week: write it as YYYY-Www")])
+    ("month=2026-13", "Month", "is not a month: write it as YYYY-MM"),
+    ("month=April", "Month", "is not a month: write it as YYYY-MM"),
+    ("week=2026-W60", "Week", "is not an ISO week: write it as YYYY-Www"),
+    ("week=2026-14", "Week", "is not an ISO week: write it as YYYY-Www")])
 def test_a_bad_month_or_week_is_a_422_naming_it(client: FlaskClient, calendar: Any,
                                                 query: str, field: str, says: str) -> None:
     response = client.get(f"/change-calendar?{query}")
 
     assert response.status_code == 422
-    assert f"<dt>{field}</dt>" in response.get_data(as_text=True)
+    assert f"<dt>{field}</dt>" in response.get_data(as_text=True)  # the field's label
     assert says in response.get_data(as_text=True)
 
 
