@@ -39,7 +39,8 @@ test: $(DEVSTAMP)
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 ## make bench: throughput benchmarks against raw baselines measured in the same run
-bench: $(STAMP)
+bench: $(DEVSTAMP)
+	bash scripts/install-bench-deps.sh
 	$(BIN)/python -m benchmarks.run
 
 ## make screenshots: every main page at 1366 px and 390 px on the demo data, into screenshots/

@@ -35,6 +35,19 @@ KINDS: dict[str, tuple[Table, Callable[[Any], str]]] = {
 }
 """Kind of reference → its read-model table and how a row is named."""
 
+NAMED_BY: dict[str, tuple[str, ...]] = {
+    "person": ("name",), "board": ("name",), "change": ("title",), "incident": ("title",),
+    "rotation": ("name",), "runbook": ("title",), "launch": ("name",),
+    "rehearsal": ("release_version",), "meeting": ("scheduled_start",),
+    "review": ("seq", "kind", "scheduled_for"), "decision": ("outcome",),
+}
+"""The columns each kind's name is made of: only these are read (rows hold large documents)."""
+
+
+def _named(kind: str) -> Any:
+    table = KINDS[kind][0]
+    return select(table.c.id, *(table.c[c] for c in NAMED_BY[kind]))
+
 
 def names(engine: Engine, kind: str, ids: Iterable[str]) -> dict[str, str]:
     """Id → name for the ``ids`` of this kind that exist (unknown kinds and ids: absent)."""
@@ -45,7 +58,7 @@ def names(engine: Engine, kind: str, ids: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(select(table).where(table.c.id.in_(wanted))).all()
+        rows = conn.execute(_named(kind).where(table.c.id.in_(wanted))).all()
     return {str(r.id): name(r) for r in rows}
 
 
@@ -56,7 +69,7 @@ NEWEST_FIRST = {"meeting": "scheduled_start", "incident": "opened_at", "review":
 def choices(engine: Engine, kind: str, limit: int = 100) -> list[tuple[str, str]]:
     """``(id, name)`` of this kind's records for a picker, newest first (at most ``limit``)."""
     table, name = KINDS[kind]
-    query = select(table)
+    query = _named(kind)
     column = NEWEST_FIRST.get(kind)
     if column is not None and column in table.c:
         query = query.order_by(table.c[column].desc())

@@ -208,7 +208,7 @@ def sign_in_timing(folder: Path, attempts: int = 5) -> dict[str, Any]:
 
 def main() -> int:
     """Run every benchmark, print a table, write results.json; exit 1 if a target is missed."""
-    from benchmarks import pg_writers, scale
+    from benchmarks import load, pg_writers, scale
 
     with tempfile.TemporaryDirectory(prefix="gl-bench-") as tmp:
         folder = Path(tmp)
@@ -217,6 +217,7 @@ def main() -> int:
         at_scale = folder / "scale"
         at_scale.mkdir()
         results += scale.run(at_scale)
+        results += load.run(at_scale, ready=True)  # the same store, served under wrk
     results += pg_writers.run()  # with GOVLEDGER_BENCH_POSTGRES_URL (or the test cluster's)
     RESULTS.write_text(json.dumps({"benchmarks": results}, indent=2) + "\n")
     print(f"{'benchmark':<34}{'unit':>16}{'value':>12}{'baseline':>12}{'ratio':>8}"

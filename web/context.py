@@ -49,7 +49,11 @@ def read_model() -> Engine:
     over every read model as it stood at that moment (see ``app/audit/as_of.py``)."""
     moment = current_as_of()
     if moment is None:
-        services().read_your_writes.before_read()  # inline: catch up here; workers: nothing
+        if not has_request_context():
+            services().read_your_writes.before_read()
+        elif not g.get("read_model_caught_up"):  # once per request, however many reads
+            services().read_your_writes.before_read()  # inline: catch up; workers: nothing
+            g.read_model_caught_up = True
         return services().engine
 
     return services().as_of.engine_at(moment)

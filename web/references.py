@@ -2,8 +2,9 @@
 
 ``ref(kind, id)`` (a template global) resolves an id to its record's name and page — a board,
 meeting, decision, change, incident, review, rehearsal, launch, rotation, runbook or person —
-from the read models (``app/references.py``), once per kind per request; an id it cannot
-resolve is shown as it is. ``readable(value, key)`` renders a history value: lists as lists,
+from the read models (``app/references.py``); an id it cannot resolve is shown as it is.
+Inside a request it writes a placeholder and ``init_app``'s ``after_request`` resolves every
+placeholder of the page at once — one query per kind, however many references the page shows. ``readable(value, key)`` renders a history value: lists as lists,
 booleans as yes/no, None as "—", codes as words and ids of known fields as linked names.
 """
 
@@ -13,7 +14,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import g, url_for
+from flask import Flask, Response, g, has_request_context, url_for
 from markupsafe import Markup, escape
 
 from app import references
@@ -49,12 +50,19 @@ SOURCE_KINDS = {"meeting": "meeting", "incident": "incident", "review": "review"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+OPEN, CLOSE = "\ue000", "\ue001"
+"""Around a placeholder's number (private-use characters: never in a page's own text)."""
+PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
+
+
 def _names(kind: str, ref_id: str) -> dict[str, str]:
     cache = g.setdefault("reference_names", {})
     known = cache.setdefault(kind, {})
     if ref_id not in known:
-        known.update(references.names(read_model(), kind, [ref_id]))
-        known.setdefault(ref_id, "")
+        wanted = {ref_id, *g.get("reference_wanted", {}).pop(kind, ())} - set(known)
+        known.update(references.names(read_model(), kind, wanted))
+        for i in wanted:
+            known.setdefault(i, "")
     return known
 
 
@@ -77,10 +85,48 @@ def resolve(kind: str, ref_id: Any) -> tuple[str, str | None]:
 
 
 def ref(kind: str, ref_id: Any, label: str | None = None) -> Markup:
-    """A reference as its name, linked to its page when it has one."""
-    name, url = resolve(SOURCE_KINDS.get(kind, kind) if kind not in PAGES else kind, ref_id)
+    """A reference as its name, linked to its page when it has one (inside a request: a
+    placeholder that ``resolve_placeholders`` replaces with it)."""
+    kind = SOURCE_KINDS.get(kind, kind) if kind not in PAGES else kind
+    if not has_request_context() or not ref_id:
+        return _linked(kind, ref_id, label)
+    pending = g.setdefault("reference_placeholders", [])
+    g.setdefault("reference_wanted", {}).setdefault(kind, set()).add(str(ref_id))
+    pending.append((kind, ref_id, label))
+    return Markup(f"{OPEN}{len(pending) - 1}{CLOSE}")
+
+
+def _linked(kind: str, ref_id: Any, label: str | None) -> Markup:
+    name, url = resolve(kind, ref_id)
     text = escape(label or name)
     return Markup(f'<a href="{escape(url)}">{text}</a>') if url else Markup(text)
+
+
+def resolve_placeholders(response: Response) -> Response:
+    """Replace the page's reference placeholders with names and links (one query per kind)."""
+    pending = g.get("reference_placeholders")
+    if not pending or response.direct_passthrough or response.is_streamed:
+        return response
+    body = response.get_data(as_text=True)
+    if OPEN in body:
+        done: dict[int, str] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            number = int(match.group(1))
+            if number >= len(pending):
+                return match.group(0)
+            if number not in done:
+                done[number] = str(_linked(*pending[number]))
+            return done[number]
+
+        response.set_data(PLACEHOLDER.sub(replace, body))
+    g.reference_placeholders = []
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Resolve reference placeholders in every response."""
+    app.after_request(resolve_placeholders)
 
 
 def readable(value: Any, key: str | None = None) -> Markup:

@@ -6,13 +6,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from flask import g
+from flask import Response, g
+from markupsafe import Markup
 
 from web.messages import event_words
-from web.references import readable, ref
+from web.references import readable, ref, resolve_placeholders
 
 if TYPE_CHECKING:
     from flask import Flask
+
+
+def shown(markup: Markup) -> str:
+    """What a page showing ``markup`` sends: its reference placeholders resolved."""
+    return resolve_placeholders(Response(str(markup))).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("value", "key", "expected"), [
@@ -37,8 +43,8 @@ def test_an_id_of_a_reference_field_is_its_linked_name(app: Flask,
                                                        admin: dict[str, Any]) -> None:
     with app.test_request_context("/"):
         g.user = {"id": admin["id"], "roles": ["admin"]}
-        linked = str(readable(admin["id"], "owner_id"))
-        unknown = str(ref("board", "00000000-0000-0000-0000-000000000009"))
+        linked = shown(readable(admin["id"], "owner_id"))
+        unknown = shown(ref("board", "00000000-0000-0000-0000-000000000009"))
 
     assert linked == f'<a href="/people/{admin["id"]}">Ada Admin</a>'
     assert unknown == "00000000-0000-0000-0000-000000000009"  # shown as it is, never invented
@@ -48,6 +54,33 @@ def test_a_person_is_linked_only_for_those_who_may_open_the_page(
         app: Flask, admin: dict[str, Any], member: dict[str, Any]) -> None:
     with app.test_request_context("/"):
         g.user = {"id": member["id"], "roles": ["member"]}
-        other = str(ref("person", admin["id"]))
+        other = shown(ref("person", admin["id"]))
 
     assert other == "Ada Admin"
+
+
+def test_a_page_resolves_all_its_references_with_one_query_per_kind(
+        app: Flask, admin: dict[str, Any], member: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import references
+
+    asked: list[tuple[str, set[str]]] = []
+    names = references.names
+
+    def counted(engine: Any, kind: str, ids: Any) -> dict[str, str]:
+        asked.append((kind, set(ids)))
+        return names(engine, kind, ids)
+
+    monkeypatch.setattr(references, "names", counted)
+    with app.test_request_context("/"):
+        g.user = {"id": admin["id"], "roles": ["admin"]}
+        page = Markup("").join(
+            [ref("person", admin["id"]), ref("person", member["id"]), readable(admin["id"],
+                                                                                 "owner_id"),
+             ref("board", "00000000-0000-0000-0000-000000000009")] * 10)
+        html = shown(page)
+
+    assert sorted(kind for kind, _ in asked) == ["board", "person"]
+    assert dict(asked)["person"] == {admin["id"], member["id"]}
+    assert html.count(f'<a href="/people/{admin["id"]}">Ada Admin</a>') == 20
+    assert html.count("00000000-0000-0000-0000-000000000009") == 10

@@ -82,6 +82,32 @@ def test_a_session_ends_after_the_idle_timeout(services: Services, clock: FakeCl
     assert client.get("/people/").status_code == 302
 
 
+def test_a_page_view_writes_being_seen_only_once_it_is_a_hundredth_of_the_timeout_old(
+        services: Services, clock: FakeClock, member: dict[str, Any]) -> None:
+    from sqlalchemy import select
+
+    from app.people.sessions import sessions
+
+    def last_seen() -> float:
+        with services.engine.connect() as conn:
+            return float(conn.scalar(select(sessions.c.last_seen_at)
+                                     .where(sessions.c.person_id == member["id"])))
+
+    client = timed_client(services, clock)
+    login(client, member)
+    signed_in = last_seen()
+    clock.advance(seconds=17)  # under 18 s (30 min / 100): a read, nothing written
+    assert client.get("/people/").status_code == 200
+    assert last_seen() == signed_in
+
+    clock.advance(seconds=2)
+    assert client.get("/people/").status_code == 200
+    assert last_seen() == signed_in + 19
+
+    clock.advance(minutes=29, seconds=59)  # idle from the last write, not from sign-in
+    assert client.get("/people/").status_code == 200
+
+
 def test_a_session_ends_after_its_absolute_lifetime_even_when_busy(
         services: Services, clock: FakeClock, member: dict[str, Any]) -> None:
     client = timed_client(services, clock)

@@ -67,7 +67,7 @@ def test_a_runbook_page_shows_rendered_markdown_with_a_download(
     html = client.get(f"/oncall/runbooks/{book['id']}").get_data(as_text=True)
     download = client.get(f"/oncall/runbooks/{book['id']}/runbook.md")
 
-    assert_rendered(section(html, "content"))
+    assert_rendered(section(html, "runbook-document"))
     assert download.mimetype == "text/markdown"
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.get_data(as_text=True) == content
