@@ -145,6 +145,11 @@ def rule_message(code: str, message: str | None = None,
     """The sentence for a refusal with this rule code (the rule's own message otherwise)."""
     if code == "role_required" and list((details or {}).get("required", ())) == ["admin"]:
         return ADMIN_ONLY
+    if code == "not_found" and message:
+        kind = re.match(r"no ([A-Za-z ]+?) with id ", message)
+        if kind:  # "no ChangeRequest with id …" → the kind, as people say it
+            noun = re.sub(r"(?<!^)(?=[A-Z])", " ", kind.group(1)).lower()
+            return f"There is no {noun} with this id (it may have been typed wrongly)."
     if code in RULES:
         return RULES[code]
     return sentence(message or "This was refused.")

@@ -79,7 +79,7 @@ def test_a_refused_vote_shows_its_reason_next_to_the_item(
 
     refusal = page.locator(f"[id='{second}'] .item-refusal")
     refusal.wait_for()
-    assert "Refused (already_decided): the item is already decided" in refusal.inner_text()
+    assert "Refused: This item has already been decided." in refusal.inner_text()
     assert refusal.is_visible() and refusal.get_attribute("role") == "alert"
     assert page.locator(f"[id='{first}'] .item-refusal").count() == 0
     assert page.url.endswith(f"#{second}")

@@ -70,6 +70,7 @@ from web.context import acting, login_required, read_model, services
 from web.errors import describe
 from web.forms import REFUSALS, handle_form, messages, submitted, summary, validate
 from web.history import history_rows
+from web.messages import rule_message
 from web.redirects import local_path
 
 if TYPE_CHECKING:
@@ -356,8 +357,8 @@ def _on_item(meeting_id: str, change_id: str, schema: Schema,
     except InvalidInput as exc:
         text, ok = f"Refused: {summary(dict(exc.details))}", False
     except REFUSALS as exc:
-        _, code, message, _ = describe(exc)
-        text, ok = f"Refused ({code}): {message}", False
+        _, code, message, details = describe(exc)
+        text, ok = f"Refused: {rule_message(code, message, details)}", False
     else:
         text, ok = (done(result) if callable(done) else done), True
     session["ccb_item_notice"] = {"meeting_id": meeting_id, "item": change_id, "text": text,

@@ -114,6 +114,7 @@ class TestAtScale:
     def test_the_tracker_page_shows_one_page_and_its_navigation(
             self, client: FlaskClient, services: Services, tracker: dict[str, Any]) -> None:
         login(client, tracker["ann"])
+        client.get("/action-items/")  # the nav's My-work count (Ann's own items), reused below
 
         with recording(services.engine) as sql:
             html = client.get("/action-items/?priority=P1&offset=200").get_data(as_text=True)

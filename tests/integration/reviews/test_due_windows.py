@@ -69,7 +69,7 @@ def test_the_form_refuses_a_late_date_then_takes_it_with_a_reason(
     page = client.get(accepted.headers["Location"]).get_data(as_text=True)
 
     assert refused.status_code == 409
-    assert "due_beyond_priority_window" in refused.get_data(as_text=True)
+    assert "The due date is later than this priority allows." in refused.get_data(as_text=True)
     assert 'name="due_reason"' in refused.get_data(as_text=True)
     assert accepted.status_code == 302
     assert 'id="beyond-window"' in page and "needs a vendor fix" in page
