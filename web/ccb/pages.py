@@ -41,7 +41,6 @@ from app.ccb.schemas import (
     MemberFunctionFormSchema,
     MemberJoinFormSchema,
     MemberLeaveFormSchema,
-    MembersAtArgsSchema,
     ProxyFormSchema,
     SeriesFormSchema,
     VoteFormSchema,
@@ -144,30 +143,29 @@ def _board_page(board_id: str, errors: Errors, form: FormInput) -> str:
         **CHARTER_CHOICES)
 
 
-def _charter_at(engine: Any, board_id: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The charter in force at ``?at=`` (a UTC date-time), or why it cannot be shown."""
-    if not request.args.get("at"):
+def _board_at(arg: str, read: Callable[[Any, str, Any], Any], engine: Any,
+              board_id: str) -> tuple[Any, str | None]:
+    """What ``read`` gives for the board at the moment in ``?<arg>=`` (a UTC date-time), or why
+    it cannot be shown; ``(None, None)`` without the argument."""
+    if not request.args.get(arg):
         return None, None
-    args, errors = validate(CharterQueryArgsSchema(), {"at": request.args["at"]})
+    args, _ = validate(CharterQueryArgsSchema(), {"at": request.args[arg]})
     if args is None:
         return None, "use a date and time such as 2026-03-04T14:00"
     try:
-        return q.charter_at(engine, board_id, args["at"]), None
+        return read(engine, board_id, args["at"]), None
     except NotFound as exc:  # a moment before the board existed
         return None, exc.message
+
+
+def _charter_at(engine: Any, board_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The charter in force at ``?at=``, or why it cannot be shown."""
+    return _board_at("at", q.charter_at, engine, board_id)
 
 
 def _members_at(engine: Any, board_id: str) -> tuple[list[dict[str, Any]] | None, str | None]:
-    """Who sat on the board at ``?members_at=`` (a UTC date-time), or why it cannot be shown."""
-    if not request.args.get("members_at"):
-        return None, None
-    args, _ = validate(MembersAtArgsSchema(), {"at": request.args["members_at"]})
-    if args is None:
-        return None, "use a date and time such as 2026-03-04T14:00"
-    try:
-        return q.members_at(engine, board_id, args["at"]), None
-    except NotFound as exc:  # a moment before the board existed
-        return None, exc.message
+    """Who sat on the board at ``?members_at=``, or why it cannot be shown."""
+    return _board_at("members_at", q.members_at, engine, board_id)
 
 
 def _membership_form(board_id: str, schema: Schema, run: Callable[[dict[str, Any]], Any],
