@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,20 +16,12 @@ import pytest
 import requests
 
 from tests.conftest import add_person
+from tests.support.processes import GOVLEDGER, answering, child, free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from app.bootstrap import Services
-
-GOVLEDGER = str(Path(sys.executable).with_name("govledger"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 @contextmanager
 def server(database_url: str, instance: Path) -> Iterator[str]:
@@ -40,28 +29,10 @@ def server(database_url: str, instance: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "GOVLEDGER_DATABASE_URL": database_url,
            "GOVLEDGER_INSTANCE_PATH": str(instance)}
-    process = subprocess.Popen([GOVLEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/auth/login", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # bound, still starting
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"govledger serve did not start: "
-                                       f"{process.stderr.read().decode()[-2000:]}") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with child([GOVLEDGER, "serve", "--host", "127.0.0.1", "--port", str(port)], grace=10,
+               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        yield answering(f"http://127.0.0.1:{port}/auth/login", process,
+                        lambda: process.stderr.read().decode()).rsplit("/auth/login", 1)[0]
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -23,49 +21,26 @@ import pytest
 import requests
 
 from tests.conftest import _drop_pg_database, _new_pg_database, valid_change
+from tests.support.processes import GOVLEDGER, answering, child, free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 pytestmark = pytest.mark.postgres
 
-GOVLEDGER = str(Path(sys.executable).with_name("govledger"))
 PER_WEB = 50
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        child = subprocess.Popen([GOVLEDGER, *args], env=env, stdout=out,  # noqa: S603
-                                 stderr=subprocess.STDOUT)
-    try:
-        yield child
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    with log.open("wb") as out, child([GOVLEDGER, *args], env=env, stdout=out,
+                                      stderr=subprocess.STDOUT) as running:
+        yield running
 
 
-def started(url: str, child: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 45
-    while True:
-        try:
-            requests.get(f"{url}/api/v1/health", timeout=3)
-            return url
-        except (requests.ConnectionError, requests.Timeout):
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"govledger serve did not start: {log.read_text()[-2000:]}"
-                                   ) from None
-            time.sleep(0.2)
+def started(url: str, running: subprocess.Popen[bytes], log: Path) -> str:
+    answering(f"{url}/api/v1/health", running, log.read_text, timeout=45)
+    return url
 
 
 @pytest.fixture

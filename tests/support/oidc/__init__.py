@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.support.processes import child
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -54,19 +56,9 @@ def oidc_provider(redirect_uris: list[str], accounts: dict[str, Any] | None = No
         config.write_text(json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                                       "redirect_uris": redirect_uris,
                                       "accounts": accounts or ACCOUNTS}))
-        process = subprocess.Popen([executable, str(HERE / "provider.mjs"), str(config)],
-                                   cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   text=True)
-        try:
-            issuer = _issuer(process, timeout)
-            yield issuer
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        with child([executable, str(HERE / "provider.mjs"), str(config)], grace=5, cwd=HERE,
+                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+            yield _issuer(process, timeout)
 
 
 def _issuer(process: subprocess.Popen[str], timeout: float) -> str:
