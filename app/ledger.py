@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import (
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    find_id_convertor,
+)
+from eventsourcing.utils import resolve_topic
 
 from app import idempotency
 from domain.audit import event_auth
@@ -65,6 +71,42 @@ class AuthenticatingMapper(Mapper[UUID]):
                                            originator_version=stored_event.originator_version,
                                            topic=stored_event.topic, state=base)
         return super().to_domain_event(stored_event)
+
+    def event_from_row(self, originator_id: Any, version: int, topic: str, state: bytes) -> Any:
+        """The domain event of one raw stored row — what :meth:`to_domain_event` gives, without
+        building two ``StoredEvent`` objects and resolving the class and its id type per event
+        (a rebuild decodes the whole log)."""
+        if self.cipher or self.compressor:
+            return self.to_domain_event(StoredEvent(originator_id=originator_id,
+                                                    originator_version=version, topic=topic,
+                                                    state=state))
+        key = (topic, type(originator_id))
+        found = self._classes.get(key)
+        if found is None:
+            cls = resolve_topic(topic)
+            found = self._classes[key] = (cls, getattr(cls, "class_version", 1),
+                                            find_id_convertor(cls, type(originator_id)))
+        cls, class_version, convert = found
+        try:
+            event_state = self.transcoder.decode(event_auth.split(bytes(state))[0])
+        except Exception as e:
+            msg = (f"Failed to deserialise state of stored event with topic '{topic}', "
+                   f"originator_id '{originator_id}' and originator_version {version}: {e}")
+            raise MapperDeserialisationError(msg) from e
+        event_state["originator_id"] = convert(originator_id)
+        event_state["originator_version"] = version
+        from_version = event_state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
+            from_version += 1
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", event_state)
+        return domain_event
+
+    @property
+    def _classes(self) -> dict[tuple[str, type], tuple[type, int, Callable[[Any], Any]]]:
+        """Per topic and id type: the event class, its version and its id converter (resolved once)."""
+        return self.__dict__.setdefault("_event_classes", {})
 
 
 class Ledger(Application[UUID]):
