@@ -144,14 +144,16 @@ class CcbProjection(Projection):
 
     @handles(Meeting.Scheduled)
     def meeting_scheduled(self, w: Writer, e: Any) -> None:
-        state = empty_state()
+        """The row starts with an empty state of its own: the batch's later events change the
+        cached one, which :func:`write_meetings` writes (the insert, sent first, would
+        otherwise encode the meeting's final state a second time)."""
         w.insert(meetings, id=str(e.originator_id), board_id=e.board_id,
                  series_id=e.series_id, scheduled_start=e.scheduled_start,
                  scheduled_end=e.scheduled_end, status="scheduled", opened_at=None,
-                 closed_at=None, state=state, updated_at=e.timestamp,
+                 closed_at=None, state=empty_state(), updated_at=e.timestamp,
                  version=e.originator_version)
         w.cache.setdefault(meetings, {})[str(e.originator_id)] = {
-            "board_id": e.board_id, "state": state, "values": {}}
+            "board_id": e.board_id, "state": empty_state(), "values": {}}
 
     @handles(Meeting.Opened)
     def meeting_opened(self, w: Writer, e: Any) -> None:
@@ -185,13 +187,9 @@ class CcbProjection(Projection):
         self.save_meeting(w, e, state, status="closed", closed_at=e.timestamp)
         # Only an emergency change has an emergency decision (the domain approves no other out
         # of meeting; an item is flagged when the change is): no statement for the others.
-        emergencies = [c for c in e.deferred if find_item(state, c)["emergency"]]
-        if emergencies:
-            w.execute(update(decisions).where(
-                decisions.c.change_request_id.in_(emergencies),
-                decisions.c.kind == "emergency",
-                decisions.c.ratification.in_(AWAITING_RATIFICATION),
-            ).values(ratification=ratification_after("deferred")))
+        for change_id in e.deferred:
+            if find_item(state, change_id)["emergency"]:
+                self.ratify(w, change_id, ratification=ratification_after("deferred"))
 
     @staticmethod
     def facts_of_an_old_close(w: Writer, e: Any, board_id: str, state: dict[str, Any],
@@ -310,11 +308,24 @@ class CcbProjection(Projection):
                            "decision_version": e.originator_version,
                            "event_versions": list(e.evidence_versions)})
         if e.emergency:
+            self.ratify(w, e.change_request_id, ratification=ratification_after(e.outcome),
+                        ratified_at=e.timestamp)
+
+    @staticmethod
+    def ratify(w: Writer, change_id: str, **values: Any) -> None:
+        """Set ``values`` on the change's emergency decision if it still awaits ratification.
+        Known in the batch (approved or updated in it): a queued update by key, no statement;
+        otherwise one ``UPDATE`` (which first sends the decision rows queued so far)."""
+        known = w.cache.setdefault("ccb.ratification", {})
+        if change_id not in known:
             w.execute(update(decisions).where(
-                decisions.c.change_request_id == e.change_request_id,
+                decisions.c.change_request_id == change_id,
                 decisions.c.kind == "emergency",
                 decisions.c.ratification.in_(AWAITING_RATIFICATION),
-            ).values(ratification=ratification_after(e.outcome), ratified_at=e.timestamp))
+            ).values(**values))
+        elif known[change_id] in AWAITING_RATIFICATION:
+            known[change_id] = values["ratification"]
+            w.update(decisions, f"emergency:{change_id}", **values)
 
     @handles(ChangeRequest.EmergencyApproved)
     def emergency_approved(self, w: Writer, e: Any) -> None:
@@ -332,6 +343,7 @@ class CcbProjection(Projection):
                            "decision_version": e.originator_version,
                            "event_versions": sorted([a["version"] for a in approvals] +
                                                     [e.originator_version])})
+        w.cache.setdefault("ccb.ratification", {})[change_id] = "pending"
 
     # -- change calendar -------------------------------------------------------------------------
 
