@@ -111,10 +111,17 @@ def _bulk_insert(table: Table, dialect: Dialect) -> tuple[str, list[str], list[A
         order = list(compiled.positiontup) if compiled.positional else [
             c.key for c in table.columns]
         columns = {c.key: c for c in table.columns}
-        converters = [columns[k].type.dialect_impl(dialect).bind_processor(dialect)
-                      for k in order]
+        converters = [_converter(columns[k], dialect) for k in order]
         _BULK[key] = (str(compiled), order, converters if any(converters) else None)
     return _BULK[key]
+
+
+def _converter(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind conversion of a non-None value: the type's own plain ``bulk_bind``
+    when it has one (``UtcDateTime`` on SQLite), else its bind processor."""
+    bulk = getattr(column.type, "bulk_bind", None)
+    converter = bulk(dialect) if bulk is not None else None
+    return converter or column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 class Projection:
