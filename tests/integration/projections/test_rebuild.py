@@ -74,3 +74,21 @@ class TestOnePassRebuild:
         assert live.position("change_requests") < stalled["change_requests"]["position"]
         assert {live.position(p.name) for p in live.projections
                 if p.name != "change_requests"} == {head}
+
+
+class TestDecodingRawRows:
+    def test_event_from_row_gives_the_event_to_domain_event_gives(
+            self, services: Services) -> None:
+        generate(services, 800, seed=4)
+        mapper = services.ledger.mapper
+        stored = services.ledger.recorder.select_notifications(start=1, limit=10_000)
+
+        for raw_id in (lambda n: n.originator_id, lambda n: n.originator_id.hex):  # PG, SQLite
+            decoded = [mapper.event_from_row(raw_id(n), n.originator_version, n.topic, n.state)
+                       for n in stored]
+
+            expected = [mapper.to_domain_event(n) for n in stored]
+            assert [type(e) for e in decoded] == [type(e) for e in expected]
+            assert [e.__dict__ for e in decoded] == [e.__dict__ for e in expected]
+            assert [str(e.originator_id) for e in decoded] == [
+                str(e.originator_id) for e in expected]
