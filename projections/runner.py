@@ -457,16 +457,8 @@ class ProjectionRunner:
         group = sorted(group, key=lambda p: p.name)  # PostgreSQL: locks in one order
         while group and start < head:
             try:
-                with _gc_paused(), self.engine.begin() as conn:
-                    rows = self._read_rows(start + 1, self.batch_size, head)
-                    end = head if len(rows) < self.batch_size else rows[-1][0]
-                    followed = self._decoded(rows, group)
-                    for p in group:
-                        if not self._take_turn(conn, p, start):
-                            raise LostRace(p.name)
-                        self._claim(conn, p, start, end)
-                    for p in group:
-                        self._apply_decoded(conn, p, followed.get(p.name, ()))
+                with _gc_paused():  # resumed once the batch's objects are gone
+                    end, count = self._apply_together(group, start, head)
             except (LostRace, *TRANSIENT):
                 return applied
             except Poisoned as exc:
@@ -474,11 +466,28 @@ class ProjectionRunner:
                 group.remove(poisoned)
                 applied += self._catch_up_one(poisoned, progress, head)
                 continue
-            applied += sum(len(followed.get(p.name, ())) for p in group)
+            applied += count
             if progress is not None:
                 progress((end - start) * len(group))
             start = end
         return applied
+
+    def _apply_together(self, group: Sequence[Projection], start: int, head: int,
+                        ) -> tuple[int, int]:
+        """One transaction of :meth:`_replay_together`: the next batch after ``start`` applied
+        to every projection of ``group``; returns the position reached and how many events
+        were applied (an event counts once per projection that follows it)."""
+        with self.engine.begin() as conn:
+            rows = self._read_rows(start + 1, self.batch_size, head)
+            end = head if len(rows) < self.batch_size else rows[-1][0]
+            followed = self._decoded(rows, group)
+            for p in group:
+                if not self._take_turn(conn, p, start):
+                    raise LostRace(p.name)
+                self._claim(conn, p, start, end)
+            for p in group:
+                self._apply_decoded(conn, p, followed[p.name])
+        return end, sum(len(events) for events in followed.values())
 
     def _read_rows(self, start: int, limit: int, stop: int) -> list[tuple[Any, ...]]:
         """Up to ``limit`` stored events from ``start`` to ``stop`` in log order, as plain
