@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    bindparam,
     select,
     update,
 )
@@ -394,15 +393,10 @@ class CcbProjection(Projection):
 def write_meetings(w: Writer) -> None:
     """Write every meeting row changed in the batch so far (one executemany per shape)."""
     changed = w.cache.pop("ccb.changed_meetings", {})
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    rows = {}
     for meeting_id, row in changed.items():
-        values, row["values"] = row["values"], {}
-        shapes.setdefault(tuple(sorted(values)), []).append(
-            {"_meeting_id": meeting_id, **{f"_{k}": v for k, v in values.items()}})
-    for keys, params in shapes.items():
-        statement = update(meetings).where(meetings.c.id == bindparam("_meeting_id")).values(
-            {k: bindparam(f"_{k}", type_=meetings.c[k].type) for k in keys})
-        w.conn.execute(statement, params)
+        rows[meeting_id], row["values"] = row["values"], {}
+    w.send_updates(meetings, rows)
 
 
 def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:
