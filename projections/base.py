@@ -60,32 +60,35 @@ class Writer:
         """Send the queued rows (of ``tables``; all when None), one executemany per table, then
         the deferred writes of those tables."""
         for table in [t for t in self.pending if tables is None or t in tables]:
-            rows = self.pending.pop(table)
-            sql, order, converters = _bulk_insert(table, self.conn.dialect)
-            tuples = [tuple([row.get(k) for k in order]) for row in rows]
-            if converters:
-                tuples = [tuple([f(v) if f and v is not None else v
-                                 for f, v in zip(converters, t)]) for t in tuples]
-            if self.conn.dialect.paramstyle in ("qmark", "numeric", "format"):
-                self.conn.exec_driver_sql(sql, tuples)
-            else:
-                self.conn.exec_driver_sql(sql, [dict(zip(order, t)) for t in tuples])
+            self._send(*_bulk_insert(table, self.conn.dialect), self.pending.pop(table))
         for table in [t for t in self._updates if tables is None or t in tables]:
-            self._send_updates(table, self._updates.pop(table))
+            self.send_updates(table, self._updates.pop(table))
         for table in [t for t in self._deferred if tables is None or t in tables]:
             self._deferred.pop(table)()
 
-    def _send_updates(self, table: Table, rows: dict[Any, dict[str, Any]]) -> None:
-        """One executemany per set of columns changed."""
+    def send_updates(self, table: Table, rows: dict[Any, dict[str, Any]]) -> None:
+        """Update now the rows whose (one-column) primary keys are the keys of ``rows`` with
+        their values: one driver-level executemany per set of columns changed."""
         (key_column,) = table.primary_key.columns
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, values in rows.items():
             shapes.setdefault(tuple(sorted(values)), []).append(
                 {"_key": key, **{f"_{k}": v for k, v in values.items()}})
         for columns, params in shapes.items():
-            statement = update(table).where(key_column == bindparam("_key")).values(
-                {k: bindparam(f"_{k}", type_=table.c[k].type) for k in columns})
-            self.conn.execute(statement, params)
+            sql, order, converters = _bulk_update(table, columns, self.conn.dialect)
+            self._send(sql, order, converters, params)
+
+    def _send(self, sql: str, order: list[str], converters: list[Any] | None,
+              rows: list[dict[str, Any]]) -> None:
+        """One driver-level executemany of ``rows`` (values converted as the columns do)."""
+        tuples = [tuple([row.get(k) for k in order]) for row in rows]
+        if converters:
+            tuples = [tuple([f(v) if f and v is not None else v
+                             for f, v in zip(converters, t)]) for t in tuples]
+        if self.conn.dialect.paramstyle in ("qmark", "numeric", "format"):
+            self.conn.exec_driver_sql(sql, tuples)
+        else:
+            self.conn.exec_driver_sql(sql, [dict(zip(order, t)) for t in tuples])
 
 
 def _tables_of(statement: Executable) -> set[Table] | None:
@@ -111,10 +114,40 @@ def _bulk_insert(table: Table, dialect: Dialect) -> tuple[str, list[str], list[A
         order = list(compiled.positiontup) if compiled.positional else [
             c.key for c in table.columns]
         columns = {c.key: c for c in table.columns}
-        converters = [columns[k].type.dialect_impl(dialect).bind_processor(dialect)
-                      for k in order]
+        converters = [_converter(columns[k], dialect) for k in order]
         _BULK[key] = (str(compiled), order, converters if any(converters) else None)
     return _BULK[key]
+
+
+_BULK_UPDATES: dict[tuple[Table, tuple[str, ...], str],
+                    tuple[str, list[str], list[Any] | None]] = {}
+
+
+def _bulk_update(table: Table, columns: tuple[str, ...], dialect: Dialect,
+                 ) -> tuple[str, list[str], list[Any] | None]:
+    """The driver-level ``UPDATE`` of ``columns`` (parameters ``_<column>``) of the row whose
+    primary key is ``_key``, with each parameter's converter — as :func:`_bulk_insert`."""
+    key = (table, columns, dialect.name)
+    if key not in _BULK_UPDATES:
+        (key_column,) = table.primary_key.columns
+        compiled = update(table).where(key_column == bindparam("_key")).values(
+            {k: bindparam(f"_{k}", type_=table.c[k].type) for k in columns},
+        ).compile(dialect=dialect)
+        order = list(compiled.positiontup) if compiled.positional else [
+            "_key", *(f"_{k}" for k in columns)]
+        column_of = {f"_{k}": table.c[k] for k in columns} | {"_key": key_column}
+        converters = [_converter(column_of[name], dialect) for name in order]
+        _BULK_UPDATES[key] = (str(compiled), order,
+                              converters if any(converters) else None)
+    return _BULK_UPDATES[key]
+
+
+def _converter(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind conversion of a non-None value: the type's own plain ``bulk_bind``
+    when it has one (``UtcDateTime`` on SQLite), else its bind processor."""
+    bulk = getattr(column.type, "bulk_bind", None)
+    converter = bulk(dialect) if bulk is not None else None
+    return converter or column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 class Projection:

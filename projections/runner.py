@@ -16,13 +16,17 @@ clears the record once it gets past the event.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from sqlalchemy import delete, insert, select, text, update
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.base import Writer
@@ -41,7 +45,7 @@ from projections.reviews.projection import ReviewProjection
 from projections.tables import failures, metadata, schemas, tracking
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from sqlalchemy import Connection, Engine
 
@@ -60,6 +64,9 @@ hashtext(projection name))``: processes applying the same projection take turns 
 racing on its tracking row (the conditional update still decides, so a batch is applied once)."""
 PROJECTED_CHANNEL = "govledger_projected"
 """Notified (``pg_notify``) in each batch's transaction: read-your-writes waits ``LISTEN``."""
+
+REBUILD_BATCH = 20000
+"""Events per transaction in a rebuild (each applied to every projection)."""
 
 SKIP_PERSIST = 500
 """A projection that follows none of the latest events moves past them in memory at once, and
@@ -123,9 +130,87 @@ class LostRace(Exception):
 class Poisoned(Exception):
     """Raised when a projection's handler fails on one event (not a race, not transient)."""
 
-    def __init__(self, position: int, topic: str, error: BaseException) -> None:
+    def __init__(self, position: int, topic: str, error: BaseException,
+                 projection: str = "") -> None:
         super().__init__(f"{type(error).__name__}: {error}")
-        self.position, self.topic = position, topic
+        self.position, self.topic, self.projection = position, topic, projection
+
+
+class _Undecodable:
+    """A stored event the mapper could not decode (raised when a projection reaches it)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a rebuild batch runs: a batch makes tens of thousands
+    of small dicts (decoded events, rows), and the collector rescanning them was a third of
+    the decoding time. Garbage waits for the end of the batch (memory stays bounded by it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _raw_select(recorder: Any) -> str | None:
+    """The plain ``SELECT`` of stored events ``start <= id <= stop`` (``LIMIT``) for
+    eventsourcing's SQLite and PostgreSQL recorders; None for any other."""
+    cached = getattr(recorder, "_govledger_raw_select", False)
+    if cached is not False:
+        return cached
+    sql = None
+    table = getattr(recorder, "events_table_name", None)
+    datastore = getattr(recorder, "datastore", None)
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        sql = (f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+               f"FROM {table} WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?")
+    elif _is_postgres(recorder):
+        sql = (f"SELECT notification_id, originator_id, originator_version, topic, state "  # noqa: S608
+               f'FROM "{datastore.schema}"."{table}" WHERE notification_id >= %s '
+               f"AND notification_id <= %s ORDER BY notification_id LIMIT %s")
+    try:
+        recorder._govledger_raw_select = sql
+    except AttributeError:
+        pass
+    return sql
+
+
+def _is_postgres(recorder: Any) -> bool:
+    try:
+        from eventsourcing.postgres import PostgresApplicationRecorder
+    except ImportError:  # pragma: no cover - PostgreSQL support not installed
+        return False
+    return isinstance(recorder, PostgresApplicationRecorder)
+
+
+def _plain_rows(cursor: Any) -> None:
+    """Have a recorder's cursor return plain tuples (it makes ``sqlite3.Row``s or dicts)."""
+    inner = getattr(cursor, "sqlite_cursor", None)
+    if inner is not None:
+        inner.row_factory = None
+        return
+    try:
+        from psycopg.rows import tuple_row
+    except ImportError:  # pragma: no cover - PostgreSQL support not installed
+        return
+    if hasattr(cursor, "row_factory"):
+        cursor.row_factory = tuple_row
+
+
+def _via_stored_event(mapper: Mapper) -> Callable[[Any, int, str, bytes], Any]:
+    """A row decoder for a mapper that has only ``to_domain_event``."""
+    def decode(originator_id: Any, version: int, topic: str, state: bytes) -> Any:
+        return mapper.to_domain_event(StoredEvent(originator_id=originator_id,
+                                                  originator_version=version, topic=topic,
+                                                  state=state))
+    return decode
 
 
 class ProjectionRunner:
@@ -342,20 +427,137 @@ class ProjectionRunner:
             raise Poisoned(notification.id, notification.topic, exc) from exc
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop every read model, recreate it empty and replay the whole log into it."""
+        """Drop every read model, recreate it empty and replay the whole log into it: one pass
+        over the log, each event decoded once for every projection that follows it."""
         with self.engine.begin() as conn:
             for p in self.projections:
                 self._reset(conn, p)
         self._caught_up_to = -1
         self._stalled.clear()
         self._none_between.clear()
-        batch_size, self.batch_size = self.batch_size, max(self.batch_size, 20000)
+        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
         try:
-            applied = self.catch_up(progress)
+            head = self.ledger.recorder.max_notification_id() or 0
+            applied = self._replay_together(list(self.projections), 0, head, progress)
+            applied += self.catch_up(progress)  # events appended meanwhile; stalls, races
             self._persist_skips(threshold=1)
             return applied
         finally:
             self.batch_size = batch_size
+
+    def _replay_together(self, group: list[Projection], start: int, head: int,
+                         progress: Progress | None) -> int:
+        """Apply the log from ``start`` (every projection of ``group`` is there) up to ``head``
+        in one pass: each batch is read and decoded once and applied to every projection in one
+        transaction that also moves all their tracking rows. A projection that fails on an
+        event leaves the group and catches up alone (replaying singly up to the poison event,
+        which it records, as in :meth:`catch_up`); the others go on together. A lost race or a
+        transient error hands what is left to :meth:`catch_up` (the caller's next step)."""
+        applied = 0
+        group = sorted(group, key=lambda p: p.name)  # PostgreSQL: locks in one order
+        while group and start < head:
+            try:
+                with _gc_paused():  # resumed once the batch's objects are gone
+                    end, count = self._apply_together(group, start, head)
+            except (LostRace, *TRANSIENT):
+                return applied
+            except Poisoned as exc:
+                poisoned = next(p for p in group if p.name == exc.projection)
+                group.remove(poisoned)
+                applied += self._catch_up_one(poisoned, progress, head)
+                continue
+            applied += count
+            if progress is not None:
+                progress((end - start) * len(group))
+            start = end
+        return applied
+
+    def _apply_together(self, group: Sequence[Projection], start: int, head: int,
+                        ) -> tuple[int, int]:
+        """One transaction of :meth:`_replay_together`: the next batch after ``start`` applied
+        to every projection of ``group``; returns the position reached and how many events
+        were applied (an event counts once per projection that follows it)."""
+        with self.engine.begin() as conn:
+            rows = self._read_rows(start + 1, self.batch_size, head)
+            end = head if len(rows) < self.batch_size else rows[-1][0]
+            followed = self._decoded(rows, group)
+            for p in group:
+                if not self._take_turn(conn, p, start):
+                    raise LostRace(p.name)
+                self._claim(conn, p, start, end)
+            for p in group:
+                self._apply_decoded(conn, p, followed[p.name])
+        return end, sum(len(events) for events in followed.values())
+
+    def _read_rows(self, start: int, limit: int, stop: int) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` stored events from ``start`` to ``stop`` in log order, as plain
+        ``(id, originator id, version, topic, state)`` rows: straight from the table for
+        eventsourcing's SQLite and PostgreSQL recorders (no notification objects), else
+        through ``select_notifications``."""
+        recorder = self.ledger.recorder
+        sql = _raw_select(recorder)
+        if sql is None:
+            return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                    for n in recorder.select_notifications(start=start, limit=limit,
+                                                           stop=stop)]
+        with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            _plain_rows(cursor)
+            cursor.execute(sql, (start, stop, limit))
+            rows = cursor.fetchall()
+        if rows and isinstance(rows[0], dict):
+            rows = [tuple(r.values()) for r in rows]
+        return rows
+
+    def _decoded(self, rows: Sequence[tuple[Any, ...]], group: Sequence[Projection],
+                 ) -> dict[str, list[tuple[int, str, Any]]]:
+        """Per projection of ``group``, ``(id, topic, event)`` of each row it follows, in log
+        order; each event decoded once (a row that cannot be decoded carries the error, which
+        poisons the projections that follow it when they reach it)."""
+        followers: dict[str, list[str]] = {}
+        for p in group:
+            for topic in p.topics:
+                followers.setdefault(topic, []).append(p.name)
+        mapper = self.ledger.mapper
+        decode = getattr(mapper, "event_from_row", None) or _via_stored_event(mapper)
+        out: dict[str, list[tuple[int, str, Any]]] = {p.name: [] for p in group}
+        for position, originator_id, version, topic, state in rows:
+            names = followers.get(topic)
+            if names is None:
+                continue
+            try:
+                item = (position, topic, decode(originator_id, version, topic, state))
+            except Exception as exc:  # noqa: BLE001 - poison for those who follow it
+                item = (position, topic, _Undecodable(exc))
+            for name in names:
+                out[name].append(item)
+        return out
+
+    @staticmethod
+    def _claim(conn: Connection, projection: Projection, start: int, end: int) -> None:
+        """Move the tracking row from ``start`` to ``end`` (LostRace if it is not at start)."""
+        claimed = conn.execute(
+            update(tracking)
+            .where(tracking.c.name == projection.name, tracking.c.position == start)
+            .values(position=end)).rowcount
+        if claimed != 1:
+            raise LostRace(projection.name)
+
+    @staticmethod
+    def _apply_decoded(conn: Connection, projection: Projection,
+                       events: Sequence[tuple[int, str, Any]]) -> None:
+        """Apply decoded events to one projection in the caller's transaction."""
+        writer = Writer(conn)
+        position, topic = 0, ""
+        try:
+            for position, topic, event in events:
+                if type(event) is _Undecodable:
+                    raise event.error
+                projection.process_event(writer, event)
+            writer.flush()
+        except (LostRace, *TRANSIENT):
+            raise
+        except Exception as exc:  # a handler, or the read model, cannot hold this event
+            raise Poisoned(position, topic, exc, projection.name) from exc
 
     def status(self) -> list[dict[str, Any]]:
         """Each projection's position, the log's head and how many of its events are pending."""

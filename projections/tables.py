@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import (
     BigInteger,
@@ -42,6 +42,20 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is not timezone.utc:  # events' times already are (the common case)
             value = value.astimezone(timezone.utc)
         return value.isoformat(timespec="microseconds") if dialect.name == "sqlite" else value
+
+    def bulk_bind(self, dialect: Dialect) -> Callable[[datetime], Any] | None:
+        """``process_bind_param`` as one plain function of a (non-None) value, for the bulk
+        inserts of ``projections/base.py``; None where they should use the bind processor."""
+        if dialect.name != "sqlite":
+            return None
+        utc = timezone.utc
+
+        def bind(value: datetime) -> Any:
+            if value.tzinfo is utc:
+                return value.isoformat(timespec="microseconds")
+            return self.process_bind_param(value, dialect)
+
+        return bind
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    bindparam,
     select,
     update,
 )
@@ -144,14 +143,16 @@ class CcbProjection(Projection):
 
     @handles(Meeting.Scheduled)
     def meeting_scheduled(self, w: Writer, e: Any) -> None:
-        state = empty_state()
+        """The row starts with an empty state of its own: the batch's later events change the
+        cached one, which :func:`write_meetings` writes (the insert, sent first, would
+        otherwise encode the meeting's final state a second time)."""
         w.insert(meetings, id=str(e.originator_id), board_id=e.board_id,
                  series_id=e.series_id, scheduled_start=e.scheduled_start,
                  scheduled_end=e.scheduled_end, status="scheduled", opened_at=None,
-                 closed_at=None, state=state, updated_at=e.timestamp,
+                 closed_at=None, state=empty_state(), updated_at=e.timestamp,
                  version=e.originator_version)
         w.cache.setdefault(meetings, {})[str(e.originator_id)] = {
-            "board_id": e.board_id, "state": state, "values": {}}
+            "board_id": e.board_id, "state": empty_state(), "values": {}}
 
     @handles(Meeting.Opened)
     def meeting_opened(self, w: Writer, e: Any) -> None:
@@ -185,13 +186,9 @@ class CcbProjection(Projection):
         self.save_meeting(w, e, state, status="closed", closed_at=e.timestamp)
         # Only an emergency change has an emergency decision (the domain approves no other out
         # of meeting; an item is flagged when the change is): no statement for the others.
-        emergencies = [c for c in e.deferred if find_item(state, c)["emergency"]]
-        if emergencies:
-            w.execute(update(decisions).where(
-                decisions.c.change_request_id.in_(emergencies),
-                decisions.c.kind == "emergency",
-                decisions.c.ratification.in_(AWAITING_RATIFICATION),
-            ).values(ratification=ratification_after("deferred")))
+        for change_id in e.deferred:
+            if find_item(state, change_id)["emergency"]:
+                self.ratify(w, change_id, ratification=ratification_after("deferred"))
 
     @staticmethod
     def facts_of_an_old_close(w: Writer, e: Any, board_id: str, state: dict[str, Any],
@@ -310,11 +307,24 @@ class CcbProjection(Projection):
                            "decision_version": e.originator_version,
                            "event_versions": list(e.evidence_versions)})
         if e.emergency:
+            self.ratify(w, e.change_request_id, ratification=ratification_after(e.outcome),
+                        ratified_at=e.timestamp)
+
+    @staticmethod
+    def ratify(w: Writer, change_id: str, **values: Any) -> None:
+        """Set ``values`` on the change's emergency decision if it still awaits ratification.
+        Known in the batch (approved or updated in it): a queued update by key, no statement;
+        otherwise one ``UPDATE`` (which first sends the decision rows queued so far)."""
+        known = w.cache.setdefault("ccb.ratification", {})
+        if change_id not in known:
             w.execute(update(decisions).where(
-                decisions.c.change_request_id == e.change_request_id,
+                decisions.c.change_request_id == change_id,
                 decisions.c.kind == "emergency",
                 decisions.c.ratification.in_(AWAITING_RATIFICATION),
-            ).values(ratification=ratification_after(e.outcome), ratified_at=e.timestamp))
+            ).values(**values))
+        elif known[change_id] in AWAITING_RATIFICATION:
+            known[change_id] = values["ratification"]
+            w.update(decisions, f"emergency:{change_id}", **values)
 
     @handles(ChangeRequest.EmergencyApproved)
     def emergency_approved(self, w: Writer, e: Any) -> None:
@@ -332,6 +342,7 @@ class CcbProjection(Projection):
                            "decision_version": e.originator_version,
                            "event_versions": sorted([a["version"] for a in approvals] +
                                                     [e.originator_version])})
+        w.cache.setdefault("ccb.ratification", {})[change_id] = "pending"
 
     # -- change calendar -------------------------------------------------------------------------
 
@@ -382,15 +393,10 @@ class CcbProjection(Projection):
 def write_meetings(w: Writer) -> None:
     """Write every meeting row changed in the batch so far (one executemany per shape)."""
     changed = w.cache.pop("ccb.changed_meetings", {})
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    rows = {}
     for meeting_id, row in changed.items():
-        values, row["values"] = row["values"], {}
-        shapes.setdefault(tuple(sorted(values)), []).append(
-            {"_meeting_id": meeting_id, **{f"_{k}": v for k, v in values.items()}})
-    for keys, params in shapes.items():
-        statement = update(meetings).where(meetings.c.id == bindparam("_meeting_id")).values(
-            {k: bindparam(f"_{k}", type_=meetings.c[k].type) for k in keys})
-        w.conn.execute(statement, params)
+        rows[meeting_id], row["values"] = row["values"], {}
+    w.send_updates(meetings, rows)
 
 
 def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:
