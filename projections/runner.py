@@ -493,8 +493,10 @@ class ProjectionRunner:
         """Up to ``limit`` stored events from ``start`` to ``stop`` in log order, as plain
         ``(id, originator id, version, topic, state)`` rows: straight from the table for
         eventsourcing's SQLite and PostgreSQL recorders (no notification objects), else
-        through ``select_notifications``."""
+        through ``select_notifications``. A recorder that offers ``stored_in`` (a prefix of a
+        log, ``app/audit/as_of.py``) is read through that one (``stop`` bounds the rows)."""
         recorder = self.ledger.recorder
+        recorder = getattr(recorder, "stored_in", recorder)  # a prefix of a log: its store
         sql = _raw_select(recorder)
         if sql is None:
             return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)

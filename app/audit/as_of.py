@@ -1,8 +1,9 @@
 """As-of views: every read model as it stood at a past moment.
 
 The log prefix recorded up to the moment is replayed through the SAME projection classes
-(``projections.runner.DEFAULT_PROJECTIONS``) into a temporary SQLite file, in batches (memory
-bounded, not proportional to the log). The cut-off position comes from the sealer's index
+(``projections.runner.DEFAULT_PROJECTIONS``) into a temporary SQLite file, in one pass of
+batches for every read model (``ProjectionRunner.rebuild``: memory bounded, not proportional to
+the log). The cut-off position comes from the sealer's index
 (``audit_leaves.watermark``) without decoding the log. A built view depends only on its cut-off
 position (the log is append-only), so it is cached briefly per cut-off.
 
@@ -53,6 +54,9 @@ class _Prefix:
         self.recorder = self
         self._recorder = ledger.recorder
         self.stop = stop
+        self.stored_in = ledger.recorder
+        """The store's own recorder: a rebuild reads its rows directly, never beyond ``stop``
+        (``projections.runner.ProjectionRunner._read_rows``)."""
 
     def select_notifications(self, start: int, limit: int, stop: int | None = None,
                              topics: Any = ()) -> Any:
@@ -160,7 +164,7 @@ class AsOfViews:
                                   projections=[cls() for cls in DEFAULT_PROJECTIONS],
                                   batch_size=BATCH)
         runner.create_tables()
-        runner.catch_up()
+        runner.rebuild()  # one pass over the prefix for every read model
         return _View(engine=engine, path=path, used=time.monotonic())
 
     def compare_with_live(self) -> tuple[int, list[dict[str, Any]]]:
