@@ -12,6 +12,7 @@ can also be hashed in worker processes.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 from datetime import datetime
@@ -164,17 +165,54 @@ def _connect(spec: dict[str, Any]) -> Any:
     return db
 
 
-def hash_range(db: Any, sql: str, lo: int, hi: int, config: dict[str, Any]
-               ) -> tuple[bytes, bytes, list[int]]:
-    """``(positions as int64 array bytes, leaves joined, indexes needing the full rules)``."""
+def subtrees(joined: bytes, start: int, cuts: list[int]
+             ) -> list[tuple[int, list[tuple[int, bytes]]]]:
+    """The Merkle subtrees of leaves ``start…`` (``joined``: their 32-byte hashes in order) as
+    ``(end, blocks)`` segments split at each size in ``cuts``: each block ``(size, root)`` is a
+    perfect subtree aligned at its own size in the whole tree (RFC 6962 §2.1), so
+    ``RootBuilder.add_subtree`` takes them in turn, and the root at ``end`` follows each segment."""
+    end = start + len(joined) // 32
+    at = bisect.bisect_right(cuts, start)
+    bounds = [*cuts[at:bisect.bisect_left(cuts, end)], end]
+    segments = []
+    i = start
+    for b in bounds:
+        blocks = []
+        while i < b:
+            size = i & -i if i else 1 << (b - 1).bit_length()
+            while i + size > b:
+                size >>= 1
+            blocks.append((size, perfect_root(joined[(i - start) * 32:(i - start + size) * 32])))
+            i += size
+        segments.append((b, blocks))
+    return segments
+
+
+def perfect_root(joined: bytes) -> bytes:
+    """The root of a perfect tree over a power of two of 32-byte leaf hashes, joined."""
+    sha256 = hashlib.sha256
+    while len(joined) > 32:
+        joined = b"".join([sha256(b"\x01" + joined[k:k + 64]).digest()
+                           for k in range(0, len(joined), 64)])
+    return joined
+
+
+def hash_range(db: Any, sql: str, job: tuple[int, ...], config: dict[str, Any]
+               ) -> tuple[bytes, bytes, list[int], list[Any] | None]:
+    """``(positions as int64 array bytes, leaves joined, indexes needing the full rules,
+    subtree segments or None)`` of the range ``[lo, hi)``: the segments (``subtrees``) assume
+    the range's first event is leaf ``start`` and are only given when no event needs the full
+    rules; the caller uses them only when that holds."""
     from array import array
 
+    lo, hi, start = job
     rows = [tuple(r) for r in db.execute(sql, (lo, hi)).fetchall()]
     leaves = leaves_of(rows, config["keys"], config["retired"], config["required_after"],
                        config["keyring_id"])
     slow = [i for i, leaf in enumerate(leaves) if leaf is None]
-    return (array("q", [r[0] for r in rows]).tobytes(),
-            b"".join(ZERO if leaf is None else leaf for leaf in leaves), slow)
+    joined = b"".join(ZERO if leaf is None else leaf for leaf in leaves)
+    return (array("q", [r[0] for r in rows]).tobytes(), joined, slow,
+            None if slow or not rows else subtrees(joined, start, config["cuts"]))
 
 
 def worker_main() -> None:
@@ -194,7 +232,7 @@ def worker_main() -> None:
             return
         if job is None:
             return
-        pickle.dump(hash_range(db, sql, job[0], job[1], config), sink,
+        pickle.dump(hash_range(db, sql, job, config), sink,
                     protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 
