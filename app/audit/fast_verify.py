@@ -197,12 +197,24 @@ def perfect_root(joined: bytes) -> bytes:
     return joined
 
 
+def sealed_sql(kind: str) -> str:
+    """The sealed leaves ``[first, end)`` (leaf indexes) as count, positions and leaf hashes,
+    each aggregated into one string in log order."""
+    inner = ("SELECT leaf_index, position, leaf_hash FROM audit_leaves "
+             "WHERE leaf_index >= {m} AND leaf_index < {m} ORDER BY leaf_index")
+    if kind == "sqlite":
+        return ("SELECT count(*), group_concat(position, ','), group_concat(leaf_hash, '') "
+                f"FROM ({inner.format(m='?')})")
+    return ("SELECT count(*), string_agg(position::text, ',' ORDER BY leaf_index), "
+            f"string_agg(leaf_hash, '' ORDER BY leaf_index) FROM ({inner.format(m='%s')}) AS s")
+
+
 def hash_range(db: Any, sql: str, job: tuple[int, ...], config: dict[str, Any]
-               ) -> tuple[bytes, bytes, list[int], list[Any] | None]:
+               ) -> tuple[bytes, bytes, list[int], list[Any] | None, bool]:
     """``(positions as int64 array bytes, leaves joined, indexes needing the full rules,
-    subtree segments or None)`` of the range ``[lo, hi)``: the segments (``subtrees``) assume
-    the range's first event is leaf ``start`` and are only given when no event needs the full
-    rules; the caller uses them only when that holds."""
+    subtree segments or None, whether the sealed leaves at the same indexes are these)`` of the
+    range ``[lo, hi)``. The last two assume the range's first event is leaf ``start`` and are
+    only given when no event needs the full rules; the caller uses them only when that holds."""
     from array import array
 
     lo, hi, start = job
@@ -211,8 +223,14 @@ def hash_range(db: Any, sql: str, job: tuple[int, ...], config: dict[str, Any]
                        config["keyring_id"])
     slow = [i for i, leaf in enumerate(leaves) if leaf is None]
     joined = b"".join(ZERO if leaf is None else leaf for leaf in leaves)
-    return (array("q", [r[0] for r in rows]).tobytes(), joined, slow,
-            None if slow or not rows else subtrees(joined, start, config["cuts"]))
+    packed = array("q", [r[0] for r in rows]).tobytes()
+    if slow or not rows:
+        return packed, joined, slow, None, False
+    count, positions, hashes = db.execute(config["sealed_sql"],
+                                          (start, start + len(rows))).fetchone()
+    sealed = (count == len(rows) and hashes == joined.hex()
+              and positions == ",".join([str(r[0]) for r in rows]))
+    return packed, joined, slow, subtrees(joined, start, config["cuts"]), sealed
 
 
 def worker_main() -> None:
@@ -222,6 +240,7 @@ def worker_main() -> None:
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     config = pickle.load(source)
+    config["sealed_sql"] = sealed_sql(config["spec"]["kind"])
     db = _connect(config["spec"])
     sql = range_sql(config["table"], config["position"],
                     "?" if config["spec"]["kind"] == "sqlite" else "%s")

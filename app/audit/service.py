@@ -1161,13 +1161,17 @@ class Audit:
                     if reason is not None:
                         unauthenticated.append((position, reason))
                 batch.joined = b"".join(leaves)
-            # the sealed leaves at the same indexes: compared a batch at a time in C
-            if first_mismatch is None:
+            # the sealed leaves at the same indexes: compared a batch at a time in C (by the
+            # worker, when it started at the right leaf and found them equal)
+            aligned = batch.start == start and not batch.slow
+            if aligned and batch.sealed and stored.after == start - 1:
+                stored.passed(count)
+            elif first_mismatch is None:
                 first_mismatch = stored.compare(start, positions, batch.joined)
             else:
                 stored.skip(count)
             # the tree: a worker's subtrees when it started at the right leaf, else each leaf
-            if batch.segments is not None and batch.start == start and not batch.slow:
+            if aligned and batch.segments is not None:
                 for end, blocks in batch.segments:
                     for size, node in blocks:
                         ours.add_subtree(size, node)
@@ -1544,8 +1548,8 @@ def _peak_rss(pid: int) -> int:
 class Hashed:
     """One batch of the log, hashed: positions, the leaf hashes joined (32 zero bytes where
     ``slow`` says the full rules must decide), the raw rows (None when hashed by a worker), and
-    from a worker its Merkle subtrees (``fast_verify.subtrees``) assuming it starts at leaf
-    ``start``."""
+    from a worker its Merkle subtrees (``fast_verify.subtrees``) and whether the sealed leaves
+    match, both assuming it starts at leaf ``start``."""
 
     positions: Sequence[int]
     joined: bytes
@@ -1554,6 +1558,8 @@ class Hashed:
     start: int = -1
     segments: list[Any] | None = None
     listed: list[bytes] | None = None
+    sealed: bool = False
+    """From a worker: the sealed leaves ``start…`` are exactly these leaves at these positions."""
 
     def leaves(self) -> list[bytes]:
         """The leaf hashes one by one (a new list)."""
@@ -1601,7 +1607,8 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
         for i in range(len(ranges)):
             proc = procs[i % len(procs)]
             try:
-                packed, joined, slow, segments = pickle.load(proc.stdout)  # type: ignore[arg-type]
+                packed, joined, slow, segments, sealed = pickle.load(
+                    proc.stdout)  # type: ignore[arg-type]
             except (EOFError, pickle.UnpicklingError, OSError):
                 raise WorkerFailed(f"a verify worker stopped (exit {proc.wait()})") from None
             positions = array("q")
@@ -1609,7 +1616,7 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
             lo, hi = ranges[i]
             start -= hi - lo - len(positions)  # a gap: the ranges sent after it start earlier
             send(proc)
-            yield Hashed(positions, joined, slow, None, starts[i], segments)
+            yield Hashed(positions, joined, slow, None, starts[i], segments, sealed=sealed)
     except OSError as exc:  # a worker's pipe closed under a write
         raise WorkerFailed(f"a verify worker stopped: {exc}") from exc
     finally:
@@ -1656,6 +1663,12 @@ class _SealedStream:
             count, last, positions, hashes = conn.execute(
                 self.sql, {"after": self.after, "n": n}).one()
         return int(count), last, positions or "", hashes or ""
+
+    def passed(self, n: int) -> None:
+        """The next ``n`` sealed leaves were found equal elsewhere (leaf indexes ``after + 1``
+        to ``after + n``, all present)."""
+        self.seen += n
+        self.after += n
 
     def skip(self, n: int) -> None:
         count, last, _, _ = self._next(n)
