@@ -98,7 +98,6 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
         cut = size - _TAG_LENGTH
         tagged = (cut >= 0 and state.startswith(_TAG_HEAD, cut) and state.endswith(_TAG_TAIL)
                   and state[cut + 26] == 58)  # ':'
-        view = memoryview(state)
         if tagged:
             key_id = state[cut + 10:cut + 26].decode("ascii", "replace")
             pair = hmac_pads.get(key_id)
@@ -109,9 +108,9 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
             if retired_at is not None and position > retired_at:
                 append(None)
                 continue
-            body = sha256(view[:cut])
+            body = sha256(state[:cut])
             whole = body.copy()
-            whole.update(view[cut:])
+            whole.update(state[cut:])
             body.update(b"}")
             tjson = topic_json(topic)
             inner = pair[0].copy()
@@ -125,7 +124,7 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
             if position > required_after:
                 append(None)
                 continue
-            whole = sha256(view)
+            whole = sha256(state)
             tjson = topic_json(topic)
         append(sha256((_LEAF % (oid, position, at, whole.hexdigest(), tjson,
                                 version)).encode()).digest())
