@@ -60,12 +60,13 @@ def _canonical(raw: Any) -> str | None:
 def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict[str, int],
               required_after: int, keyring_id: str) -> list[bytes | None]:
     """The leaf hash of each row on the fast path, None where the full rules must decide."""
-    hmac_pads = {kid: pads(key) for kid, key in keys.items()}
+    hmac_pads = {kid.encode("ascii", "replace"): pads(key) for kid, key in keys.items()}
     sha256 = hashlib.sha256
     fromiso = datetime.fromisoformat
     compare = hmac.compare_digest
     topic_json = event_auth.topic_json
     ids: dict[Any, str | None] = {}
+    topics: dict[str, str] = {}
     out: list[bytes | None] = []
     append = out.append
     for position, raw_id, version, topic, state in rows:
@@ -99,20 +100,22 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
         tagged = (cut >= 0 and state.startswith(_TAG_HEAD, cut) and state.endswith(_TAG_TAIL)
                   and state[cut + 26] == 58)  # ':'
         if tagged:
-            key_id = state[cut + 10:cut + 26].decode("ascii", "replace")
-            pair = hmac_pads.get(key_id)
+            pair = hmac_pads.get(state[cut + 10:cut + 26])
             if pair is None:
                 append(None)
                 continue
-            retired_at = retired.get(key_id)
-            if retired_at is not None and position > retired_at:
-                append(None)
-                continue
+            if retired:
+                retired_at = retired.get(state[cut + 10:cut + 26].decode("ascii", "replace"))
+                if retired_at is not None and position > retired_at:
+                    append(None)
+                    continue
             body = sha256(state[:cut])
             whole = body.copy()
             whole.update(state[cut:])
             body.update(b"}")
-            tjson = topic_json(topic)
+            tjson = topics.get(topic)
+            if tjson is None:
+                tjson = topics[topic] = topic_json(topic)
             inner = pair[0].copy()
             inner.update((_MESSAGE % (oid, body.hexdigest(), tjson, version)).encode())
             outer = pair[1].copy()
@@ -125,7 +128,9 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
                 append(None)
                 continue
             whole = sha256(state)
-            tjson = topic_json(topic)
+            tjson = topics.get(topic)
+            if tjson is None:
+                tjson = topics[topic] = topic_json(topic)
         append(sha256((_LEAF % (oid, position, at, whole.hexdigest(), tjson,
                                 version)).encode()).digest())
     return out
