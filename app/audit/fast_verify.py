@@ -12,6 +12,7 @@ can also be hashed in worker processes.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 from datetime import datetime
@@ -59,12 +60,13 @@ def _canonical(raw: Any) -> str | None:
 def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict[str, int],
               required_after: int, keyring_id: str) -> list[bytes | None]:
     """The leaf hash of each row on the fast path, None where the full rules must decide."""
-    hmac_pads = {kid: pads(key) for kid, key in keys.items()}
+    hmac_pads = {kid.encode("ascii", "replace"): pads(key) for kid, key in keys.items()}
     sha256 = hashlib.sha256
     fromiso = datetime.fromisoformat
     compare = hmac.compare_digest
     topic_json = event_auth.topic_json
     ids: dict[Any, str | None] = {}
+    topics: dict[str, str] = {}
     out: list[bytes | None] = []
     append = out.append
     for position, raw_id, version, topic, state in rows:
@@ -97,22 +99,23 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
         cut = size - _TAG_LENGTH
         tagged = (cut >= 0 and state.startswith(_TAG_HEAD, cut) and state.endswith(_TAG_TAIL)
                   and state[cut + 26] == 58)  # ':'
-        view = memoryview(state)
         if tagged:
-            key_id = state[cut + 10:cut + 26].decode("ascii", "replace")
-            pair = hmac_pads.get(key_id)
+            pair = hmac_pads.get(state[cut + 10:cut + 26])
             if pair is None:
                 append(None)
                 continue
-            retired_at = retired.get(key_id)
-            if retired_at is not None and position > retired_at:
-                append(None)
-                continue
-            body = sha256(view[:cut])
+            if retired:
+                retired_at = retired.get(state[cut + 10:cut + 26].decode("ascii", "replace"))
+                if retired_at is not None and position > retired_at:
+                    append(None)
+                    continue
+            body = sha256(state[:cut])
             whole = body.copy()
-            whole.update(view[cut:])
+            whole.update(state[cut:])
             body.update(b"}")
-            tjson = topic_json(topic)
+            tjson = topics.get(topic)
+            if tjson is None:
+                tjson = topics[topic] = topic_json(topic)
             inner = pair[0].copy()
             inner.update((_MESSAGE % (oid, body.hexdigest(), tjson, version)).encode())
             outer = pair[1].copy()
@@ -124,8 +127,10 @@ def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict
             if position > required_after:
                 append(None)
                 continue
-            whole = sha256(view)
-            tjson = topic_json(topic)
+            whole = sha256(state)
+            tjson = topics.get(topic)
+            if tjson is None:
+                tjson = topics[topic] = topic_json(topic)
         append(sha256((_LEAF % (oid, position, at, whole.hexdigest(), tjson,
                                 version)).encode()).digest())
     return out
@@ -164,17 +169,72 @@ def _connect(spec: dict[str, Any]) -> Any:
     return db
 
 
-def hash_range(db: Any, sql: str, lo: int, hi: int, config: dict[str, Any]
-               ) -> tuple[bytes, bytes, list[int]]:
-    """``(positions as int64 array bytes, leaves joined, indexes needing the full rules)``."""
+def subtrees(joined: bytes, start: int, cuts: list[int]
+             ) -> list[tuple[int, list[tuple[int, bytes]]]]:
+    """The Merkle subtrees of leaves ``start…`` (``joined``: their 32-byte hashes in order) as
+    ``(end, blocks)`` segments split at each size in ``cuts``: each block ``(size, root)`` is a
+    perfect subtree aligned at its own size in the whole tree (RFC 6962 §2.1), so
+    ``RootBuilder.add_subtree`` takes them in turn, and the root at ``end`` follows each segment."""
+    end = start + len(joined) // 32
+    at = bisect.bisect_right(cuts, start)
+    bounds = [*cuts[at:bisect.bisect_left(cuts, end)], end]
+    segments = []
+    i = start
+    for b in bounds:
+        blocks = []
+        while i < b:
+            size = i & -i if i else 1 << (b - 1).bit_length()
+            while i + size > b:
+                size >>= 1
+            blocks.append((size, perfect_root(joined[(i - start) * 32:(i - start + size) * 32])))
+            i += size
+        segments.append((b, blocks))
+    return segments
+
+
+def perfect_root(joined: bytes) -> bytes:
+    """The root of a perfect tree over a power of two of 32-byte leaf hashes, joined."""
+    sha256 = hashlib.sha256
+    while len(joined) > 32:
+        joined = b"".join([sha256(b"\x01" + joined[k:k + 64]).digest()
+                           for k in range(0, len(joined), 64)])
+    return joined
+
+
+def sealed_sql(kind: str) -> str:
+    """The sealed leaves ``[first, end)`` (leaf indexes) as count, positions and leaf hashes,
+    each aggregated into one string in log order."""
+    inner = ("SELECT leaf_index, position, leaf_hash FROM audit_leaves "
+             "WHERE leaf_index >= {m} AND leaf_index < {m} ORDER BY leaf_index")
+    if kind == "sqlite":
+        return ("SELECT count(*), group_concat(position, ','), group_concat(leaf_hash, '') "
+                f"FROM ({inner.format(m='?')})")
+    return ("SELECT count(*), string_agg(position::text, ',' ORDER BY leaf_index), "
+            f"string_agg(leaf_hash, '' ORDER BY leaf_index) FROM ({inner.format(m='%s')}) AS s")
+
+
+def hash_range(db: Any, sql: str, job: tuple[int, ...], config: dict[str, Any]
+               ) -> tuple[bytes, bytes, list[int], list[Any] | None, bool]:
+    """``(positions as int64 array bytes, leaves joined, indexes needing the full rules,
+    subtree segments or None, whether the sealed leaves at the same indexes are these)`` of the
+    range ``[lo, hi)``. The last two assume the range's first event is leaf ``start`` and are
+    only given when no event needs the full rules; the caller uses them only when that holds."""
     from array import array
 
+    lo, hi, start = job
     rows = [tuple(r) for r in db.execute(sql, (lo, hi)).fetchall()]
     leaves = leaves_of(rows, config["keys"], config["retired"], config["required_after"],
                        config["keyring_id"])
     slow = [i for i, leaf in enumerate(leaves) if leaf is None]
-    return (array("q", [r[0] for r in rows]).tobytes(),
-            b"".join(ZERO if leaf is None else leaf for leaf in leaves), slow)
+    joined = b"".join(ZERO if leaf is None else leaf for leaf in leaves)
+    packed = array("q", [r[0] for r in rows]).tobytes()
+    if slow or not rows:
+        return packed, joined, slow, None, False
+    count, positions, hashes = db.execute(config["sealed_sql"],
+                                          (start, start + len(rows))).fetchone()
+    sealed = (count == len(rows) and hashes == joined.hex()
+              and positions == ",".join([str(r[0]) for r in rows]))
+    return packed, joined, slow, subtrees(joined, start, config["cuts"]), sealed
 
 
 def worker_main() -> None:
@@ -184,6 +244,7 @@ def worker_main() -> None:
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     config = pickle.load(source)
+    config["sealed_sql"] = sealed_sql(config["spec"]["kind"])
     db = _connect(config["spec"])
     sql = range_sql(config["table"], config["position"],
                     "?" if config["spec"]["kind"] == "sqlite" else "%s")
@@ -194,7 +255,7 @@ def worker_main() -> None:
             return
         if job is None:
             return
-        pickle.dump(hash_range(db, sql, job[0], job[1], config), sink,
+        pickle.dump(hash_range(db, sql, job, config), sink,
                     protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 

@@ -57,7 +57,7 @@ from domain.base import now
 from domain.errors import NotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from sqlalchemy import Engine
 
     from app.config import Settings
@@ -1042,16 +1042,16 @@ class Audit:
             return None
         return {"kind": "sqlite", "path": str(path.resolve())}
 
-    def _verify_batches(self, workers: int | None
-                        ) -> Iterator[tuple[list[int], list[bytes | None], list[Any] | None]]:
-        """``(positions, leaves, raw rows or None)`` for every stored event in log order, a
-        batch at a time; a leaf is None where the full rules must decide.
+    def _verify_batches(self, workers: int | None, sizes: list[int]) -> Iterator[Hashed]:
+        """Every stored event in log order, hashed a batch at a time (``Hashed``; where the
+        full rules must decide, ``slow`` says so).
 
         With ``workers`` (default ``GOVLEDGER_VERIFY_WORKERS``, else 2 once the log holds
         ``VERIFY_WORKERS_FROM`` events) the batches up to the head read at the start are
         hashed by that many worker processes (``python -m app.audit.fast_verify``), each
         reading its own position ranges from the database; this process then only builds the
-        tree and compares. Events appended meanwhile are hashed here, after them.
+        tree from their subtrees (``sizes``: the checkpoint sizes, where a root is needed) and
+        compares. Events appended meanwhile are hashed here, after them.
         """
         keyring_id = str(EVENT_KEYRING_ID)
         head = int(self.ledger.recorder.max_notification_id() or 0)
@@ -1063,14 +1063,15 @@ class Audit:
             config = {"spec": spec, "table": self.ledger.recorder.events_table_name,
                       "position": "notification_id" if self.settings.is_postgres else "rowid",
                       "keys": self._event_keys, "retired": self._retired_keys(),
-                      "required_after": self.auth_required_after, "keyring_id": keyring_id}
+                      "required_after": self.auth_required_after, "keyring_id": keyring_id,
+                      "cuts": sizes}
             ranges = [(lo, min(lo + VERIFY_BATCH, head + 1))
                       for lo in range(1, head + 1, VERIFY_BATCH)]
             try:
-                for positions, leaves in _hashed_by_workers(config, ranges, workers):
-                    if positions:
-                        yield positions, leaves, None
-                        after = positions[-1]
+                for hashed in _hashed_by_workers(config, ranges, workers):
+                    if hashed.positions:
+                        yield hashed
+                        after = hashed.positions[-1]
                 after = head
             except WorkerFailed as exc:  # hash the rest here: the same leaves, just slower
                 logger.warning("verify goes on in one process from position %s: %s", after + 1,
@@ -1078,7 +1079,10 @@ class Audit:
         for rows in self._raw_events(after):
             leaves = fast_verify.leaves_of(rows, self._event_keys, self._retired_keys(),
                                            self.auth_required_after, keyring_id)
-            yield [r[0] for r in rows], leaves, rows
+            yield Hashed([r[0] for r in rows],
+                         b"".join(fast_verify.ZERO if leaf is None else leaf for leaf in leaves),
+                         [i for i, leaf in enumerate(leaves) if leaf is None], rows,
+                         listed=[fast_verify.ZERO if leaf is None else leaf for leaf in leaves])
 
     def _sealed_leaves(self) -> Iterator[Any]:
         """``(leaf index, position, leaf hash)`` of every sealed leaf in order, in batches."""
@@ -1139,42 +1143,52 @@ class Audit:
         prev_pos = 0
         unauthenticated: list[tuple[int, str]] = []
         sizes = sorted(by_size)
-        for positions, leaves, rows in self._verify_batches(workers):
+        for batch in self._verify_batches(workers, sizes):
             start = report.events
+            positions = batch.positions
             count = len(positions)
-            # the fast path hashed every event that plainly authenticates; the rest (and every
-            # reason one does not) go through the full rules, one event at a time
-            for i, leaf in enumerate(leaves):
-                if leaf is None:
+            leaves: list[bytes] | None = None
+            if batch.slow:
+                # the fast path hashed every event that plainly authenticates; the rest (and
+                # every reason one does not) go through the full rules, one event at a time
+                leaves = batch.leaves()
+                for i in batch.slow:
                     position, raw_id, version, topic, state = (
-                        rows[i] if rows is not None else self._raw_row(positions[i]))
+                        batch.rows[i] if batch.rows is not None else self._raw_row(positions[i]))
                     leaves[i], reason = self._leaf_and_reason(
                         position, raw_id, version, topic,
                         state if isinstance(state, bytes) else bytes(state))
                     if reason is not None:
                         unauthenticated.append((position, reason))
-            # the sealed leaves at the same indexes: compared a batch at a time in C
-            if first_mismatch is None:
-                first_mismatch = stored.compare(start, positions, leaves)  # type: ignore[arg-type]
+                batch.joined = b"".join(leaves)
+            # the sealed leaves at the same indexes: compared a batch at a time in C (by the
+            # worker, when it started at the right leaf and found them equal)
+            aligned = batch.start == start and not batch.slow
+            if aligned and batch.sealed and stored.after == start - 1:
+                stored.passed(count)
+            elif first_mismatch is None:
+                first_mismatch = stored.compare(start, positions, batch.joined)
             else:
                 stored.skip(count)
-            done = 0
-            for size in sizes:  # checkpoint sizes in this batch: the root at each
-                if start < size <= start + count:
-                    ours.extend(leaves[done:size - start])  # type: ignore[arg-type]
-                    done = size - start
-                    our_roots[size] = root = ours.root()
-                    position = positions[done - 1]
-                    for cp in by_size[size]:
-                        if root.hex() != cp["root_hash"] and not any(
-                                p.kind == "root_mismatch" for p in report.problems):
-                            report.problems.append(Problem(
-                                "root_mismatch", position,
-                                f"checkpoint {cp['id']} (size {cp['tree_size']}, signed "
-                                f"{cp['issued_at']}) signed root {cp['root_hash'][:16]}… but "
-                                f"the events give {root.hex()[:16]}…", cp["id"],
-                                cp["issued_at"]))
-            ours.extend(leaves[done:])  # type: ignore[arg-type]
+            # the tree: a worker's subtrees when it started at the right leaf, else each leaf
+            if aligned and batch.segments is not None:
+                for end, blocks in batch.segments:
+                    for size, node in blocks:
+                        ours.add_subtree(size, node)
+                    if end in by_size:
+                        our_roots[end] = self._check_root(
+                            ours.root(), by_size[end], positions[end - start - 1], report)
+            else:
+                if leaves is None:
+                    leaves = batch.leaves()
+                done = 0
+                for size in sizes:  # checkpoint sizes in this batch: the root at each
+                    if start < size <= start + count:
+                        ours.extend(leaves[done:size - start])
+                        done = size - start
+                        our_roots[size] = self._check_root(
+                            ours.root(), by_size[size], positions[done - 1], report)
+                ours.extend(leaves[done:])
             report.events += count
             prev_pos = positions[-1]
             if progress is not None:
@@ -1213,6 +1227,20 @@ class Audit:
             self._check_sealed_leaves(checkpoints, report)  # say what is wrong with them
         # problems found only as a root mismatch are kept: leaves may have been rewritten too
         return report
+
+    @staticmethod
+    def _check_root(root: bytes, signed: list[dict[str, Any]], position: int,
+                    report: VerifyReport) -> bytes:
+        """Report the first checkpoint whose signed root is not the events' ``root``."""
+        for cp in signed:
+            if root.hex() != cp["root_hash"] and not any(
+                    p.kind == "root_mismatch" for p in report.problems):
+                report.problems.append(Problem(
+                    "root_mismatch", position,
+                    f"checkpoint {cp['id']} (size {cp['tree_size']}, signed "
+                    f"{cp['issued_at']}) signed root {cp['root_hash'][:16]}… but "
+                    f"the events give {root.hex()[:16]}…", cp["id"], cp["issued_at"]))
+        return root
 
     @staticmethod
     def _append_sealed(sealed: merkle.RootBuilder, leaf_hash: str,
@@ -1324,21 +1352,22 @@ class Audit:
         if 0 in sizes:
             roots[0] = merkle.EMPTY_ROOT
         wanted = sorted(s for s in sizes if s > 0)
-        for positions, leaves, rows in self._verify_batches(None):
-            for i, leaf in enumerate(leaves):
-                if leaf is None:
-                    position, raw_id, version, topic, state = (
-                        rows[i] if rows is not None else self._raw_row(positions[i]))
-                    leaves[i] = self._leaf_and_reason(
-                        position, raw_id, version, topic,
-                        state if isinstance(state, bytes) else bytes(state))[0]
+        for batch in self._verify_batches(None, wanted):
+            leaves = batch.leaves()
+            for i in batch.slow:
+                position, raw_id, version, topic, state = (
+                    batch.rows[i] if batch.rows is not None
+                    else self._raw_row(batch.positions[i]))
+                leaves[i] = self._leaf_and_reason(
+                    position, raw_id, version, topic,
+                    state if isinstance(state, bytes) else bytes(state))[0]
             start, done = builder.size, 0
             for size in wanted:
                 if start < size <= start + len(leaves):
-                    builder.extend(leaves[done:size - start])  # type: ignore[arg-type]
+                    builder.extend(leaves[done:size - start])
                     done = size - start
                     roots[size] = builder.root()
-            builder.extend(leaves[done:])  # type: ignore[arg-type]
+            builder.extend(leaves[done:])
         return builder.size, roots
 
     def _known_keys(self) -> dict[str, str]:
@@ -1515,10 +1544,37 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
+@dataclass
+class Hashed:
+    """One batch of the log, hashed: positions, the leaf hashes joined (32 zero bytes where
+    ``slow`` says the full rules must decide), the raw rows (None when hashed by a worker), and
+    from a worker its Merkle subtrees (``fast_verify.subtrees``) and whether the sealed leaves
+    match, both assuming it starts at leaf ``start``."""
+
+    positions: Sequence[int]
+    joined: bytes
+    slow: list[int]
+    rows: list[Any] | None = None
+    start: int = -1
+    segments: list[Any] | None = None
+    listed: list[bytes] | None = None
+    sealed: bool = False
+    """From a worker: the sealed leaves ``start…`` are exactly these leaves at these positions."""
+
+    def leaves(self) -> list[bytes]:
+        """The leaf hashes one by one (a new list)."""
+        if self.listed is not None:
+            return list(self.listed)
+        joined = self.joined
+        return [joined[j:j + 32] for j in range(0, len(joined), 32)]
+
+
 def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], workers: int
-                       ) -> Iterator[tuple[list[int], list[bytes | None]]]:
-    """Each range's ``(positions, leaves)`` in order, hashed by ``workers`` processes (at most
-    two ranges in flight each: memory stays a few batches, whatever the log's length)."""
+                       ) -> Iterator[Hashed]:
+    """Each range hashed by ``workers`` processes, in order (at most two ranges in flight each:
+    memory stays a few batches, whatever the log's length). Each range is sent with the leaf
+    index its first event should have (the events before it, assuming no gaps in the ranges
+    still in flight), so that the worker can also give its Merkle subtrees."""
     import pickle
     import subprocess
     import sys
@@ -1531,13 +1587,19 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
         for proc in procs:
             pickle.dump(config, proc.stdin)  # type: ignore[arg-type]
         sent = 0
+        start = 0  # leaves received, plus the length of each range in flight
 
         def send(proc: Any) -> None:
-            nonlocal sent
+            nonlocal sent, start
             if sent < len(ranges):
-                pickle.dump(ranges[sent], proc.stdin)
+                lo, hi = ranges[sent]
+                pickle.dump((lo, hi, start), proc.stdin)
                 proc.stdin.flush()
+                starts.append(start)
                 sent += 1
+                start += hi - lo
+
+        starts: list[int] = []
 
         for _ in range(2):
             for proc in procs:
@@ -1545,16 +1607,16 @@ def _hashed_by_workers(config: dict[str, Any], ranges: list[tuple[int, int]], wo
         for i in range(len(ranges)):
             proc = procs[i % len(procs)]
             try:
-                packed, joined, slow = pickle.load(proc.stdout)  # type: ignore[arg-type]
+                packed, joined, slow, segments, sealed = pickle.load(
+                    proc.stdout)  # type: ignore[arg-type]
             except (EOFError, pickle.UnpicklingError, OSError):
                 raise WorkerFailed(f"a verify worker stopped (exit {proc.wait()})") from None
-            send(proc)
             positions = array("q")
             positions.frombytes(packed)
-            leaves: list[bytes | None] = [joined[j:j + 32] for j in range(0, len(joined), 32)]
-            for j in slow:
-                leaves[j] = None
-            yield positions.tolist(), leaves
+            lo, hi = ranges[i]
+            start -= hi - lo - len(positions)  # a gap: the ranges sent after it start earlier
+            send(proc)
+            yield Hashed(positions, joined, slow, None, starts[i], segments, sealed=sealed)
     except OSError as exc:  # a worker's pipe closed under a write
         raise WorkerFailed(f"a verify worker stopped: {exc}") from exc
     finally:
@@ -1602,29 +1664,36 @@ class _SealedStream:
                 self.sql, {"after": self.after, "n": n}).one()
         return int(count), last, positions or "", hashes or ""
 
+    def passed(self, n: int) -> None:
+        """The next ``n`` sealed leaves were found equal elsewhere (leaf indexes ``after + 1``
+        to ``after + n``, all present)."""
+        self.seen += n
+        self.after += n
+
     def skip(self, n: int) -> None:
         count, last, _, _ = self._next(n)
         if count:
             self.seen += count
             self.after = int(last)
 
-    def compare(self, start: int, positions: list[int], leaves: list[bytes]
+    def compare(self, start: int, positions: Sequence[int], joined: bytes
                 ) -> tuple[int, int, int] | None:
-        """Read the sealed leaves beside events ``start…`` and return the first difference
-        ``(leaf index in the log, event position, sealed leaf index)``, or None."""
+        """Read the sealed leaves beside events ``start…`` (``joined``: their leaf hashes) and
+        return the first difference ``(leaf index in the log, event position, sealed leaf
+        index)``, or None."""
         count, last, sealed_positions, hashes = self._next(len(positions))
         if not count:
             return None
         first_after = self.after
         self.seen += count
         self.after = int(last)
-        if hashes == b"".join(leaves[:count]).hex() and \
+        if hashes == joined[:count * 32].hex() and \
                 sealed_positions == ",".join(map(str, positions[:count])):
             return None
         with self.engine.connect() as conn:
             beside = conn.execute(self.rows, {"after": first_after, "n": count}).all()
         for j, s in enumerate(beside):
-            if s[2] != leaves[j].hex() or s[1] != positions[j]:
+            if s[2] != joined[j * 32:j * 32 + 32].hex() or s[1] != positions[j]:
                 return start + j, positions[j], s[0]
         return None
 

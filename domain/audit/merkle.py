@@ -57,6 +57,18 @@ class RootBuilder:
             count += 1
         self.size += count
 
+    def add_subtree(self, size: int, node: bytes) -> None:
+        """Add the next ``size`` leaves as the root of their perfect subtree (``size`` a power
+        of two dividing the leaves so far: an aligned block of the whole tree)."""
+        if size & (size - 1) or self.size % size:
+            raise ValueError(f"a subtree of {size} leaves is not aligned at {self.size}")
+        peaks = self.peaks
+        self.size += size
+        while peaks and peaks[-1][0] == size:
+            node = node_hash(peaks.pop()[1], node)
+            size *= 2
+        peaks.append((size, node))
+
     def root(self) -> bytes:
         """The root of the leaves appended so far."""
         if not self.peaks:

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from uuid import uuid4
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -84,3 +85,39 @@ def test_extend_is_append_in_turn(before: int, count: int) -> None:
     other.extend(leaves[:before])
     other.extend(leaves[before:])
     assert (other.size, other.peaks, other.root()) == (one.size, one.peaks, one.root())
+
+
+@given(st.integers(0, 70), st.integers(1, 70), st.lists(st.integers(0, 150), max_size=5))
+def test_a_workers_subtrees_give_the_same_roots_as_its_leaves(before: int, count: int,
+                                                               cuts: list[int]) -> None:
+    """A range of leaves hashed elsewhere as aligned subtrees, split at checkpoint sizes, gives
+    the tree the leaves give one by one: the same peaks after it and the same root at each cut."""
+    from app.audit.fast_verify import subtrees
+    from domain.audit import merkle
+    leaves = [hashlib.sha256(bytes([i])).digest() for i in range(before + count)]
+    one, other = merkle.RootBuilder(), merkle.RootBuilder()
+    one.extend(leaves[:before])
+    other.extend(leaves[:before])
+    cuts = sorted(set(cuts))
+
+    roots = {}
+    for end, blocks in subtrees(b"".join(leaves[before:]), before, cuts):
+        for size, node in blocks:
+            other.add_subtree(size, node)
+        roots[end] = other.root()
+
+    wanted = [c for c in cuts if before < c < before + count] + [before + count]
+    assert sorted(roots) == wanted
+    for end in wanted:
+        assert roots[end] == merkle.root(leaves[:end])
+    one.extend(leaves[before:])
+    assert (other.size, other.peaks) == (one.size, one.peaks)
+
+
+def test_a_subtree_out_of_line_is_refused() -> None:
+    from domain.audit import merkle
+    builder = merkle.RootBuilder()
+    builder.append(bytes(32))
+
+    with pytest.raises(ValueError, match="not aligned"):
+        builder.add_subtree(2, bytes(32))
