@@ -356,12 +356,22 @@ def _on_item(meeting_id: str, change_id: str, schema: Schema,
         text, ok = f"Refused: {summary(dict(exc.details))}", False
     except REFUSALS as exc:
         _, code, message, details = describe(exc)
-        text, ok = f"Refused: {rule_message(code, message, details)}", False
+        text, ok = f"Refused: {_refusal(code, message, details)}", False
     else:
         text, ok = (done(result) if callable(done) else done), True
     session["ccb_item_notice"] = {"meeting_id": meeting_id, "item": change_id, "text": text,
                                   "ok": ok}
     return redirect(back)
+
+
+def _refusal(code: str, message: str, details: dict[str, Any]) -> str:
+    """The catalogue's sentence for a refused item command, with what the rule's own message
+    says is missing after its colon ("… quorum yet — needs 1 more member.")."""
+    said = rule_message(code, message, details)
+    _, colon, specifics = message.partition(": ")
+    if colon and specifics.strip() and specifics.strip() not in said:
+        return f"{said.rstrip('.')} — {specifics.strip().rstrip('.')}."
+    return said
 
 
 def _on_meeting(meeting_id: str, schema: Schema, run: Callable[[dict[str, Any]], Any],

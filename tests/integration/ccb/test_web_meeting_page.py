@@ -112,7 +112,7 @@ def test_a_refused_vote_shows_its_reason_inside_the_item_and_appends_nothing(
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{page}#{second}")
     html = client.get(page).get_data(as_text=True)
-    assert "Refused (not_present): only members present may vote" in item_block(html, second)
+    assert "Refused: Mark yourself present at the meeting first." in item_block(html, second)
     assert "Refused" not in item_block(html, first)
     assert 'class="flash error"' not in html  # not (only) at the top of the page
     assert event_count(services) == before
@@ -129,7 +129,7 @@ def test_a_refused_decide_says_what_quorum_lacks_next_to_the_item(
     post(client, f"{page}/items/{ccb.changes[0]}/decide", page)
 
     block = item_block(client.get(page).get_data(as_text=True), ccb.changes[0])
-    assert "Refused (quorum_not_met): quorum is not met: needs 1 more member" in block
+    assert "Refused: The meeting does not have quorum yet — needs 1 more member" in block
     assert event_count(services) == before
 
 
