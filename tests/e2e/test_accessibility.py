@@ -30,6 +30,7 @@ from tests.support.main_pages import (
     sign_in,
 )
 from web import create_app
+from web.references import CLOSE, OPEN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -108,6 +109,8 @@ def test_every_main_page_has_no_serious_or_critical_axe_violation_and_no_sideway
                  for v in axe_violations(page)]
         if (extra := page_overflow(page)) > 0:
             found.append(f"the page is {extra} px wider than the viewport")
+        if OPEN in (html := page.content()) or CLOSE in html:  # every reference resolved
+            found.append("a reference placeholder was left unresolved")
         if found:
             problems[f"{name} {path}"] = found
     page.context.close()
