@@ -190,8 +190,9 @@ def _is_postgres(recorder: Any) -> bool:
     return isinstance(recorder, PostgresApplicationRecorder)
 
 
-def _plain_rows(cursor: Any) -> None:
-    """Have a recorder's cursor return plain tuples (it makes ``sqlite3.Row``s or dicts)."""
+def plain_rows(cursor: Any) -> None:
+    """Have a recorder's cursor return plain tuples (it makes ``sqlite3.Row``s or dicts, several
+    times slower to build and unpack for a million rows): rebuilds and ``verify`` read so."""
     inner = getattr(cursor, "sqlite_cursor", None)
     if inner is not None:
         inner.row_factory = None
@@ -503,7 +504,7 @@ class ProjectionRunner:
                     for n in recorder.select_notifications(start=start, limit=limit,
                                                            stop=stop)]
         with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-            _plain_rows(cursor)
+            plain_rows(cursor)
             cursor.execute(sql, (start, stop, limit))
             rows = cursor.fetchall()
         if rows and isinstance(rows[0], dict):

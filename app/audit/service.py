@@ -55,6 +55,7 @@ from domain.audit import event_auth, merkle
 from domain.audit.keys import EVENT_KEYRING_ID, KEYRING_ID, EventKeyring, SigningKeyring
 from domain.base import now
 from domain.errors import NotFound
+from projections.runner import plain_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -1010,7 +1011,7 @@ class Audit:
                f"LIMIT {mark}")
         while True:
             with recorder.datastore.transaction(commit=False) as cursor:
-                _plain_rows(cursor)
+                plain_rows(cursor)
                 cursor.execute(sql, (after, VERIFY_BATCH))
                 rows = cursor.fetchall()
             if not rows:
@@ -1026,7 +1027,7 @@ class Audit:
         pg = self.settings.is_postgres
         pos, mark = ("notification_id", "%s") if pg else ("rowid", "?")
         with recorder.datastore.transaction(commit=False) as cursor:
-            _plain_rows(cursor)
+            plain_rows(cursor)
             cursor.execute(fast_verify.range_sql(recorder.events_table_name, pos, mark),
                            (position, position + 1))
             row = cursor.fetchall()[0]
@@ -1476,21 +1477,6 @@ class Audit:
                            f"recorded time changed from {s.recorded_at} to "
                            f"{record['recorded_at']}")
         return Problem("changed", position, "its stored content differs from what was sealed")
-
-
-def _plain_rows(cursor: Any) -> None:
-    """Have a recorder's cursor return plain tuples (it makes ``sqlite3.Row``s or dicts, several
-    times slower to build and unpack for a million rows)."""
-    inner = getattr(cursor, "sqlite_cursor", None)
-    if inner is not None:
-        inner.row_factory = None
-        return
-    try:
-        from psycopg.rows import tuple_row
-    except ImportError:  # pragma: no cover - PostgreSQL support not installed
-        return
-    if hasattr(cursor, "row_factory"):
-        cursor.row_factory = tuple_row
 
 
 def _checkpoint(row: Any) -> dict[str, Any]:
