@@ -12,6 +12,7 @@ Figures are ratios (ours / raw) so they hold across machines:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import tempfile
@@ -214,8 +215,9 @@ def main() -> int:
         folder = Path(tmp)
         results = [command_throughput(folder), rebuild_throughput(folder),
                    as_of_throughput(folder), sign_in_timing(folder)]
-        at_scale = folder / "scale"
-        at_scale.mkdir()
+        keep = os.environ.get("BENCH_KEEP_STORE")  # a new folder: the scale store stays there
+        at_scale = Path(keep) if keep else folder / "scale"
+        at_scale.mkdir(parents=bool(keep))
         results += scale.run(at_scale)
         results += load.run(at_scale, ready=True)  # the same store, served under wrk
     results += pg_writers.run()  # with GOVLEDGER_BENCH_POSTGRES_URL (or the test cluster's)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -16,10 +14,6 @@ from sqlalchemy import (
 )
 
 from projections.tables import UtcDateTime, metadata
-
-if TYPE_CHECKING:
-    pass
-
 
 
 boards = Table(

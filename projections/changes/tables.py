@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import (
     JSON,
     Column,
@@ -13,8 +11,6 @@ from sqlalchemy import (
     Text,
 )
 
-if TYPE_CHECKING:
-    pass
 from projections.tables import UtcDateTime, metadata
 
 change_requests = Table(

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text
 
 from projections.tables import UtcDateTime, metadata
-
-if TYPE_CHECKING:
-    pass
-if TYPE_CHECKING:
-    pass
-
 
 
 launches = Table(
