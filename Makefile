@@ -10,7 +10,7 @@ export GOVLEDGER_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run test bench screenshots install install-dev clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py app/audit/_leafhash.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .

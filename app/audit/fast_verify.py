@@ -21,6 +21,11 @@ from uuid import UUID
 
 from domain.audit import event_auth
 
+try:  # the hashing core compiled (app/audit/_leafhash.c); without it the same leaves, slower
+    from app.audit import _leafhash
+except ImportError:  # pragma: no cover - built without a C compiler or OpenSSL's headers
+    _leafhash = None
+
 _TIME_PREFIX = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 _TIME_START = len(_TIME_PREFIX)
 _TIME_KEY = b'"timestamp":'
@@ -59,7 +64,28 @@ def _canonical(raw: Any) -> str | None:
 
 def leaves_of(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict[str, int],
               required_after: int, keyring_id: str) -> list[bytes | None]:
-    """The leaf hash of each row on the fast path, None where the full rules must decide."""
+    """The leaf hash of each row on the fast path, None where the full rules must decide.
+
+    The compiled core (``_leafhash``, when built) answers the rows of the plain shape the ledger
+    writes, byte for byte as ``python_leaves`` would; the rows it leaves go to ``python_leaves``.
+    """
+    if _leafhash is None or not rows:
+        return python_leaves(rows, keys, retired, required_after, keyring_id)
+    compiled = {kid.encode("ascii"): (key, retired.get(kid)) for kid, key in keys.items()
+                if kid.isascii() and len(kid) == 16}
+    out, missing = _leafhash.leaves(rows if type(rows) is list else list(rows), compiled,
+                                    required_after, keyring_id)
+    if missing:
+        again = python_leaves([rows[i] for i in missing], keys, retired, required_after,
+                              keyring_id)
+        for i, leaf in zip(missing, again):
+            out[i] = leaf
+    return out
+
+
+def python_leaves(rows: list[tuple[Any, ...]], keys: dict[str, bytes], retired: dict[str, int],
+                  required_after: int, keyring_id: str) -> list[bytes | None]:
+    """``leaves_of`` in Python alone (the reference the compiled core is tested against)."""
     hmac_pads = {kid.encode("ascii", "replace"): pads(key) for kid, key in keys.items()}
     sha256 = hashlib.sha256
     fromiso = datetime.fromisoformat
@@ -194,6 +220,13 @@ def subtrees(joined: bytes, start: int, cuts: list[int]
 
 def perfect_root(joined: bytes) -> bytes:
     """The root of a perfect tree over a power of two of 32-byte leaf hashes, joined."""
+    if _leafhash is not None:
+        return _leafhash.perfect_root(joined)
+    return python_perfect_root(joined)
+
+
+def python_perfect_root(joined: bytes) -> bytes:
+    """``perfect_root`` in Python alone (the reference the compiled core is tested against)."""
     sha256 = hashlib.sha256
     while len(joined) > 32:
         joined = b"".join([sha256(b"\x01" + joined[k:k + 64]).digest()
@@ -222,11 +255,13 @@ def hash_range(db: Any, sql: str, job: tuple[int, ...], config: dict[str, Any]
     from array import array
 
     lo, hi, start = job
-    rows = [tuple(r) for r in db.execute(sql, (lo, hi)).fetchall()]
+    rows = db.execute(sql, (lo, hi)).fetchall()
+    if rows and type(rows[0]) is not tuple:
+        rows = [tuple(r) for r in rows]
     leaves = leaves_of(rows, config["keys"], config["retired"], config["required_after"],
                        config["keyring_id"])
     slow = [i for i, leaf in enumerate(leaves) if leaf is None]
-    joined = b"".join(ZERO if leaf is None else leaf for leaf in leaves)
+    joined = b"".join([ZERO if leaf is None else leaf for leaf in leaves] if slow else leaves)
     packed = array("q", [r[0] for r in rows]).tobytes()
     if slow or not rows:
         return packed, joined, slow, None, False
