@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from contextlib import contextmanager
 from functools import wraps
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from app.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+MEMO_ENTRIES = 512
+"""Aggregates ``at_position`` keeps per app (all dropped when full: each is one query)."""
+_memo_lock = threading.Lock()
 
 
 def services() -> Services:
@@ -57,6 +63,34 @@ def read_model() -> Engine:
         return services().engine
 
     return services().as_of.engine_at(moment)
+
+
+def at_position(projection: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` (an aggregate over ``projection``'s read model, e.g. counts by status or
+    MTTA per severity) once per position of that projection: its tables change only when it
+    applies events, so until then every page view reads the aggregate from here instead of
+    scanning the table again. As-of views (another read model) always compute. The value is
+    shared: callers read it and never change it."""
+    if current_as_of() is not None:
+        return compute()
+    read_model()  # caught up first, as the aggregate itself would be
+    if has_request_context():
+        if "positions" not in g:
+            g.positions = services().projections.positions()
+        positions = g.positions
+    else:
+        positions = services().projections.positions()
+    memo_key = (projection, positions.get(projection), *key)
+    memo = current_app.extensions.setdefault("govledger_at_position", {})
+    with _memo_lock:
+        if memo_key in memo:
+            return memo[memo_key]  # type: ignore[no-any-return]
+    value = compute()
+    with _memo_lock:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[memo_key] = value
+    return value
 
 
 def current_as_of() -> datetime | None:

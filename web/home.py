@@ -9,7 +9,7 @@ from flask import Blueprint, g, render_template
 from app.changes import queries as change_queries
 from app.notifications import queries as notification_queries
 from domain.notifications.preferences import PAGING_KINDS
-from web.context import current_as_of, login_required, read_model, services
+from web.context import at_position, current_as_of, login_required, read_model, services
 from web.tasks import my_work, my_work_count
 
 bp = Blueprint("home", __name__)
@@ -21,7 +21,8 @@ def index() -> str:
     """Show what waits for the signed-in person, then the latest change requests."""
     engine = read_model()
     page = change_queries.list_change_requests(engine, limit=10)
-    counts = change_queries.count_change_requests_by_status(engine)
+    counts = at_position("change_requests", ("by-status",),
+                         lambda: change_queries.count_change_requests_by_status(engine))
     return render_template("home.html", recent=page["items"], counts=counts, pages=_pages(),
                            work=my_work(), labels=KIND_LABELS)
 

@@ -113,11 +113,24 @@ LIST_NOUNS: dict[str, tuple[str, str]] = {
 HHMM_HINT = "Enter a time as HH:MM, e.g. 09:30."
 
 
+_WORDS_SEEN: dict[str, str] = {}
+"""``words`` of each code met so far (codes are few and pages show them hundreds of times)."""
+
+
 def words(code: Any) -> str:
     """A code as words: ``in_progress`` → "In progress", ``no_go`` → "No-Go"; None → "—"."""
     if code is None or code == "":
         return "—"
     text = str(code)
+    known = _WORDS_SEEN.get(text)
+    if known is None:
+        if len(_WORDS_SEEN) >= 4096:
+            _WORDS_SEEN.clear()
+        known = _WORDS_SEEN[text] = _words(text)
+    return known
+
+
+def _words(text: str) -> str:
     key = text.lower()
     if key in WORDS:
         return WORDS[key]

@@ -89,14 +89,16 @@ def launch_reviews(engine: Engine, launch_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _review_filters(status: str | None, launch_id: str | None) -> list[Any]:
+    return ([reviews.c.status == status] if status else []) + (
+        [reviews.c.launch_id == launch_id] if launch_id else [])
+
+
 def _review_query(status: str | None = None, launch_id: str | None = None) -> Any:
-    query = select(reviews, launches.c.name.label("launch_name")).join(
-        launches, launches.c.id == reviews.c.launch_id)
-    if status:
-        query = query.where(reviews.c.status == status)
-    if launch_id:
-        query = query.where(reviews.c.launch_id == launch_id)
-    return query.order_by(reviews.c.scheduled_for, reviews.c.seq, reviews.c.id)
+    return select(reviews, launches.c.name.label("launch_name")).join(
+        launches, launches.c.id == reviews.c.launch_id).where(
+        *_review_filters(status, launch_id)).order_by(
+        reviews.c.scheduled_for, reviews.c.seq, reviews.c.id)
 
 
 def list_reviews(engine: Engine, *, status: str | None = None,
@@ -109,9 +111,13 @@ def list_reviews(engine: Engine, *, status: str | None = None,
 
 def review_page(engine: Engine, *, status: str | None = None, launch_id: str | None = None,
                 limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
-    """One page of reviews by date matching the filters, with how many match."""
+    """One page of reviews by date matching the filters, with how many match (counted over
+    the same join and filters, without the wide columns)."""
+    conditions = _review_filters(status, launch_id)
+    total = select(func.count()).select_from(
+        reviews.join(launches, launches.c.id == reviews.c.launch_id)).where(*conditions)
     return fetch_page(engine, _review_query(status, launch_id), limit=limit, offset=offset,
-                      convert=_review)
+                      convert=_review, total=total)
 
 
 # -- incidents (owned by the on-call area; read only when its table exists) -----------------------

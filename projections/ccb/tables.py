@@ -78,6 +78,7 @@ meetings = Table(
     Column("state", JSON, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Index("ix_rm_meetings_status_start", "status", "scheduled_start", "id"),
 )
 """One row per meeting; ``state`` holds attendance, proxies, agenda items with votes and
 decisions, and action items raised, each with the event version that recorded it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Column,
+    Index,
     Integer,
     String,
     Table,
@@ -31,4 +32,5 @@ change_requests = Table(
     Column("submitted_at", UtcDateTime(), nullable=False, index=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Index("ix_rm_change_requests_category_status", "category", "status", "board_id"),
 )

@@ -19,7 +19,7 @@ from domain.oncall.incident import Incident
 from domain.oncall.rotation import Rotation
 from domain.oncall.runbook import Runbook
 from web.api import AreaBlueprint, listing
-from web.context import acting, read_model, services
+from web.context import acting, at_position, read_model, services
 from web.history import history_rows
 
 bp = AreaBlueprint("oncall", __name__, tag="on-call")
@@ -312,7 +312,10 @@ def list_incidents(filters: dict[str, Any]) -> dict[str, Any]:
 @bp.response(200, s.IncidentMetricsSchema)
 def incident_metrics(options: dict[str, Any]) -> dict[str, Any]:
     """MTTA / MTTR grouped by period, severity, category or practice."""
-    return {"group_by": options["group_by"], "items": q.incident_metrics(read_model(), **options)}
+    engine = read_model()
+    items = at_position("oncall_incidents", ("metrics", *sorted(options.items())),
+                        lambda: q.incident_metrics(engine, **options))
+    return {"group_by": options["group_by"], "items": items}
 
 
 @bp.get("/incidents/<incident_id>")

@@ -25,7 +25,7 @@ from domain.base import now
 from domain.oncall.incident import ACK_TARGET_MINUTES, CATEGORIES, SEVERITIES, Incident
 from domain.oncall.rotation import ROLES, Rotation
 from domain.oncall.runbook import SIGN_OFFS, TRAINING_TOPICS, Runbook
-from web.context import login_required, read_model, services
+from web.context import at_position, login_required, read_model, services
 from web.forms import handle_form, validate
 from web.history import history_rows
 
@@ -266,7 +266,9 @@ def incidents() -> str:
     args, errors = validate(s.IncidentQueryArgsSchema(), request.args.to_dict())
     page = q.incident_page(engine, **(args or {}))
     return render_template("oncall/incidents.html", page=page, incidents=page["items"],
-                           errors=errors, metrics=q.incident_metrics(engine, group_by),
+                           errors=errors, metrics=at_position(
+                               "oncall_incidents", ("metrics", group_by),
+                               lambda: q.incident_metrics(engine, group_by)),
                            group_by=group_by, groups=q.GROUPS)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import add_person, bearer, event_count
+from tests.conftest import add_person, bearer, event_count, login
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -283,6 +284,40 @@ class TestIncidents:
         assert metrics["items"] == [{"group": "authentication", "incidents": 1,
                                      "acknowledged": 1, "resolved": 1, "mtta_s": 420.0,
                                      "mttr_s": 2400.0, "ack_within_target": 1}]
+
+    def test_metrics_follow_every_step_of_an_incident(
+            self, client: FlaskClient, member: dict[str, Any], rotation: dict[str, Any],
+            clock: FakeClock) -> None:
+        """The page and the API keep the aggregate until the incidents' read model moves: each
+        step shows at once, in the API and on the page."""
+        login(client, member)
+
+        def metrics() -> list[Any]:
+            page = client.get("/oncall/incidents?group_by=severity").get_data(as_text=True)
+            items = client.get("/api/v1/incidents/metrics?group_by=severity",
+                               headers=bearer(member)).get_json()["items"]
+            table = page.split('id="metrics"', 1)[1].split("</section>", 1)[0]
+            return [re.findall(r"<tr><td>(P\d)</td><td>(\d+)</td>", table),
+                    *[(m["group"], m["incidents"], m["acknowledged"], m["resolved"],
+                       m["mtta_s"]) for m in items]]
+
+        def opened(severity: str) -> str:
+            answer = client.post("/api/v1/incidents", headers=bearer(member), json={
+                "rotation_id": rotation["id"], "title": "Slow", "severity": severity,
+                "category": "api"})
+            assert answer.status_code == 201, answer.get_data(as_text=True)
+            return str(answer.get_json()["id"])
+
+        assert metrics() == [[]]
+        first = opened("P2")
+        assert metrics() == [[("P2", "1")], ("P2", 1, 0, 0, None)]
+        clock.advance(minutes=3)
+        client.post(f"/api/v1/incidents/{first}/acknowledge", headers=bearer(member))
+        assert metrics() == [[("P2", "1")], ("P2", 1, 1, 0, 180.0)]
+        opened("P1")
+        opened("P2")
+        assert metrics() == [[("P1", "1"), ("P2", "2")], ("P1", 1, 0, 0, None),
+                             ("P2", 2, 1, 0, 180.0)]
 
     def test_a_reassessment_to_a_major_outage_escalates_and_bad_input_is_refused(
             self, client: FlaskClient, services: Services, member: dict[str, Any],
