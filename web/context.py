@@ -65,6 +65,18 @@ def read_model() -> Engine:
     return services().as_of.engine_at(moment)
 
 
+def positions() -> dict[str, int]:
+    """Every projection's position once the read models are caught up (``read_model``), read
+    once per request: what the aggregates kept per position (``at_position``, the nav's task
+    count) are keyed by."""
+    read_model()
+    if not has_request_context():
+        return services().projections.positions()
+    if "positions" not in g:
+        g.positions = services().projections.positions()
+    return g.positions  # type: ignore[no-any-return]
+
+
 def at_position(projection: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()`` (an aggregate over ``projection``'s read model, e.g. counts by status or
     MTTA per severity) once per position of that projection: its tables change only when it
@@ -73,14 +85,7 @@ def at_position(projection: str, key: tuple[Any, ...], compute: Callable[[], T])
     shared: callers read it and never change it."""
     if current_as_of() is not None:
         return compute()
-    read_model()  # caught up first, as the aggregate itself would be
-    if has_request_context():
-        if "positions" not in g:
-            g.positions = services().projections.positions()
-        positions = g.positions
-    else:
-        positions = services().projections.positions()
-    memo_key = (projection, positions.get(projection), *key)
+    memo_key = (projection, positions().get(projection), *key)
     memo = current_app.extensions.setdefault("govledger_at_position", {})
     with _memo_lock:
         if memo_key in memo:

@@ -12,7 +12,7 @@ from flask import current_app, g, url_for
 from app.tasks.queries import my_tasks
 from domain.changes.change_request import ChangeRequest
 from domain.errors import LedgerError
-from web.context import current_as_of, ledger, read_model, services, view_now
+from web.context import current_as_of, ledger, positions, read_model, services, view_now
 
 COUNT_SECONDS = 5.0
 """How long the nav's count may be reused while no read model moved (times pass: a task may
@@ -63,18 +63,17 @@ def _cached_count(person_id: str) -> int:
     """The person's task count, reused for ``COUNT_SECONDS`` while every read model's position
     and the minute of the view's clock are unchanged (one small query instead of the dozen the
     count takes)."""
-    read_model()  # caught up, as the count itself would be
-    positions = (view_now().replace(second=0, microsecond=0).isoformat(),
-                 *sorted(services().projections.positions().items()))
+    at = (view_now().replace(second=0, microsecond=0).isoformat(),
+          *sorted(positions().items()))  # caught up, as the count itself would be
     key = f"{services().settings.database_url}|{person_id}"
     now = time.monotonic()
     with _counts_lock:
         known = _counts.get(key)
-    if known is not None and known[0] == positions and now - known[1] < COUNT_SECONDS:
+    if known is not None and known[0] == at and now - known[1] < COUNT_SECONDS:
         return known[2]
     count = int(my_work()["counts"]["total"])
     with _counts_lock:
         if len(_counts) >= COUNT_ENTRIES:
             _counts.clear()
-        _counts[key] = (positions, now, count)
+        _counts[key] = (at, now, count)
     return count
