@@ -87,10 +87,10 @@ def sample_changes(services: Services, start: datetime, end: datetime, size: int
 def sample_from(engine: Engine, start: datetime, end: datetime, size: int, seed: str,
                 replayed_to: int | None = None) -> dict[str, Any]:
     """The sample drawn from the read models of ``engine`` (replayed from the log)."""
-    changes = {c["id"]: c for c in _rows(engine, select(change_requests))
-               if start <= _utc(c["submitted_at"]) <= end}
+    changes = {c["id"]: c for c in _rows(engine, select(change_requests).where(
+        change_requests.c.submitted_at >= start, change_requests.c.submitted_at <= end))}
     chosen = choose(seed, list(changes), size)
-    evidence = _Evidence(engine)
+    evidence = _Evidence(engine, [cid for _key, cid in chosen])
     items = [{"rank": rank, "selection_key": key, **evidence.of(changes[cid])}
              for rank, (key, cid) in enumerate(chosen, 1)]
     return {"seed": seed, "period": {"from": start.isoformat(), "to": end.isoformat()},
@@ -102,14 +102,17 @@ def sample_from(engine: Engine, start: datetime, end: datetime, size: int, seed:
 class _Evidence:
     """Approvals, segregation of duties, freeze check and implementation of one change."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, change_ids: list[str]) -> None:
+        """Evidence for the changes ``change_ids`` (their decisions only)."""
         self.people = {p["id"]: p for p in _rows(engine, select(people))}
         self.board_functions = {b["id"]: {m["person_id"]: m["function"] for m in b["members"]}
                                 for b in _rows(engine, select(boards))}
         self.decisions: dict[str, list[dict[str, Any]]] = {}
-        for d in _rows(engine, select(decisions).order_by(decisions.c.decided_at,
-                                                           decisions.c.id)):
-            self.decisions.setdefault(d["change_request_id"], []).append(d)
+        for chunk in range(0, len(change_ids), 500):  # bounded IN lists
+            for d in _rows(engine, select(decisions).where(
+                    decisions.c.change_request_id.in_(change_ids[chunk:chunk + 500]))
+                    .order_by(decisions.c.decided_at, decisions.c.id)):
+                self.decisions.setdefault(d["change_request_id"], []).append(d)
         self.freezes = [{**f, "start": _utc(f["start"]), "end": _utc(f["end"])}
                         for f in _rows(engine, select(freeze_windows))]
 

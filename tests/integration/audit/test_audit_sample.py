@@ -238,3 +238,42 @@ def test_a_formula_in_a_sampled_title_is_neutralised_in_the_csv(
 
     titles = [r["title"] for r in csv.DictReader(io.StringIO(text))]
     assert titles == ["'=HYPERLINK(\"x\")"]
+
+
+def test_the_population_is_every_change_submitted_within_the_period_ends_included(
+        client: FlaskClient, member: dict[str, Any], services: Services,
+        clock: Any) -> None:
+    """The period is selected in SQL: a change submitted at its first or last microsecond is
+    in it, one a microsecond outside is not — and only the sampled changes' decisions are
+    read, yet each sampled change still carries its own approvals."""
+    from datetime import timedelta
+
+    tick = timedelta(microseconds=1)
+    submitted = {}
+    for name, at in [("before", FROM - tick), ("first", FROM), ("last", TO),
+                     ("after", TO + tick)]:
+        clock.now = at
+        submitted[name] = submit(client, member, 1)[0]
+
+    drawn = sample_changes(services, FROM, TO, 10, "ends")
+
+    assert drawn["population"] == 2
+    assert drawn["population_sha256"] == population_hash([submitted["first"],
+                                                          submitted["last"]])
+    assert {i["change_id"] for i in drawn["items"]} == {submitted["first"], submitted["last"]}
+    assert {i["submitted_at"] for i in drawn["items"]} == {FROM.isoformat(), TO.isoformat()}
+
+
+def test_a_sample_of_one_carries_the_same_approvals_as_in_a_sample_of_all(
+        services: Services) -> None:
+    """Only the sampled changes' decisions are read: each sampled change's approvals are the
+    same whether the other change is sampled beside it or not."""
+    ccb, own, other = approved_by_requester(services)
+    start, end = parse_moment("2026-01-01", "from"), parse_moment("2026-12-31", "to", end=True)
+    both = {i["change_id"]: i for i in sample_changes(services, start, end, 10, "s")["items"]}
+    assert set(both) == {str(own), str(other)}
+    assert {a["approver_id"] for a in both[str(own)]["approvals"]} == set(ccb.ids())
+    assert {a["approver_id"] for a in both[str(other)]["approvals"]} == set(ccb.ids()) - {
+        ccb.people[2]["id"]}
+    (single,) = sample_changes(services, start, end, 1, "s")["items"]
+    assert single["approvals"] == both[single["change_id"]]["approvals"]
