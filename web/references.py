@@ -14,11 +14,12 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, url_for
+from flask import Flask, Response, g, has_request_context
 from markupsafe import Markup, escape
 
 from app import references
 from web.context import read_model
+from web.links import url_for
 from web.messages import words
 
 PAGES: dict[str, tuple[str, str]] = {

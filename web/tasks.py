@@ -7,12 +7,13 @@ import threading
 import time
 from typing import Any
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 
 from app.tasks.queries import my_tasks
 from domain.changes.change_request import ChangeRequest
 from domain.errors import LedgerError
 from web.context import current_as_of, ledger, positions, read_model, services, view_now
+from web.links import url_for
 
 COUNT_SECONDS = 5.0
 """How long the nav's count may be reused while no read model moved (times pass: a task may

@@ -10,7 +10,7 @@ from flask import g
 
 from web.context import can, current_as_of
 from web.messages import ADMIN_ONLY, event_words, field_label, rule_message, words
-from web import references
+from web import links, references
 from web.references import readable, ref
 
 if TYPE_CHECKING:
@@ -39,3 +39,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["event_words"] = event_words
     app.jinja_env.filters["field_label"] = field_label
     references.init_app(app)
+    links.init_app(app)

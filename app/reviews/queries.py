@@ -94,8 +94,15 @@ def _review_filters(status: str | None, launch_id: str | None) -> list[Any]:
         [reviews.c.launch_id == launch_id] if launch_id else [])
 
 
-def _review_query(status: str | None = None, launch_id: str | None = None) -> Any:
-    return select(reviews, launches.c.name.label("launch_name")).join(
+LISTED = ("id", "launch_id", "seq", "kind", "scheduled_for", "status")
+"""The columns a list of reviews shows (``review_page(brief=True)``): not the documents'
+findings, backlog, metrics and targets, which are most of a row."""
+
+
+def _review_query(status: str | None = None, launch_id: str | None = None,
+                  brief: bool = False) -> Any:
+    columns = [reviews.c[c] for c in LISTED] if brief else [reviews]
+    return select(*columns, launches.c.name.label("launch_name")).join(
         launches, launches.c.id == reviews.c.launch_id).where(
         *_review_filters(status, launch_id)).order_by(
         reviews.c.scheduled_for, reviews.c.seq, reviews.c.id)
@@ -110,14 +117,17 @@ def list_reviews(engine: Engine, *, status: str | None = None,
 
 
 def review_page(engine: Engine, *, status: str | None = None, launch_id: str | None = None,
-                limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+                limit: int = DEFAULT_LIMIT, offset: int = 0, brief: bool = False,
+                ) -> dict[str, Any]:
     """One page of reviews by date matching the filters, with how many match (counted over
-    the same join and filters, without the wide columns)."""
+    the same join and filters, without the wide columns); ``brief``: only the ``LISTED``
+    columns and the launch's name."""
     conditions = _review_filters(status, launch_id)
     total = select(func.count()).select_from(
         reviews.join(launches, launches.c.id == reviews.c.launch_id)).where(*conditions)
-    return fetch_page(engine, _review_query(status, launch_id), limit=limit, offset=offset,
-                      convert=_review, total=total)
+    return fetch_page(engine, _review_query(status, launch_id, brief), limit=limit,
+                      offset=offset, convert=(lambda r: dict(r._mapping)) if brief else _review,
+                      total=total)
 
 
 # -- incidents (owned by the on-call area; read only when its table exists) -----------------------

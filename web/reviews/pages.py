@@ -179,7 +179,7 @@ def cancel(review_id: str) -> BaseResponse | tuple[str, int]:
 def index() -> str:
     """The reviews of every launch by date, a page at a time."""
     args, errors = validate(ReviewQueryArgsSchema(), request.args.to_dict())
-    page = q.review_page(read_model(), **(args or {}))
+    page = q.review_page(read_model(), **(args or {}), brief=True)
     return render_template("reviews/index.html", page=page, reviews=page["items"],
                            errors=errors, today=view_now().date())
 

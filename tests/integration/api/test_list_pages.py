@@ -165,3 +165,25 @@ def test_the_list_page_shows_one_page_and_reads_one_page_of_rows(
     reads = [s for s, _ in sql.reading(spec.table.name)
              if "count(" not in s.lower() and "FROM " + spec.table.name in s]
     assert reads and all("LIMIT" in s.upper() for s in reads)
+
+
+def test_the_reviews_page_reads_the_listed_columns_only(
+        client: FlaskClient, services: Services) -> None:
+    """The list shows day, launch, kind and status: the documents' findings, backlog, metrics
+    and targets (most of a row) are not read for it; the API's list still carries them."""
+    admin = add_person(services, "admin", "management")
+    services.projections.catch_up()
+    fill(services.engine, reviews, 60, review)
+    fill(services.engine, launches, 1, launch)
+    login(client, admin)
+
+    with recording(services.engine) as sql:
+        html = client.get("/reviews/").get_data(as_text=True)
+    api = get(client, admin, "/reviews?limit=1")["items"][0]
+
+    reads = " ".join(s for s, _ in sql.reading(reviews.name) if "count(" not in s.lower())
+    assert "rm_reviews.kind" in reads and "rm_reviews.backlog" not in reads
+    assert "rm_reviews.focus_areas" not in reads and "rm_reviews.targets" not in reads
+    assert html.count('href="/reviews/rv-') == 50 and "Launch 0" in html
+    assert "Weekly" in html or "weekly" in html
+    assert api["id"] == "rv-00000" and api["backlog"] == [] and api["focus_areas"] == []
