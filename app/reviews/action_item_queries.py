@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from app.csv_export import csv_lines
-from app.paging import fetch_page, stream
+from app.paging import DEFAULT_LIMIT, fetch_page, stream
 from domain.errors import NotFound
 from domain.reviews.action_item import OPEN_STATUSES, is_overdue, policy_violation
 from projections.base import from_db
@@ -84,8 +84,8 @@ ORDER = (action_items.c.due, action_items.c.priority, action_items.c.raised_at,
 """Earliest due first (an index on the same columns serves it)."""
 
 
-def list_action_items(engine: Engine, today: date, *, limit: int = 100, offset: int = 0,
-                      **filters: Any) -> dict[str, Any]:
+def list_action_items(engine: Engine, today: date, *, limit: int = DEFAULT_LIMIT,
+                      offset: int = 0, **filters: Any) -> dict[str, Any]:
     """Return a page of items (earliest due first) matching every filter given (see
     ``_filters``), with the number of matching items."""
     conditions = _filters(today, **filters)

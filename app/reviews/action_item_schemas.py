@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from app.paging import page_schema
+from app.paging import DEFAULT_LIMIT, page_schema
 from app.schemas import FormSchema, Integer, Limit, String, Text
 from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES
 
@@ -84,7 +84,7 @@ class ActionItemQueryArgsSchema(FormSchema):
     source_id = String()
     overdue = fields.Boolean()
     q = String()
-    limit = Limit(cap=1000, load_default=100,
+    limit = Limit(cap=1000, load_default=DEFAULT_LIMIT,
                   metadata={"description": "page size, at most 1000 (larger is clamped)"})
     offset = Integer(load_default=0, validate=validate.Range(min=0),
                      metadata={"description": "rows to skip"})
