@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 from sqlalchemy import select
 
-from app.schemas import Integer, String
+from app.schemas import Integer, Schema, String
 from projections.tables import failures, tracking
 
 if TYPE_CHECKING:

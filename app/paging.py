@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import func, select
 
-from app.schemas import FormSchema, Integer, Limit
+from app.schemas import FormSchema, Integer, Limit, Schema
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

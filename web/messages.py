@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from app.schemas import Schema
 
 RULES: dict[str, str] = {
     "read_only_role": "Your role is read-only (auditor): you can look at everything but not "

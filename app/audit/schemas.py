@@ -6,7 +6,6 @@ from typing import Any
 
 from marshmallow import (
     EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -14,7 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from app.schemas import Integer, String, when
+from app.schemas import Integer, Schema, String, when
 
 
 class InclusionQuerySchema(Schema):

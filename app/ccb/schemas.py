@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import (
     EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     validate,
@@ -16,7 +15,7 @@ from marshmallow import (
 )
 
 from app.paging import PageArgsSchema, page_schema
-from app.schemas import FormSchema, Integer, String, Text, when
+from app.schemas import FormSchema, Integer, Schema, String, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
 from domain.people.person import FUNCTIONS

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import (
-    Schema,
     ValidationError,
     fields,
     validate,
     validates_schema,
 )
 
-from app.schemas import FormSchema, Integer, Limit, String, Text, when
+from app.schemas import FormSchema, Integer, Limit, Schema, String, Text, when
 from domain.changes.change_request import CATEGORIES, RISKS, STATUSES
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from app.schemas import Integer, String, Text
+from app.schemas import Integer, Schema, String, Text
 from domain.notifications.integration import ACTIONS, KINDS
 from domain.notifications.preferences import EMAIL_KINDS
 from domain.notifications.webhook import ALL, EVENT_NAMES, FORMATS

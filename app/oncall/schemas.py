@@ -7,7 +7,6 @@ from typing import Any
 
 from marshmallow import (
     EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     validate,
@@ -17,7 +16,7 @@ from marshmallow import (
 
 from app.oncall.queries import GROUPS
 from app.paging import PageArgsSchema, page_schema
-from app.schemas import FormSchema, Integer, String, Text, when
+from app.schemas import FormSchema, Integer, Schema, String, Text, when
 from domain.oncall.handover import check_timezone
 from domain.oncall.incident import CATEGORIES, LEVELS, SEVERITIES
 from domain.oncall.rotation import ROLES

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from marshmallow import (
-    Schema,
     fields,
     validate,
 )
 
 from app.people.time_zones import check_time_zone
-from app.schemas import FormSchema, String, Text, when
+from app.schemas import FormSchema, Schema, String, Text, when
 from domain.people.person import FUNCTIONS, ROLES
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from app.schemas import FormSchema, String, Text
+from app.schemas import FormSchema, Schema, String, Text
 from domain.people.person import FUNCTIONS
 from domain.programme.programme import RISK_STATUSES
 

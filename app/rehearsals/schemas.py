@@ -7,7 +7,6 @@ from typing import Any
 
 from marshmallow import (
     EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     validate,
@@ -15,7 +14,7 @@ from marshmallow import (
 )
 
 from app.paging import PageArgsSchema, page_schema
-from app.schemas import FormSchema, Integer, String, Text
+from app.schemas import FormSchema, Integer, Schema, String, Text
 from domain.rehearsals.rehearsal import (
     COMPARATORS,
     DECISIONS,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.paging import DEFAULT_LIMIT, page_schema
-from app.schemas import FormSchema, Integer, Limit, String, Text
+from app.schemas import FormSchema, Integer, Limit, Schema, String, Text
 from domain.reviews.action_item import PRIORITIES, SOURCES, STATUSES
 
 

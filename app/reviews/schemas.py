@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import (
-    Schema,
     ValidationError,
     fields,
     post_dump,
@@ -14,7 +13,7 @@ from marshmallow import (
 )
 
 from app.paging import PageArgsSchema
-from app.schemas import FormSchema, Integer, String, Text, jsonable
+from app.schemas import FormSchema, Integer, jsonable, Schema, String, Text
 from domain.reviews.action_item import PRIORITIES, STATUSES
 from domain.reviews.review import REVIEW_STATUSES, TICKET_SEVERITIES
 

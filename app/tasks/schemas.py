@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from app.schemas import when
+from app.schemas import Schema, when
 
 
 class TaskSchema(Schema):

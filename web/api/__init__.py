@@ -19,11 +19,11 @@ from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import current_app, g, request
 from flask_smorest.spec.plugins import FlaskPlugin
 from flask_smorest.utils import prepare_response
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
-from app.schemas import ErrorSchema
+from app.schemas import ErrorSchema, Schema
 from domain.errors import NotAuthenticated, PermissionDenied
 from web import idempotency
 from web.context import WRITE_METHODS, can_write, services
