@@ -51,6 +51,9 @@ class Settings:
     web_workers: int = 0
     """Web processes of ``govledger serve`` (``GOVLEDGER_WEB_WORKERS``; 0: 2 on PostgreSQL, 1 on
     SQLite)."""
+    web_threads: int = 0
+    """Request threads in each web process (``GOVLEDGER_WEB_THREADS``; 0: the default of
+    ``web/cli/serving.py``, ``THREADS``)."""
     serve_worker: bool = True
     """Whether ``govledger serve`` starts one ``govledger worker`` process beside the web
     processes (``GOVLEDGER_SERVE_WORKER=0``, or ``--no-worker``: a host that only serves)."""
@@ -128,6 +131,9 @@ def _serving_settings(settings: Settings, env: dict[str, str], overrides: dict[s
     if "web_workers" not in overrides and env.get("GOVLEDGER_WEB_WORKERS"):
         settings.web_workers = positive_int(env["GOVLEDGER_WEB_WORKERS"],
                                             "GOVLEDGER_WEB_WORKERS", "processes")
+    if "web_threads" not in overrides and env.get("GOVLEDGER_WEB_THREADS"):
+        settings.web_threads = positive_int(env["GOVLEDGER_WEB_THREADS"],
+                                            "GOVLEDGER_WEB_THREADS", "threads")
     if "serve_worker" not in overrides and env.get("GOVLEDGER_SERVE_WORKER"):
         value = env["GOVLEDGER_SERVE_WORKER"].lower()
         if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):

@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", default=None,
                        help="web processes (default GOVLEDGER_WEB_WORKERS, else 2 on "
                             "PostgreSQL, 1 on SQLite)")
+    serve.add_argument("--threads", default=None,
+                       help="request threads in each web process (default "
+                            "GOVLEDGER_WEB_THREADS, else 4)")
     serve.add_argument("--no-worker", action="store_true",
                        help="do not start a `govledger worker` process beside the web processes "
                             "(run them elsewhere; also GOVLEDGER_SERVE_WORKER=0)")
@@ -225,6 +228,10 @@ def cmd_serve(services: Services, args: argparse.Namespace) -> int:
         args.workers = _whole_number(args.workers, "workers", minimum=1)
         if args.workers > 64:
             raise CliError(f"--workers: at most 64, not {args.workers}")
+    if args.threads is not None:
+        args.threads = _whole_number(args.threads, "threads", minimum=1)
+        if args.threads > 64:
+            raise CliError(f"--threads: at most 64, not {args.threads}")
     return serving.serve(services, args)
 
 

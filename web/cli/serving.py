@@ -28,8 +28,16 @@ if TYPE_CHECKING:
     from app.bootstrap import Services
     from app.config import Settings
 
-THREADS = 8
-"""Request threads per web process."""
+THREADS = 4
+"""Request threads per web process unless set (``--threads``, ``GOVLEDGER_WEB_THREADS``).
+Python runs one thread of a process at a time: more threads than requests wait on the
+database only add switching between them (see docs/PERFORMANCE.md), and every thread holds
+a database connection."""
+
+
+def web_threads(settings: Settings, requested: int | None = None) -> int:
+    """Request threads per web process: ``--threads``, else the setting, else ``THREADS``."""
+    return requested or settings.web_threads or THREADS
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
@@ -84,7 +92,7 @@ def serve(services: Services, args: argparse.Namespace) -> int:
     try:
         WebServer(settings, {
             "bind": f"{host}:{args.port}", "workers": workers, "worker_class": "gthread",
-            "threads": THREADS, "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
+            "threads": web_threads(settings, getattr(args, "threads", None)), "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
             "accesslog": None, "errorlog": "-", "loglevel": "warning",
             "proc_name": "govledger-web", "post_fork": _post_fork,
         }).run()
@@ -154,7 +162,9 @@ def _serve_with_waitress(services: Services, args: argparse.Namespace, embedded:
     print(f"Governance Ledger on http://{args.host}:{args.port}/  (waitress, one process; "
           "Ctrl+C to stop)", flush=True)
     try:
-        waitress_serve(app, host=args.host, port=args.port, threads=THREADS, ident="govledger")
+        waitress_serve(app, host=args.host, port=args.port,
+                       threads=web_threads(services.settings, getattr(args, "threads", None)),
+                       ident="govledger")
     finally:
         if background is not None:
             background.stop()

@@ -18,6 +18,7 @@ from app.bootstrap import bootstrap
 from app.config import ConfigError, load_settings
 from tests.conftest import add_person, bearer, valid_change
 from web import create_app
+from web.cli import serving
 from web.cli.main import main
 
 if TYPE_CHECKING:
@@ -138,3 +139,46 @@ def test_serve_refuses_a_bad_number_of_workers_in_one_line(
     assert main(["serve", "--port", str(port), "--workers", workers]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"govledger: {message}"]
+
+
+@pytest.mark.parametrize(("threads", "message"), [
+    ("0", "--threads: must be at least 1, not 0"),
+    ("lots", "--threads: 'lots' is not a whole number"), ("65", "--threads: at most 64, not 65")])
+def test_serve_refuses_a_bad_number_of_threads_in_one_line(
+        threads: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    bootstrap(load_settings(database_url=url, instance_path=tmp_path)).close()
+    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", url)
+    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path))
+    assert main(["serve", "--port", "8999", "--threads", threads]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"govledger: {message}"]
+
+
+@pytest.mark.parametrize(("env", "flag", "expected"), [
+    ({}, [], serving.THREADS), ({"GOVLEDGER_WEB_THREADS": "2"}, [], 2),
+    ({"GOVLEDGER_WEB_THREADS": "2"}, ["--threads", "6"], 6)])
+def test_each_web_process_runs_the_threads_asked_for(
+        env: dict[str, str], flag: list[str], expected: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    bootstrap(load_settings(database_url=url, instance_path=tmp_path)).close()
+    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", url)
+    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("GOVLEDGER_SERVE_WORKER", "0")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    started: list[dict[str, Any]] = []
+
+    class Recorded:
+        def __init__(self, _settings: Any, options: dict[str, Any]) -> None:
+            started.append(options)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(serving, "WebServer", Recorded)
+    assert main(["serve", "--port", "8999", *flag]) == 0
+    assert [(o["worker_class"], o["threads"]) for o in started] == [("gthread", expected)]
+    with pytest.raises(ConfigError, match="GOVLEDGER_WEB_THREADS must be a positive number"):
+        load_settings({"GOVLEDGER_WEB_THREADS": "none"})
