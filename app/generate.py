@@ -562,5 +562,12 @@ class Generator:
 
 def generate(services: Services, events: int, seed: int = 0,
              progress: Callable[[int], None] | None = None) -> int:
-    """Append at least ``events`` events of generated history; returns how many were appended."""
-    return Generator(services, seed).run(events, progress)
+    """Append at least ``events`` events of generated history; returns how many were appended.
+
+    Generated history is the past of made-up people: when the notification worker had derived
+    every event before it, it is moved past the generated ones (nobody is mailed or paged for
+    them, as for an existing store's past events); a worker still behind is left where it is."""
+    before = services.ledger.recorder.max_notification_id() or 0
+    appended = Generator(services, seed).run(events, progress)
+    services.notifications.pass_history(before, services.ledger.recorder.max_notification_id())
+    return appended

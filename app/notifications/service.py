@@ -9,7 +9,7 @@ import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from app.notifications.channels import TargetRefused, check_target
 from domain.errors import InvalidInput, NotFound, PermissionDenied
@@ -58,6 +58,15 @@ class NotificationService:
             if conn.scalar(select(cursor.c.position).where(cursor.c.name == CURSOR)) is None:
                 head = self.ledger.recorder.max_notification_id() or 0
                 conn.execute(insert(cursor).values(name=CURSOR, position=head))
+
+    def pass_history(self, since: int, until: int) -> bool:
+        """Move the worker past the events after ``since`` up to ``until`` when it stood at
+        ``since`` (it had derived everything before them): they are history that notifies
+        nobody, as an existing store's past events. Returns whether it moved."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(cursor).where(
+                cursor.c.name == CURSOR, cursor.c.position == since)
+                .values(position=until)).rowcount == 1
 
     def read_model(self) -> Engine:
         """The notification read model, caught up with the log."""

@@ -150,3 +150,29 @@ class TestCommandLine:
 
         err = capsys.readouterr().err
         assert code == 2 and err.startswith(f"govledger: {message}") and err.count("\n") == 1
+
+
+class TestNotifications:
+    def test_generated_history_notifies_nobody(self, services: Services) -> None:
+        from app.notifications.worker import Worker
+
+        generate(services, 600, seed=5)
+        worker = Worker(services)
+
+        assert worker._position() == services.ledger.recorder.max_notification_id()  # noqa: SLF001
+        assert worker.derive() == 0
+
+    def test_a_worker_behind_is_left_behind_and_derives_what_it_has_not(
+            self, services: Services) -> None:
+        from app.notifications.worker import Worker
+
+        generate(services, 600, seed=6)
+        worker = Worker(services)
+        behind = worker._position() - 400  # noqa: SLF001
+        assert worker._move(worker._position(), behind)  # noqa: SLF001
+
+        generate(services, 300, seed=7)
+
+        assert worker._position() == behind  # noqa: SLF001
+        assert worker.derive() > 0
+        assert worker._position() > behind  # noqa: SLF001
