@@ -123,48 +123,39 @@ def test_serving_settings_are_read() -> None:
             settings.read_your_writes_wait) == (3, False, "workers", 2.5)
 
 
-@pytest.mark.parametrize(("workers", "message"), [
-    ("0", "--workers: must be at least 1, not 0"),
-    ("many", "--workers: 'many' is not a whole number"), ("65", "--workers: at most 64, not 65")])
-def test_serve_refuses_a_bad_number_of_workers_in_one_line(
-        workers: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def served_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An initialised SQLite store, named by the environment ``govledger serve`` reads."""
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     bootstrap(load_settings(database_url=url, instance_path=tmp_path)).close()
     monkeypatch.setenv("GOVLEDGER_DATABASE_URL", url)
     monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path))
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--workers", "0", "--workers: must be at least 1, not 0"),
+    ("--workers", "many", "--workers: 'many' is not a whole number"),
+    ("--workers", "65", "--workers: at most 64, not 65"),
+    ("--threads", "0", "--threads: must be at least 1, not 0"),
+    ("--threads", "lots", "--threads: 'lots' is not a whole number"),
+    ("--threads", "65", "--threads: at most 64, not 65")])
+def test_serve_refuses_a_bad_number_of_workers_or_threads_in_one_line(
+        flag: str, value: str, message: str, served_store: None,
+        capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    assert main(["serve", "--port", str(port), "--workers", workers]) == 2
+    assert main(["serve", "--port", str(port), flag, value]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"govledger: {message}"]
-
-
-@pytest.mark.parametrize(("threads", "message"), [
-    ("0", "--threads: must be at least 1, not 0"),
-    ("lots", "--threads: 'lots' is not a whole number"), ("65", "--threads: at most 64, not 65")])
-def test_serve_refuses_a_bad_number_of_threads_in_one_line(
-        threads: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    bootstrap(load_settings(database_url=url, instance_path=tmp_path)).close()
-    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", url)
-    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path))
-    assert main(["serve", "--port", "8999", "--threads", threads]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"govledger: {message}"]
 
 
 @pytest.mark.parametrize(("env", "flag", "expected"), [
     ({}, [], serving.THREADS), ({"GOVLEDGER_WEB_THREADS": "2"}, [], 2),
     ({"GOVLEDGER_WEB_THREADS": "2"}, ["--threads", "6"], 6)])
 def test_each_web_process_runs_the_threads_asked_for(
-        env: dict[str, str], flag: list[str], expected: int, tmp_path: Path,
+        env: dict[str, str], flag: list[str], expected: int, served_store: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    bootstrap(load_settings(database_url=url, instance_path=tmp_path)).close()
-    monkeypatch.setenv("GOVLEDGER_DATABASE_URL", url)
-    monkeypatch.setenv("GOVLEDGER_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("GOVLEDGER_SERVE_WORKER", "0")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
