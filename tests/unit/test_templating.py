@@ -16,8 +16,8 @@ def test_a_dict_field_is_its_key_and_anything_else_reads_as_jinja_reads_it(app: 
     env = app.jinja_env
     assert isinstance(env, LedgerEnvironment)
     page = env.from_string(
-        "{{ d.title }}|{{ d.items()|list|length }}|{{ d.get('title') }}|{{ d.missing is undefined }}|"
-        "{{ e.items()|list|length }}|"
+        "{{ d.title }}|{{ d.items()|list|length }}|{{ d.get('title') }}|"
+        "{{ d.missing is undefined }}|{{ e.items()|list|length }}|"
         "{{ o.title }}|{{ o.absent is undefined }}|{% for r in rows %}{{ r.n }}{% endfor %}")
 
     shown = page.render(d={"title": "<b>", "items": 3, "get": 4}, e={"a": 1, "b": 2},

@@ -89,10 +89,11 @@ def serve(services: Services, args: argparse.Namespace) -> int:
     print(f"Governance Ledger on http://{host}:{args.port}/  ({workers} web process"
           f"{'es' if workers > 1 else ''}, {'a' if worker else 'no'} worker process; Ctrl+C to "
           "stop)", flush=True)
+    threads = web_threads(settings, getattr(args, "threads", None))
     try:
         WebServer(settings, {
             "bind": f"{host}:{args.port}", "workers": workers, "worker_class": "gthread",
-            "threads": web_threads(settings, getattr(args, "threads", None)), "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
+            "threads": threads, "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
             "accesslog": None, "errorlog": "-", "loglevel": "warning",
             "proc_name": "govledger-web", "post_fork": _post_fork,
         }).run()
