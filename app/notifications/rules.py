@@ -13,6 +13,7 @@ Webhooks, to every active webhook subscribed to the event's name (``*``: all).
 from __future__ import annotations
 
 import html
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -29,6 +30,8 @@ from domain.reviews.action_item import ActionItem
 from domain.topics import topics_of
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from app.ledger import Ledger
 
 
@@ -73,6 +76,33 @@ class Rules:
         self.ledger = ledger
         self.webhooks = webhooks
         self.public_url = public_url.rstrip("/")
+        self._loaded: dict[tuple[type, str], Any] | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within the block, each record (an incident, a meeting, a person…) is loaded from
+        the log once: the events of a batch mostly concern the same few records, and loading
+        one replays all its events (a meeting's run to hundreds)."""
+        self._loaded = {}
+        try:
+            yield
+        finally:
+            self._loaded = None
+
+    def _load(self, cls: type, aggregate_id: Any) -> Any:
+        """``ledger.load``, remembered for the batch (its NotFound too)."""
+        if self._loaded is None:
+            return self.ledger.load(cls, aggregate_id)
+        key = (cls, str(aggregate_id))
+        if key not in self._loaded:
+            try:
+                self._loaded[key] = self.ledger.load(cls, aggregate_id)
+            except Exception as error:  # noqa: BLE001 - remembered and raised again below
+                self._loaded[key] = error
+        found = self._loaded[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
 
     def notifications(self, event: Any, position: int) -> list[Spec]:
         """Every notification ``event`` (at ``position`` in the log) implies."""
@@ -94,7 +124,7 @@ class Rules:
 
     def _subject(self, event: Any) -> tuple[str, str, str, str]:
         if isinstance(event, Incident.Event):
-            incident = self.ledger.load(Incident, event.originator_id)
+            incident = self._load(Incident, event.originator_id)
             return ("incident", str(incident.id), f"[{incident.severity}] {incident.title}",
                     f"/oncall/incidents/{incident.id}")
         if isinstance(event, AlertSource.Event):
@@ -102,9 +132,9 @@ class Rules:
             return ("incident" if incident_id else "alert", incident_id or str(event.originator_id),
                     event.summary, f"/oncall/incidents/{incident_id}" if incident_id else "/")
         if isinstance(event, ActionItem.Event):
-            item = self.ledger.load(ActionItem, event.originator_id)
+            item = self._load(ActionItem, event.originator_id)
             return ("action_item", str(item.id), item.title, f"/action-items/{item.id}")
-        rotation = self.ledger.load(Rotation, event.originator_id)
+        rotation = self._load(Rotation, event.originator_id)
         return ("rotation", str(rotation.id), rotation.name, f"/oncall/rotations/{rotation.id}")
 
     def link(self, path: str) -> str:
@@ -129,7 +159,7 @@ class Rules:
         """The email of ``kind`` to one person, unless they are inactive or muted it."""
         if person_id is None:
             return None
-        person = self.ledger.load(Person, person_id)
+        person = self._load(Person, person_id)
         if not person.active or (kind not in PAGING_KINDS and kind in self._muted(person_id)):
             return None
         link = self.link(path)
@@ -146,7 +176,7 @@ class Rules:
 
     def _muted(self, person_id: str) -> list[str]:
         try:
-            return list(self.ledger.load(Preferences, Preferences.create_id(person_id)).muted)
+            return list(self._load(Preferences, Preferences.create_id(person_id)).muted)
         except Exception:  # noqa: BLE001 - NotFound: no preferences set, nothing muted
             return []
 
@@ -154,20 +184,20 @@ class Rules:
         """(kind, person, key, headline, lines) of the one email an event implies, if any."""
         oid = str(e.originator_id)
         if isinstance(e, Incident.Paged):
-            incident = self.ledger.load(Incident, e.originator_id)
+            incident = self._load(Incident, e.originator_id)
             return ("incident.paged", e.person_id, f"incident:{oid}:paged:{e.level}",
                     f"Paged ({e.level}): [{incident.severity}] {incident.title}",
                     [f"You are paged as {e.level} for this {incident.severity} incident "
                      f"({incident.category}).", "Acknowledge it within 15 minutes, or it "
                      "escalates to the next level."])
         if isinstance(e, Incident.EscalationTriggered):
-            incident = self.ledger.load(Incident, e.originator_id)
+            incident = self._load(Incident, e.originator_id)
             return ("incident.escalated", e.person_id, f"incident:{oid}:escalated:{e.level}",
                     f"Escalated to you ({e.level}): [{incident.severity}] {incident.title}",
                     [f"The incident escalated to {e.level}: trigger {e.trigger}.",
                      f"Status: {incident.status}."])
         if isinstance(e, (ActionItem.Raised, ActionItem.Reassigned)):
-            item = self.ledger.load(ActionItem, e.originator_id)
+            item = self._load(ActionItem, e.originator_id)
             return ("action_item.assigned", e.owner_id,
                     f"action_item:{oid}:assigned:{e.originator_version}",
                     f"Action item assigned to you: {item.title}",
@@ -177,7 +207,7 @@ class Rules:
                     "A colleague asks you to take a shift",
                     [f"Week of {e.week_start}, as {e.role}."])
         if isinstance(e, Rotation.SwapAccepted):
-            swap = self.ledger.load(Rotation, e.originator_id).swaps.get(e.swap_id) or {}
+            swap = self._load(Rotation, e.originator_id).swaps.get(e.swap_id) or {}
             return ("swap.accepted", swap.get("requester_id"), f"swap:{e.swap_id}:accepted",
                     "Your shift swap was accepted",
                     [f"Week of {swap.get('week_start')}, as {swap.get('role')}."])
@@ -188,8 +218,8 @@ class Rules:
         oid = str(e.originator_id)
         specs: list[Spec | None] = []
         if isinstance(e, Meeting.Opened):
-            meeting = self.ledger.load(Meeting, e.originator_id)
-            board = self.ledger.load(Board, meeting.board_id)
+            meeting = self._load(Meeting, e.originator_id)
+            board = self._load(Board, meeting.board_id)
             title = f"{board.name} meeting of {meeting.scheduled_start:%Y-%m-%d %H:%M} UTC"
             # the agenda as it stood when the meeting opened
             items = [i for i in meeting.items.values() if i["version"] < e.originator_version]
@@ -208,12 +238,12 @@ class Rules:
                      f" UTC; {votes} for you on its agenda."],
                     "meeting", oid, title, f"/meetings/{oid}"))
         if isinstance(e, ChangeRequest.EmergencyApprovalGiven):
-            change = self.ledger.load(ChangeRequest, e.originator_id)
+            change = self._load(ChangeRequest, e.originator_id)
             first = change.approvals[0] if change.approvals else None
             if first is None or first["version"] != e.originator_version:
                 return []  # only the first approval asks for a second
-            board = self.ledger.load(Board, change.board_id)
-            approver = self.ledger.load(Person, e.approver_id)
+            board = self._load(Board, change.board_id)
+            approver = self._load(Person, e.approver_id)
             for member_id in board.members:
                 if member_id in (change.requester_id, e.approver_id):
                     continue
@@ -234,7 +264,7 @@ class Rules:
         item, kind and due date: the key names all three)."""
         if item.get("owner_id") is None:
             return None
-        person = self.ledger.load(Person, item["owner_id"])
+        person = self._load(Person, item["owner_id"])
         if not person.active or kind in self._muted(str(person.id)):
             return None
         when = "is due tomorrow" if kind == "action_item.due_tomorrow" else "is overdue"

@@ -96,9 +96,10 @@ class Worker:
             if not batch:
                 return queued
             self.services.notifications.read_model()  # webhooks as they stand
-            for item in batch:
-                for spec in self._specs(item):
-                    queued += self._queue(spec, item.id)
+            with self.rules.batch():  # each record loaded once for the batch
+                for item in batch:
+                    for spec in self._specs(item):
+                        queued += self._queue(spec, item.id)
             if not self._move(start, batch[-1].id):
                 continue  # another worker moved it first: re-read from where it is now
 

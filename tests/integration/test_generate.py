@@ -176,3 +176,26 @@ class TestNotifications:
         assert worker._position() == behind  # noqa: SLF001
         assert worker.derive() > 0
         assert worker._position() > behind  # noqa: SLF001
+
+    def test_a_batch_derives_the_same_notifications_loading_each_record_once(
+            self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+        from app.notifications.rules import TOPICS
+        from app.notifications.worker import Worker
+
+        generate(services, 1500, seed=8)
+        worker = Worker(services)
+        batch = services.ledger.recorder.select_notifications(start=1, limit=600, topics=TOPICS)
+        loads: list[Any] = []
+        real = services.ledger.load
+        monkeypatch.setattr(services.ledger, "load",
+                            lambda cls, i: loads.append((cls, str(i))) or real(cls, i))
+
+        with services.ledger.as_system():
+            one_by_one = [worker._specs(item) for item in batch]  # noqa: SLF001
+            unbatched = len(loads)
+            loads.clear()
+            with worker.rules.batch():
+                batched = [worker._specs(item) for item in batch]  # noqa: SLF001
+
+        assert batched == one_by_one and sum(map(len, batched)) > 50
+        assert len(loads) == len(set(loads)) < unbatched / 2
