@@ -21,6 +21,7 @@ from app.ledger import SYSTEM_ACTOR
 from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting
 from domain.changes.change_request import ChangeRequest
+from domain.errors import NotFound
 from domain.notifications.integration import AlertSource
 from domain.notifications.preferences import PAGING_KINDS, Preferences
 from domain.oncall.incident import Incident
@@ -90,17 +91,19 @@ class Rules:
             self._loaded = None
 
     def _load(self, cls: type, aggregate_id: Any) -> Any:
-        """``ledger.load``, remembered for the batch (its NotFound too)."""
+        """``ledger.load``, remembered for the batch (its NotFound too: any other error, such
+        as a lost connection, is raised each time and never kept for the batch's other
+        events)."""
         if self._loaded is None:
             return self.ledger.load(cls, aggregate_id)
         key = (cls, str(aggregate_id))
         if key not in self._loaded:
             try:
                 self._loaded[key] = self.ledger.load(cls, aggregate_id)
-            except Exception as error:  # noqa: BLE001 - remembered and raised again below
-                self._loaded[key] = error
+            except NotFound as missing:
+                self._loaded[key] = missing
         found = self._loaded[key]
-        if isinstance(found, Exception):
+        if isinstance(found, NotFound):
             raise found
         return found
 
