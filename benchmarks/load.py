@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from web.cli.serving import WORKERS
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -197,8 +199,7 @@ def run(folder: Path | None = None, ready: bool = False) -> list[dict[str, Any]]
                                      "--password", PASSWORD))["token"]
         script = str(Path(scratch) / "report.lua")
         Path(script).write_text(REPORT)
-        workers = int(os.environ.get("BENCH_WEB_WORKERS") or
-                      (2 if url.startswith("postgresql") else 1))
+        workers = int(os.environ.get("BENCH_WEB_WORKERS") or WORKERS)  # serve's default
         backend = "postgresql" if url.startswith("postgresql") else "sqlite"
         with serving(env, workers) as (base, process):
             cookie = f"Cookie: {sign_in(base, email)}"

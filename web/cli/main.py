@@ -93,11 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="1-65535")
     serve.add_argument("--workers", default=None,
-                       help="web processes (default GOVLEDGER_WEB_WORKERS, else 2 on "
-                            "PostgreSQL, 1 on SQLite)")
+                       help="web processes (default GOVLEDGER_WEB_WORKERS, else 2)")
     serve.add_argument("--threads", default=None,
                        help="request threads in each web process (default "
-                            "GOVLEDGER_WEB_THREADS, else 4)")
+                            "GOVLEDGER_WEB_THREADS, else 4 on PostgreSQL, 2 on SQLite)")
     serve.add_argument("--no-worker", action="store_true",
                        help="do not start a `govledger worker` process beside the web processes "
                             "(run them elsewhere; also GOVLEDGER_SERVE_WORKER=0)")

@@ -3,7 +3,7 @@ the background work in ``govledger worker`` processes (see docs/DEPLOYMENT.md).
 
 ``serve`` checks its settings and the store first (``web/cli/preflight.py``, then the bootstrap
 DDL), then hands the socket to gunicorn's arbiter through its programmatic ``BaseApplication``:
-each web process (gunicorn worker, ``gthread`` class: 8 threads) opens its own connections and
+each web process (gunicorn worker, ``gthread`` class, ``web_threads`` threads) opens its own connections and
 builds the app after the fork. Unless ``--no-worker`` (or ``GOVLEDGER_SERVE_WORKER=0``), serve
 also starts one ``govledger worker`` process and stops it when it stops; each child dies with
 its parent (Linux ``PR_SET_PDEATHSIG``), so a ``kill -9`` of serve leaves no process holding the
@@ -29,15 +29,26 @@ if TYPE_CHECKING:
     from app.config import Settings
 
 THREADS = 4
-"""Request threads per web process unless set (``--threads``, ``GOVLEDGER_WEB_THREADS``).
-Python runs one thread of a process at a time: more threads than requests wait on the
-database only add switching between them (see docs/PERFORMANCE.md), and every thread holds
-a database connection."""
+"""Request threads per web process on PostgreSQL unless set (``--threads``,
+``GOVLEDGER_WEB_THREADS``). Python runs one thread of a process at a time: more threads than
+requests wait on the database only add switching between them (see docs/PERFORMANCE.md), and
+every thread holds a database connection."""
+
+SQLITE_THREADS = 2
+"""The same on SQLite, whose queries run in the web process itself (on its CPU, not waited
+for over a socket): two threads in each of two processes keep both cores of a small machine
+busy with less switching than four (docs/PERFORMANCE.md, stop 25)."""
+
+WORKERS = 2
+"""Web processes unless set (``--workers``, ``GOVLEDGER_WEB_WORKERS``), on either store: one
+process runs Python on one core at a time."""
 
 
 def web_threads(settings: Settings, requested: int | None = None) -> int:
-    """Request threads per web process: ``--threads``, else the setting, else ``THREADS``."""
-    return requested or settings.web_threads or THREADS
+    """Request threads per web process: ``--threads``, else the setting, else ``THREADS``
+    (``SQLITE_THREADS`` on SQLite)."""
+    return (requested or settings.web_threads
+            or (THREADS if settings.is_postgres else SQLITE_THREADS))
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
@@ -64,9 +75,10 @@ def gunicorn_available() -> bool:
 
 
 def web_workers(settings: Settings, requested: int | None) -> int:
-    """How many web processes: ``--workers``, else ``GOVLEDGER_WEB_WORKERS``, else 2 on
-    PostgreSQL and 1 on SQLite (one machine, one writer at a time)."""
-    return requested or settings.web_workers or (2 if settings.is_postgres else 1)
+    """How many web processes: ``--workers``, else ``GOVLEDGER_WEB_WORKERS``, else
+    ``WORKERS``. On SQLite each applies new events itself before it reads (``inline``); a
+    tracking row's claim lets only one of them apply each batch (``projections/runner.py``)."""
+    return requested or settings.web_workers or WORKERS
 
 
 def serve(services: Services, args: argparse.Namespace) -> int:
@@ -164,7 +176,8 @@ def _serve_with_waitress(services: Services, args: argparse.Namespace, embedded:
           "Ctrl+C to stop)", flush=True)
     try:
         waitress_serve(app, host=args.host, port=args.port,
-                       threads=web_threads(services.settings, getattr(args, "threads", None)),
+                       threads=getattr(args, "threads", None) or services.settings.web_threads
+                       or THREADS,  # one process for everything: more threads than gunicorn's
                        ident="govledger")
     finally:
         if background is not None:

@@ -151,8 +151,8 @@ def test_serve_refuses_a_bad_number_of_workers_or_threads_in_one_line(
 
 
 @pytest.mark.parametrize(("env", "flag", "expected"), [
-    ({}, [], serving.THREADS), ({"GOVLEDGER_WEB_THREADS": "2"}, [], 2),
-    ({"GOVLEDGER_WEB_THREADS": "2"}, ["--threads", "6"], 6)])
+    ({}, [], serving.SQLITE_THREADS), ({"GOVLEDGER_WEB_THREADS": "3"}, [], 3),
+    ({"GOVLEDGER_WEB_THREADS": "3"}, ["--threads", "6"], 6)])
 def test_each_web_process_runs_the_threads_asked_for(
         env: dict[str, str], flag: list[str], expected: int, served_store: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,6 +170,17 @@ def test_each_web_process_runs_the_threads_asked_for(
 
     monkeypatch.setattr(serving, "WebServer", Recorded)
     assert main(["serve", "--port", "8999", *flag]) == 0
-    assert [(o["worker_class"], o["threads"]) for o in started] == [("gthread", expected)]
+    assert [(o["worker_class"], o["threads"], o["workers"]) for o in started] == [
+        ("gthread", expected, serving.WORKERS)]
     with pytest.raises(ConfigError, match="GOVLEDGER_WEB_THREADS must be a positive number"):
         load_settings({"GOVLEDGER_WEB_THREADS": "none"})
+
+
+@pytest.mark.parametrize(("url", "threads"), [
+    ("sqlite:///x.sqlite3", serving.SQLITE_THREADS),
+    ("postgresql+psycopg://u@127.0.0.1:1/db", serving.THREADS)])
+def test_default_threads_follow_the_store(url: str, threads: int) -> None:
+    settings = load_settings({}, database_url=url)
+    assert (serving.web_threads(settings), serving.web_workers(settings, None)) == (
+        threads, serving.WORKERS)
+    assert serving.web_threads(settings, 5) == 5
