@@ -46,6 +46,11 @@ def list_boards(engine: Engine) -> list[dict[str, Any]]:
             for r in _rows(engine, select(boards).order_by(boards.c.name))]
 
 
+def board_choices(engine: Engine) -> list[dict[str, Any]]:
+    """Every board's id and name, by name (a filter's choices)."""
+    return _rows(engine, select(boards.c.id, boards.c.name).order_by(boards.c.name))
+
+
 def get_board(engine: Engine, board_id: str) -> dict[str, Any]:
     """One board or NotFound."""
     rows = _rows(engine, select(boards).where(boards.c.id == board_id))
@@ -201,10 +206,17 @@ def _decision_filters(board_id: str | None = None, outcome: str | None = None,
     return conditions
 
 
-def _decision_query(**filters: Any) -> Select[Any]:
-    """The decision log filtered in SQL, oldest first, with change request titles."""
+LOGGED = tuple(c.key for c in decisions.columns if c.key != "votes")
+"""The columns the decision log page shows: every one but each member's vote (``votes``,
+the widest, which the API, the exports and a change request's evidence carry)."""
+
+
+def _decision_query(columns: tuple[str, ...] | None = None, **filters: Any) -> Select[Any]:
+    """The decision log filtered in SQL, oldest first, with change request titles (only
+    ``columns`` of each decision when given)."""
     d = decisions.c
-    return select(decisions, change_requests.c.title.label("change_request_title")).outerjoin(
+    chosen = [decisions.c[c] for c in columns] if columns else [decisions]
+    return select(*chosen, change_requests.c.title.label("change_request_title")).outerjoin(
         change_requests, change_requests.c.id == d.change_request_id).where(
         *_decision_filters(**filters)).order_by(d.decided_at, d.id)
 
@@ -222,11 +234,11 @@ def _decision(as_of: datetime | None) -> Callable[[Any], dict[str, Any]]:
 
 
 def decision_log(engine: Engine, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
-                 **filters: Any) -> dict[str, Any]:
+                 columns: tuple[str, ...] | None = None, **filters: Any) -> dict[str, Any]:
     """One page of the decision log (oldest first) matching every filter given, with the
-    number of matching decisions."""
+    number of matching decisions (only ``columns`` of each, e.g. ``LOGGED``, when given)."""
     total = select(func.count()).select_from(decisions).where(*_decision_filters(**filters))
-    return fetch_page(engine, _decision_query(**filters), limit=limit, offset=offset,
+    return fetch_page(engine, _decision_query(columns, **filters), limit=limit, offset=offset,
                       convert=_decision(filters.get("as_of")), total=total)
 
 

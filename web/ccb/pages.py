@@ -69,6 +69,7 @@ from web.context import acting, login_required, read_model, services
 from web.errors import describe
 from web.forms import REFUSALS, handle_form, messages, submitted, summary, validate
 from web.history import history_rows
+from web.links import url_for as link
 from web.messages import rule_message
 from web.redirects import local_path
 
@@ -614,12 +615,52 @@ def decision_log() -> str:
     """The decision log, a page at a time, with filters and downloads."""
     args, errors = _decision_args()
     engine = read_model()
-    page = q.decision_log(engine, **args) if not errors else q.decision_log(
-        engine, limit=DEFAULT_LIMIT, offset=0)
-    return render_template("ccb/decision_log.html", page=page, rows=page["items"],
-                           errors=errors, args=request.args, boards=q.list_boards(engine),
-                           names=q.names_of(engine, _people_of(page["items"])),
-                           outcomes=OUTCOMES, deferral_reasons=DEFERRAL)
+    page = q.decision_log(engine, columns=q.LOGGED, **args) if not errors else q.decision_log(
+        engine, limit=DEFAULT_LIMIT, offset=0, columns=q.LOGGED)
+    names = q.names_of(engine, _people_of(page["items"]))
+    return render_template("ccb/decision_log.html", page=page,
+                           rows=[_logged(d, names) for d in page["items"]],
+                           errors=errors, args=request.args, boards=q.board_choices(engine),
+                           outcomes=OUTCOMES)
+
+
+def _logged(d: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A decision as the log page shows it: its cells' texts and links worked out here, in
+    one plain function, rather than by the template's expressions cell by cell (a page shows
+    50-500 rows). The template escapes every text."""
+    quorum, tally = d.get("quorum"), d.get("tally")
+    reason = None
+    if d.get("reason"):
+        reason = DEFERRAL.get(d["reason"], d["reason"])
+        if quorum and not quorum.get("met"):
+            reason += "; quorum not met"
+    if quorum:
+        shown = (f"{'met' if quorum.get('met') else 'not met'}: "
+                 f"{len(quorum.get('present') or ())} present, "
+                 f"{', '.join(str(f) for f in quorum.get('functions') or ())}")
+        if quorum.get("proxies"):
+            shown += "; proxies: " + ", ".join(
+                f"{names.get(p.get('holder_id'))} for {names.get(p.get('grantor_id'))}"
+                for p in quorum["proxies"])
+    else:
+        shown = "out of meeting"
+    versions = ", ".join(str(v) for v in (d.get("evidence") or {}).get("event_versions", ()))
+    change_id = d["change_request_id"]
+    if d.get("meeting_id"):
+        evidence = (link("ccb.meeting", meeting_id=d["meeting_id"], tab="history"),
+                    f"meeting events {versions}")
+    else:
+        evidence = (link("changes.detail", change_id=change_id, tab="history"),
+                    f"change request events {versions}")
+    return {**d, "decider": names.get(d.get("decided_by"), ""),
+            "change_href": link("changes.detail", change_id=change_id),
+            "reason_text": reason,
+            "tally_text": "/".join(str(tally.get(k, "")) for k in ("approve", "reject", "abstain"))
+            if tally else "",
+            "quorum_text": shown,
+            "tie_text": (d.get("tie_break") or "—") + (
+                f" ({d['casting_vote']})" if d.get("casting_vote") else ""),
+            "evidence_href": evidence[0], "evidence_text": evidence[1]}
 
 
 def _people_of(rows: list[dict[str, Any]]) -> set[str]:
