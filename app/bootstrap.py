@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 
+from app import json_codec
 from app.audit.as_of import AsOfViews
 from app.audit.service import Audit
 from app.ccb import reports as ccb_reports
@@ -128,8 +129,9 @@ def make_engine(settings: Settings) -> Engine:
     """Create the SQLAlchemy engine for the read models."""
     if settings.is_postgres:
         return create_engine(sqlalchemy_url(settings), pool_size=8, max_overflow=8,
-                             pool_pre_ping=True)
-    engine = create_engine(sqlalchemy_url(settings), connect_args={"timeout": 30})
+                             pool_pre_ping=True, json_deserializer=json_codec.loads)
+    engine = create_engine(sqlalchemy_url(settings), connect_args={"timeout": 30},
+                           json_deserializer=json_codec.loads)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

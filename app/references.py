@@ -1,12 +1,12 @@
 """Names of referenced records, for pages that show a reference as a name with a link instead of
 a raw id: ``names(engine, kind, ids)`` answers from the read models of every area (one query
-per kind, for the ids a page shows)."""
+per kind, for the ids a page shows; ``names_by_kind`` several kinds through one connection)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from projections.ccb.tables import boards, decisions, meetings
 from projections.changes.tables import change_requests
@@ -49,17 +49,37 @@ def _named(kind: str) -> Any:
     return select(table.c.id, *(table.c[c] for c in NAMED_BY[kind]))
 
 
+_BY_IDS: dict[str, Any] = {}
+
+
+def _by_ids(kind: str) -> Any:
+    """The kind's naming query for a list of ids (``ids``, an expanding parameter), built once."""
+    query = _BY_IDS.get(kind)
+    if query is None:
+        table = KINDS[kind][0]
+        query = _BY_IDS[kind] = _named(kind).where(
+            table.c.id.in_(bindparam("ids", expanding=True)))
+    return query
+
+
 def names(engine: Engine, kind: str, ids: Iterable[str]) -> dict[str, str]:
     """Id → name for the ``ids`` of this kind that exist (unknown kinds and ids: absent)."""
-    if kind not in KINDS:
-        return {}
-    table, name = KINDS[kind]
-    wanted = sorted({str(i) for i in ids if i})
-    if not wanted:
-        return {}
+    return names_by_kind(engine, {kind: ids}).get(kind, {})
+
+
+def names_by_kind(engine: Engine, wanted: dict[str, Iterable[str]]) -> dict[str, dict[str, str]]:
+    """``names`` of several kinds at once, through one connection: kind → id → name."""
+    found: dict[str, dict[str, str]] = {}
+    asked = {kind: sorted({str(i) for i in ids if i}) for kind, ids in wanted.items()
+             if kind in KINDS}
+    asked = {kind: ids for kind, ids in asked.items() if ids}
+    if not asked:
+        return found
     with engine.connect() as conn:
-        rows = conn.execute(_named(kind).where(table.c.id.in_(wanted))).all()
-    return {str(r.id): name(r) for r in rows}
+        for kind, ids in asked.items():
+            name = KINDS[kind][1]
+            found[kind] = {str(r.id): name(r) for r in conn.execute(_by_ids(kind), {"ids": ids})}
+    return found
 
 
 NEWEST_FIRST = {"meeting": "scheduled_start", "incident": "opened_at", "review": "scheduled_for",

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
-from web import idempotency, limits, markdown, security, templating
+from web import idempotency, json_provider, limits, markdown, security, templating
 from web.context import refuse_writes_as_of
 
 csrf = CSRFProtect()
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     )
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    json_provider.init_app(app)
     app.extensions["govledger"] = services
     limits.init_app(app, services.settings.max_body_bytes)  # before anything reads a body
     csrf.init_app(app)

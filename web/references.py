@@ -57,13 +57,21 @@ PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 
 
 def _names(kind: str, ref_id: str) -> dict[str, str]:
+    """The names of ``kind`` known to this request, looked up first when ``ref_id`` is not:
+    with it, every id the page's placeholders want, of every kind (one connection)."""
     cache = g.setdefault("reference_names", {})
     known = cache.setdefault(kind, {})
     if ref_id not in known:
-        wanted = {ref_id, *g.get("reference_wanted", {}).pop(kind, ())} - set(known)
-        known.update(references.names(read_model(), kind, wanted))
-        for i in wanted:
-            known.setdefault(i, "")
+        pending = g.get("reference_wanted", {})
+        wanted = {k: set(ids) - set(cache.get(k, ())) for k, ids in pending.items()}
+        wanted.setdefault(kind, set()).add(ref_id)
+        pending.clear()
+        found = references.names_by_kind(read_model(), wanted)
+        for k, ids in wanted.items():
+            names = cache.setdefault(k, {})
+            names.update(found.get(k, {}))
+            for i in ids:
+                names.setdefault(i, "")
     return known
 
 

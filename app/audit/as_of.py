@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, select
 
+from app import json_codec
 from domain.errors import Busy
 from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
@@ -151,7 +152,7 @@ class AsOfViews:
         """Replay the log up to ``position`` into a fresh temporary SQLite file."""
         fd, path = tempfile.mkstemp(prefix="govledger-asof-", suffix=".sqlite3")
         os.close(fd)
-        engine = create_engine(f"sqlite:///{path}")
+        engine = create_engine(f"sqlite:///{path}", json_deserializer=json_codec.loads)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -64,14 +64,14 @@ def test_a_page_resolves_all_its_references_with_one_query_per_kind(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from app import references
 
-    asked: list[tuple[str, set[str]]] = []
-    names = references.names
+    asked: list[dict[str, set[str]]] = []
+    names_by_kind = references.names_by_kind
 
-    def counted(engine: Any, kind: str, ids: Any) -> dict[str, str]:
-        asked.append((kind, set(ids)))
-        return names(engine, kind, ids)
+    def counted(engine: Any, wanted: dict[str, Any]) -> dict[str, dict[str, str]]:
+        asked.append({kind: set(ids) for kind, ids in wanted.items()})
+        return names_by_kind(engine, wanted)
 
-    monkeypatch.setattr(references, "names", counted)
+    monkeypatch.setattr(references, "names_by_kind", counted)
     with app.test_request_context("/"):
         g.user = {"id": admin["id"], "roles": ["admin"]}
         page = Markup("").join(
@@ -80,7 +80,8 @@ def test_a_page_resolves_all_its_references_with_one_query_per_kind(
              ref("board", "00000000-0000-0000-0000-000000000009")] * 10)
         html = shown(page)
 
-    assert sorted(kind for kind, _ in asked) == ["board", "person"]
-    assert dict(asked)["person"] == {admin["id"], member["id"]}
+    assert len(asked) == 1  # every kind the page names, looked up together
+    assert sorted(asked[0]) == ["board", "person"]
+    assert asked[0]["person"] == {admin["id"], member["id"]}
     assert html.count(f'<a href="/people/{admin["id"]}">Ada Admin</a>') == 20
     assert html.count("00000000-0000-0000-0000-000000000009") == 10
