@@ -10,7 +10,7 @@ from app.changes import queries as change_queries
 from app.notifications import queries as notification_queries
 from domain.notifications.preferences import PAGING_KINDS
 from web.context import at_position, current_as_of, login_required, read_model, services
-from web.tasks import my_work, my_work_count
+from web.tasks import my_recent_work, my_work_count
 
 bp = Blueprint("home", __name__)
 
@@ -24,7 +24,7 @@ def index() -> str:
     counts = at_position("change_requests", ("by-status",),
                          lambda: change_queries.count_change_requests_by_status(engine))
     return render_template("home.html", recent=page["items"], counts=counts, pages=_pages(),
-                           work=my_work(), labels=KIND_LABELS)
+                           work=my_recent_work(), labels=KIND_LABELS)
 
 
 KIND_LABELS = {

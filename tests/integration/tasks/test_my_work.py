@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from app.ccb.queries import get_meeting
 from app.tasks.queries import my_tasks
 from tests.conftest import add_person, bearer, login
@@ -217,6 +219,38 @@ class TestPagesAndApi:
         assert '<span class="count" aria-label="1 waiting">1</span>' in page
         other = client.get("/boards/").get_data(as_text=True)
         assert '<span class="count" aria-label="1 waiting">1</span>' in other
+
+    def test_the_home_page_reuses_my_work_until_a_read_model_moves(
+            self, services: Services, client: FlaskClient, clock: FakeClock,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        import web.tasks
+
+        ccb, paul = vote_waiting(services)
+        login(client, paul)
+        worked_out: list[str] = []
+        real = web.tasks.my_tasks
+
+        def counted(engine: Any, person_id: str, *args: Any, **kwargs: Any) -> Any:
+            worked_out.append(person_id)
+            return real(engine, person_id, *args, **kwargs)
+
+        monkeypatch.setattr(web.tasks, "my_tasks", counted)
+        for _ in range(3):
+            assert "Vote on Change number 1" in client.get("/").get_data(as_text=True)
+        assert '<span class="count" aria-label="1 waiting">1</span>' in client.get(
+            "/boards/").get_data(as_text=True)
+        assert len(worked_out) == 1  # three home pages and a badge: one look
+
+        ccb.vote(paul, ccb.changes[0], "approve")  # the read models move
+        page = client.get("/").get_data(as_text=True)
+        assert "Vote on Change number 1" not in page and 'id="tasks-vote"' not in page
+        assert len(worked_out) == 2
+        assert client.get("/api/v1/me/tasks", headers=bearer(paul)).get_json()["items"] == []
+        assert len(worked_out) == 3  # the API always works them out
+
+        clock.advance(minutes=1)  # the view's clock moved on: worked out again
+        client.get("/")
+        assert len(worked_out) == 4
 
     def test_the_api_answers_the_same_list_as_json(
             self, services: Services, client: FlaskClient, clock: FakeClock) -> None:
