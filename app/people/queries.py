@@ -24,6 +24,13 @@ def list_people(engine: Engine) -> list[dict[str, Any]]:
     return [{**dict(r._mapping), "registered_at": from_db(r.registered_at)} for r in rows]
 
 
+def person_choices(engine: Engine) -> list[dict[str, Any]]:
+    """Everyone's id and name, by name (a picker's choices)."""
+    with engine.connect() as conn:
+        return [{"id": r.id, "name": r.name} for r in conn.execute(
+            select(people.c.id, people.c.name).order_by(people.c.name))]
+
+
 def people_page(engine: Engine, *, limit: int = DEFAULT_LIMIT,
                 offset: int = 0) -> dict[str, Any]:
     """One page of the directory, by name, with how many people there are."""

@@ -43,6 +43,9 @@ from web.context import (
 )
 from web.forms import handle_form, validate
 from web.history import history_rows
+from web.links import url_for as link
+from web.messages import words
+from web.references import ref
 from web.reviews.action_items_api import list_args
 
 if TYPE_CHECKING:
@@ -60,7 +63,20 @@ def _filtered(extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict
     args, errors = validate(ActionItemQueryArgsSchema(),
                             {**request.args.to_dict(), **(extra or {})})
     page = q.list_action_items(read_model(), view_now().date(), **list_args(args or {}))
-    return page, errors
+    return {**page, "items": [_listed(i) for i in page["items"]]}, errors
+
+
+def _listed(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the list shows it: its link, words and source worked out here, in one plain
+    function, rather than by the template's expressions cell by cell. The template escapes
+    every text (a source's reference is already HTML)."""
+    source_id, source_type = item.get("source_id"), item.get("source_type")
+    due = item.get("due")
+    return {**item, "href": link("actions.detail", item_id=item["id"]),
+            "status_words": words(item.get("status")), "source_words": words(source_type),
+            "due_text": due.isoformat() if due is not None else "",
+            "source_ref": (source_id if source_type == "manual" else ref(source_type, source_id))
+            if source_id else None}
 
 
 @bp.get("/")
@@ -69,7 +85,7 @@ def index() -> str:
     """The tracker: every item, filtered by the query string."""
     page, errors = _filtered()
     return render_template("reviews/action_items/index.html", page=page, args=request.args, errors=errors,
-                           people=people_queries.list_people(read_model()), mine=False, **CHOICES)
+                           people=people_queries.person_choices(read_model()), mine=False, **CHOICES)
 
 
 @bp.get("/mine")
@@ -78,7 +94,7 @@ def mine() -> str:
     """The signed-in person's items."""
     page, errors = _filtered({"owner_id": g.user["id"]})
     return render_template("reviews/action_items/index.html", page=page, args=request.args, errors=errors,
-                           people=people_queries.list_people(read_model()), mine=True, **CHOICES)
+                           people=people_queries.person_choices(read_model()), mine=True, **CHOICES)
 
 
 @bp.get("/export.csv")
