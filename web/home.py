@@ -10,6 +10,7 @@ from app.changes import queries as change_queries
 from app.notifications import queries as notification_queries
 from domain.notifications.preferences import PAGING_KINDS
 from web.context import at_position, current_as_of, login_required, read_model, services
+from web.changes.pages import listed
 from web.tasks import my_recent_work, my_work_count
 
 bp = Blueprint("home", __name__)
@@ -23,7 +24,7 @@ def index() -> str:
     page = change_queries.list_change_requests(engine, limit=10)
     counts = at_position("change_requests", ("by-status",),
                          lambda: change_queries.count_change_requests_by_status(engine))
-    return render_template("home.html", recent=page["items"], counts=counts, pages=_pages(),
+    return render_template("home.html", recent=listed(page["items"]), counts=counts, pages=_pages(),
                            work=my_recent_work(), labels=KIND_LABELS)
 
 
