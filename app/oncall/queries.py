@@ -409,12 +409,20 @@ def _incident_filters(status: str | None = None, severity: str | None = None,
 NEWEST_FIRST = (incidents.c.opened_at.desc(), incidents.c.id)
 
 
+LISTED = ("id", "title", "severity", "category", "practice", "status", "level", "opened_at",
+          "acknowledged_at", "resolved_at")
+"""The columns the incident lists of the pages show (with the times derived from them): not
+the escalation policy, the responders or the debrief (documents the API carries)."""
+
+
 def incident_page(engine: Engine, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
-                  **filters: Any) -> dict[str, Any]:
+                  columns: tuple[str, ...] | None = None, **filters: Any) -> dict[str, Any]:
     """One page of incidents, newest first, matching every filter (see ``_incident_filters``),
-    with the number of matching incidents."""
+    with the number of matching incidents (only ``columns`` of each, e.g. ``LISTED``, when
+    given)."""
     conditions = _incident_filters(**filters)
-    return fetch_page(engine, select(incidents).where(*conditions).order_by(*NEWEST_FIRST),
+    chosen = [incidents.c[c] for c in columns] if columns else [incidents]
+    return fetch_page(engine, select(*chosen).where(*conditions).order_by(*NEWEST_FIRST),
                       limit=limit, offset=offset, convert=lambda r: _derive(_aware(dict(
                           r._mapping))),
                       total=select(func.count()).select_from(incidents).where(*conditions))
