@@ -231,12 +231,13 @@ def emergency_tasks(engine: Engine, person_id: str, now: datetime,
                 c.category == "emergency", c.status.in_(ccb_queries.OPEN_EMERGENCY),
                 c.board_id.is_not(None), c.requester_id != person_id)
             .order_by(c.board_id).limit(LIMIT)))
+        seats = conn.execute(select(boards.c.id, boards.c.name, boards.c.members).where(
+            boards.c.id.in_(board_ids)).order_by(boards.c.id)).all() if board_ids else []
     tasks = []
-    for board_id in board_ids:
-        board = ccb_queries.get_board(engine, board_id)
-        if person_id not in {m["person_id"] for m in board["members"]}:
+    for board in seats:  # only the boards the person sits on are read further
+        if person_id not in {m["person_id"] for m in board.members}:
             continue
-        for change in ccb_queries.open_emergency_changes(engine, board["id"]):
+        for change in ccb_queries.open_emergency_changes(engine, board.id):
             if change["requester_id"] == person_id:
                 continue
             if approvers is not None and person_id in set(
@@ -245,7 +246,7 @@ def emergency_tasks(engine: Engine, person_id: str, now: datetime,
             tasks.append(_task(
                 "emergency_approval", f"Approve emergency change: {change['title']}",
                 ("changes.detail", {"change_id": change["id"]}, None),
-                from_db(change["planned_start"]), now, detail=f"board {board['name']}"))
+                from_db(change["planned_start"]), now, detail=f"board {board.name}"))
     return tasks[:LIMIT]
 
 
