@@ -11,21 +11,23 @@ float), so every document decodes to the same value as before.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 
-LONG = re.compile(r"\d{19}")
-LONG_BYTES = re.compile(rb"\d{19}")
+_DIGITS = str.maketrans({**{chr(i): " " for i in range(128)}, **dict.fromkeys("0123456789", "0")})
+"""Every ASCII digit to ``0`` and every other ASCII character to a space (a run of digits is
+then a run of zeros: ``str.translate`` and ``in`` are several times quicker than a regex)."""
+_LONG = "0" * 19
 
 
 def loads(text: str | bytes) -> Any:
     """``json.loads(text)``, by orjson whenever it can."""
-    if (LONG_BYTES if isinstance(text, bytes) else LONG).search(text):  # type: ignore[arg-type]
-        return json.loads(text)
+    plain = text.decode() if isinstance(text, bytes) else text
+    if _LONG in plain.translate(_DIGITS):  # perhaps an integer beyond 64 bits
+        return json.loads(plain)
     try:
-        return orjson.loads(text)
+        return orjson.loads(plain)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        return json.loads(plain)
