@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 
 from app.schemas import FormSchema, Integer, Limit, Schema
 
+from collections.abc import Callable
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from sqlalchemy import Engine, Row, Select
 
@@ -27,6 +29,16 @@ LIMIT_CAP = 500
 """The most rows one page holds; a larger ``limit`` is clamped to this."""
 STREAM_BATCH = 500
 """Rows fetched at a time while streaming an export."""
+
+Counter = Callable[["Engine", "Select[Any]", "Callable[[], int]"], int]
+_counter: list[Counter] = []
+
+
+def count_with(counter: Counter | None) -> None:
+    """Have ``fetch_page`` count a page's matching rows through ``counter(engine, total,
+    count)`` (which may answer without calling ``count``: the web layer keeps each count while
+    no read model moves, ``web/context.py`` ``kept_count``); None: always count."""
+    _counter[:] = [counter] if counter is not None else []
 
 
 class PageArgsSchema(Schema):
@@ -62,7 +74,10 @@ def fetch_page(engine: Engine, query: Select[Any], *, limit: int, offset: int,
     with engine.connect() as conn:
         rows = [convert(r) for r in conn.execute(query.limit(limit).offset(offset))]
         if total is not None:
-            matching = int(conn.scalar(total) or 0)
+            def count() -> int:
+                return int(conn.scalar(total) or 0)
+
+            matching = _counter[0](engine, total, count) if _counter else count()
         elif offset == 0 and len(rows) < limit:
             matching = len(rows)  # the whole list fits on the first page: nothing to count
         else:

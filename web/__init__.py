@@ -7,10 +7,11 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from app import paging
 from app.bootstrap import Services, bootstrap
 from app.config import ensure_secret_key, load_settings
 from web import idempotency, json_provider, limits, markdown, security, templating
-from web.context import refuse_writes_as_of
+from web.context import kept_count, refuse_writes_as_of
 
 csrf = CSRFProtect()
 
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     json_provider.init_app(app)
+    paging.count_with(kept_count)  # a list's total kept while no read model moves
     app.extensions["govledger"] = services
     limits.init_app(app, services.settings.max_body_bytes)  # before anything reads a body
     csrf.init_app(app)

@@ -98,6 +98,36 @@ def at_position(projection: str, key: tuple[Any, ...], compute: Callable[[], T])
     return value
 
 
+def kept_count(engine: Engine, total: Any, count: Callable[[], int]) -> int:
+    """A list page's total (``app/paging.py`` ``fetch_page``), counted once per set of read-model
+    positions: the count of the same statement with the same values is kept until any
+    projection applies an event (PostgreSQL counts a large table by reading it, several ms of
+    its CPU a page view). As-of views, other engines and requests outside a web request
+    always count."""
+    if not has_request_context() or current_as_of() is not None or \
+            engine is not services().engine:
+        return count()
+    cache_key = total._generate_cache_key()
+    if cache_key is None:
+        return count()
+    values = tuple(_hashable(b.effective_value) for b in cache_key.bindparams)
+    key = ("count", tuple(sorted(positions().items())), cache_key.key, values)
+    memo = current_app.extensions.setdefault("govledger_counts", {})
+    with _memo_lock:
+        if key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+    value = count()
+    with _memo_lock:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
 def current_as_of() -> datetime | None:
     """The moment this request views (None: now). Invalid values raise a 422 naming ``as_of``."""
     if not has_request_context():

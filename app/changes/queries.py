@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, cast, func, select
 
+from app.paging import fetch_page
 from domain.errors import NotFound
 from projections.base import from_db
 from projections.changes.tables import change_requests
@@ -43,12 +44,10 @@ def list_change_requests(engine: Engine, *, status: str | None = None,
         conditions.append(func.lower(c.title).contains(q.lower(), autoescape=True))
     if system:  # an exact element of the JSON list: its quoted form in the stored text
         conditions.append(cast(c.systems, Text).contains(json.dumps(system), autoescape=True))
-    total = _fetch(engine, select(func.count()).select_from(change_requests).where(
-        *conditions))[0][0]
-    rows = _fetch(engine, query.where(*conditions).order_by(c.submitted_at.desc(), c.id)
-                  .limit(limit).offset(offset))
-    return {"items": [_change_request(r) for r in rows], "total": total,
-            "limit": limit, "offset": offset}
+    return fetch_page(engine, query.where(*conditions).order_by(c.submitted_at.desc(), c.id),
+                      limit=limit, offset=offset, convert=_change_request,
+                      total=select(func.count()).select_from(change_requests).where(
+                          *conditions))
 
 
 def count_change_requests_by_status(engine: Engine) -> dict[str, int]:
