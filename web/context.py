@@ -85,16 +85,22 @@ def at_position(projection: str, key: tuple[Any, ...], compute: Callable[[], T])
     shared: callers read it and never change it."""
     if current_as_of() is not None:
         return compute()
-    memo_key = (projection, positions().get(projection), *key)
-    memo = current_app.extensions.setdefault("govledger_at_position", {})
+    return _kept("govledger_at_position", (projection, positions().get(projection), *key),
+                 compute)
+
+
+def _kept(memo_name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the app's memo ``memo_name`` under ``key`` (at most
+    ``MEMO_ENTRIES`` values; all dropped when it is full)."""
+    memo = current_app.extensions.setdefault(memo_name, {})
     with _memo_lock:
-        if memo_key in memo:
-            return memo[memo_key]  # type: ignore[no-any-return]
+        if key in memo:
+            return memo[key]  # type: ignore[no-any-return]
     value = compute()
     with _memo_lock:
         if len(memo) >= MEMO_ENTRIES:
             memo.clear()
-        memo[memo_key] = value
+        memo[key] = value
     return value
 
 
@@ -111,17 +117,8 @@ def kept_count(engine: Engine, total: Any, count: Callable[[], int]) -> int:
     if cache_key is None:
         return count()
     values = tuple(_hashable(b.effective_value) for b in cache_key.bindparams)
-    key = ("count", tuple(sorted(positions().items())), cache_key.key, values)
-    memo = current_app.extensions.setdefault("govledger_counts", {})
-    with _memo_lock:
-        if key in memo:
-            return memo[key]  # type: ignore[no-any-return]
-    value = count()
-    with _memo_lock:
-        if len(memo) >= MEMO_ENTRIES:
-            memo.clear()
-        memo[key] = value
-    return value
+    return _kept("govledger_counts", (tuple(sorted(positions().items())), cache_key.key, values),
+                 count)
 
 
 def _hashable(value: Any) -> Any:
