@@ -9,14 +9,13 @@ matching row in batches (``stream``) through the one CSV writer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import fields, validate
 from sqlalchemy import func, select
 
 from app.schemas import FormSchema, Integer, Limit, Schema
-
-from collections.abc import Callable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,14 +30,15 @@ STREAM_BATCH = 500
 """Rows fetched at a time while streaming an export."""
 
 Counter = Callable[["Engine", "Select[Any]", "Callable[[], int]"], int]
-_counter: list[Counter] = []
+_counter: Counter | None = None
 
 
 def count_with(counter: Counter | None) -> None:
     """Have ``fetch_page`` count a page's matching rows through ``counter(engine, total,
     count)`` (which may answer without calling ``count``: the web layer keeps each count while
     no read model moves, ``web/context.py`` ``kept_count``); None: always count."""
-    _counter[:] = [counter] if counter is not None else []
+    global _counter  # one setting, made once by the web app factory
+    _counter = counter
 
 
 class PageArgsSchema(Schema):
@@ -77,7 +77,7 @@ def fetch_page(engine: Engine, query: Select[Any], *, limit: int, offset: int,
             def count() -> int:
                 return int(conn.scalar(total) or 0)
 
-            matching = _counter[0](engine, total, count) if _counter else count()
+            matching = _counter(engine, total, count) if _counter else count()
         elif offset == 0 and len(rows) < limit:
             matching = len(rows)  # the whole list fits on the first page: nothing to count
         else:

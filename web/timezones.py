@@ -17,7 +17,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import g, has_request_context
+from flask import has_request_context
 from flask.globals import _cv_app  # the app context, without a proxy per time tag
 from markupsafe import Markup, escape
 from marshmallow import fields
@@ -34,19 +34,12 @@ LOCAL_INPUT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 def zone_name() -> str:
     """The signed-in person's IANA time zone (UTC for nobody, or until they choose one)."""
-    user = g.get("user") if has_request_context() else None
-    return (user or {}).get("time_zone") or "UTC"
+    return _request_zone()[1]
 
 
 def user_zone() -> tzinfo:
     """The signed-in person's time zone (looked up once per request and zone)."""
-    name = zone_name()
-    if not has_request_context():
-        return _zone(name)
-    known = g.get("user_zone")
-    if known is None or known[0] != name:
-        known = g.user_zone = (name, _zone(name))
-    return known[1]
+    return _request_zone()[0]
 
 
 def _zone(name: str) -> tzinfo:
@@ -121,11 +114,11 @@ _LABELS: dict[str, str] = {}
 
 
 def _request_zone() -> tuple[tzinfo, str]:
-    """``user_zone()`` and ``zone_name()`` at once, without a context proxy per call."""
+    """The signed-in person's zone and its name, kept on ``g`` once per request and zone (read
+    without a context proxy: a list page asks a few hundred times)."""
     ctx = _cv_app.get(None)
     if ctx is None or not has_request_context():
-        name = zone_name()
-        return _zone(name), name
+        return timezone.utc, "UTC"
     known_g = ctx.g
     user = known_g.get("user")
     name = (user or {}).get("time_zone") or "UTC"

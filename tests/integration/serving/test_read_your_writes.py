@@ -184,3 +184,18 @@ def test_default_threads_follow_the_store(url: str, threads: int) -> None:
     assert (serving.web_threads(settings), serving.web_workers(settings, None)) == (
         threads, serving.WORKERS)
     assert serving.web_threads(settings, 5) == 5
+
+
+def test_a_web_process_hides_its_startup_objects_from_the_collector() -> None:
+    import gc
+
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    kept = [{"built": n} for n in range(1000)]  # alive when the process settles: frozen
+    try:
+        serving.settle_memory()
+        assert gc.get_freeze_count() >= frozen + len(kept)
+        assert gc.get_threshold()[0] == serving.YOUNG_OBJECTS
+        assert gc.get_threshold()[1:] == threshold[1:]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
