@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.ccb import queries as ccb_queries
 from app.reviews import queries as review_queries
@@ -99,16 +99,21 @@ def _end_of(day: Any) -> datetime:
 
 # -- on-call ------------------------------------------------------------------------------------
 
+_t, _i = incident_timeline.c, incidents.c
+_INCIDENTS = (
+    select(_i.id, _i.title, _i.severity, _i.status, _i.opened_at, _i.practice)
+    .where(_i.status.in_(UNRESOLVED), _i.id.in_(
+        select(_t.incident_id).where(_t.person_id == bindparam("person_id"),
+                                     _t.type.in_(PAGED_TYPES))))
+    .order_by(_i.acknowledged_at.is_not(None), _i.opened_at.desc(), _i.id).limit(LIMIT))
+"""The person's unresolved paged incidents. Each of this module's statements is built once
+(parameters bound by name when it runs): building one costs about as much as running it."""
+
+
 def incident_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """Unresolved incidents paged, escalated or handed over to the person: unacknowledged
     first (due within the acknowledgement target), then the newest."""
-    t = incident_timeline.c
-    mine = select(t.incident_id).where(t.person_id == person_id, t.type.in_(PAGED_TYPES))
-    c = incidents.c
-    rows = conn.execute(select(c.id, c.title, c.severity, c.status, c.opened_at, c.practice)
-                        .where(c.status.in_(UNRESOLVED), c.id.in_(mine))
-                        .order_by(c.acknowledged_at.is_not(None), c.opened_at.desc(), c.id)
-                        .limit(LIMIT)).all()
+    rows = conn.execute(_INCIDENTS, {"person_id": person_id}).all()
     tasks = []
     for r in rows:
         waiting = r.status in UNACKNOWLEDGED
@@ -122,20 +127,20 @@ def incident_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, A
     return tasks
 
 
+_s, _w = swaps.c, shifts.c
+_SWAPS = (
+    select(_s.id, _s.rotation_id, _s.role, _s.week_start, _s.return_week_start,
+           rotations.c.name.label("rotation"), _w.starts_at, people.c.name.label("requester"))
+    .join(rotations, rotations.c.id == _s.rotation_id)
+    .outerjoin(people, people.c.id == _s.requester_id)
+    .outerjoin(shifts, and_(_w.rotation_id == _s.rotation_id, _w.week_start == _s.week_start))
+    .where(_s.counterpart_id == bindparam("person_id"), _s.status == "requested")
+    .order_by(_s.week_start, _s.id).limit(LIMIT))
+
+
 def swap_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """Swap requests addressed to the person and not answered yet, due when the week starts."""
-    s = swaps.c
-    week = shifts.c
-    rows = conn.execute(
-        select(s.id, s.rotation_id, s.role, s.week_start, s.return_week_start,
-               rotations.c.name.label("rotation"), week.starts_at,
-               people.c.name.label("requester"))
-        .join(rotations, rotations.c.id == s.rotation_id)
-        .outerjoin(people, people.c.id == s.requester_id)
-        .outerjoin(shifts, and_(week.rotation_id == s.rotation_id,
-                                week.week_start == s.week_start))
-        .where(s.counterpart_id == person_id, s.status == "requested")
-        .order_by(s.week_start, s.id).limit(LIMIT)).all()
+    rows = conn.execute(_SWAPS, {"person_id": person_id}).all()
     return [_task("swap", f"Swap request from {r.requester or 'someone'}: their "
                   f"{r.role} week of {r.week_start} on {r.rotation}",
                   ("oncall.rotation", {"rotation_id": r.rotation_id}, "swaps"),
@@ -144,15 +149,18 @@ def swap_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]
             for r in rows]
 
 
+_SHIFTS = (
+    select(_w.rotation_id, _w.week_start, _w.starts_at, _w.ends_at, _w.primary_id,
+           rotations.c.name.label("rotation"))
+    .join(rotations, rotations.c.id == _w.rotation_id)
+    .where(or_(_w.primary_id == bindparam("person_id"), _w.secondary_id == bindparam("person_id")),
+           _w.ends_at > bindparam("now"))
+    .order_by(_w.starts_at, _w.rotation_id).limit(LIMIT))
+
+
 def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """The person's current shift (due when it ends) and their next one (due when it starts)."""
-    s = shifts.c
-    rows = conn.execute(
-        select(s.rotation_id, s.week_start, s.starts_at, s.ends_at, s.primary_id,
-               rotations.c.name.label("rotation"))
-        .join(rotations, rotations.c.id == s.rotation_id)
-        .where(or_(s.primary_id == person_id, s.secondary_id == person_id), s.ends_at > now)
-        .order_by(s.starts_at, s.rotation_id).limit(LIMIT)).all()
+    rows = conn.execute(_SHIFTS, {"person_id": person_id, "now": now}).all()
     current = [r for r in rows if from_db(r.starts_at) <= now]
     upcoming = [r for r in rows if from_db(r.starts_at) > now][:1]
     tasks = []
@@ -172,15 +180,18 @@ def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]
 
 # -- Change Control Board -----------------------------------------------------------------------
 
+_OPEN_MEETINGS = (
+    select(meetings.c.id, meetings.c.state, meetings.c.scheduled_end,
+           boards.c.name, boards.c.members, boards.c.charter)
+    .join(boards, boards.c.id == meetings.c.board_id)
+    .where(meetings.c.status == "open")
+    .order_by(meetings.c.scheduled_start, meetings.c.id).limit(LIMIT))
+
+
 def meeting_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """On every open meeting of a board the person sits on: check in if absent; once present,
     each undecided item they (or a grantor whose proxy they hold) may vote on and have not."""
-    rows = conn.execute(
-        select(meetings.c.id, meetings.c.state, meetings.c.scheduled_end,
-               boards.c.name, boards.c.members, boards.c.charter)
-        .join(boards, boards.c.id == meetings.c.board_id)
-        .where(meetings.c.status == "open")
-        .order_by(meetings.c.scheduled_start, meetings.c.id).limit(LIMIT)).all()
+    rows = conn.execute(_OPEN_MEETINGS).all()
     titles: dict[str, str] = {}
     tasks: list[dict[str, Any]] = []
     for r in rows:
@@ -219,20 +230,24 @@ def meeting_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, An
     return tasks
 
 
+_c = change_requests.c
+_EMERGENCY_BOARDS = (
+    select(_c.board_id).distinct()
+    .where(_c.category == "emergency", _c.status.in_(ccb_queries.OPEN_EMERGENCY),
+           _c.board_id.is_not(None), _c.requester_id != bindparam("person_id"))
+    .order_by(_c.board_id).limit(LIMIT))
+_SEATS = (select(boards.c.id, boards.c.name, boards.c.members)
+          .where(boards.c.id.in_(bindparam("board_ids", expanding=True))).order_by(boards.c.id))
+
+
 def emergency_tasks(engine: Engine, person_id: str, now: datetime,
                     approvers: Callable[[str, int], Iterable[str]] | None,
                     ) -> list[dict[str, Any]]:
     """Emergency changes on the person's boards that wait for approvals they may give: not
     their own, not approved by them yet; due at the change's planned start."""
-    c = change_requests.c
     with engine.connect() as conn:
-        board_ids = list(conn.scalars(
-            select(c.board_id).distinct().where(
-                c.category == "emergency", c.status.in_(ccb_queries.OPEN_EMERGENCY),
-                c.board_id.is_not(None), c.requester_id != person_id)
-            .order_by(c.board_id).limit(LIMIT)))
-        seats = conn.execute(select(boards.c.id, boards.c.name, boards.c.members).where(
-            boards.c.id.in_(board_ids)).order_by(boards.c.id)).all() if board_ids else []
+        board_ids = list(conn.scalars(_EMERGENCY_BOARDS, {"person_id": person_id}))
+        seats = conn.execute(_SEATS, {"board_ids": board_ids}).all() if board_ids else []
     tasks = []
     for board in seats:  # only the boards the person sits on are read further
         if person_id not in {m["person_id"] for m in board.members}:
@@ -265,23 +280,26 @@ def action_item_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[s
     return tasks
 
 
+_OWNS_OPEN = select(action_items.c.id).where(
+    action_items.c.owner_id == bindparam("person_id"),
+    action_items.c.status.in_(OPEN_STATUSES)).limit(1)
+_rv = reviews.c
+_NEXT_REVIEWS = (
+    select(_rv.id, _rv.launch_id, _rv.seq, _rv.kind, _rv.scheduled_for, launches.c.name)
+    .join(launches, launches.c.id == _rv.launch_id)
+    .where(or_(_rv.status == "in_progress",
+               and_(_rv.status == "scheduled", _rv.scheduled_for <= bindparam("horizon"))))
+    .order_by(_rv.scheduled_for, _rv.seq, _rv.id).limit(LIMIT))
+
+
 def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, Any]]:
     """Each launch's next review (in progress, or scheduled within ``REVIEW_HORIZON``) where an
     open action item the person owns still needs its status update (``missing_updates``)."""
-    rv = reviews.c
     with engine.connect() as conn:
-        owns_open = conn.execute(select(action_items.c.id).where(
-            action_items.c.owner_id == person_id,
-            action_items.c.status.in_(OPEN_STATUSES)).limit(1)).first()
+        owns_open = conn.execute(_OWNS_OPEN, {"person_id": person_id}).first()
         if owns_open is None:  # nothing of theirs can wait for an update: no review to read
             return []
-        rows = conn.execute(
-            select(rv.id, rv.launch_id, rv.seq, rv.kind, rv.scheduled_for, launches.c.name)
-            .join(launches, launches.c.id == rv.launch_id)
-            .where(or_(rv.status == "in_progress",
-                       and_(rv.status == "scheduled",
-                            rv.scheduled_for <= today + REVIEW_HORIZON)))
-            .order_by(rv.scheduled_for, rv.seq, rv.id).limit(LIMIT)).all()
+        rows = conn.execute(_NEXT_REVIEWS, {"horizon": today + REVIEW_HORIZON}).all()
     now = datetime.combine(today, time.min, UTC)
     tasks, seen = [], set()
     for r in rows:
@@ -303,13 +321,16 @@ def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, A
 
 # -- programme ----------------------------------------------------------------------------------
 
+_a = programme_activities.c
+_ACTIVITIES = (select(_a.id, _a.name, _a.status, _a.started_at, _a.timebox_hours)
+               .where(_a.owner_id == bindparam("person_id"), _a.status != "completed")
+               .order_by(_a.position, _a.id).limit(LIMIT))
+
+
 def activity_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
     """Programme activities the person owns and has not completed: an activity in progress is
     due when its timebox runs out from its start."""
-    a = programme_activities.c
-    rows = conn.execute(select(a.id, a.name, a.status, a.started_at, a.timebox_hours)
-                        .where(a.owner_id == person_id, a.status != "completed")
-                        .order_by(a.position, a.id).limit(LIMIT)).all()
+    rows = conn.execute(_ACTIVITIES, {"person_id": person_id}).all()
     tasks = []
     for r in rows:
         started = from_db(r.started_at)
