@@ -7,8 +7,9 @@ worker`` process) on a generated store (``BENCH_EVENTS`` events, or the store na
 PostgreSQL database instead). A member signs in (a session cookie for pages, a bearer token for
 the API); each URL is requested once (the first request: caches cold), then for
 ``BENCH_LOAD_SECONDS`` seconds by ``BENCH_CLIENTS`` connections. The baseline is the same run
-against ``GET /api/v1/me`` — authentication, one read, JSON — so each row's ratio is
-``baseline p95 / p95`` (the issue's "within 3×" is a ratio of at least ⅓).
+against ``GET /api/v1/me`` — authentication, one read, JSON — run just before each row (the
+machine's speed drifts over minutes), so each row's ratio is ``baseline p95 / p95`` (the
+issue's "within 3×" is a ratio of at least ⅓).
 
 ``python -m benchmarks.load`` prints the rows; ``benchmarks/run.py`` adds them to ``make bench``.
 """
@@ -205,10 +206,11 @@ def run(folder: Path | None = None, ready: bool = False) -> list[dict[str, Any]]
             cookie = f"Cookie: {sign_in(base, email)}"
             bearer = f"Authorization: Bearer {token}"
             first(base, BASELINE, bearer)
-            baseline = wrk(base, BASELINE, bearer, script)
+            wrk(base, BASELINE, bearer, script)  # warms every process up; not reported
             rows = []
             for path, header in [*[(p, cookie) for p in PAGES], *[(p, bearer) for p in API]]:
                 cold = first(base, path, header)
+                baseline = wrk(base, BASELINE, bearer, script)  # next to the row it judges
                 measured = wrk(base, path, header, script)
                 rows.append({
                     "name": f"load_{backend}_{path.strip('/').replace('/', '_') or 'home'}",

@@ -3,7 +3,8 @@ the background work in ``govledger worker`` processes (see docs/DEPLOYMENT.md).
 
 ``serve`` checks its settings and the store first (``web/cli/preflight.py``, then the bootstrap
 DDL), then hands the socket to gunicorn's arbiter through its programmatic ``BaseApplication``:
-each web process (gunicorn worker, ``gthread`` class, ``web_threads`` threads) opens its own connections and
+each web process (gunicorn worker, ``gthread`` class balanced by ``BalancedThreadWorker``,
+``web_threads`` threads) opens its own connections and
 builds the app after the fork. Unless ``--no-worker`` (or ``GOVLEDGER_SERVE_WORKER=0``), serve
 also starts one ``govledger worker`` process and stops it when it stops; each child dies with
 its parent (Linux ``PR_SET_PDEATHSIG``), so a ``kill -9`` of serve leaves no process holding the
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from app.bootstrap import bootstrap
@@ -122,7 +124,8 @@ def serve(services: Services, args: argparse.Namespace) -> int:
     threads = web_threads(settings, getattr(args, "threads", None))
     try:
         WebServer(settings, {
-            "bind": f"{host}:{args.port}", "workers": workers, "worker_class": "gthread",
+            "bind": f"{host}:{args.port}", "workers": workers,
+            "worker_class": BalancedThreadWorker,
             "threads": threads, "timeout": 120, "graceful_timeout": 10, "keepalive": 5,
             "accesslog": None, "errorlog": "-", "loglevel": "warning",
             "proc_name": "govledger-web", "post_fork": _post_fork,
@@ -156,8 +159,31 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 try:
     from gunicorn.app.base import BaseApplication
+    from gunicorn.workers.gthread import ThreadWorker
 except ImportError:  # not POSIX, or not installed: serve falls back to waitress
-    BaseApplication = object  # type: ignore[assignment,misc]
+    BaseApplication = ThreadWorker = object  # type: ignore[assignment,misc]
+
+
+ACCEPT_YIELD = 0.001
+"""Seconds a web process waits, per connection it holds beyond its threads, after accepting
+one (``BalancedThreadWorker``)."""
+
+
+class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc,valid-type]
+    """gunicorn's ``gthread`` worker, leaving new connections to a less busy sibling.
+
+    Every web process waits on the one listening socket, and whichever wakes first accepts.
+    When many clients connect at once (a proxy's pool, a load test) one process could take
+    nearly all of them: 16 keep-alive connections split 14/2 or 16/0 in three of eight tries,
+    so one core served them all at half the throughput. Having accepted a connection beyond
+    its threads, a process now pauses ``ACCEPT_YIELD`` seconds per extra one (its request
+    threads go on working), so a sibling with fewer takes the next."""
+
+    def accept(self, server: Any, listener: Any) -> None:
+        super().accept(server, listener)
+        beyond = self.nr_conns - self.cfg.threads
+        if beyond > 0:
+            time.sleep(min(beyond, 8) * ACCEPT_YIELD)
 
 
 class WebServer(BaseApplication):  # type: ignore[misc,valid-type]

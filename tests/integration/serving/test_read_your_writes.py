@@ -171,7 +171,7 @@ def test_each_web_process_runs_the_threads_asked_for(
     monkeypatch.setattr(serving, "WebServer", Recorded)
     assert main(["serve", "--port", "8999", *flag]) == 0
     assert [(o["worker_class"], o["threads"], o["workers"]) for o in started] == [
-        ("gthread", expected, serving.WORKERS)]
+        (serving.BalancedThreadWorker, expected, serving.WORKERS)]
     with pytest.raises(ConfigError, match="GOVLEDGER_WEB_THREADS must be a positive number"):
         load_settings({"GOVLEDGER_WEB_THREADS": "none"})
 

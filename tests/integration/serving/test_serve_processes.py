@@ -85,3 +85,67 @@ def test_four_web_processes_and_a_worker_start_and_die_with_serve(tmp_path: Path
             serve.wait()
         for kid in children(serve.pid):
             os.kill(kid, signal.SIGKILL)
+
+
+def established_by_process(pids: list[int], port: int) -> dict[int, int]:
+    """How many established connections to ``port`` each process holds (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    held = {}
+    for pid in pids:
+        targets = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                targets.append(os.readlink(fd))
+            except OSError:
+                continue
+        held[pid] = sum(1 for t in targets if t.startswith("socket:[") and t[8:-1] in inodes)
+    return held
+
+
+def test_clients_connecting_at_once_are_shared_between_the_web_processes(
+        tmp_path: Path) -> None:
+    env = {**os.environ, "GOVLEDGER_INSTANCE_PATH": str(tmp_path / "instance"),
+           "GOVLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    subprocess.run([GOVLEDGER, "init"], env=env, check=True, capture_output=True)  # noqa: S603
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen([GOVLEDGER, "serve", "--port", str(port), "--workers", "2",  # noqa: S603
+                              "--threads", "2", "--no-worker"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    clients: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline and len(children(serve.pid)) < 2:
+            time.sleep(0.2)
+        web = children(serve.pid)
+        assert len(web) == 2
+        while time.monotonic() < deadline:  # both have built their app and listen
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=3).ok:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)
+        time.sleep(1.0)
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(16)]
+        for client in clients:  # keep-alive requests: each connection stays with its process
+            client.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        for client in clients:
+            assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        held = established_by_process(web, port)
+        assert sum(held.values()) == 16, held
+        assert min(held.values()) >= 4, held  # unbalanced, one took 14 or all 16 of them
+    finally:
+        for client in clients:
+            client.close()
+        serve.terminate()
+        try:
+            serve.wait(20)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
