@@ -55,18 +55,16 @@ def my_tasks(engine: Engine, person_id: str, now: datetime,
         the log); without it, emergency changes the person already approved are listed too.
     """
     today = now.date()
-    items: list[dict[str, Any]] = []
-    with engine.connect() as conn:
-        items += incident_tasks(conn, person_id, now)
-        items += meeting_tasks(conn, person_id, now)
-    items += emergency_tasks(engine, person_id, now, approvers)
-    with engine.connect() as conn:
-        items += swap_tasks(conn, person_id, now)
-        items += shift_tasks(conn, person_id, now)
-    items += action_item_tasks(engine, person_id, today)
-    items += review_tasks(engine, person_id, today)
-    with engine.connect() as conn:
-        items += activity_tasks(conn, person_id, now)
+    with engine.connect() as conn:  # one connection for this module's own queries (on
+        # PostgreSQL each connection taken from the pool is a round trip of its own)
+        incident = incident_tasks(conn, person_id, now)
+        meeting = meeting_tasks(conn, person_id, now)
+        swap = swap_tasks(conn, person_id, now)
+        shift = shift_tasks(conn, person_id, now)
+        activity = activity_tasks(conn, person_id, now)
+    items = [*incident, *meeting, *emergency_tasks(engine, person_id, now, approvers), *swap,
+             *shift, *action_item_tasks(engine, person_id, today),
+             *review_tasks(engine, person_id, today), *activity]
     counts: dict[str, int] = {kind: 0 for kind in KINDS}
     for item in items:
         counts[item["kind"]] += 1
