@@ -25,7 +25,8 @@ _LONG = "0" * 19
 def loads(text: str | bytes) -> Any:
     """``json.loads(text)``, by orjson whenever it can."""
     plain = text.decode() if isinstance(text, bytes) else text
-    if _LONG in plain.translate(_DIGITS):  # perhaps an integer beyond 64 bits
+    if len(plain) >= len(_LONG) and _LONG in plain.translate(_DIGITS):  # perhaps an integer
+        # beyond 64 bits (a shorter text holds no run of 19 digits: no copy to look)
         return json.loads(plain)
     try:
         return orjson.loads(plain)
