@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from web.cli.serving import stop_process
+
 GOVLEDGER = str(Path(sys.executable).with_name("govledger"))
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -42,13 +44,19 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_four_web_processes_and_a_worker_start_and_die_with_serve(tmp_path: Path) -> None:
+def initialised_store(tmp_path: Path) -> tuple[dict[str, str], int]:
+    """The environment of a fresh SQLite store under ``tmp_path`` (initialised) and a free
+    loopback port."""
     env = {**os.environ, "GOVLEDGER_INSTANCE_PATH": str(tmp_path / "instance"),
            "GOVLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
     subprocess.run([GOVLEDGER, "init"], env=env, check=True, capture_output=True)  # noqa: S603
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return env, probe.getsockname()[1]
+
+
+def test_four_web_processes_and_a_worker_start_and_die_with_serve(tmp_path: Path) -> None:
+    env, port = initialised_store(tmp_path)
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         serve = subprocess.Popen([GOVLEDGER, "serve", "--port", str(port),  # noqa: S603
@@ -109,12 +117,7 @@ def established_by_process(pids: list[int], port: int) -> dict[int, int]:
 
 def test_clients_connecting_at_once_are_shared_between_the_web_processes(
         tmp_path: Path) -> None:
-    env = {**os.environ, "GOVLEDGER_INSTANCE_PATH": str(tmp_path / "instance"),
-           "GOVLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
-    subprocess.run([GOVLEDGER, "init"], env=env, check=True, capture_output=True)  # noqa: S603
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    env, port = initialised_store(tmp_path)
     serve = subprocess.Popen([GOVLEDGER, "serve", "--port", str(port), "--workers", "2",  # noqa: S603
                               "--threads", "2", "--no-worker"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -143,9 +146,4 @@ def test_clients_connecting_at_once_are_shared_between_the_web_processes(
     finally:
         for client in clients:
             client.close()
-        serve.terminate()
-        try:
-            serve.wait(20)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
+        stop_process(serve)
