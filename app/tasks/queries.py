@@ -97,13 +97,15 @@ def _end_of(day: Any) -> datetime:
 
 # -- on-call ------------------------------------------------------------------------------------
 
-_t, _i = incident_timeline.c, incidents.c
+_timeline, _incident = incident_timeline.c, incidents.c
 _INCIDENTS = (
-    select(_i.id, _i.title, _i.severity, _i.status, _i.opened_at, _i.practice)
-    .where(_i.status.in_(UNRESOLVED), _i.id.in_(
-        select(_t.incident_id).where(_t.person_id == bindparam("person_id"),
-                                     _t.type.in_(PAGED_TYPES))))
-    .order_by(_i.acknowledged_at.is_not(None), _i.opened_at.desc(), _i.id).limit(LIMIT))
+    select(_incident.id, _incident.title, _incident.severity, _incident.status,
+           _incident.opened_at, _incident.practice)
+    .where(_incident.status.in_(UNRESOLVED), _incident.id.in_(
+        select(_timeline.incident_id).where(_timeline.person_id == bindparam("person_id"),
+                                            _timeline.type.in_(PAGED_TYPES))))
+    .order_by(_incident.acknowledged_at.is_not(None), _incident.opened_at.desc(), _incident.id)
+    .limit(LIMIT))
 """The person's unresolved paged incidents. Each of this module's statements is built once
 (parameters bound by name when it runs): building one costs about as much as running it."""
 
@@ -125,15 +127,16 @@ def incident_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, A
     return tasks
 
 
-_s, _w = swaps.c, shifts.c
+_swap, _shift = swaps.c, shifts.c
 _SWAPS = (
-    select(_s.id, _s.rotation_id, _s.role, _s.week_start, _s.return_week_start,
-           rotations.c.name.label("rotation"), _w.starts_at, people.c.name.label("requester"))
-    .join(rotations, rotations.c.id == _s.rotation_id)
-    .outerjoin(people, people.c.id == _s.requester_id)
-    .outerjoin(shifts, and_(_w.rotation_id == _s.rotation_id, _w.week_start == _s.week_start))
-    .where(_s.counterpart_id == bindparam("person_id"), _s.status == "requested")
-    .order_by(_s.week_start, _s.id).limit(LIMIT))
+    select(_swap.id, _swap.rotation_id, _swap.role, _swap.week_start, _swap.return_week_start,
+           rotations.c.name.label("rotation"), _shift.starts_at, people.c.name.label("requester"))
+    .join(rotations, rotations.c.id == _swap.rotation_id)
+    .outerjoin(people, people.c.id == _swap.requester_id)
+    .outerjoin(shifts, and_(_shift.rotation_id == _swap.rotation_id,
+                            _shift.week_start == _swap.week_start))
+    .where(_swap.counterpart_id == bindparam("person_id"), _swap.status == "requested")
+    .order_by(_swap.week_start, _swap.id).limit(LIMIT))
 
 
 def swap_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
@@ -148,12 +151,14 @@ def swap_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]
 
 
 _SHIFTS = (
-    select(_w.rotation_id, _w.week_start, _w.starts_at, _w.ends_at, _w.primary_id,
+    select(_shift.rotation_id, _shift.week_start, _shift.starts_at, _shift.ends_at,
+           _shift.primary_id,
            rotations.c.name.label("rotation"))
-    .join(rotations, rotations.c.id == _w.rotation_id)
-    .where(or_(_w.primary_id == bindparam("person_id"), _w.secondary_id == bindparam("person_id")),
-           _w.ends_at > bindparam("now"))
-    .order_by(_w.starts_at, _w.rotation_id).limit(LIMIT))
+    .join(rotations, rotations.c.id == _shift.rotation_id)
+    .where(or_(_shift.primary_id == bindparam("person_id"),
+               _shift.secondary_id == bindparam("person_id")),
+           _shift.ends_at > bindparam("now"))
+    .order_by(_shift.starts_at, _shift.rotation_id).limit(LIMIT))
 
 
 def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
@@ -228,12 +233,12 @@ def meeting_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, An
     return tasks
 
 
-_c = change_requests.c
+_change = change_requests.c
 _EMERGENCY_BOARDS = (
-    select(_c.board_id).distinct()
-    .where(_c.category == "emergency", _c.status.in_(ccb_queries.OPEN_EMERGENCY),
-           _c.board_id.is_not(None), _c.requester_id != bindparam("person_id"))
-    .order_by(_c.board_id).limit(LIMIT))
+    select(_change.board_id).distinct()
+    .where(_change.category == "emergency", _change.status.in_(ccb_queries.OPEN_EMERGENCY),
+           _change.board_id.is_not(None), _change.requester_id != bindparam("person_id"))
+    .order_by(_change.board_id).limit(LIMIT))
 _SEATS = (select(boards.c.id, boards.c.name, boards.c.members)
           .where(boards.c.id.in_(bindparam("board_ids", expanding=True))).order_by(boards.c.id))
 
@@ -281,13 +286,14 @@ def action_item_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[s
 _OWNS_OPEN = select(action_items.c.id).where(
     action_items.c.owner_id == bindparam("person_id"),
     action_items.c.status.in_(OPEN_STATUSES)).limit(1)
-_rv = reviews.c
+_review = reviews.c
 _NEXT_REVIEWS = (
-    select(_rv.id, _rv.launch_id, _rv.seq, _rv.kind, _rv.scheduled_for, launches.c.name)
-    .join(launches, launches.c.id == _rv.launch_id)
-    .where(or_(_rv.status == "in_progress",
-               and_(_rv.status == "scheduled", _rv.scheduled_for <= bindparam("horizon"))))
-    .order_by(_rv.scheduled_for, _rv.seq, _rv.id).limit(LIMIT))
+    select(_review.id, _review.launch_id, _review.seq, _review.kind, _review.scheduled_for,
+           launches.c.name)
+    .join(launches, launches.c.id == _review.launch_id)
+    .where(or_(_review.status == "in_progress",
+               and_(_review.status == "scheduled", _review.scheduled_for <= bindparam("horizon"))))
+    .order_by(_review.scheduled_for, _review.seq, _review.id).limit(LIMIT))
 
 
 def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, Any]]:
@@ -319,10 +325,11 @@ def review_tasks(engine: Engine, person_id: str, today: Any) -> list[dict[str, A
 
 # -- programme ----------------------------------------------------------------------------------
 
-_a = programme_activities.c
-_ACTIVITIES = (select(_a.id, _a.name, _a.status, _a.started_at, _a.timebox_hours)
-               .where(_a.owner_id == bindparam("person_id"), _a.status != "completed")
-               .order_by(_a.position, _a.id).limit(LIMIT))
+_activity = programme_activities.c
+_ACTIVITIES = (select(_activity.id, _activity.name, _activity.status, _activity.started_at,
+                      _activity.timebox_hours)
+               .where(_activity.owner_id == bindparam("person_id"), _activity.status != "completed")
+               .order_by(_activity.position, _activity.id).limit(LIMIT))
 
 
 def activity_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]]:
