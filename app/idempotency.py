@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import ClientCursor, sql
@@ -142,6 +142,10 @@ class Claim:
             self.events, self._writing = self._writing, None
 
 
+COPY_FROM = 1000
+"""Batches of this many events or more are sent to PostgreSQL with ``COPY`` (see
+``IdempotentPostgresRecorder._copy_events``)."""
+
 current: ContextVar[Claim | None] = ContextVar("idempotency_claim", default=None)
 """The claim of the request being handled (set by the web layer, read by ``Ledger.save``)."""
 
@@ -183,6 +187,8 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                     with conn.cursor() as curs:
                         curs.execute("BEGIN")
                         self._insert_events(curs, stored_events, **kwargs)
+                if len(stored_events) >= COPY_FROM:
+                    return self._copy_events(conn, stored_events, begun)
                 params = [value for e in stored_events for value in (
                     e.originator_id, e.originator_version, e.topic, e.state)]
                 with ClientCursor(conn) as curs:  # one simple query: lock ... COMMIT
@@ -195,6 +201,39 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                 if conn.info.transaction_status != TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
                 raise
+
+    def _copy_events(self, conn: Any, stored_events: Sequence[StoredEvent],
+                     begun: bool) -> list[int]:
+        """A large batch (``COPY_FROM`` events or more: the generator's, an import's) under the
+        same lock, sent with ``COPY … FROM STDIN (FORMAT BINARY)``: the states go to the server
+        as bytes, where the one-statement insert has the client render every one as a hex
+        literal (and psycopg re-parse a statement too long for its cache). The lock makes the
+        batch's notification ids the ones after the head read under it; they are read back in
+        order."""
+        table = sql.SQL("{}.{}").format(sql.Identifier(self.datastore.schema),
+                                        sql.Identifier(self.events_table_name))
+        with conn.cursor() as curs:
+            if not begun:
+                curs.execute("BEGIN")
+            for statement in self.lock_table_statements:  # SET LOCAL lock_timeout; LOCK …
+                curs.execute(statement)
+            curs.execute(sql.SQL("NOTIFY {}").format(sql.Identifier(self.channel_name)))
+            curs.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}")
+                         .format(table))
+            head = curs.fetchone()["head"]
+            with curs.copy(sql.SQL("COPY {} (originator_id, originator_version, topic, state) "
+                                   "FROM STDIN (FORMAT BINARY)").format(table)) as copy:
+                copy.set_types([self.datastore.originator_id_type, "int8", "text", "bytea"])
+                for e in stored_events:
+                    copy.write_row((e.originator_id, e.originator_version, e.topic, e.state))
+            curs.execute(sql.SQL("SELECT notification_id FROM {} WHERE notification_id > %s "
+                                 "ORDER BY notification_id").format(table), (head,))
+            ids = [row["notification_id"] for row in curs.fetchall()]
+            if len(ids) != len(stored_events):
+                raise ProgrammingError(f"copied {len(stored_events)} events, "
+                                       f"found {len(ids)} after position {head}")
+            curs.execute("COMMIT")
+        return ids
 
     def _locked_insert(self, conn: Any, count: int, begun: bool) -> str:
         """``[BEGIN;] SET LOCAL lock_timeout; LOCK TABLE … IN EXCLUSIVE MODE; NOTIFY; INSERT …

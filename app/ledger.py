@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 _actor: ContextVar[Person | None] = ContextVar("actor", default=None)
 
+_save_key: ContextVar[bytes | None] = ContextVar("save_key", default=None)
+"""The event key of the save in progress (``AuthenticatingMapper.one_key``)."""
+
 written: ContextVar[list[tuple[int, str]] | None] = ContextVar("written", default=None)
 """When set (a web request's commands), every save adds its events' ``(notification id,
 topic)``: what the request waits to see applied before it answers (read-your-writes)."""
@@ -67,12 +70,24 @@ class AuthenticatingMapper(Mapper[UUID]):
 
     event_key: bytes | None = None
     key_source: Callable[[], bytes] | None = None
-    """When set, called for each event to get the current key (it follows rotations made by
-    another process)."""
+    """When set, called to get the current key (it follows rotations made by another process):
+    once per save (see :meth:`one_key`), else once per event."""
+
+    @contextmanager
+    def one_key(self) -> Iterator[None]:
+        """Tag every event stored in the block with the key current when it starts: one look
+        at the key file per save rather than one per event (a generated batch holds 5,000)."""
+        token = _save_key.set(self.key_source() if self.key_source is not None else None)
+        try:
+            yield
+        finally:
+            _save_key.reset(token)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
-        key = self.key_source() if self.key_source is not None else self.event_key
+        key = _save_key.get()
+        if key is None:
+            key = self.key_source() if self.key_source is not None else self.event_key
         if key is None or self.cipher or self.compressor:
             return stored
         return StoredEvent(originator_id=stored.originator_id,
@@ -171,11 +186,12 @@ class Ledger(Application[UUID]):
         """Save the aggregates' new events in one transaction — with the idempotency key of the
         request being handled, if it has one (see ``app/idempotency.py``)."""
         claim = idempotency.current.get()
-        if claim is None:
-            recordings = super().save(*objs, **kwargs)
-        else:
-            recordings = super().save(*objs, idempotency=claim, **kwargs)
-            claim.saved()
+        with self.mapper.one_key():
+            if claim is None:
+                recordings = super().save(*objs, **kwargs)
+            else:
+                recordings = super().save(*objs, idempotency=claim, **kwargs)
+                claim.saved()
         noted = written.get()
         if noted is not None:
             noted.extend((r.notification.id, r.notification.topic) for r in recordings)
