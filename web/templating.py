@@ -8,6 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import g
 from flask.templating import Environment
+from jinja2.compiler import CodeGenerator
+from markupsafe import Markup
+from markupsafe import escape as _markupsafe_escape
+
+try:
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - markupsafe without its C extension
+    from markupsafe._native import _escape_inner
 
 from web.context import can, current_as_of
 from web.messages import ADMIN_ONLY, event_words, field_label, rule_message, words
@@ -22,13 +30,42 @@ DICT_ATTRIBUTES = frozenset(dir(dict))
 """Names a dict has as attributes (``items``, ``get``, …): Jinja reads those as the method."""
 
 
+_new_str = str.__new__
+
+
+def escape(value: Any) -> Markup:
+    """``markupsafe.escape`` as the templates call it for every ``{{ … }}`` (~700 times on a
+    list page): the same result, but a plain text's ``Markup`` is made without
+    ``Markup.__new__``'s Python-level ``__html__`` check (8% of a list page's CPU at 1M
+    events), a ``Markup`` is passed on as it is and an ``int`` is not searched."""
+    kind = type(value)
+    if kind is str:
+        return _new_str(Markup, _escape_inner(value))  # type: ignore[no-any-return]
+    if kind is Markup:
+        return value  # type: ignore[no-any-return]
+    if kind is int:  # digits and a sign: nothing to escape
+        return _new_str(Markup, str(value))  # type: ignore[no-any-return]
+    return _markupsafe_escape(value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with compiled templates escaping through :func:`escape`."""
+
+    def writeline(self, x: str, node: Any = None, extra: int = 0) -> None:
+        super().writeline(x, node, extra)
+        if x.startswith("from jinja2.runtime import "):
+            super().writeline("from web.templating import escape")
+
+
 class LedgerEnvironment(Environment):
     """Flask's Jinja environment, reading ``row.title`` of a dict straight from its key.
 
     The rows of every list are dicts; Jinja's own lookup tries the attribute first, and the
     ``AttributeError`` it catches for each cell was ~0.7 µs a lookup, ~8% of a list page. The
     answer is Jinja's: a name a dict has as an attribute (``d.items``) is still the method,
-    and a missing key is still undefined."""
+    and a missing key is still undefined. Templates escape with :func:`escape`."""
+
+    code_generator_class = _CodeGenerator
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
