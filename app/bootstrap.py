@@ -71,6 +71,13 @@ class Services:
     alerts: AlertService
     idempotency: IdempotencyStore
     read_your_writes: ReadYourWrites
+    reader: Engine | None = None
+    """The read models' engine for reads that write nothing (pages, lists, sessions): on
+    PostgreSQL the same pool in autocommit (``reading_engine``), else ``engine`` itself."""
+
+    def __post_init__(self) -> None:
+        if self.reader is None:
+            self.reader = self.engine
 
     def close(self) -> None:
         """Release database connections and temporary as-of views."""
@@ -116,7 +123,23 @@ def _bootstrap(settings: Settings) -> Services:
         programme=retrying(ProgrammeService(ledger, evidence=lambda: caught_up(runner, engine))),
         notifications=NotificationService(ledger, engine, settings),
         alerts=AlertService(ledger, oncall),
-        idempotency=idempotency, read_your_writes=ReadYourWrites(settings, runner))
+        idempotency=idempotency, read_your_writes=ReadYourWrites(settings, runner),
+        reader=reading_engine(engine))
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """``engine`` for reads only: on PostgreSQL its own pool with connections in autocommit.
+
+    A read through the transactional engine costs three round trips besides its queries: the
+    pool's ping, the ``BEGIN`` psycopg sends before the first query and the ``ROLLBACK`` when
+    the connection goes back. In autocommit there is no ``BEGIN`` and nothing to roll back, and
+    a read sees what it saw before: at PostgreSQL's default (read committed) every statement of
+    a transaction takes its own snapshot anyway. Nothing may write through it (a write would
+    commit statement by statement); SQLite's driver begins no transaction for reads, so there
+    it is ``engine``."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:

@@ -91,6 +91,9 @@ def stream(engine: Engine, query: Select[Any],
     """Every row of ``query``, converted, fetched ``STREAM_BATCH`` at a time (never the whole
     result in memory)."""
     with engine.connect() as conn:
-        result = conn.execution_options(yield_per=STREAM_BATCH).execute(query)
+        options: dict[str, Any] = {"yield_per": STREAM_BATCH}
+        if conn.dialect.name == "postgresql":  # a server-side cursor lives in a transaction,
+            options["isolation_level"] = conn.default_isolation_level  # also on a reader
+        result = conn.execution_options(**options).execute(query)
         for row in result:
             yield convert(row)

@@ -349,9 +349,10 @@ class ProjectionRunner:
                      {"channel": PROJECTED_CHANNEL, "name": projection.name})
         return True
 
-    def positions(self) -> dict[str, int]:
-        """Every projection's position (one query)."""
-        with self.engine.connect() as conn:
+    def positions(self, engine: Engine | None = None) -> dict[str, int]:
+        """Every projection's position (one query; through ``engine``, a reading engine over
+        the same tables, when given)."""
+        with (engine or self.engine).connect() as conn:
             return {n: int(p) for n, p in conn.execute(select(tracking.c.name,
                                                                 tracking.c.position))}
 

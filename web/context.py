@@ -60,7 +60,7 @@ def read_model() -> Engine:
         elif not g.get("read_model_caught_up"):  # once per request, however many reads
             services().read_your_writes.before_read()  # inline: catch up; workers: nothing
             g.read_model_caught_up = True
-        return services().engine
+        return services().reader  # type: ignore[return-value]
 
     return services().as_of.engine_at(moment)
 
@@ -70,10 +70,11 @@ def positions() -> dict[str, int]:
     once per request: what the aggregates kept per position (``at_position``, the nav's task
     count) are keyed by."""
     read_model()
+    live = services()
     if not has_request_context():
-        return services().projections.positions()
+        return live.projections.positions(live.reader)
     if "positions" not in g:
-        g.positions = services().projections.positions()
+        g.positions = live.projections.positions(live.reader)
     return g.positions  # type: ignore[no-any-return]
 
 
@@ -111,7 +112,7 @@ def kept_count(engine: Engine, total: Any, count: Callable[[], int]) -> int:
     its CPU a page view). As-of views, other engines and requests outside a web request
     always count."""
     if not has_request_context() or current_as_of() is not None or \
-            engine is not services().engine:
+            (engine is not services().reader and engine is not services().engine):
         return count()
     cache_key = total._generate_cache_key()
     if cache_key is None:

@@ -54,8 +54,10 @@ class SessionStore:
 
     def __init__(self, engine: Engine, idle: float = IDLE_SECONDS,
                  lifetime: float = LIFETIME_SECONDS,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, reader: Engine | None = None) -> None:
         self.engine, self.idle, self.lifetime, self.clock = engine, idle, lifetime, clock
+        self.reader = reader or engine
+        """What a session is looked up through (``app/bootstrap.py`` ``reading_engine``)."""
         metadata.create_all(engine)
 
     def load(self, session_id: str) -> dict[str, Any] | None:
@@ -65,7 +67,7 @@ class SessionStore:
         timeout old (18 s of 30 min): a page view is then a read, not a durable write, and the
         idle timeout ends at most that much later than it would."""
         moment = self.clock()
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(sessions).where(sessions.c.id_hash == _hash(session_id))
                                ).first()
         if row is None:

@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     """Keep sessions server-side; load the signed-in person (session or bearer token) before
     every request."""
     services = app.extensions["govledger"]
-    sessions.init_app(app, services.engine)
+    sessions.init_app(app, services.engine, services.reader)
     app.extensions["govledger_sign_in"] = PasswordSignIn(
         services.engine, services.people, app.config.get("GOVLEDGER_SIGNIN_LIMITS"),
         clock=app.config.get("GOVLEDGER_SIGNIN_CLOCK") or time.time)

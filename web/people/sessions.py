@@ -75,14 +75,15 @@ class ServerSessions(SessionInterface):
         response.vary.add("Cookie")
 
 
-def init_app(app: Flask, engine: Engine) -> None:
+def init_app(app: Flask, engine: Engine, reader: Engine | None = None) -> None:
     """Keep the app's sessions server-side. ``GOVLEDGER_SESSION_IDLE_MINUTES`` (30) and
     ``GOVLEDGER_SESSION_LIFETIME_HOURS`` (12), in the app config or the environment, set the
     timeouts; ``GOVLEDGER_SESSION_CLOCK`` (tests) a clock giving seconds."""
     idle = _setting(app, "GOVLEDGER_SESSION_IDLE_MINUTES", IDLE_SECONDS / 60) * 60
     lifetime = _setting(app, "GOVLEDGER_SESSION_LIFETIME_HOURS", LIFETIME_SECONDS / 3600) * 3600
     store = SessionStore(engine, idle=idle, lifetime=lifetime,
-                         clock=app.config.get("GOVLEDGER_SESSION_CLOCK") or time.time)
+                         clock=app.config.get("GOVLEDGER_SESSION_CLOCK") or time.time,
+                         reader=reader)
     app.extensions["govledger_sessions"] = store
     app.session_interface = ServerSessions(store)
 
