@@ -65,7 +65,7 @@ from domain.ccb.meeting import (
 from domain.errors import InvalidInput, NotFound
 from domain.people.person import FUNCTIONS
 from domain.reviews.action_item import PRIORITIES
-from web.context import acting, login_required, read_model, services
+from web.context import acting, at_position, login_required, read_model, services
 from web.errors import describe
 from web.forms import REFUSALS, handle_form, messages, submitted, summary, validate
 from web.history import history_rows
@@ -620,7 +620,9 @@ def decision_log() -> str:
     names = q.names_of(engine, _people_of(page["items"]))
     return render_template("ccb/decision_log.html", page=page,
                            rows=[_logged(d, names) for d in page["items"]],
-                           errors=errors, args=request.args, boards=q.board_choices(engine),
+                           errors=errors, args=request.args,
+                           boards=at_position("ccb", ("board-choices",),
+                                              lambda: q.board_choices(engine)),
                            outcomes=OUTCOMES)
 
 

@@ -35,6 +35,7 @@ from domain.reviews.action_item import (
     FollowUpPolicy,
 )
 from web.context import (
+    at_position,
     can_write,
     login_required,
     read_model,
@@ -79,13 +80,19 @@ def _listed(item: dict[str, Any]) -> dict[str, Any]:
             if source_id else None}
 
 
+def _person_choices() -> list[dict[str, Any]]:
+    """The owner filter's choices, read again only once the people read model has moved."""
+    return at_position("people", ("person-choices",),
+                       lambda: people_queries.person_choices(read_model()))
+
+
 @bp.get("/")
 @login_required
 def index() -> str:
     """The tracker: every item, filtered by the query string."""
     page, errors = _filtered()
     return render_template("reviews/action_items/index.html", page=page, args=request.args, errors=errors,
-                           people=people_queries.person_choices(read_model()), mine=False, **CHOICES)
+                           people=_person_choices(), mine=False, **CHOICES)
 
 
 @bp.get("/mine")
@@ -94,7 +101,7 @@ def mine() -> str:
     """The signed-in person's items."""
     page, errors = _filtered({"owner_id": g.user["id"]})
     return render_template("reviews/action_items/index.html", page=page, args=request.args, errors=errors,
-                           people=people_queries.person_choices(read_model()), mine=True, **CHOICES)
+                           people=_person_choices(), mine=True, **CHOICES)
 
 
 @bp.get("/export.csv")
