@@ -41,9 +41,11 @@ class Statements:
 
 
 @contextmanager
-def recording(engine: Engine) -> Iterator[Statements]:
-    """Record every SELECT run on ``engine`` and count the rows it returned (each fetched row
-    passes through the cursor's fetch methods, wrapped here)."""
+def recording(*engines: Engine) -> Iterator[Statements]:
+    """Record every SELECT run on ``engines`` (the read models' engine and, on PostgreSQL, the
+    reader pages read through: ``Services.reader``) and count the rows it returned (each
+    fetched row passes through the cursor's fetch methods, wrapped here)."""
+    engines = tuple({id(e): e for e in engines}.values())
     found = Statements()
 
     def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -55,11 +57,13 @@ def recording(engine: Engine) -> Iterator[Statements]:
         _count_fetches(context, lambda n: found.seen.__setitem__(
             index, (statement, found.seen[index][1] + n)))
 
-    event.listen(engine, "after_cursor_execute", after)
+    for engine in engines:
+        event.listen(engine, "after_cursor_execute", after)
     try:
         yield found
     finally:
-        event.remove(engine, "after_cursor_execute", after)
+        for engine in engines:
+            event.remove(engine, "after_cursor_execute", after)
 
 
 def _count_fetches(context: Any, add: Callable[[int], None]) -> None:

@@ -156,7 +156,7 @@ def test_the_list_page_shows_one_page_and_reads_one_page_of_rows(
     spec, admin = listed
     login(client, admin)
 
-    with recording(services.engine) as sql:
+    with recording(services.engine, services.reader) as sql:
         html = client.get(f"{spec.page}?offset=100").get_data(as_text=True)
 
     assert '<nav class="pager" aria-label="Pages">' in html
@@ -177,7 +177,7 @@ def test_the_reviews_page_reads_the_listed_columns_only(
     fill(services.engine, launches, 1, launch)
     login(client, admin)
 
-    with recording(services.engine) as sql:
+    with recording(services.engine, services.reader) as sql:
         html = client.get("/reviews/").get_data(as_text=True)
     api = get(client, admin, "/reviews?limit=1")["items"][0]
 

@@ -114,7 +114,7 @@ class TestTheApiPages:
 class TestAtScale:
     def test_a_page_reads_one_page_of_rows_with_a_limit_in_the_sql(
             self, client: FlaskClient, services: Services, log: dict[str, Any]) -> None:
-        with recording(services.engine) as sql:
+        with recording(services.engine, services.reader) as sql:
             response = api(client, log, "offset=2000")
 
         assert response.status_code == 200 and len(response.get_json()["items"]) == 50
@@ -127,7 +127,7 @@ class TestAtScale:
             self, client: FlaskClient, services: Services, log: dict[str, Any]) -> None:
         login(client, log)
 
-        with recording(services.engine) as sql:
+        with recording(services.engine, services.reader) as sql:
             html = client.get("/decision-log?offset=100").get_data(as_text=True)
 
         assert html.count('href="/changes/cr-') == 50 * 2

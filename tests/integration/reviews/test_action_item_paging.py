@@ -103,7 +103,7 @@ class TestTheApiPages:
 class TestAtScale:
     def test_a_page_fetches_one_page_of_rows_with_a_limit(
             self, client: FlaskClient, services: Services, tracker: dict[str, Any]) -> None:
-        with recording(services.engine) as sql:
+        with recording(services.engine, services.reader) as sql:
             body = api(client, tracker["ann"], "status=open&offset=300")
 
         assert len(body["items"]) == 50 and body["total"] == ROWS // 4
@@ -116,7 +116,7 @@ class TestAtScale:
         login(client, tracker["ann"])
         client.get("/action-items/")  # the nav's My-work count (Ann's own items), reused below
 
-        with recording(services.engine) as sql:
+        with recording(services.engine, services.reader) as sql:
             html = client.get("/action-items/?priority=P1&offset=200").get_data(as_text=True)
 
         assert html.count('href="/action-items/ai-') == 50
