@@ -10,7 +10,7 @@ as-of view cache and the bundle's report list are built here and live on ``Servi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 
@@ -150,10 +150,8 @@ def reading_engine(settings: Settings, engine: Engine) -> Engine:
     ``engine``."""
     if not settings.is_postgres:
         return engine
-    return create_engine(sqlalchemy_url(settings), pool_size=4, max_overflow=8,
-                         pool_pre_ping=True, json_deserializer=json_codec.loads,
-                         isolation_level="AUTOCOMMIT",
-                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
+    return _postgres_engine(settings, pool_size=4, isolation_level="AUTOCOMMIT",
+                            connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:
@@ -162,11 +160,17 @@ def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:
     return engine
 
 
+def _postgres_engine(settings: Settings, pool_size: int, **options: Any) -> Engine:
+    """A PostgreSQL engine over the read models: ``pool_size`` connections and 8 more at
+    need, each pinged when taken from the pool (a restarted server costs no failed request)."""
+    return create_engine(sqlalchemy_url(settings), pool_size=pool_size, max_overflow=8,
+                         pool_pre_ping=True, json_deserializer=json_codec.loads, **options)
+
+
 def make_engine(settings: Settings) -> Engine:
     """Create the SQLAlchemy engine for the read models."""
     if settings.is_postgres:
-        return create_engine(sqlalchemy_url(settings), pool_size=8, max_overflow=8,
-                             pool_pre_ping=True, json_deserializer=json_codec.loads)
+        return _postgres_engine(settings, pool_size=8)
     engine = create_engine(sqlalchemy_url(settings), connect_args={"timeout": 30},
                            json_deserializer=json_codec.loads)
 

@@ -215,9 +215,8 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         with conn.cursor() as curs:
             if not begun:
                 curs.execute("BEGIN")
-            for statement in self.lock_table_statements:  # SET LOCAL lock_timeout; LOCK …
-                curs.execute(statement)
-            curs.execute(sql.SQL("NOTIFY {}").format(sql.Identifier(self.channel_name)))
+            self._lock_table(curs)  # eventsourcing's SET LOCAL lock_timeout; LOCK … EXCLUSIVE
+            self._notify_channel(curs)
             curs.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}")
                          .format(table))
             head = curs.fetchone()["head"]
