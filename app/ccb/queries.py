@@ -12,6 +12,7 @@ from domain.ccb.freeze import exempt_from_freezes, freeze_in_force, freeze_overl
 from domain.changes.change_request import AWAITING_RATIFICATION, SCHEDULABLE, is_unratified
 from domain.errors import DomainError, NotFound
 from projections.base import from_db
+from projections.ccb.meeting_state import with_states
 from projections.ccb.tables import (
     board_charters,
     board_memberships,
@@ -112,34 +113,44 @@ def _meeting_query(board_id: str | None) -> Select[Any]:
     return query.where(meetings.c.board_id == board_id) if board_id else query
 
 
+def _meetings(engine: Engine, query: Any) -> list[dict[str, Any]]:
+    """Meeting rows, each with its ``state`` (``projections.ccb.meeting_state``)."""
+    with engine.connect() as conn:
+        return [_aware(r, *MEETING_TIMES)
+                for r in with_states(conn, [dict(r._mapping) for r in conn.execute(query)])]
+
+
 def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
     """Meetings (of one board), newest first: for the calendar feed; lists the product serves
     use ``meeting_page``."""
-    return [_aware(r, *MEETING_TIMES) for r in _rows(engine, _meeting_query(board_id))]
+    return _meetings(engine, _meeting_query(board_id))
 
 
 def meeting_page(engine: Engine, board_id: str | None = None, *, limit: int = DEFAULT_LIMIT,
                  offset: int = 0) -> dict[str, Any]:
     """One page of meetings (of one board), newest first, with how many there are."""
-    return fetch_page(engine, _meeting_query(board_id), limit=limit, offset=offset,
+    page = fetch_page(engine, _meeting_query(board_id), limit=limit, offset=offset,
                       convert=lambda r: _aware(dict(r._mapping), *MEETING_TIMES))
+    with engine.connect() as conn:
+        with_states(conn, page["items"])
+    return page
 
 
 def get_meeting(engine: Engine, meeting_id: str) -> dict[str, Any]:
     """One meeting or NotFound."""
-    rows = _rows(engine, select(meetings).where(meetings.c.id == meeting_id))
+    rows = _meetings(engine, select(meetings).where(meetings.c.id == meeting_id))
     if not rows:
         raise NotFound(f"no meeting with id {meeting_id}", id=meeting_id)
-    return _aware(rows[0], *MEETING_TIMES)
+    return rows[0]
 
 
 def next_meeting(engine: Engine, meeting: dict[str, Any]) -> dict[str, Any] | None:
     """The board's next meeting scheduled after ``meeting`` starts, if any."""
-    rows = _rows(engine, select(meetings).where(
+    rows = _meetings(engine, select(meetings).where(
         meetings.c.board_id == meeting["board_id"],
         meetings.c.scheduled_start > meeting["scheduled_start"], meetings.c.id != meeting["id"],
     ).order_by(meetings.c.scheduled_start).limit(1))
-    return _aware(rows[0], *MEETING_TIMES) if rows else None
+    return rows[0] if rows else None
 
 
 def names(engine: Engine) -> dict[str, str]:

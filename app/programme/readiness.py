@@ -61,12 +61,10 @@ THREE = 3
 class Evidence:
     """Every table a check may read, loaded once per evaluation (one connection).
 
-    Wide columns no check reads (``UNREAD``) are left out: a meeting's ``state`` is most of a
-    meeting row, and a decision's evidence most of a decision, so decoding them was most of a
-    report's time over a large history."""
+    Wide columns no check reads (``UNREAD``) are left out: a decision's evidence is most of a
+    decision, so decoding it was most of a report's time over a large history."""
 
     UNREAD: dict[str, frozenset[str]] = {
-        meetings.name: frozenset({"state"}),
         decisions.name: frozenset({"evidence", "tally"}),
     }
 

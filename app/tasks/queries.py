@@ -22,6 +22,7 @@ from domain.ccb.meeting import LIVE_PROXY
 from domain.oncall.incident import ACK_TARGET_MINUTES, UNACKNOWLEDGED, UNRESOLVED
 from domain.reviews.action_item import OPEN_STATUSES
 from projections.base import from_db
+from projections.ccb.meeting_state import states_of
 from projections.ccb.tables import boards, meetings
 from projections.changes.tables import change_requests
 from projections.oncall.tables import incident_timeline, incidents, rotations, shifts, swaps
@@ -184,7 +185,7 @@ def shift_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, Any]
 # -- Change Control Board -----------------------------------------------------------------------
 
 _OPEN_MEETINGS = (
-    select(meetings.c.id, meetings.c.state, meetings.c.scheduled_end,
+    select(meetings.c.id, meetings.c.deferral_reason, meetings.c.scheduled_end,
            boards.c.name, boards.c.members, boards.c.charter)
     .join(boards, boards.c.id == meetings.c.board_id)
     .where(meetings.c.status == "open")
@@ -195,13 +196,15 @@ def meeting_tasks(conn: Any, person_id: str, now: datetime) -> list[dict[str, An
     """On every open meeting of a board the person sits on: check in if absent; once present,
     each undecided item they (or a grantor whose proxy they hold) may vote on and have not."""
     rows = conn.execute(_OPEN_MEETINGS).all()
+    states = states_of(conn, {r.id: r.deferral_reason for r in rows
+                              if person_id in {m["person_id"] for m in r.members}})
     titles: dict[str, str] = {}
     tasks: list[dict[str, Any]] = []
     for r in rows:
         members = {m["person_id"] for m in r.members}
         if person_id not in members:
             continue
-        state, due = r.state, from_db(r.scheduled_end)
+        state, due = states[r.id], from_db(r.scheduled_end)
         present = {a["person_id"] for a in state["attendance"]}
         link = ("ccb.meeting", {"meeting_id": r.id}, None)
         if person_id not in present:

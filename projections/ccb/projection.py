@@ -1,8 +1,9 @@
 """Read models of the Change Control Board: boards, charter history, meetings, decision log.
 
-Pure functions of the events: handlers read only the tables this projection writes. A meeting's
-row is read (and its JSON state decoded) once per batch, changed in memory by each of its events
-and written once, at the end of the batch (or before a statement that reads meetings).
+Pure functions of the events: handlers read only the tables this projection writes. Each
+meeting event writes a row of its own (an attendance, a proxy, an agenda item, a vote, an
+action) or updates one by key; the meeting's state is read from those rows once per batch
+(``projections.ccb.meeting_state``) and kept in step in memory for the batch's later events.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ from domain.changes.change_request import (
     ratification_after,
 )
 from projections.base import Projection, handles
+from projections.ccb.meeting_state import (
+    empty_state,
+    item_key,
+    new_item,
+    proxy_key,
+    states_of,
+)
 
 if TYPE_CHECKING:
     from projections.base import Writer
@@ -38,21 +46,22 @@ from projections.ccb.tables import (
     boards,
     decisions,
     freeze_windows,
+    meeting_actions,
+    meeting_attendance,
+    meeting_items,
+    meeting_proxies,
+    meeting_votes,
     meetings,
 )
-
-
-def empty_state() -> dict[str, Any]:
-    """A meeting's state before anything happened in it."""
-    return {"attendance": [], "proxies": [], "items": [], "actions": [],
-            "deferral_reason": None}
 
 
 class CcbProjection(Projection):
     """Keeps boards, charters, meetings and the decision log in step with their events."""
 
     name = "ccb"
-    tables = (boards, board_charters, board_memberships, meetings, decisions, freeze_windows)
+    tables = (boards, board_charters, board_memberships, meetings, meeting_attendance,
+              meeting_proxies, meeting_items, meeting_votes, meeting_actions, decisions,
+              freeze_windows)
 
     # -- boards ----------------------------------------------------------------------------------
 
@@ -143,20 +152,17 @@ class CcbProjection(Projection):
 
     @handles(Meeting.Scheduled)
     def meeting_scheduled(self, w: Writer, e: Any) -> None:
-        """The row starts with an empty state of its own: the batch's later events change the
-        cached one, which :func:`write_meetings` writes (the insert, sent first, would
-        otherwise encode the meeting's final state a second time)."""
         w.insert(meetings, id=str(e.originator_id), board_id=e.board_id,
                  series_id=e.series_id, scheduled_start=e.scheduled_start,
                  scheduled_end=e.scheduled_end, status="scheduled", opened_at=None,
-                 closed_at=None, state=empty_state(), updated_at=e.timestamp,
+                 closed_at=None, deferral_reason=None, updated_at=e.timestamp,
                  version=e.originator_version)
         w.cache.setdefault(meetings, {})[str(e.originator_id)] = {
-            "board_id": e.board_id, "state": empty_state(), "values": {}}
+            "board_id": e.board_id, "state": empty_state()}
 
     @handles(Meeting.Opened)
     def meeting_opened(self, w: Writer, e: Any) -> None:
-        self.save_meeting(w, e, self.load_state(w, e), status="open", opened_at=e.timestamp)
+        self.save_meeting(w, e, status="open", opened_at=e.timestamp)
 
     @handles(Meeting.Closed)
     def meeting_closed(self, w: Writer, e: Any) -> None:
@@ -183,7 +189,10 @@ class CcbProjection(Projection):
                 item["decision"] = {"outcome": "deferred", "reason": e.deferral_reason,
                                     "version": e.originator_version,
                                     "at": e.timestamp.isoformat()}
-        self.save_meeting(w, e, state, status="closed", closed_at=e.timestamp)
+                w.update(meeting_items, item_key(meeting_id, item["change_request_id"]),
+                         decision=item["decision"])
+        self.save_meeting(w, e, status="closed", closed_at=e.timestamp,
+                          deferral_reason=state["deferral_reason"])
         # Only an emergency change has an emergency decision (the domain approves no other out
         # of meeting; an item is flagged when the change is): no statement for the others.
         for change_id in e.deferred:
@@ -215,86 +224,107 @@ class CcbProjection(Projection):
 
     @handles(Meeting.AttendanceRecorded)
     def attended(self, w: Writer, e: Any) -> None:
+        meeting_id = str(e.originator_id)
         state = self.load_state(w, e)
+        at = e.timestamp.isoformat()
         state["attendance"].append({
             "person_id": e.person_id, "mode": e.mode, "function": e.function,
             "recording_url": e.recording_url, "recorded_by": e.actor_id,
-            "at": e.timestamp.isoformat(), "version": e.originator_version})
+            "at": at, "version": e.originator_version})
+        w.insert(meeting_attendance, meeting_id=meeting_id, version=e.originator_version,
+                 person_id=e.person_id, mode=e.mode, function=e.function,
+                 recording_url=e.recording_url, recorded_by=e.actor_id, at=at)
         lapsed = (e.lapsed_proxies if e.lapsed_proxies is not None
                   else lapsing_proxies(state["proxies"], e.person_id))
+        self.proxy_status(w, meeting_id, state, set(lapsed), "lapsed")
+        self.save_meeting(w, e)
+
+    @staticmethod
+    def proxy_status(w: Writer, meeting_id: str, state: dict[str, Any], ids: set[str],
+                     status: str) -> None:
+        """Give the meeting's proxies with these ids a new status."""
         for proxy in state["proxies"]:
-            if proxy["id"] in lapsed:
-                proxy["status"] = "lapsed"
-        self.save_meeting(w, e, state)
+            if proxy["id"] in ids:
+                proxy["status"] = status
+                w.update(meeting_proxies, proxy_key(meeting_id, proxy["id"]), status=status)
 
     @handles(Meeting.ProxyGiven)
     def proxy_given(self, w: Writer, e: Any) -> None:
-        state = self.load_state(w, e)
-        state["proxies"].append({"id": e.proxy_id, "grantor_id": e.grantor_id,
-                                 "holder_id": e.holder_id, "status": "active",
-                                 "given_by": e.actor_id, "at": e.timestamp.isoformat(),
-                                 "version": e.originator_version})
-        self.save_meeting(w, e, state)
+        meeting_id = str(e.originator_id)
+        at = e.timestamp.isoformat()
+        self.load_state(w, e)["proxies"].append({
+            "id": e.proxy_id, "grantor_id": e.grantor_id, "holder_id": e.holder_id,
+            "status": "active", "given_by": e.actor_id, "at": at,
+            "version": e.originator_version})
+        w.insert(meeting_proxies, id=proxy_key(meeting_id, e.proxy_id), meeting_id=meeting_id,
+                 proxy_id=e.proxy_id, grantor_id=e.grantor_id, holder_id=e.holder_id,
+                 status="active", given_by=e.actor_id, at=at, version=e.originator_version)
+        self.save_meeting(w, e)
 
     @handles(Meeting.ProxyRevoked)
     def proxy_revoked(self, w: Writer, e: Any) -> None:
-        state = self.load_state(w, e)
-        for proxy in state["proxies"]:
-            if proxy["id"] == e.proxy_id:
-                proxy["status"] = "revoked"
-        self.save_meeting(w, e, state)
+        self.proxy_status(w, str(e.originator_id), self.load_state(w, e), {e.proxy_id},
+                          "revoked")
+        self.save_meeting(w, e)
 
     @handles(Meeting.ItemAdded)
     def item_added(self, w: Writer, e: Any) -> None:
-        state = self.load_state(w, e)
-        state["items"].append({"change_request_id": e.change_request_id,
-                               "requester_id": e.requester_id, "emergency": e.emergency,
-                               "carried_over": e.carried_over, "votes": {},
-                               "vote_events": [], "casting_vote": None, "decision": None,
-                               "version": e.originator_version})
-        self.save_meeting(w, e, state)
+        meeting_id = str(e.originator_id)
+        self.load_state(w, e)["items"].append(new_item(e))
+        w.insert(meeting_items, id=item_key(meeting_id, e.change_request_id),
+                 meeting_id=meeting_id, change_request_id=e.change_request_id,
+                 requester_id=e.requester_id, emergency=e.emergency,
+                 carried_over=e.carried_over, casting_vote=None, decision=None,
+                 version=e.originator_version)
+        self.save_meeting(w, e)
 
     @handles(Meeting.VoteCast)
     def vote_cast(self, w: Writer, e: Any) -> None:
+        meeting_id = str(e.originator_id)
         state = self.load_state(w, e)
         item = find_item(state, e.change_request_id)
+        at = e.timestamp.isoformat()
         vote = {"member_id": e.member_id, "choice": e.choice, "cast_by": e.actor_id,
-                "proxy_id": e.proxy_id, "at": e.timestamp.isoformat(),
-                "version": e.originator_version}
+                "proxy_id": e.proxy_id, "at": at, "version": e.originator_version}
         item["votes"][e.member_id] = vote
         item["vote_events"].append(vote)
+        w.insert(meeting_votes, meeting_id=meeting_id, version=e.originator_version,
+                 change_request_id=e.change_request_id, member_id=e.member_id,
+                 choice=e.choice, cast_by=e.actor_id, proxy_id=e.proxy_id, at=at)
         if e.proxy_id:
-            for proxy in state["proxies"]:
-                if proxy["id"] == e.proxy_id:
-                    proxy["status"] = "used"
-        self.save_meeting(w, e, state)
+            self.proxy_status(w, meeting_id, state, {e.proxy_id}, "used")
+        self.save_meeting(w, e)
 
     @handles(Meeting.CastingVoteCast)
     def casting_vote_cast(self, w: Writer, e: Any) -> None:
-        state = self.load_state(w, e)
-        find_item(state, e.change_request_id)["casting_vote"] = {
-            "choice": e.choice, "cast_by": e.actor_id, "version": e.originator_version}
-        self.save_meeting(w, e, state)
+        casting = {"choice": e.choice, "cast_by": e.actor_id, "version": e.originator_version}
+        find_item(self.load_state(w, e), e.change_request_id)["casting_vote"] = casting
+        w.update(meeting_items, item_key(str(e.originator_id), e.change_request_id),
+                 casting_vote=casting)
+        self.save_meeting(w, e)
 
     @handles(Meeting.ActionItemNoted)
     def action_noted(self, w: Writer, e: Any) -> None:
-        state = self.load_state(w, e)
-        state["actions"].append({"action_item_id": e.action_item_id,
-                                 "change_request_id": e.change_request_id, "title": e.title,
-                                 "owner_id": e.owner_id, "version": e.originator_version})
-        self.save_meeting(w, e, state)
+        self.load_state(w, e)["actions"].append({
+            "action_item_id": e.action_item_id, "change_request_id": e.change_request_id,
+            "title": e.title, "owner_id": e.owner_id, "version": e.originator_version})
+        w.insert(meeting_actions, meeting_id=str(e.originator_id),
+                 version=e.originator_version, action_item_id=e.action_item_id,
+                 change_request_id=e.change_request_id, title=e.title, owner_id=e.owner_id)
+        self.save_meeting(w, e)
 
     @handles(Meeting.ItemDecided)
     def item_decided(self, w: Writer, e: Any) -> None:
         meeting_id = str(e.originator_id)
         row = self.meeting(w, e)
         state = row["state"]
-        find_item(state, e.change_request_id)["decision"] = {
+        decision = find_item(state, e.change_request_id)["decision"] = {
             "outcome": e.outcome, "tally": dict(e.tally), "quorum": dict(e.quorum),
             "tie_break": e.tie_break, "casting_vote": e.casting_vote,
             "decided_by": e.actor_id, "at": e.timestamp.isoformat(),
             "version": e.originator_version}
-        self.save_meeting(w, e, state)
+        w.update(meeting_items, item_key(meeting_id, e.change_request_id), decision=decision)
+        self.save_meeting(w, e)
         w.insert(decisions, id=f"{meeting_id}:{e.change_request_id}", kind="meeting",
                  board_id=row["board_id"], meeting_id=meeting_id,
                  change_request_id=e.change_request_id, outcome=e.outcome,
@@ -362,41 +392,30 @@ class CcbProjection(Projection):
     @staticmethod
     def meeting(w: Writer, e: Any) -> dict[str, Any]:
         """The meeting's board id and state as this projection last left them, read once per
-        batch (later events of the batch change the same state in memory)."""
+        batch (later events of the batch change the same state in memory, as their rows)."""
         cached = w.cache.setdefault(meetings, {})
         meeting_id = str(e.originator_id)
         row = cached.get(meeting_id)
         if row is None:
-            found = w.execute(select(meetings.c.board_id, meetings.c.state).where(
+            found = w.execute(select(meetings.c.board_id, meetings.c.deferral_reason).where(
                 meetings.c.id == meeting_id)).one()
-            row = cached[meeting_id] = {"board_id": found.board_id, "state": found.state,
-                                        "values": {}}
+            # Nothing of this meeting is queued: every event of the batch that touched it
+            # came through here and found it cached.
+            state = states_of(w.conn, {meeting_id: found.deferral_reason})[meeting_id]
+            row = cached[meeting_id] = {"board_id": found.board_id, "state": state}
         return row
 
     @classmethod
     def load_state(cls, w: Writer, e: Any) -> dict[str, Any]:
-        """The meeting's state to change (written back by :meth:`save_meeting`)."""
+        """The meeting's state, to change in memory as the event's rows are written."""
         return cls.meeting(w, e)["state"]
 
-    @classmethod
-    def save_meeting(cls, w: Writer, e: Any, state: dict[str, Any], **values: Any) -> None:
-        """Record the meeting's new state with the event's time and version; the row is
-        written at the end of the batch."""
-        row = cls.meeting(w, e)
-        row["state"] = state
-        row["values"].update(state=state, updated_at=e.timestamp,
-                             version=e.originator_version, **values)
-        w.cache.setdefault("ccb.changed_meetings", {})[str(e.originator_id)] = row
-        w.defer(meetings, lambda: write_meetings(w))
-
-
-def write_meetings(w: Writer) -> None:
-    """Write every meeting row changed in the batch so far (one executemany per shape)."""
-    changed = w.cache.pop("ccb.changed_meetings", {})
-    rows = {}
-    for meeting_id, row in changed.items():
-        rows[meeting_id], row["values"] = row["values"], {}
-    w.send_updates(meetings, rows)
+    @staticmethod
+    def save_meeting(w: Writer, e: Any, **values: Any) -> None:
+        """Record on the meeting's row the event's time and version (and ``values``): one
+        update per meeting per batch."""
+        w.update(meetings, str(e.originator_id), updated_at=e.timestamp,
+                 version=e.originator_version, **values)
 
 
 def find_item(state: dict[str, Any], change_request_id: str) -> dict[str, Any]:

@@ -75,13 +75,93 @@ meetings = Table(
     Column("status", String(20), nullable=False),
     Column("opened_at", UtcDateTime(), nullable=True),
     Column("closed_at", UtcDateTime(), nullable=True),
-    Column("state", JSON, nullable=False),
+    Column("deferral_reason", String(40), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Index("ix_rm_meetings_status_start", "status", "scheduled_start", "id"),
 )
-"""One row per meeting; ``state`` holds attendance, proxies, agenda items with votes and
-decisions, and action items raised, each with the event version that recorded it."""
+"""One row per meeting. What happened in it is in the five tables below, one row per event
+(``version``: the meeting event that recorded it; ``at``: its time as ISO 8601 text).
+``projections.ccb.meeting_state`` puts them together as the meeting's ``state``."""
+
+
+meeting_attendance = Table(
+    "rm_meeting_attendance",
+    metadata,
+    Column("meeting_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("person_id", String(36), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("function", String(40), nullable=True),
+    Column("recording_url", Text, nullable=True),
+    Column("recorded_by", String(36), nullable=True),
+    Column("at", String(40), nullable=False),
+)
+"""Who checked in to a meeting, how, and who recorded it."""
+
+
+meeting_proxies = Table(
+    "rm_meeting_proxies",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("meeting_id", String(36), nullable=False),
+    Column("proxy_id", String(36), nullable=False),
+    Column("grantor_id", String(36), nullable=False),
+    Column("holder_id", String(36), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("given_by", String(36), nullable=True),
+    Column("at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_rm_meeting_proxies_meeting", "meeting_id", "version"),
+)
+"""The proxies given for a meeting (``id``: ``<meeting id>:<proxy id>``); ``status`` is
+active, used, revoked or lapsed."""
+
+
+meeting_items = Table(
+    "rm_meeting_items",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("meeting_id", String(36), nullable=False),
+    Column("change_request_id", String(36), nullable=False),
+    Column("requester_id", String(36), nullable=True),
+    Column("emergency", Boolean, nullable=True),
+    Column("carried_over", String(40), nullable=True),
+    Column("casting_vote", JSON, nullable=True),
+    Column("decision", JSON, nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_rm_meeting_items_meeting", "meeting_id", "version"),
+)
+"""A meeting's agenda (``id``: ``<meeting id>:<change request id>``), with the chair's casting
+vote and the item's decision once taken."""
+
+
+meeting_votes = Table(
+    "rm_meeting_votes",
+    metadata,
+    Column("meeting_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("change_request_id", String(36), nullable=False),
+    Column("member_id", String(36), nullable=False),
+    Column("choice", String(20), nullable=False),
+    Column("cast_by", String(36), nullable=True),
+    Column("proxy_id", String(36), nullable=True),
+    Column("at", String(40), nullable=False),
+)
+"""Every vote cast in a meeting, a changed vote included (a member's last one counts)."""
+
+
+meeting_actions = Table(
+    "rm_meeting_actions",
+    metadata,
+    Column("meeting_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("action_item_id", String(36), nullable=False),
+    Column("change_request_id", String(36), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("owner_id", String(36), nullable=True),
+)
+"""Action items raised in a meeting."""
 
 
 decisions = Table(

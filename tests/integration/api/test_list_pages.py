@@ -64,7 +64,7 @@ def meeting(n: int) -> dict[str, Any]:
     return {"id": f"mt-{n:05d}", "board_id": "bd-1", "series_id": None,
             "scheduled_start": T0 + timedelta(days=n), "status": "scheduled",
             "scheduled_end": T0 + timedelta(days=n, hours=1), "opened_at": None,
-            "closed_at": None, "state": {"items": []}, "updated_at": T0, "version": 1}
+            "closed_at": None, "deferral_reason": None, "updated_at": T0, "version": 1}
 
 
 def person(n: int) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from domain.errors import DomainError
-from projections.ccb.tables import board_charters, decisions, meetings
+from app.ccb import queries as q
+from projections.ccb.tables import board_charters, decisions
 from tests.conftest import event_count
 from tests.support.ccb import make_ccb, running_meeting
 
@@ -203,10 +204,9 @@ class TestMeetingsAndEmergencies:
         ccb.open()
 
         services.projections.catch_up()
-        with services.engine.connect() as conn:
-            row = conn.execute(select(meetings).where(meetings.c.id == ccb.meeting_id)).one()
-        assert [i["change_request_id"] for i in row.state["items"]] == ccb.changes
-        assert {i["carried_over"] for i in row.state["items"]} == {"timebox"}
+        state = q.get_meeting(services.engine, ccb.meeting_id)["state"]
+        assert [i["change_request_id"] for i in state["items"]] == ccb.changes
+        assert {i["carried_over"] for i in state["items"]} == {"timebox"}
 
     def test_an_emergency_change_is_approved_by_the_chair_and_another_function_then_ratified(
             self, services: Services) -> None:
@@ -265,8 +265,7 @@ class TestMeetingsAndEmergencies:
 
         services.projections.catch_up()
         with services.engine.connect() as conn:
-            row = conn.execute(select(meetings).where(meetings.c.id == ccb.meeting_id)).one()
             emergency = conn.execute(select(decisions).where(
                 decisions.c.kind == "emergency")).one()
-        assert row.state["items"] == []
+        assert q.get_meeting(services.engine, ccb.meeting_id)["state"]["items"] == []
         assert emergency.ratification == "ratified"

@@ -36,6 +36,7 @@ from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting, quorum_snapshot, tally_of
 from domain.changes.change_request import ChangeRequest
 from domain.errors import DomainError
+from projections.ccb.meeting_state import states_of
 from projections.ccb.tables import boards, decisions, meetings
 from tests import conftest
 from tests.support.ccb import make_ccb
@@ -245,8 +246,9 @@ class MeetingMachine(RuleBasedStateMachine):
     def read(self) -> tuple[dict[str, Any], list[Any]]:
         self.services.projections.catch_up()
         with self.services.engine.connect() as conn:
-            state = conn.execute(select(meetings.c.state).where(
+            reason = conn.execute(select(meetings.c.deferral_reason).where(
                 meetings.c.id == self.ccb.meeting_id)).scalar_one()
+            state = states_of(conn, {self.ccb.meeting_id: reason})[self.ccb.meeting_id]
             rows = list(conn.execute(select(decisions).where(decisions.c.kind == "meeting")
                                      .order_by(decisions.c.id)))
         return state, rows
