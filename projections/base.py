@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.sql.dml import Delete, Update
 from sqlalchemy.sql.util import find_tables
 
 from domain.topics import topics_of
+from projections.history import PAST, VALID_FROM, VALID_TO, versioned
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Dialect, Executable
@@ -22,10 +24,17 @@ class Writer:
     A projection may also keep rows it changes many times in ``cache`` for the batch and
     ``defer`` their write: deferred writes of a table run before any statement that touches it
     and at the end of the batch, so every statement sees the rows as the events left them.
+
+    Every row written carries ``valid_from``, the ``position`` of the event being applied (set by
+    the runner); a row an event replaces or deletes goes to its table's past table first
+    (``projections/history.py``), one version per event even when updates are sent together.
     """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.position = 0
+        """The notification id of the event being applied."""
+        self._changes: dict[Table, dict[Any, list[tuple[int, dict[str, Any]]]]] = {}
         self.pending: dict[Table, list[dict[str, Any]]] = {}
         self.cache: dict[Any, Any] = {}
         """Scratch space for the batch's handlers (dropped with the writer)."""
@@ -36,9 +45,14 @@ class Writer:
         """Queue new values for the row whose (one-column) primary key is ``key``; later values
         for the same row replace earlier ones. Sent like queued inserts, after them."""
         self._updates.setdefault(table, {}).setdefault(key, {}).update(values)
+        if table in PAST:
+            self._changes.setdefault(table, {}).setdefault(key, []).append(
+                (self.position, values))
 
     def insert(self, table: Table, **row: Any) -> None:
         """Queue a row (sent in one executemany before a statement on its table or at commit)."""
+        if table in PAST:
+            row[VALID_FROM] = self.position
         self.pending.setdefault(table, []).append(row)
 
     def defer(self, table: Table, write: Callable[[], None]) -> None:
@@ -47,9 +61,25 @@ class Writer:
         self._deferred[table] = write
 
     def execute(self, statement: Executable) -> Any:
-        """Send the queued rows of the tables ``statement`` touches, then run it."""
+        """Send the queued rows of the tables ``statement`` touches, then run it (an update or
+        a delete of a versioned table first keeps the rows it changes as past versions)."""
         self.flush(_tables_of(statement))
+        if isinstance(statement, (Update, Delete)) and statement.table in PAST:
+            table = statement.table
+            self._keep_past(table, self.conn.execute(
+                select(table).where(statement.whereclause) if statement.whereclause is not None
+                else select(table)).mappings().all())
+            if isinstance(statement, Update):
+                statement = statement.values({VALID_FROM: self.position})
         return self.conn.execute(statement)
+
+    def _keep_past(self, table: Table, rows: Any) -> None:
+        """Insert into ``table``'s past table the current ``rows`` (as mappings) that the event
+        being applied replaces (not those it wrote itself)."""
+        position = self.position
+        gone = [{**row, VALID_TO: position} for row in rows if row[VALID_FROM] < position]
+        if gone:
+            self._send(*_bulk_insert(PAST[table], self.conn.dialect), gone)
 
     def scalar(self, statement: Executable) -> Any:
         """Send the queued rows it touches, then return the first column of the first row."""
@@ -70,6 +100,9 @@ class Writer:
         """Update now the rows whose (one-column) primary keys are the keys of ``rows`` with
         their values: one driver-level executemany per set of columns changed."""
         (key_column,) = table.primary_key.columns
+        changes = self._changes.pop(table, None)
+        if changes:
+            rows = self._versions(table, key_column, rows, changes)
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, values in rows.items():
             shapes.setdefault(tuple(sorted(values)), []).append(
@@ -77,6 +110,34 @@ class Writer:
         for columns, params in shapes.items():
             sql, order, converters = _bulk_update(table, columns, self.conn.dialect)
             self._send(sql, order, converters, params)
+
+    def _versions(self, table: Table, key_column: Any, rows: dict[Any, dict[str, Any]],
+                  changes: dict[Any, list[tuple[int, dict[str, Any]]]],
+                  ) -> dict[Any, dict[str, Any]]:
+        """Keep in the past table each version the queued updates replace, event by event
+        (the current rows read in one query per 500 keys), and return the updates with
+        ``valid_from`` of the last event that changed each row."""
+        keys = list(rows)
+        current: dict[Any, dict[str, Any]] = {}
+        for start in range(0, len(keys), 500):
+            for row in self.conn.execute(select(table).where(
+                    key_column.in_(keys[start:start + 500]))).mappings():
+                current[row[key_column.name]] = dict(row)
+        gone = []
+        out = {}
+        for key, values in rows.items():
+            image = current.get(key)
+            if image is None:
+                continue  # no such row: the update changes nothing
+            for position, change in changes.get(key, ()):
+                if image[VALID_FROM] < position:
+                    gone.append({**image, VALID_TO: position})
+                image.update(change)
+                image[VALID_FROM] = position
+            out[key] = {**values, VALID_FROM: image[VALID_FROM]}
+        if gone:
+            self._send(*_bulk_insert(PAST[table], self.conn.dialect), gone)
+        return out
 
     def _send(self, sql: str, order: list[str], converters: list[Any] | None,
               rows: list[dict[str, Any]]) -> None:
@@ -160,6 +221,9 @@ class Projection:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.handlers = {}
+        if "tables" in vars(cls):  # each table with its past table (projections/history.py)
+            cls.tables = (*cls.tables, *(versioned(t) for t in cls.tables
+                                         if not t.name.endswith("_past")))
         for attr in vars(cls).values():
             for event_class in getattr(attr, "_handles", ()):
                 cls.handlers[event_class] = attr

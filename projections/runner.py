@@ -421,6 +421,7 @@ class ProjectionRunner:
         notification = batch[0]
         try:
             for notification in batch:
+                writer.position = notification.id
                 projection.process_event(writer, to_event(notification))
             writer.flush()
         except (LostRace, *TRANSIENT):
@@ -556,6 +557,7 @@ class ProjectionRunner:
             for position, topic, event in events:
                 if type(event) is _Undecodable:
                     raise event.error
+                writer.position = position
                 projection.process_event(writer, event)
             writer.flush()
         except (LostRace, *TRANSIENT):

@@ -1,6 +1,14 @@
 """As-of views: every read model as it stood at a past moment.
 
-The log prefix recorded up to the moment is replayed through the SAME projection classes
+The read models keep their history (``projections/history.py``): every row is valid from the
+position of the event that wrote it, and the versions later events replaced are kept. So the
+view of a past position is the live tables seen through temporary views of that position —
+the same queries, indexed, nothing replayed (:meth:`AsOfViews.versioned_at`). That needs every
+live read model to have applied the log up to the position; when one has not (a projection
+behind, or stalled before it), the view is replayed instead, as below.
+
+Replayed views (and the evidence bundles and samples draw on, which never use the live
+tables): the log prefix recorded up to the moment is replayed through the SAME projection classes
 (``projections.runner.DEFAULT_PROJECTIONS``) into a temporary SQLite file, in one pass of
 batches for every read model (``ProjectionRunner.rebuild``: memory bounded, not proportional to
 the log). The cut-off position comes from the sealer's index
@@ -28,6 +36,7 @@ from sqlalchemy import create_engine, event, select
 
 from app import json_codec
 from domain.errors import Busy
+from projections.history import view_sql
 from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
 if TYPE_CHECKING:
@@ -91,7 +100,7 @@ class AsOfViews:
         self.live = live
         self.engine = engine
         self.audit = audit
-        self._cache: dict[tuple[str, int, str], _View] = {}
+        self._cache: dict[tuple[str, str, int] | tuple[str, int, str], _View] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, settings.as_of_builds))
         self._building: dict[tuple[str, int, str], threading.Event] = {}
@@ -104,7 +113,60 @@ class AsOfViews:
         if position and position >= (self.ledger.recorder.max_notification_id() or 0):
             self.live.catch_up()
             return self.engine  # nothing recorded after the moment: the live read models
+        if self.recorded_to(position):
+            return self.versioned_at(position)
         return self.replayed_to(position)
+
+    def recorded_to(self, position: int) -> bool:
+        """Whether every live read model has applied the log up to ``position`` (so its history
+        holds that moment)."""
+        live = self.live
+        positions = live.positions()
+        return all(live._scan_from(p.name, positions.get(p.name, 0)) >= position  # noqa: SLF001
+                   for p in live.projections)
+
+    def versioned_at(self, position: int) -> Engine:
+        """An engine over the live read models as they stood after ``position``: each of its
+        connections sees, under every read-model table's name, a temporary view of the rows
+        valid then (``projections/history.py``). Read only; cached like the replayed views."""
+        key = ("versioned", self.settings.database_url, position)
+        with self._lock:
+            self._expire()
+            view = self._cache.get(key)
+            if view is None:
+                view = self._cache[key] = _View(engine=self._versioned_engine(position),
+                                                path="", used=time.monotonic())
+            view.used = time.monotonic()
+            return view.engine
+
+    def _versioned_engine(self, position: int) -> Engine:
+        tables = [t for p in self.live.projections for t in p.tables]
+        url = self.engine.url
+        if url.get_backend_name() == "postgresql":
+            engine = create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True,
+                                   isolation_level="AUTOCOMMIT",
+                                   json_deserializer=json_codec.loads)
+        else:
+            engine = create_engine(url, connect_args={"timeout": 30},
+                                   json_deserializer=json_codec.loads)
+        dialect = engine.dialect
+
+        @event.listens_for(engine, "connect")
+        def _views(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            if dialect.name == "postgresql":
+                cursor.execute("SELECT current_schema()")
+                schema = cursor.fetchone()[0]
+            else:
+                schema = "main"
+            for table in tables:
+                cursor.execute(view_sql(table, position, schema, dialect))
+            dbapi_connection.commit()
+            if dialect.name == "sqlite":
+                cursor.execute("PRAGMA query_only=ON")
+            cursor.close()
+
+        return engine
 
     def replayed_to(self, position: int) -> Engine:
         """An engine over every read model replayed from the log up to ``position`` — never
@@ -252,6 +314,8 @@ def _clear(cache: dict[Any, _View], lock: threading.Lock) -> None:
 def drop(view: _View) -> None:
     """Dispose of a view's engine and delete its temporary file."""
     view.engine.dispose()
+    if not view.path:
+        return  # a view of the live tables: nothing of its own to delete
     try:
         os.unlink(view.path)
     except OSError:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def snapshot(services: Services) -> dict[str, list[Any]]:
     with services.engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
+        return {t.name: sorted((tuple(r) for r in conn.execute(select(t))), key=repr)
                 for t in RehearsalProjection.tables}
 
 

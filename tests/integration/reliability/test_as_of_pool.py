@@ -62,6 +62,9 @@ def test_a_build_beyond_the_bound_waits_then_is_429_with_retry_after_and_others_
         return real(position)
 
     monkeypatch.setattr(pooled.as_of, "build", slow_build)
+    # the views are replays: as for a moment some read model has not applied yet (the live
+    # history holds every moment here, and reading it builds nothing)
+    monkeypatch.setattr(pooled.as_of, "recorded_to", lambda position: False)
     answers: dict[str, Any] = {}
 
     def view(name: str, moment: str) -> None:
