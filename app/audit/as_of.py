@@ -119,11 +119,17 @@ class AsOfViews:
 
     def recorded_to(self, position: int) -> bool:
         """Whether every live read model has applied the log up to ``position`` (so its history
-        holds that moment)."""
+        holds that moment): its tracking row is there, or none of the events between it and
+        ``position`` is one it follows (a tracking row moves past ignored events only now and
+        then; a worker elsewhere may have applied everything). One query per such read model."""
         live = self.live
         positions = live.positions()
-        return all(live._scan_from(p.name, positions.get(p.name, 0)) >= position  # noqa: SLF001
-                   for p in live.projections)
+        for p in live.projections:
+            at = live._scan_from(p.name, positions.get(p.name, 0))  # noqa: SLF001
+            if at < position and self.ledger.recorder.select_notifications(
+                    start=at + 1, limit=1, stop=position, topics=p.topics):
+                return False
+        return True
 
     def versioned_at(self, position: int) -> Engine:
         """An engine over the live read models as they stood after ``position``: each of its

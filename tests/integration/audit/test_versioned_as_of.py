@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.audit.as_of import drop
 from app.demo import load_demo
 from app.generate import generate
 from projections.history import PAST
+from projections.tables import tracking
 from tests.property.audit.test_audit_as_of import normal
 
 if TYPE_CHECKING:
@@ -53,3 +54,27 @@ def test_the_view_at_every_sampled_position_equals_a_replay_to_it(services: Serv
         assert seen == expected, position
         changed += sum(len(v) for k, v in seen.items() if k.endswith("_past"))
     assert changed > 0  # the sample holds replaced versions, not only inserted rows
+
+
+def test_a_read_model_behind_only_by_events_it_ignores_still_serves_its_history(
+        services: Services) -> None:
+    load_demo(services)
+    runner = services.projections
+    runner.catch_up()
+    head = services.ledger.recorder.max_notification_id()
+    recorder = services.ledger.recorder
+    # the projection whose last event is furthest from the head, and that event's position
+    last = {p.name: recorder.select_notifications(start=1, limit=100_000, topics=p.topics)[-1].id
+            for p in runner.projections}
+    name = min(last, key=last.get)
+    assert last[name] < head - 1
+    with services.engine.begin() as conn:  # as a worker elsewhere leaves the tracking row
+        conn.execute(update(tracking).where(tracking.c.name == name).values(position=last[name]))
+    runner._none_between.clear()  # noqa: SLF001 - this process knows nothing of the log
+    assert services.as_of.recorded_to(head - 1)
+
+    with services.engine.begin() as conn:  # now its own last event is not applied
+        conn.execute(update(tracking).where(tracking.c.name == name)
+                     .values(position=last[name] - 1))
+    assert not services.as_of.recorded_to(last[name])
+    assert services.as_of.recorded_to(last[name] - 1)
