@@ -973,8 +973,15 @@ class Audit:
         """The last position of the longest log prefix recorded at or before ``moment``."""
         self.index()
         with self.engine.connect() as conn:
+            # the watermark never decreases along the log: the last watermark at or before the
+            # moment is one index seek, and the prefix ends at its last leaf (a few at most
+            # share it); max(position) over every earlier leaf read them all (0.4 s at 1M)
+            mark = conn.scalar(select(func.max(audit_leaves.c.watermark)).where(
+                audit_leaves.c.watermark <= iso(moment)))
+            if mark is None:
+                return 0
             return int(conn.scalar(select(func.max(audit_leaves.c.position)).where(
-                audit_leaves.c.watermark <= iso(moment))) or 0)
+                audit_leaves.c.watermark == mark)) or 0)
 
     # -- verification -----------------------------------------------------------------------------
 
