@@ -224,11 +224,16 @@ the widest, which the API, the exports and a change request's evidence carry).""
 
 def _decision_query(columns: tuple[str, ...] | None = None, **filters: Any) -> Select[Any]:
     """The decision log filtered in SQL, oldest first, with change request titles (only
-    ``columns`` of each decision when given)."""
+    ``columns`` of each decision when given).
+
+    The title is a correlated lookup by key, not a join: as of a past moment both tables are
+    views of their history (``projections/history.py``), and SQLite materialises a view it is
+    joined to (0.6 s at 1M events) but looks a key up in it through its indexes."""
     d = decisions.c
     chosen = [decisions.c[c] for c in columns] if columns else [decisions]
-    return select(*chosen, change_requests.c.title.label("change_request_title")).outerjoin(
-        change_requests, change_requests.c.id == d.change_request_id).where(
+    title = select(change_requests.c.title).where(
+        change_requests.c.id == d.change_request_id).scalar_subquery()
+    return select(*chosen, title.label("change_request_title")).where(
         *_decision_filters(**filters)).order_by(d.decided_at, d.id)
 
 
