@@ -117,7 +117,8 @@ def _bootstrap(settings: Settings) -> Services:
         oncall=oncall,
         rehearsals=retrying(RehearsalService(ledger, actions=actions)),
         reviews=retrying(ReviewService(ledger, actions=actions)), actions=actions,
-        audit=audit, as_of=AsOfViews(settings, ledger, runner, engine, audit),
+        audit=audit, as_of=AsOfViews(settings, ledger, runner, engine, audit,
+                                     view_engine=lambda: view_engine(settings)),
         # in the order of the bundle PDF's sections
         reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
                  *rehearsal_reports.REPORTS, *action_item_reports.REPORTS,
@@ -154,6 +155,15 @@ def reading_engine(settings: Settings, engine: Engine) -> Engine:
                             connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
+def view_engine(settings: Settings) -> Engine:
+    """A small engine over the read models for one as-of view (``app/audit/as_of.py`` adds its
+    temporary views to each connection): on PostgreSQL a pool of 2 (and 4 more at need) in
+    autocommit, elsewhere the read models' own engine settings."""
+    if not settings.is_postgres:
+        return make_engine(settings)
+    return _postgres_engine(settings, pool_size=2, max_overflow=4, isolation_level="AUTOCOMMIT")
+
+
 def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:
     """The live read models, caught up with the log (the evidence a rule may need)."""
     runner.catch_up()
@@ -163,8 +173,9 @@ def caught_up(runner: ProjectionRunner, engine: Engine) -> Engine:
 def _postgres_engine(settings: Settings, pool_size: int, **options: Any) -> Engine:
     """A PostgreSQL engine over the read models: ``pool_size`` connections and 8 more at
     need, each pinged when taken from the pool (a restarted server costs no failed request)."""
-    return create_engine(sqlalchemy_url(settings), pool_size=pool_size, max_overflow=8,
-                         pool_pre_ping=True, json_deserializer=json_codec.loads, **options)
+    options.setdefault("max_overflow", 8)
+    return create_engine(sqlalchemy_url(settings), pool_size=pool_size, pool_pre_ping=True,
+                         json_deserializer=json_codec.loads, **options)
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -77,9 +77,14 @@ class Writer:
         """Insert into ``table``'s past table the current ``rows`` (as mappings) that the event
         being applied replaces (not those it wrote itself)."""
         position = self.position
-        gone = [{**row, VALID_TO: position} for row in rows if row[VALID_FROM] < position]
-        if gone:
-            self._send(*_bulk_insert(PAST[table], self.conn.dialect), gone)
+        self._send_past(table, [{**row, VALID_TO: position} for row in rows
+                                if row[VALID_FROM] < position])
+
+    def _send_past(self, table: Table, versions: list[dict[str, Any]]) -> None:
+        """Insert replaced versions of ``table``'s rows (each with ``valid_to``) into its past
+        table."""
+        if versions:
+            self._send(*_bulk_insert(PAST[table], self.conn.dialect), versions)
 
     def scalar(self, statement: Executable) -> Any:
         """Send the queued rows it touches, then return the first column of the first row."""
@@ -135,8 +140,7 @@ class Writer:
                 image.update(change)
                 image[VALID_FROM] = position
             out[key] = {**values, VALID_FROM: image[VALID_FROM]}
-        if gone:
-            self._send(*_bulk_insert(PAST[table], self.conn.dialect), gone)
+        self._send_past(table, gone)
         return out
 
     def _send(self, sql: str, order: list[str], converters: list[Any] | None,

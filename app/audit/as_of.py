@@ -40,6 +40,7 @@ from projections.history import view_sql
 from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from sqlalchemy import Engine
@@ -94,8 +95,10 @@ class AsOfViews:
     """
 
     def __init__(self, settings: Settings, ledger: EventLog, live: ProjectionRunner,
-                 engine: Engine, audit: Audit) -> None:
+                 engine: Engine, audit: Audit, view_engine: Callable[[], Engine]) -> None:
         self.settings = settings
+        self.view_engine = view_engine
+        """Makes an engine over the live read models (``app.bootstrap.view_engine``)."""
         self.ledger = ledger
         self.live = live
         self.engine = engine
@@ -147,14 +150,7 @@ class AsOfViews:
 
     def _versioned_engine(self, position: int) -> Engine:
         tables = [t for p in self.live.projections for t in p.tables]
-        url = self.engine.url
-        if url.get_backend_name() == "postgresql":
-            engine = create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True,
-                                   isolation_level="AUTOCOMMIT",
-                                   json_deserializer=json_codec.loads)
-        else:
-            engine = create_engine(url, connect_args={"timeout": 30},
-                                   json_deserializer=json_codec.loads)
+        engine = self.view_engine()
         dialect = engine.dialect
 
         @event.listens_for(engine, "connect")
