@@ -298,36 +298,38 @@ def list_freezes(engine: Engine, include_lifted: bool = False, start: datetime |
     return [_aware(r, "start", "end", "declared_at", "lifted_at") for r in _rows(engine, query)]
 
 
-def change_calendar(engine: Engine, start: datetime | None = None,
-                    end: datetime | None = None) -> dict[str, Any]:
+def change_calendar(engine: Engine, start: datetime, end: datetime) -> dict[str, Any]:
     """Scheduled and approved changes' windows, freeze windows, and the conflicts between them:
     two changes on a shared system with overlapping windows, or a change inside a freeze.
 
-    With ``start``/``end`` (the days a calendar page shows) the query selects only the windows
-    that overlap ``[start, end)``; every conflict that overlaps the range is still found, since
-    both windows of such a conflict overlap it."""
+    Only the windows that overlap ``[start, end)`` (the days a calendar shows) are selected;
+    every conflict that overlaps the range is still found, since both windows of such a
+    conflict overlap it."""
     c = change_requests.c
     query = select(c.id, c.title, c.status, c.category, c.systems, c.planned_start,
                    c.planned_end, c.board_id).where(
-        c.status.in_(["scheduled", "approved", "implemented"]))
-    if start is not None:
-        query = query.where(c.planned_end > start)
-    if end is not None:
-        query = query.where(c.planned_start < end)
+        c.status.in_(["scheduled", "approved", "implemented"]),
+        c.planned_end > start, c.planned_start < end)
     changes = [_aware(r, "planned_start", "planned_end")
                for r in _rows(engine, query.order_by(c.planned_start, c.id))]
     freezes = list_freezes(engine, start=start, end=end)
-    return {"changes": changes, "freezes": freezes, "conflicts": _conflicts(changes, freezes)}
+    return {"start": start, "end": end, "changes": changes, "freezes": freezes,
+            "conflicts": _conflicts(changes, freezes)}
 
 
 def _conflicts(changes: list[dict[str, Any]],
                freezes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each change's overlaps with the changes after it, then its freezes. ``changes`` are in
+    start order, so the changes a window can overlap are the ones that start before it ends:
+    the scan of later changes stops at the first that starts after (pairs that overlap, not
+    every pair)."""
     conflicts = []
     for i, a in enumerate(changes):
         for b in changes[i + 1:]:
+            if b["planned_start"] >= a["planned_end"]:
+                break
             shared = sorted(set(a["systems"]) & set(b["systems"]))
-            if shared and a["planned_start"] < b["planned_end"] and b["planned_start"] < a[
-                    "planned_end"]:
+            if shared and a["planned_start"] < b["planned_end"]:
                 conflicts.append({"kind": "overlap", "change_request_ids": [a["id"], b["id"]],
                                   "systems": shared})
         for f in freezes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -430,10 +431,15 @@ class DecisionLogQueryArgsSchema(FormSchema, PageArgsSchema):
 
     def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
         """A bare date covers that whole day (UTC)."""
-        for key, clock in (("from", "T00:00:00"), ("to", "T23:59:59.999999")):
-            if isinstance(data.get(key), str) and len(data[key]) == 10:
-                data[key] += clock
-        return data
+        return whole_days(data)
+
+
+def whole_days(data: dict[str, Any]) -> dict[str, Any]:
+    """A range's bare dates as times: ``from`` the day's start, ``to`` its end (UTC)."""
+    for key, clock in (("from", "T00:00:00"), ("to", "T23:59:59.999999")):
+        if isinstance(data.get(key), str) and len(data[key]) == 10:
+            data[key] += clock
+    return data
 
 
 class DecisionLogEntrySchema(Schema):
@@ -589,9 +595,56 @@ class ConflictSchema(Schema):
     emergency = fields.Boolean()
 
 
+CALENDAR_BEFORE_DAYS = 31
+"""Days before now a change calendar shows when ``from`` is not given."""
+CALENDAR_AFTER_DAYS = 92
+"""Days after ``from`` (or now) a change calendar shows when ``to`` is not given."""
+CALENDAR_MAX_DAYS = 366
+"""The longest range one change calendar answer covers."""
+
+
+class ChangeCalendarQueryArgsSchema(FormSchema):
+    """The range of a change calendar: the windows overlapping ``[from, to)``. Without them it
+    is the last 31 days and the next 92; a range is at most 366 days (a longer one is a 422
+    naming ``to``), so an answer never holds the whole history."""
+
+    start = when(data_key="from", metadata={"description": "start of the range (default: 31 "
+                                                          "days ago)"})
+    end = when(data_key="to", metadata={"description": "end of the range (default: 92 days "
+                                                      "after `from`, or from now)"})
+
+    def reshape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A bare date: ``from`` its start, ``to`` its end (UTC)."""
+        return whole_days(data)
+
+    @validates_schema
+    def check_range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """``to`` is after ``from``, and at most 366 days after it."""
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            raise ValidationError("must be after from", "to")
+        if start and end and end - start > timedelta(days=CALENDAR_MAX_DAYS):
+            raise ValidationError(f"the range spans at most {CALENDAR_MAX_DAYS} days", "to")
+
+
+def calendar_range(args: dict[str, Any], at: datetime) -> tuple[datetime, datetime]:
+    """The ``[from, to)`` a change calendar shows for loaded ``args``, at ``at`` (defaults
+    filled in; a lone ``from``/``to`` keeps the default length, within the maximum)."""
+    start, end = args.get("start"), args.get("end")
+    if start is None:
+        start = (end - timedelta(days=CALENDAR_BEFORE_DAYS + CALENDAR_AFTER_DAYS)) if end \
+            else at - timedelta(days=CALENDAR_BEFORE_DAYS)
+    if end is None:
+        end = (start + timedelta(days=CALENDAR_AFTER_DAYS)) if args.get("start") \
+            else at + timedelta(days=CALENDAR_AFTER_DAYS)
+    return start, end
+
+
 class ChangeCalendarSchema(Schema):
     """Changes' windows, freeze windows and the conflicts between them."""
 
+    start = fields.AwareDateTime(data_key="from", metadata={"description": "the range shown"})
+    end = fields.AwareDateTime(data_key="to", metadata={"description": "its end (exclusive)"})
     changes = fields.List(fields.Nested(CalendarChangeSchema))
     freezes = fields.List(fields.Nested(FreezeSchema))
     conflicts = fields.List(fields.Nested(ConflictSchema))

@@ -19,6 +19,7 @@ from app.ccb.schemas import (
     BoardInputSchema,
     BoardSchema,
     CastingVoteInputSchema,
+    ChangeCalendarQueryArgsSchema,
     ChangeCalendarSchema,
     CharterAmendmentSchema,
     CharterQueryArgsSchema,
@@ -48,6 +49,7 @@ from app.ccb.schemas import (
     StatusChangeSchema,
     VoteInputSchema,
     VoteSchema,
+    calendar_range,
 )
 from app.paging import PageQueryArgsSchema, page_schema
 from app.schemas import HistorySchema
@@ -55,7 +57,7 @@ from domain.base import now
 from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting
 from web.api import AreaBlueprint, listing
-from web.context import acting, read_model, services
+from web.context import acting, read_model, services, view_now
 from web.history import history_rows
 
 bp = AreaBlueprint("ccb", __name__, tag="change control board")
@@ -395,10 +397,12 @@ def lift_freeze(args: dict[str, Any], freeze_id: str) -> dict[str, Any]:
 
 
 @bp.get("/change-calendar")
+@bp.arguments(ChangeCalendarQueryArgsSchema, location="query")
 @bp.response(200, ChangeCalendarSchema)
-def change_calendar() -> dict[str, Any]:
-    """Approved and scheduled changes' windows, freeze windows and conflicts."""
-    return q.change_calendar(read_model())
+def change_calendar(args: dict[str, Any]) -> dict[str, Any]:
+    """Approved, scheduled and implemented changes' windows, freeze windows and conflicts,
+    overlapping ``[from, to)`` (default: the last 31 days and the next 92; at most 366)."""
+    return q.change_calendar(read_model(), *calendar_range(args, view_now()))
 
 
 @bp.get("/decision-log")

@@ -32,6 +32,7 @@ from app.ccb.schemas import (
     AttendanceFormSchema,
     BoardFormSchema,
     CastingVoteFormSchema,
+    ChangeCalendarQueryArgsSchema,
     CharterAmendmentFormSchema,
     CharterQueryArgsSchema,
     DecisionLogQueryArgsSchema,
@@ -44,6 +45,7 @@ from app.ccb.schemas import (
     ProxyFormSchema,
     SeriesFormSchema,
     VoteFormSchema,
+    calendar_range,
 )
 from app.paging import DEFAULT_LIMIT, PageQueryArgsSchema
 from app.people import queries as people_queries
@@ -509,7 +511,7 @@ def _calendar_page(errors: Errors, form: FormInput) -> str:
     view = _calendar_view()
     shown: dict[str, Any] = {}
     if view == "list":
-        calendar = q.change_calendar(engine)
+        calendar = q.change_calendar(engine, *_listed_range())
         freezes = calendar["freezes"]
     else:
         shown = _calendar_grid(view)
@@ -520,6 +522,19 @@ def _calendar_page(errors: Errors, form: FormInput) -> str:
     return render_template("ccb/calendar.html", calendar=calendar, view=view, grid=shown,
                            freezes=freezes, changes=q.change_titles(engine, named), form=form,
                            errors=errors)
+
+
+def _listed_range() -> tuple[Any, Any]:
+    """The list view's ``[from, to)`` (the API's defaults and limits).
+
+    :raise InvalidInput: naming ``from`` or ``to`` when one is not a time or the range is too
+        long."""
+    args, errors = validate(ChangeCalendarQueryArgsSchema(), {
+        k: v for k, v in request.args.items() if k in ("from", "to")})
+    if errors:
+        field, problems = next(iter(errors.items()))
+        raise InvalidInput.field(field, " ".join(problems))
+    return calendar_range(args or {}, now())
 
 
 def _calendar_view() -> str:

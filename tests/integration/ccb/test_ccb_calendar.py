@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from tests.conftest import bearer, event_count, valid_change
+from domain.base import now
+from tests.conftest import bearer, event_count, login, valid_change
 from tests.support.ccb import running_meeting
 
 if TYPE_CHECKING:
@@ -91,3 +92,52 @@ def test_the_calendar_flags_overlapping_changes_on_the_same_system(
     assert len(calendar["changes"]) == 2
     assert calendar["conflicts"] == [{"kind": "overlap", "change_request_ids": [
         c["id"] for c in calendar["changes"]], "systems": ["billing-db"]}]
+
+
+def test_the_calendar_shows_a_bounded_range_of_windows(
+        client: FlaskClient, services: Services) -> None:
+    ccb = running_meeting(services, n_changes=2)
+    for change in ccb.changes:
+        ccb.vote(ccb.people[1], change, "approve")
+        ccb.decide(change)
+    at = now()
+
+    default = api(client, ccb.chair, "GET", "/change-calendar").get_json()
+    april = api(client, ccb.chair, "GET",
+                "/change-calendar?from=2026-04-01T11:00:00Z&to=2026-04-02").get_json()
+    later = api(client, ccb.chair, "GET", "/change-calendar?from=2026-04-01T12:00:00Z").get_json()
+    before = api(client, ccb.chair, "GET", "/change-calendar?to=2026-04-01T10:00:00Z").get_json()
+
+    start, end = (datetime.fromisoformat(default[k]) for k in ("from", "to"))
+    assert start == at - timedelta(days=31)
+    assert end - start == timedelta(days=31 + 92)
+    assert (april["from"], april["to"]) == ("2026-04-01T11:00:00+00:00",
+                                            "2026-04-02T23:59:59.999999+00:00")
+    assert len(april["changes"]) == 2 and len(april["conflicts"]) == 1
+    assert later["changes"] == [] and later["conflicts"] == []
+    assert later["to"] == "2026-07-02T12:00:00+00:00"  # 92 days after a lone `from`
+    assert before["changes"] == []
+    assert before["from"] == "2025-11-29T10:00:00+00:00"  # 123 days before a lone `to`
+
+
+def test_a_range_too_long_or_backwards_is_refused_naming_the_field(
+        client: FlaskClient, services: Services, member: dict[str, Any]) -> None:
+    before = event_count(services)
+
+    long = api(client, member, "GET", "/change-calendar?from=2026-01-01&to=2027-01-03")
+    backwards = api(client, member, "GET", "/change-calendar?from=2026-05-01&to=2026-04-01")
+    garbled = api(client, member, "GET", "/change-calendar?from=soon")
+    login(client, member)
+    page = client.get("/change-calendar?view=list&from=2026-01-01&to=2027-06-01")
+    listed = client.get("/change-calendar?view=list&from=2026-03-20&to=2026-04-30")
+
+    assert long.status_code == backwards.status_code == garbled.status_code == 422
+    assert "at most 366 days" in str(long.get_json()["error"]["details"]["to"])
+    assert "after from" in str(backwards.get_json()["error"]["details"]["to"])
+    assert "from" in garbled.get_json()["error"]["details"]
+    assert api(client, member, "GET",
+               "/change-calendar?from=2026-01-01&to=2027-01-01").status_code == 200
+    assert page.status_code == 422 and "at most 366 days" in page.get_data(as_text=True)
+    assert listed.status_code == 200
+    assert 'name="from" value="2026-03-20"' in listed.get_data(as_text=True)
+    assert event_count(services) == before
