@@ -67,3 +67,40 @@ def test_a_damaged_node_neither_changes_what_is_signed_nor_passes_into_a_bundle(
     with pytest.raises(BundleError, match="inclusion proof does not give the root"):
         build_bundle(services, parse_moment("2000-01-01", "from"),
                      parse_moment("2100-01-01", "to", end=True))
+
+
+def positions(services: Services) -> list[int]:
+    with services.engine.connect() as conn:
+        return [r[0] for r in conn.execute(text(
+            "SELECT position FROM audit_leaves ORDER BY leaf_index"))]
+
+
+def test_a_process_that_never_sealed_proves_from_the_stored_nodes_not_every_leaf(
+        services: Services) -> None:
+    sealer = services.audit
+    size = grow(services, 12)
+    fresh = merkle.Tree(sealer.leaf_hashes(size))
+    sealer._tree = None  # noqa: SLF001 - as in a web process that never sealed
+
+    checked = sealer.inclusion_many(positions(services))
+    proofs = [sealer.inclusion(p) for p in positions(services)]
+
+    assert len(checked) == size and all(c["included"] for c in checked.values())
+    assert [bytes.fromhex(h) for h in proofs[5]["audit_path"]] == fresh.inclusion(5, size)
+    assert proofs[5]["root_hash"] == sealer.latest()["root_hash"]  # type: ignore[index]
+    assert sealer.consistency(3, size)["proof"] == [p.hex() for p in fresh.consistency(3, size)]
+    assert sealer._tree is None  # noqa: SLF001 - no proof loaded every leaf
+
+
+def test_a_damaged_node_does_not_make_an_honest_event_look_altered(services: Services) -> None:
+    sealer = services.audit
+    grow(services, 12)
+    with services.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_nodes SET node_hash = :h WHERE level = 2 AND "
+                          "node_index = 1"), {"h": "00" * 32})
+    sealer._tree = None  # noqa: SLF001 - as in a web process that never sealed
+
+    checked = sealer.inclusion_many(positions(services))
+
+    assert all(c["included"] for c in checked.values())
+    assert sealer._tree is not None  # noqa: SLF001 - the proofs were made from every leaf
