@@ -42,7 +42,8 @@ class Minutes:
         self.meeting = q.get_meeting(engine, meeting_id)
         self.board = q.get_board(engine, self.meeting["board_id"])
         self.names = q.names(engine)
-        self.changes = q.change_titles(engine)
+        self.changes = q.change_titles(engine, [i["change_request_id"]
+                                                for i in self.meeting["state"]["items"]])
         self.next = q.next_meeting(engine, self.meeting)
         at = self.meeting["opened_at"] or self.meeting["scheduled_start"]
         try:

@@ -120,10 +120,16 @@ def _meetings(engine: Engine, query: Any) -> list[dict[str, Any]]:
                 for r in with_states(conn, [dict(r._mapping) for r in conn.execute(query)])]
 
 
-def list_meetings(engine: Engine, board_id: str | None = None) -> list[dict[str, Any]]:
-    """Meetings (of one board), newest first: for the calendar feed; lists the product serves
-    use ``meeting_page``."""
-    return _meetings(engine, _meeting_query(board_id))
+def list_meetings(engine: Engine, board_id: str | None = None, start: datetime | None = None,
+                  end: datetime | None = None) -> list[dict[str, Any]]:
+    """Meetings (of one board; starting in ``[start, end)``), newest first: for the calendar
+    feed; lists the product serves use ``meeting_page``."""
+    query = _meeting_query(board_id)
+    if start is not None:
+        query = query.where(meetings.c.scheduled_start >= start)
+    if end is not None:
+        query = query.where(meetings.c.scheduled_start < end)
+    return _meetings(engine, query)
 
 
 def meeting_page(engine: Engine, board_id: str | None = None, *, limit: int = DEFAULT_LIMIT,

@@ -316,13 +316,16 @@ def fairness_report(engine: Engine, rotation_id: str, start: datetime | None = N
             row["covered_hours"] += hours
             if seg["scheduled_id"]:
                 entry(seg["scheduled_id"])["covered_by_others_hours"] += hours
-    pages = select(incident_timeline.c.person_id, incident_timeline.c.at).join(
-        incidents, incidents.c.id == incident_timeline.c.incident_id).where(
-        incidents.c.rotation_id == rotation_id, incident_timeline.c.person_id.is_not(None),
-        incident_timeline.c.type.in_(("paged", "escalated")))
-    for page in _rows(engine, pages):
-        if (start is None or page["at"] >= start) and (end is None or page["at"] < end):
-            entry(page["person_id"])["pages"] += 1
+    t = incident_timeline.c
+    pages = select(t.person_id, func.count()).join(
+        incidents, incidents.c.id == t.incident_id).where(
+        incidents.c.rotation_id == rotation_id, t.person_id.is_not(None),
+        t.type.in_(("paged", "escalated")),
+        *([t.at >= start] if start is not None else []),
+        *([t.at < end] if end is not None else [])).group_by(t.person_id)
+    with engine.connect() as conn:
+        for person_id, count in conn.execute(pages):
+            entry(person_id)["pages"] += count
     return sorted(report.values(), key=lambda r: r["name"])
 
 

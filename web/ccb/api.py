@@ -225,8 +225,8 @@ def schedule_series(data: dict[str, Any], board_id: str) -> dict[str, Any]:
 @bp.response(200, TEXT, content_type="text/calendar", description="iCalendar (RFC 5545)")
 @bp.errors(404)
 def calendar(board_id: str) -> Response:
-    """The board's meetings as an iCalendar feed."""
-    return Response(board_calendar(read_model(), board_id), mimetype="text/calendar")
+    """The board's meetings as an iCalendar feed: the last 92 days and the next 366."""
+    return Response(board_calendar(read_model(), board_id, now()), mimetype="text/calendar")
 
 
 # -- meetings -------------------------------------------------------------------------------------

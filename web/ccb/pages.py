@@ -241,8 +241,9 @@ def schedule_series(board_id: str) -> WerkzeugResponse | tuple[str, int]:
 @bp.get("/boards/<board_id>/calendar.ics")
 @login_required
 def calendar(board_id: str) -> Response:
-    """Download the board's meetings as an iCalendar file."""
-    return Response(board_calendar(read_model(), board_id), mimetype="text/calendar",
+    """Download the board's meetings (the last 92 days and the next 366) as an iCalendar
+    file."""
+    return Response(board_calendar(read_model(), board_id, now()), mimetype="text/calendar",
                     headers={"Content-Disposition": "attachment; filename=ccb-meetings.ics"})
 
 

@@ -107,18 +107,36 @@ def _rotation_page(rotation_id: str, which: str | None = None, form: FormInput |
     engine = read_model()
     rotation = q.get_rotation(engine, rotation_id)
     current = now()
+    tab = request.args.get("tab", "schedule")
+    if tab == "history":  # only that tab reads the events and checks their proofs
+        events = history_rows(Rotation, rotation_id)
+        return render_template("oncall/rotation.html", rotation=rotation, tab=tab,
+                               events=events, event_count=len(events))
+    ahead = current + timedelta(weeks=SCHEDULE_AHEAD_WEEKS)
+    shown = (current - timedelta(weeks=SCHEDULE_PAST_WEEKS), ahead)
+    judged = (current - timedelta(weeks=FAIRNESS_PAST_WEEKS), ahead)
     return render_template(
-        "oncall/rotation.html", rotation=rotation, tab=request.args.get("tab", "schedule"),
-        shifts=_local(q.list_shifts(engine, rotation_id), rotation["timezone"]),
+        "oncall/rotation.html", rotation=rotation, tab=tab, shown=shown, judged=judged,
+        shifts=_local(q.list_shifts(engine, rotation_id, *shown), rotation["timezone"]),
         oncall=q.oncall_at(engine, rotation_id, current),
         covers=q.list_covers(engine, rotation_id, current - timedelta(weeks=1)),
         current_time=current,
         gaps=q.coverage_gaps(engine, rotation_id, current, current + timedelta(weeks=4)),
-        fairness=q.fairness_report(engine, rotation_id), swaps=q.list_swaps(engine, rotation_id),
+        fairness=q.fairness_report(engine, rotation_id, *judged),
+        swaps=q.list_swaps(engine, rotation_id),
         unavailability=q.list_unavailability(engine, rotation_id),
         warnings=q.plan_warnings(engine, rotation_id, current), names=q.names(engine),
-        people=people_queries.list_people(engine), events=history_rows(Rotation, rotation_id),
+        people=people_queries.list_people(engine),
+        event_count=len(services().audit.positions_of(rotation_id)),
         which=which, form=form or {}, errors=errors or {}, roles=ROLES)
+
+
+SCHEDULE_PAST_WEEKS = 4
+"""Weeks before now the rotation page's schedule lists (the timeline shows any week)."""
+FAIRNESS_PAST_WEEKS = 52
+"""Weeks before now its fairness table counts (the fairness API takes any range)."""
+SCHEDULE_AHEAD_WEEKS = 26
+"""Weeks after now both cover: the plan ahead."""
 
 
 @bp.get("/rotations/<rotation_id>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
@@ -155,6 +156,24 @@ class TestTheContract:
 
         events = Calendar.from_ical(feed.get_data()).walk("VEVENT")
         assert [e.decoded("dtstart").isoformat() for e in events] == starts
+
+    def test_the_calendar_feed_leaves_out_meetings_older_than_its_window(
+            self, client: FlaskClient, services: Services, clock: Any) -> None:
+        from icalendar import Calendar
+
+        ccb = make_ccb(services)
+        created = call(client, ccb.chair, "POST", f"/boards/{ccb.board_id}/meeting-series",
+                       {"first_day": "2026-03-02", "count": 6}).get_json()["meetings"]
+        starts = [m["scheduled_start"] for m in created]
+        clock.advance(days=92 + 30)  # past the first three (fortnightly) meetings' window
+
+        feed = call(client, ccb.chair, "GET", f"/boards/{ccb.board_id}/calendar.ics")
+
+        shown = [e.decoded("dtstart").isoformat()
+                 for e in Calendar.from_ical(feed.get_data()).walk("VEVENT")]
+        cut = (clock.now - timedelta(days=92)).isoformat()
+        assert shown == [s for s in starts if s >= cut]
+        assert 0 < len(shown) < len(starts)
 
     def test_the_decision_log_as_of_a_past_moment_and_by_date(
             self, client: FlaskClient, services: Services, clock: Any) -> None:

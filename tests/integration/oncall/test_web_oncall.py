@@ -160,3 +160,23 @@ def test_a_runbook_for_a_free_category_is_written_from_the_form(
     assert missing.status_code == 422 and 'id="content-error"' in missing.get_data(as_text=True)
     assert created.status_code == 302
     assert "Other issues" in client.get("/oncall/runbooks").get_data(as_text=True)
+
+
+def test_the_rotation_page_lists_the_weeks_around_now_and_counts_its_history(
+        client: FlaskClient, services: Services, admin: dict[str, Any],
+        world: dict[str, Any]) -> None:
+    rid = world["rotation_id"]
+    with services.ledger.acting_as(admin["id"]):
+        planned = services.oncall.plan_rotation(rid, weeks=40)["shifts"]
+    services.projections.catch_up()
+    login(client, admin)
+
+    html = client.get(f"/oncall/rotations/{rid}").get_data(as_text=True)
+    history = client.get(f"/oncall/rotations/{rid}?tab=history").get_data(as_text=True)
+
+    weeks = [s["week_start"] for s in world["shifts"] + planned]
+    listed = [w for w in weeks if f"<td>{w}" in html]
+    assert 0 < len(listed) < len(set(weeks))  # not the plan beyond 26 weeks ahead
+    assert max(weeks) not in listed
+    events = history.count('<td><strong title="')
+    assert events >= 3 and f"History ({events})" in html and f"History ({events})" in history
