@@ -260,9 +260,26 @@ class Ledger(Application[UUID]):
     # -- history --------------------------------------------------------------------------------
 
     def history(self, cls: type[Aggregate], aggregate_id: UUID | str) -> list[dict[str, Any]]:
-        """Return every event of one entity, oldest first, as plain dicts."""
-        aggregate = self.load(cls, aggregate_id)
-        return [event_to_dict(e) for e in self.repository.event_store.get(aggregate.id)]
+        """Every event of one entity, oldest first, as plain dicts."""
+        return self.history_page(cls, aggregate_id)[0]
+
+    def history_page(self, cls: type[Aggregate], aggregate_id: UUID | str,
+                     limit: int | None = None,
+                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One entity's events, oldest first, as plain dicts: those after the first ``offset``
+        (at most ``limit``; all when None), and how many it has. Only those events are read
+        (a board's or a rotation's history grows with the log: thousands of events)."""
+        oid = parse_id(aggregate_id, cls.__name__)
+        store = self.repository.event_store
+        last = next(store.get(oid, desc=True, limit=1), None)
+        created = next(store.get(oid, limit=1), None) if last is not None else None
+        topic = getattr(created, "originator_topic", None)
+        if last is None or topic is None or not issubclass(resolve_topic(topic), cls):
+            raise NotFound(f"no {cls.__name__} with id {oid}", id=str(oid))
+        first = created.originator_version - 1  # type: ignore[union-attr]
+        events = store.get(oid, gt=first + offset,
+                           lte=None if limit is None else first + offset + limit)
+        return [event_to_dict(e) for e in events], last.originator_version - first
 
 
 

@@ -212,9 +212,13 @@ class HistoryEventSchema(Schema):
 
 
 class HistorySchema(Schema):
-    """An entity's events, oldest first."""
+    """An entity's events, oldest first, a page at a time: ``?limit=`` (default 100, at most
+    500) and ``?offset=`` (events skipped); ``total`` is how many events the entity has."""
 
     events = fields.List(fields.Nested(HistoryEventSchema))
+    total = fields.Integer(metadata={"description": "the entity's events, on every page"})
+    limit = fields.Integer(metadata={"description": "the page size that applied"})
+    offset = fields.Integer(metadata={"description": "events skipped before this page"})
 
 
 class ErrorSchema(Schema):

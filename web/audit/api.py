@@ -26,7 +26,7 @@ from domain.base import LedgerAggregate
 from domain.errors import NotFound
 from web.api import AreaBlueprint
 from web.context import acting, services
-from web.history import history_rows
+from web.history import history_page
 
 bp = AreaBlueprint("audit", __name__, tag="audit")
 
@@ -169,4 +169,4 @@ def sample_response(args: dict[str, Any]) -> Any:
 def entity_history(entity_id: str) -> dict[str, Any]:
     """Every event of any entity (change request, meeting, schedule, incident ...), oldest
     first, with its position and inclusion in the latest checkpoint."""
-    return {"events": history_rows(LedgerAggregate, entity_id)}
+    return history_page(LedgerAggregate, entity_id)

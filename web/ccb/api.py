@@ -58,7 +58,7 @@ from domain.ccb.board import Board
 from domain.ccb.meeting import Meeting
 from web.api import AreaBlueprint, listing
 from web.context import acting, read_model, services, view_now
-from web.history import history_rows
+from web.history import history_page
 
 bp = AreaBlueprint("ccb", __name__, tag="change control board")
 
@@ -187,7 +187,7 @@ def change_member_function(data: dict[str, Any], board_id: str,
 @bp.errors(404)
 def board_history(board_id: str) -> dict[str, Any]:
     """Every event of a board."""
-    return {"events": history_rows(Board, board_id)}
+    return history_page(Board, board_id)
 
 
 @bp.get("/boards/<board_id>/meetings")
@@ -244,7 +244,7 @@ def get_meeting(meeting_id: str) -> dict[str, Any]:
 @bp.errors(404)
 def meeting_history(meeting_id: str) -> dict[str, Any]:
     """Every event of a meeting."""
-    return {"events": history_rows(Meeting, meeting_id)}
+    return history_page(Meeting, meeting_id)
 
 
 @bp.post("/meetings/<meeting_id>/open")

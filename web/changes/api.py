@@ -27,7 +27,7 @@ from app.schemas import HistorySchema
 from domain.changes.change_request import ChangeRequest
 from web.api import AreaBlueprint, self_service
 from web.context import acting, read_model, services
-from web.history import history_rows
+from web.history import history_page
 
 bp = AreaBlueprint("changes", __name__, tag="change requests")
 
@@ -113,4 +113,4 @@ def withdraw_change_request(data: dict[str, Any], change_id: str) -> dict[str, A
 @bp.errors(404)
 def change_request_history(change_id: str) -> dict[str, Any]:
     """Every event of a change request, oldest first."""
-    return {"events": history_rows(ChangeRequest, change_id)}
+    return history_page(ChangeRequest, change_id)

@@ -20,7 +20,7 @@ from domain.oncall.rotation import Rotation
 from domain.oncall.runbook import Runbook
 from web.api import AreaBlueprint, listing
 from web.context import acting, at_position, read_model, services
-from web.history import history_rows
+from web.history import history_page, history_rows
 
 bp = AreaBlueprint("oncall", __name__, tag="on-call")
 
@@ -282,7 +282,7 @@ def person_ics(person_id: str) -> Response:
 @bp.errors(404)
 def rotation_history(rotation_id: str) -> dict[str, Any]:
     """Every event of a rotation."""
-    return {"events": history_rows(Rotation, rotation_id)}
+    return history_page(Rotation, rotation_id)
 
 
 # -- incidents ----------------------------------------------------------------------------------
@@ -492,7 +492,7 @@ def runbook_diff(revisions: dict[str, Any], runbook_id: str) -> dict[str, Any]:
 @bp.errors(404)
 def runbook_history(runbook_id: str) -> dict[str, Any]:
     """Every event of a runbook."""
-    return {"events": history_rows(Runbook, runbook_id)}
+    return history_page(Runbook, runbook_id)
 
 
 @bp.get("/trainings")

@@ -111,7 +111,7 @@ def _rotation_page(rotation_id: str, which: str | None = None, form: FormInput |
     if tab == "history":  # only that tab reads the events and checks their proofs
         events = history_rows(Rotation, rotation_id)
         return render_template("oncall/rotation.html", rotation=rotation, tab=tab,
-                               events=events, event_count=len(events))
+                               events=events, event_count=events.total)
     ahead = current + timedelta(weeks=SCHEDULE_AHEAD_WEEKS)
     shown = (current - timedelta(weeks=SCHEDULE_PAST_WEEKS), ahead)
     judged = (current - timedelta(weeks=FAIRNESS_PAST_WEEKS), ahead)

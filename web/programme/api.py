@@ -21,7 +21,7 @@ from app.schemas import HistorySchema
 from domain.programme.programme import PROGRAMME_ID, Programme
 from web.api import AreaBlueprint
 from web.context import acting, current_as_of, read_model, services, view_now
-from web.history import history_rows
+from web.history import history_page
 from web.programme.links import linked
 
 bp = AreaBlueprint("programme", __name__, tag="programme")
@@ -145,4 +145,4 @@ def update_risk(data: dict[str, Any], risk: str) -> dict[str, Any]:
 @bp.errors(404)
 def history() -> dict[str, Any]:
     """Every event of the programme, oldest first."""
-    return {"events": history_rows(Programme, str(PROGRAMME_ID))}
+    return history_page(Programme, str(PROGRAMME_ID))

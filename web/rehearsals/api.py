@@ -32,7 +32,7 @@ from app.schemas import HistorySchema
 from domain.rehearsals.rehearsal import Rehearsal
 from web.api import AreaBlueprint
 from web.context import acting, read_model, services
-from web.history import history_rows
+from web.history import history_page
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -267,4 +267,4 @@ def report_response(content: dict[str, Any], fmt: str, rehearsal_id: str) -> Any
 @bp.errors(404)
 def history(rehearsal_id: str) -> dict[str, Any]:
     """Every event of a rehearsal, oldest first."""
-    return {"events": history_rows(Rehearsal, rehearsal_id)}
+    return history_page(Rehearsal, rehearsal_id)

@@ -23,7 +23,7 @@ from app.schemas import HistorySchema
 from domain.reviews.action_item import ActionItem, FollowUpPolicy
 from web.api import AreaBlueprint, listing
 from web.context import acting, read_model, services, view_now
-from web.history import history_rows
+from web.history import history_page
 
 bp = AreaBlueprint("action_items", __name__, tag="action items")
 
@@ -128,7 +128,7 @@ def change_due(data: dict[str, Any], item_id: str) -> dict[str, Any]:
 @bp.errors(404)
 def item_history(item_id: str) -> dict[str, Any]:
     """Every event of an action item, oldest first."""
-    return {"events": history_rows(ActionItem, item_id)}
+    return history_page(ActionItem, item_id)
 
 
 @bp.get("/follow-up-policies")
@@ -164,7 +164,7 @@ def retire_policy(policy_id: str) -> dict[str, Any]:
 @bp.errors(404)
 def policy_history(policy_id: str) -> dict[str, Any]:
     """Every event of a follow-up policy, oldest first."""
-    return {"events": history_rows(FollowUpPolicy, policy_id)}
+    return history_page(FollowUpPolicy, policy_id)
 
 
 @bp.get("/follow-up-policies/violations")

@@ -33,7 +33,7 @@ from domain.base import now
 from domain.reviews.review import Launch, Review
 from web.api import AreaBlueprint
 from web.context import acting, read_model, services
-from web.history import history_rows
+from web.history import history_page
 
 bp = AreaBlueprint("reviews", __name__, tag="launches and reviews")
 
@@ -117,7 +117,7 @@ def dashboard(launch_id: str) -> dict[str, Any]:
 @bp.errors(404)
 def launch_history(launch_id: str) -> dict[str, Any]:
     """Every event of a launch, oldest first."""
-    return {"events": history_rows(Launch, launch_id)}
+    return history_page(Launch, launch_id)
 
 
 @bp.get("/reviews")
@@ -236,4 +236,4 @@ def addendum(data: dict[str, Any], review_id: str) -> dict[str, Any]:
 @bp.errors(404)
 def review_history(review_id: str) -> dict[str, Any]:
     """Every event of a review, oldest first."""
-    return {"events": history_rows(Review, review_id)}
+    return history_page(Review, review_id)
