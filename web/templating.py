@@ -90,9 +90,17 @@ def why_not(*roles: str) -> str:
     return ADMIN_ONLY if set(roles) == {"admin"} else rule_message("role_required")
 
 
+def page_numbers(current: int, last: int) -> list[int]:
+    """The pager's numbered pages (from 0): the first, the last and two either side of
+    ``current`` — worked out here rather than by a template loop over every page (1,400 of
+    them for the decision log at 1M events)."""
+    return sorted({0, last, *range(max(0, current - 2), min(last, current + 2) + 1)})
+
+
 def init_app(app: Flask) -> None:
     """Register the helpers on the app's Jinja environment."""
-    app.jinja_env.globals.update(can=can, why_not=why_not, ref=ref, rule_message=rule_message)
+    app.jinja_env.globals.update(can=can, why_not=why_not, ref=ref, rule_message=rule_message,
+                                 page_numbers=page_numbers)
     app.jinja_env.filters["words"] = words
     app.jinja_env.filters["readable"] = readable
     app.jinja_env.filters["event_words"] = event_words

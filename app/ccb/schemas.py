@@ -19,6 +19,7 @@ from app.paging import PageArgsSchema, page_schema
 from app.schemas import FormSchema, Integer, Schema, String, Text, when
 from domain.ccb.board import FREQUENCIES, TIE_BREAKERS, WEEKDAYS
 from domain.ccb.meeting import CHOICES, MODES, OUTCOMES
+from domain.errors import InvalidInput
 from domain.people.person import FUNCTIONS
 from domain.reviews.action_item import PRIORITIES
 
@@ -631,12 +632,16 @@ def calendar_range(args: dict[str, Any], at: datetime) -> tuple[datetime, dateti
     """The ``[from, to)`` a change calendar shows for loaded ``args``, at ``at`` (defaults
     filled in; a lone ``from``/``to`` keeps the default length, within the maximum)."""
     start, end = args.get("start"), args.get("end")
-    if start is None:
-        start = (end - timedelta(days=CALENDAR_BEFORE_DAYS + CALENDAR_AFTER_DAYS)) if end \
-            else at - timedelta(days=CALENDAR_BEFORE_DAYS)
-    if end is None:
-        end = (start + timedelta(days=CALENDAR_AFTER_DAYS)) if args.get("start") \
-            else at + timedelta(days=CALENDAR_AFTER_DAYS)
+    try:
+        if start is None:
+            start = (end - timedelta(days=CALENDAR_BEFORE_DAYS + CALENDAR_AFTER_DAYS)) if end \
+                else at - timedelta(days=CALENDAR_BEFORE_DAYS)
+        if end is None:
+            end = (start + timedelta(days=CALENDAR_AFTER_DAYS)) if args.get("start") \
+                else at + timedelta(days=CALENDAR_AFTER_DAYS)
+    except OverflowError:  # a lone bound at the calendar's very start or end
+        raise InvalidInput.field("to" if args.get("end") else "from",
+                                 "too close to the first or last representable time") from None
     return start, end
 
 

@@ -46,7 +46,7 @@ from web.forms import handle_form, validate
 from web.history import history_rows
 from web.links import url_for as link
 from web.messages import words
-from web.references import ref
+from web.references import linked
 from web.reviews.action_items_api import list_args
 
 if TYPE_CHECKING:
@@ -64,19 +64,22 @@ def _filtered(extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict
     args, errors = validate(ActionItemQueryArgsSchema(),
                             {**request.args.to_dict(), **(extra or {})})
     page = q.list_action_items(read_model(), view_now().date(), **list_args(args or {}))
-    return {**page, "items": [_listed(i) for i in page["items"]]}, errors
+    items = page["items"]
+    sources = linked([(i.get("source_type"), i.get("source_id")) for i in items])
+    return {**page, "items": [_listed(i, s) for i, s in zip(items, sources)]}, errors
 
 
-def _listed(item: dict[str, Any]) -> dict[str, Any]:
-    """An item as the list shows it: its link, words and source worked out here, in one plain
-    function, rather than by the template's expressions cell by cell. The template escapes
-    every text (a source's reference is already HTML)."""
+def _listed(item: dict[str, Any], source: Any) -> dict[str, Any]:
+    """An item as the list shows it: its link, words and source (``source``: its reference,
+    resolved with the page's others) worked out here, in one plain function, rather than by
+    the template's expressions cell by cell. The template escapes every text (a source's
+    reference is already HTML)."""
     source_id, source_type = item.get("source_id"), item.get("source_type")
     due = item.get("due")
     return {**item, "href": link("actions.detail", item_id=item["id"]),
             "status_words": words(item.get("status")), "source_words": words(source_type),
             "due_text": due.isoformat() if due is not None else "",
-            "source_ref": (source_id if source_type == "manual" else ref(source_type, source_id))
+            "source_ref": (source_id if source_type == "manual" else source)
             if source_id else None}
 
 

@@ -127,6 +127,7 @@ def test_a_range_too_long_or_backwards_is_refused_naming_the_field(
     long = api(client, member, "GET", "/change-calendar?from=2026-01-01&to=2027-01-03")
     backwards = api(client, member, "GET", "/change-calendar?from=2026-05-01&to=2026-04-01")
     garbled = api(client, member, "GET", "/change-calendar?from=soon")
+    edge = api(client, member, "GET", "/change-calendar?to=0001-01-02")
     login(client, member)
     page = client.get("/change-calendar?view=list&from=2026-01-01&to=2027-06-01")
     listed = client.get("/change-calendar?view=list&from=2026-03-20&to=2026-04-30")
@@ -135,6 +136,7 @@ def test_a_range_too_long_or_backwards_is_refused_naming_the_field(
     assert "at most 366 days" in str(long.get_json()["error"]["details"]["to"])
     assert "after from" in str(backwards.get_json()["error"]["details"]["to"])
     assert "from" in garbled.get_json()["error"]["details"]
+    assert edge.status_code == 422 and "to" in edge.get_json()["error"]["details"]
     assert api(client, member, "GET",
                "/change-calendar?from=2026-01-01&to=2027-01-01").status_code == 200
     assert page.status_code == 422 and "at most 366 days" in page.get_data(as_text=True)
