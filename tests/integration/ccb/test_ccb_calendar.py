@@ -80,12 +80,18 @@ def test_the_gate_opens_only_for_an_approved_change_inside_its_window(
     assert closed.get_json()["error"]["code"] == "not_approved"
 
 
-def test_the_calendar_flags_overlapping_changes_on_the_same_system(
-        client: FlaskClient, services: Services) -> None:
+def two_approved_changes(services: Services) -> Any:
+    """A meeting that approved two changes on the same system in the same window."""
     ccb = running_meeting(services, n_changes=2)
     for change in ccb.changes:
         ccb.vote(ccb.people[1], change, "approve")
         ccb.decide(change)
+    return ccb
+
+
+def test_the_calendar_flags_overlapping_changes_on_the_same_system(
+        client: FlaskClient, services: Services) -> None:
+    ccb = two_approved_changes(services)
 
     calendar = api(client, ccb.chair, "GET", "/change-calendar").get_json()
 
@@ -96,10 +102,7 @@ def test_the_calendar_flags_overlapping_changes_on_the_same_system(
 
 def test_the_calendar_shows_a_bounded_range_of_windows(
         client: FlaskClient, services: Services) -> None:
-    ccb = running_meeting(services, n_changes=2)
-    for change in ccb.changes:
-        ccb.vote(ccb.people[1], change, "approve")
-        ccb.decide(change)
+    ccb = two_approved_changes(services)
     at = now()
 
     default = api(client, ccb.chair, "GET", "/change-calendar").get_json()
