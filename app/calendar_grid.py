@@ -17,6 +17,16 @@ UTC = timezone.utc
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FEED_PAST_DAYS = 92
+"""How far back an iCalendar feed (a board's meetings, a rotation's shifts) goes."""
+FEED_AHEAD_DAYS = 366
+"""How far ahead it goes."""
+
+
+def feed_window(at: datetime) -> tuple[datetime, datetime]:
+    """The ``[start, end)`` an iCalendar feed covers at ``at``: what a calendar client shows,
+    not the whole history (a board's feed of every meeting was 340 KB at 1M events)."""
+    return at - timedelta(days=FEED_PAST_DAYS), at + timedelta(days=FEED_AHEAD_DAYS)
 
 
 def parse_month(value: str | None, today: date) -> date:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
 
+from app.calendar_grid import feed_window
 from app.ccb import queries as q
 
 if TYPE_CHECKING:
@@ -17,20 +17,13 @@ if TYPE_CHECKING:
 STATUS = {"scheduled": "CONFIRMED", "open": "CONFIRMED", "closed": "CONFIRMED"}
 
 
-FEED_PAST_DAYS = 92
-"""How far back a board's feed goes."""
-FEED_AHEAD_DAYS = 366
-"""How far ahead it goes."""
-
-
 def board_calendar(engine: Engine, board_id: str, at: datetime) -> bytes:
-    """The board's meetings from ``FEED_PAST_DAYS`` before ``at`` to ``FEED_AHEAD_DAYS`` after
-    it, as a VCALENDAR (DTSTAMP is the meeting's last event time). A feed of every meeting a
-    board ever held or planned grew with the history: 340 KB and 3 s at 1M events."""
+    """The board's meetings in the feed window at ``at`` (``calendar_grid.feed_window``: the
+    last 92 days and the next 366) as a VCALENDAR (DTSTAMP is the meeting's last event time).
+    A feed of every meeting a board ever held or planned: 340 KB and 3 s at 1M events."""
     board = q.get_board(engine, board_id)
-    shown = list(reversed(q.list_meetings(engine, board_id,
-                                          start=at - timedelta(days=FEED_PAST_DAYS),
-                                          end=at + timedelta(days=FEED_AHEAD_DAYS))))
+    start, end = feed_window(at)
+    shown = list(reversed(q.list_meetings(engine, board_id, start=start, end=end)))
     titles = q.change_titles(engine, [i["change_request_id"] for m in shown
                                       for i in m["state"]["items"]])
     cal = Calendar()

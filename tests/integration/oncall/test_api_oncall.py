@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from icalendar import Calendar
 
+from domain.base import now
 from tests.conftest import add_person, bearer, event_count, login
 
 if TYPE_CHECKING:
@@ -228,6 +229,23 @@ class TestCalendars:
             assert str(primary.decoded("DTSTART").tzinfo) in ("Europe/Berlin", "CET")
         assert {str(e["UID"]) for e in second.walk("VEVENT")} >= set(by_uid)
         assert first.walk("VTIMEZONE")
+
+    def test_the_rotation_feed_holds_the_shifts_of_its_window_only(
+            self, client: FlaskClient, admin: dict[str, Any], member: dict[str, Any],
+            rotation: dict[str, Any]) -> None:
+        for weeks, start in ((52, "2026-03-09"), (20, "2027-03-08")):
+            planned = client.post(f"/api/v1/rotations/{rotation['id']}/plan",
+                                  headers=bearer(admin), json={"weeks": weeks, "start": start})
+            assert planned.status_code == 200, planned.get_json()
+        url = f"/api/v1/rotations/{rotation['id']}/calendar.ics"
+
+        events = Calendar.from_ical(client.get(url, headers=bearer(member)).data).walk("VEVENT")
+
+        cut = now() + timedelta(days=366)
+        starts = [e.decoded("DTSTART").astimezone(UTC) for e in events]
+        assert starts and max(starts) < cut
+        weeks = {str(e["UID"]).rsplit("-", 1)[0] for e in events}
+        assert 50 <= len(weeks) < 72  # the weeks planned beyond a year ahead are left out
 
     def test_the_dst_week_ends_at_nine_local_after_167_hours(
             self, client: FlaskClient, member: dict[str, Any], rotation: dict[str, Any]) -> None:
