@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from app.calendar_grid import feed_window
 from domain.base import now
 
 if TYPE_CHECKING:
@@ -92,13 +93,13 @@ def person_entries(person_id: str, segments: list[dict[str, Any]],
 
 
 def person_calendar(engine: Any, person_id: str) -> bytes | None:
-    """One person's shifts across rotations as an iCalendar file (None: no such person)."""
+    """One person's shifts across rotations in the feed window (the last 92 days and the
+    next 366) as an iCalendar file (None: no such person)."""
     from app.oncall import queries
 
     who = queries.names(engine)
     name = who.get(person_id)
     if name is None:
         return None
-    return build_calendar(f"On-call: {name}",
-                          person_entries(person_id, queries.person_shifts(engine, person_id),
-                                         who))
+    held = queries.person_shifts(engine, person_id, *feed_window(now()))
+    return build_calendar(f"On-call: {name}", person_entries(person_id, held, who))

@@ -205,9 +205,11 @@ def shift_segments(engine: Engine, rotation_id: str, start: datetime | None = No
     return result
 
 
-def person_shifts(engine: Engine, person_id: str) -> list[dict[str, Any]]:
+def person_shifts(engine: Engine, person_id: str, start: datetime | None = None,
+                  end: datetime | None = None) -> list[dict[str, Any]]:
     """Every stretch of on-call a person holds in any rotation (whole shifts, the parts of a
-    shift others do not cover, and the intervals they cover), with the rotation's name."""
+    shift others do not cover, and the intervals they cover) in shifts overlapping
+    ``[start, end)``, with the rotation's name."""
     rotation_ids = {r["rotation_id"] for r in _rows(engine, select(shifts.c.rotation_id).where(
         or_(shifts.c.primary_id == person_id, shifts.c.secondary_id == person_id)))}
     rotation_ids |= {r["rotation_id"] for r in _rows(engine, select(
@@ -216,7 +218,7 @@ def person_shifts(engine: Engine, person_id: str) -> list[dict[str, Any]]:
     for rotation in _rows(engine, select(rotations.c.id, rotations.c.name, rotations.c.timezone)
                           .where(rotations.c.id.in_(sorted(rotation_ids)))):
         rows += [{**seg, "rotation_name": rotation["name"], "timezone": rotation["timezone"]}
-                 for seg in shift_segments(engine, rotation["id"])
+                 for seg in shift_segments(engine, rotation["id"], start, end)
                  if seg["person_id"] == person_id]
     return sorted(rows, key=lambda r: (r["starts_at"], r["rotation_id"], r["role"]))
 

@@ -263,7 +263,7 @@ def rotation_ics(rotation_id: str) -> Response:
 @bp.response(200, ICS, content_type="text/calendar", description="iCalendar (RFC 5545)")
 @bp.errors(404)
 def person_calendar(person_id: str) -> Response:
-    """iCalendar feed of one person's shifts across rotations."""
+    """iCalendar feed of one person's shifts across rotations: the last 92 days and the next 366."""
     return person_ics(person_id)
 
 
@@ -275,7 +275,8 @@ def person_ics(person_id: str) -> Response:
     if name is None:
         raise NotFound(f"no person with id {person_id}", id=person_id)
     ics = build_calendar(f"On-call: {name}",
-                         person_entries(person_id, q.person_shifts(engine, person_id), who))
+                         person_entries(person_id, q.person_shifts(
+                             engine, person_id, *feed_window(now())), who))
     return Response(ics, mimetype="text/calendar")
 
 
