@@ -109,14 +109,12 @@ def linked(refs: list[tuple[str, Any]]) -> list[Markup]:
     """Each ``(kind, id)`` as ``ref`` shows it, resolved now (one query per kind for them all):
     for a list that knows its references before it is rendered, so the page has no
     placeholders to replace after rendering (a pass over the whole page)."""
-    if not has_request_context():
-        return [_linked(SOURCE_KINDS.get(k, k) if k not in PAGES else k, i, None)
-                for k, i in refs]
     kinds = [SOURCE_KINDS.get(k, k) if k not in PAGES else k for k, _ in refs]
-    wanted = g.setdefault("reference_wanted", {})
-    for kind, (_, ref_id) in zip(kinds, refs):
-        if ref_id:
-            wanted.setdefault(kind, set()).add(str(ref_id))
+    if has_request_context():
+        wanted = g.setdefault("reference_wanted", {})
+        for kind, (_, ref_id) in zip(kinds, refs):
+            if ref_id:
+                wanted.setdefault(kind, set()).add(str(ref_id))
     return [_linked(kind, ref_id, None) for kind, (_, ref_id) in zip(kinds, refs)]
 
 

@@ -67,7 +67,7 @@ from domain.ccb.meeting import (
 from domain.errors import InvalidInput, NotFound
 from domain.people.person import FUNCTIONS
 from domain.reviews.action_item import PRIORITIES
-from web.context import acting, at_position, login_required, read_model, services
+from web.context import acting, at_position, login_required, read_model, services, view_now
 from web.errors import describe
 from web.forms import REFUSALS, handle_form, messages, submitted, summary, validate
 from web.history import history_rows
@@ -535,7 +535,7 @@ def _listed_range() -> tuple[Any, Any]:
     if errors:
         field, problems = next(iter(errors.items()))
         raise InvalidInput.field(field, " ".join(problems))
-    return calendar_range(args or {}, now())
+    return calendar_range(args or {}, view_now())
 
 
 def _calendar_view() -> str:

@@ -146,3 +146,23 @@ def test_a_range_too_long_or_backwards_is_refused_naming_the_field(
     assert listed.status_code == 200
     assert 'name="from" value="2026-03-20"' in listed.get_data(as_text=True)
     assert event_count(services) == before
+
+
+def test_the_calendar_as_of_a_moment_shows_the_range_around_that_moment(
+        client: FlaskClient, services: Services, clock: Any) -> None:
+    ccb = two_approved_changes(services)
+    services.audit.seal(force=True)
+    then = now()
+    clock.advance(days=200)
+    moment = f"{then:%Y-%m-%dT%H:%M:%SZ}"
+
+    api_then = api(client, ccb.chair, "GET", f"/change-calendar?as_of={moment}")
+    login(client, ccb.chair)
+    page_then = client.get(f"/change-calendar?view=list&as_of={moment}")
+
+    assert api_then.status_code == 200, api_then.get_json()
+    assert datetime.fromisoformat(api_then.get_json()["from"]) == then - timedelta(days=31)
+    assert len(api_then.get_json()["changes"]) == 2
+    assert page_then.status_code == 200
+    assert f'name="from" value="{(then - timedelta(days=31)):%Y-%m-%d}"' in page_then.get_data(
+        as_text=True)
