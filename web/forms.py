@@ -58,6 +58,16 @@ def validate(schema: Schema, sent: Mapping[str, Any]) -> tuple[dict[str, Any] | 
         return None, messages(exc, schema)
 
 
+def query_args(schema: Schema, names: tuple[str, ...]) -> dict[str, Any]:
+    """The query string's ``names`` loaded with ``schema`` (a GET that is not a filter form).
+
+    :raise InvalidInput: naming each field that is not valid (a 422)."""
+    data, errors = validate(schema, {k: v for k, v in request.args.items() if k in names})
+    if errors:
+        raise InvalidInput(None, **errors)
+    return data or {}
+
+
 def handle_form(schema: Schema, run: Callable[[dict[str, Any]], T], *,
                 success: Success | Callable[[T], Success], retry: Render | str,
                 reason: str | None = None,

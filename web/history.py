@@ -9,9 +9,8 @@ from flask import request
 
 from app.paging import PageQueryArgsSchema
 from app.people import queries as people_queries
-from domain.errors import InvalidInput
 from web.context import ledger, read_model, services
-from web.forms import validate
+from web.forms import query_args
 
 
 HISTORY_LIMIT = 100
@@ -31,11 +30,7 @@ def history_rows(cls: type, entity_id: str) -> HistoryRows:
     events, oldest first, with actor and on-behalf-of names, positions and proofs filled in.
 
     :raise InvalidInput: naming ``limit`` or ``offset`` when one is not a number in range."""
-    args, errors = validate(PageQueryArgsSchema(), {
-        k: v for k, v in request.args.items() if k in ("limit", "offset")})
-    if errors:
-        field, problems = next(iter(errors.items()))
-        raise InvalidInput.field(field, " ".join(problems))
+    args = query_args(PageQueryArgsSchema(), ("limit", "offset"))
     limit = args["limit"] if "limit" in request.args else HISTORY_LIMIT
     found, total = ledger().history_page(cls, entity_id, limit, args["offset"])
     rows = HistoryRows(found)

@@ -933,10 +933,10 @@ class Audit:
         if not 0 <= first <= second <= self.sealed_size():
             raise NotFound(f"sizes {first} and {second} are not 0 <= first <= second <= "
                                 f"{self.sealed_size()}", first=first, second=second)
-        tree, _ = self._proof(second, lambda t: t.root(second))
-        return {"first": first, "second": second,
-                "first_root": tree.root(first).hex(), "second_root": tree.root(second).hex(),
-                "proof": [p.hex() for p in tree.consistency(first, second)]}
+        _, (first_root, second_root, proof) = self._proof(second, lambda t: (
+            t.root(first), t.root(second), t.consistency(first, second)))
+        return {"first": first, "second": second, "first_root": first_root.hex(),
+                "second_root": second_root.hex(), "proof": [p.hex() for p in proof]}
 
     def included_in_latest(self, position: int) -> dict[str, Any] | None:
         """Whether the event at ``position`` is in the latest checkpoint, with the checked proof."""
@@ -974,7 +974,7 @@ class Audit:
         with self.engine.connect() as conn:
             found = {r.position: r for r in conn.execute(select(audit_leaves).where(
                 audit_leaves.c.position.in_(positions)))}
-        tree, _ = self._proof(size, lambda t: t.root(size))
+        tree = self.proof_tree(size)  # each proof below is checked against the signed root
         root = bytes.fromhex(latest["root_hash"])
         result: dict[int, dict[str, Any]] = {}
         for position in positions:

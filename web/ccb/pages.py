@@ -69,7 +69,7 @@ from domain.people.person import FUNCTIONS
 from domain.reviews.action_item import PRIORITIES
 from web.context import acting, at_position, login_required, read_model, services, view_now
 from web.errors import describe
-from web.forms import REFUSALS, handle_form, messages, submitted, summary, validate
+from web.forms import REFUSALS, handle_form, messages, query_args, submitted, summary, validate
 from web.history import history_rows
 from web.links import url_for as link
 from web.messages import rule_message
@@ -530,12 +530,8 @@ def _listed_range() -> tuple[Any, Any]:
 
     :raise InvalidInput: naming ``from`` or ``to`` when one is not a time or the range is too
         long."""
-    args, errors = validate(ChangeCalendarQueryArgsSchema(), {
-        k: v for k, v in request.args.items() if k in ("from", "to")})
-    if errors:
-        field, problems = next(iter(errors.items()))
-        raise InvalidInput.field(field, " ".join(problems))
-    return calendar_range(args or {}, view_now())
+    return calendar_range(query_args(ChangeCalendarQueryArgsSchema(), ("from", "to")),
+                          view_now())
 
 
 def _calendar_view() -> str:
