@@ -67,6 +67,10 @@ class Background:
             self.services.audit.seal()
         except Exception:  # noqa: BLE001 - keep serving; the next round retries
             log.exception("sealing failed")
+        try:
+            self.services.evidence.keep_up()  # bundles then replay at most a few events
+        except Exception:  # noqa: BLE001 - keep serving; a bundle replays what it lacks
+            log.exception("advancing the evidence replica failed")
 
     def _run(self) -> None:
         while not self._stop.wait(0 if self.wakeup.enabled else self.interval):

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event
 
 from app import json_codec
 from app.audit.as_of import AsOfViews
+from app.audit.evidence import EvidenceReplica
 from app.audit.service import Audit
 from app.ccb import reports as ccb_reports
 from app.ccb.service import CcbService
@@ -65,6 +66,7 @@ class Services:
     actions: ActionItemService
     audit: Audit
     as_of: AsOfViews
+    evidence: EvidenceReplica
     reports: list[Report]
     programme: ProgrammeService
     notifications: NotificationService
@@ -119,6 +121,7 @@ def _bootstrap(settings: Settings) -> Services:
         reviews=retrying(ReviewService(ledger, actions=actions)), actions=actions,
         audit=audit, as_of=AsOfViews(settings, ledger, runner, engine, audit,
                                      view_engine=lambda: view_engine(settings)),
+        evidence=EvidenceReplica(settings, ledger, audit),
         # in the order of the bundle PDF's sections
         reports=[*change_reports.REPORTS, *ccb_reports.REPORTS, *oncall_reports.REPORTS,
                  *rehearsal_reports.REPORTS, *action_item_reports.REPORTS,

@@ -448,6 +448,24 @@ class ProjectionRunner:
         finally:
             self.batch_size = batch_size
 
+    def advance(self, progress: Progress | None = None) -> int:
+        """Apply the log from where the read models stand up to its head, as :meth:`rebuild`
+        does but keeping what they hold: the read models at the lowest position go together in
+        one pass (each batch decoded once for all), then any other catches up alone. For a
+        store with one writer (the evidence replica, ``app/audit/evidence.py``)."""
+        positions = self.positions()
+        start = min((positions.get(p.name, 0) for p in self.projections), default=0)
+        group = [p for p in self.projections if positions.get(p.name, 0) == start]
+        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
+        try:
+            head = self.ledger.recorder.max_notification_id() or 0
+            applied = self._replay_together(group, start, head, progress)
+            applied += self.catch_up(progress)
+            self._persist_skips(threshold=1)
+            return applied
+        finally:
+            self.batch_size = batch_size
+
     def _replay_together(self, group: list[Projection], start: int, head: int,
                          progress: Progress | None) -> int:
         """Apply the log from ``start`` (every projection of ``group`` is there) up to ``head``

@@ -57,7 +57,7 @@ SAME_VIEW_WAIT = 120.0
 """Seconds a request waits for a build of the very view it needs (started by another)."""
 
 
-class _Prefix:
+class LogPrefix:
     """The ledger's log as a ProjectionRunner sees it (an ``EventLog``), ending at ``stop``."""
 
     def __init__(self, ledger: EventLog, stop: int) -> None:
@@ -149,25 +149,8 @@ class AsOfViews:
             return view.engine
 
     def _versioned_engine(self, position: int) -> Engine:
-        tables = [t for p in self.live.projections for t in p.tables]
         engine = self.view_engine()
-        dialect = engine.dialect
-
-        @event.listens_for(engine, "connect")
-        def _views(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            if dialect.name == "postgresql":
-                cursor.execute("SELECT current_schema()")
-                schema = cursor.fetchone()[0]
-            else:
-                schema = "main"
-            for table in tables:
-                cursor.execute(view_sql(table, position, schema, dialect))
-            dbapi_connection.commit()
-            if dialect.name == "sqlite":
-                cursor.execute("PRAGMA query_only=ON")
-            cursor.close()
-
+        seen_as_of(engine, [t for p in self.live.projections for t in p.tables], position)
         return engine
 
     def replayed_to(self, position: int) -> Engine:
@@ -225,7 +208,7 @@ class AsOfViews:
             cursor.execute("PRAGMA synchronous=OFF")
             cursor.close()
 
-        runner = ProjectionRunner(_Prefix(self.ledger, position), engine,
+        runner = ProjectionRunner(LogPrefix(self.ledger, position), engine,
                                   projections=[cls() for cls in DEFAULT_PROJECTIONS],
                                   batch_size=BATCH)
         runner.create_tables()
@@ -270,6 +253,27 @@ class AsOfViews:
     def clear(self) -> None:
         """Remove every cached view (and its temporary file)."""
         _clear(self._cache, self._lock)
+
+
+def seen_as_of(engine: Engine, tables: list[Any], position: int) -> None:
+    """Make each connection of ``engine`` see every versioned table of ``tables`` as it stood
+    after ``position`` (temporary views under the tables' names), and write nothing."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _views(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        if dialect.name == "postgresql":
+            cursor.execute("SELECT current_schema()")
+            schema = cursor.fetchone()[0]
+        else:
+            schema = "main"
+        for table in tables:
+            cursor.execute(view_sql(table, position, schema, dialect))
+        dbapi_connection.commit()
+        if dialect.name == "sqlite":
+            cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
 
 
 def _normal(value: Any) -> Any:

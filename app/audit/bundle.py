@@ -41,6 +41,8 @@ from domain.errors import DomainError, InvalidInput
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from sqlalchemy import Engine
+
     from app.bootstrap import Services
 
 VERIFIER = Path(__file__).with_name("verify_bundle.py")
@@ -184,7 +186,8 @@ def build_bundle(services: Services, start: datetime, end: datetime,
         "checkpoint": {k: latest[k] for k in ("id", "tree_size", "root_hash", "issued_at",
                                               "key_id")},
         "leaf_encoding": "SHA-256(0x00 || canonical JSON of the six leaf fields); see README",
-        "reports_from": f"a replay of the verified events up to position {replayed_to}",
+        "reports_from": f"the read models replayed from the stored events as they stood after "
+                        f"position {replayed_to} (the sealed evidence replica)",
         "sample": {k: sample[k] for k in ("seed", "size", "population", "population_sha256",
                                           "sampled", "method")},
     }
@@ -279,10 +282,18 @@ def _replay_position(services: Services, end: datetime, size: int) -> int:
 def _reports(services: Services, start: datetime, end: datetime,
              events: list[dict[str, Any]], files: dict[str, bytes],
              position: int, sample_size: int, seed: str) -> dict[str, int]:
-    """Every report, drawn from a replay of the verified events up to ``position`` into a
-    scratch database (never from the live read-model tables, which ``verify`` does not
-    cover) and from the period's verified events; then the auditor's sample."""
-    engine = services.as_of.replayed_to(position)
+    """Every report, drawn from the read models replayed from the log as they stood after
+    ``position`` (the sealed evidence replica, ``app/audit/evidence.py``; never the live
+    read-model tables, which ``verify`` does not cover) and from the period's verified events;
+    then the auditor's sample."""
+    with services.evidence.view(position) as engine:
+        return _reports_from(engine, services, start, end, events, files, position,
+                             sample_size, seed)
+
+
+def _reports_from(engine: Engine, services: Services, start: datetime, end: datetime,
+                  events: list[dict[str, Any]], files: dict[str, bytes],
+                  position: int, sample_size: int, seed: str) -> dict[str, int]:
     ctx = ReportContext(engine=engine, start=start, end=end, events=events)
     tables = []
     counts = {}

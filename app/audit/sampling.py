@@ -80,8 +80,8 @@ def sample_changes(services: Services, start: datetime, end: datetime, size: int
     check_sample_args(size, seed)
     seed = seed if seed else new_seed()
     position = services.audit.position_as_of(end)
-    engine = services.as_of.replayed_to(position)
-    return sample_from(engine, start, end, size, seed, replayed_to=position)
+    with services.evidence.view(position) as engine:  # a sealed position
+        return sample_from(engine, start, end, size, seed, replayed_to=position)
 
 
 def sample_from(engine: Engine, start: datetime, end: datetime, size: int, seed: str,

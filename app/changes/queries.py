@@ -14,6 +14,9 @@ from projections.changes.tables import change_requests
 from projections.people.tables import people
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
     from sqlalchemy import Engine, Row
 
 
@@ -48,6 +51,28 @@ def list_change_requests(engine: Engine, *, status: str | None = None,
                       limit=limit, offset=offset, convert=_change_request,
                       total=select(func.count()).select_from(change_requests).where(
                           *conditions))
+
+
+def submitted_between(engine: Engine, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every change request submitted from ``start`` to ``end`` (inclusive), oldest first,
+    with its requester's name (one indexed range: a bundle's population)."""
+    c = change_requests.c
+    query = select(change_requests, people.c.name.label("requester_name")).outerjoin(
+        people, people.c.id == c.requester_id).where(
+        c.submitted_at >= start, c.submitted_at <= end).order_by(c.submitted_at, c.id)
+    with engine.connect() as conn:
+        return [_change_request(r) for r in conn.execute(query)]
+
+
+def requesters_of(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
+    """Each of the change requests ``ids`` that exists → its requester's id."""
+    c = change_requests.c
+    wanted, found = sorted(set(ids)), {}
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            found.update(conn.execute(select(c.id, c.requester_id).where(
+                c.id.in_(wanted[i:i + 500]))).all())
+    return found
 
 
 def count_change_requests_by_status(engine: Engine) -> dict[str, int]:

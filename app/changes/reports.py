@@ -11,12 +11,9 @@ from app.reporting import Report, ReportContext
 
 def _population(ctx: ReportContext) -> list[dict[str, Any]]:
     """Every change request submitted in the period (the complete population)."""
-    page = change_queries.list_change_requests(ctx.engine, limit=10**9)
     functions = {p["id"]: p["function"] for p in people_queries.list_people(ctx.engine)}
     rows = []
-    for c in sorted(page["items"], key=lambda c: c["submitted_at"]):
-        if not ctx.start <= c["submitted_at"] <= ctx.end:
-            continue
+    for c in change_queries.submitted_between(ctx.engine, ctx.start, ctx.end):
         rows.append({"id": c["id"], "title": c["title"], "category": c["category"],
                      "risk": c["risk"], "systems": " ".join(c["systems"]),
                      "requester": c["requester_name"] or c["requester_id"],
@@ -33,19 +30,23 @@ def _population(ctx: ReportContext) -> list[dict[str, Any]]:
 APPROVAL_WORDS = ("approv", "vote", "decid", "ratif", "reject")
 
 
+def _change_of(e: dict[str, Any]) -> str | None:
+    """The change request an event is about, if any."""
+    change_id = (e["aggregate_id"] if "ChangeRequest" in e["topic"] else
+                 e["data"].get("change_id") or e["data"].get("change_request_id"))
+    return str(change_id) if change_id else None
+
+
 def _evidence(ctx: ReportContext) -> list[dict[str, Any]]:
     """Every event about a change request in the period: who did what, when, for whom, why —
     with segregation of duties checked (no approval-like event by the change's requester)."""
     names = people_queries.people_names(ctx.engine)
-    requesters = {c["id"]: c["requester_id"] for c in change_queries.list_change_requests(
-        ctx.engine, limit=10**9)["items"]}
+    about = [(e, _change_of(e)) for e in ctx.events]
+    requesters = change_queries.requesters_of(ctx.engine, [c for _e, c in about if c])
     rows = []
-    for e in ctx.events:
-        change_id = (e["aggregate_id"] if "ChangeRequest" in e["topic"] else
-                     e["data"].get("change_id") or e["data"].get("change_request_id"))
-        if not change_id or str(change_id) not in requesters:
+    for e, change_id in about:
+        if not change_id or change_id not in requesters:
             continue
-        change_id = str(change_id)
         approval = any(w in e["type"].lower() for w in APPROVAL_WORDS)
         requester = requesters[change_id]
         rows.append({

@@ -89,6 +89,14 @@ def launch_reviews(engine: Engine, launch_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def launches_reviewed_between(engine: Engine, first: date, last: date) -> set[str]:
+    """The launches with a review scheduled from ``first`` to ``last`` (inclusive)."""
+    c = reviews.c
+    with engine.connect() as conn:
+        return set(conn.scalars(select(c.launch_id).where(
+            c.scheduled_for >= first, c.scheduled_for <= last).distinct()))
+
+
 def _review_filters(status: str | None, launch_id: str | None) -> list[Any]:
     return ([reviews.c.status == status] if status else []) + (
         [reviews.c.launch_id == launch_id] if launch_id else [])

@@ -8,6 +8,7 @@ from app.reporting import Report, cell
 from app.reviews.queries import (
     incidents_between,
     launch_reviews,
+    launches_reviewed_between,
     list_launches,
     mtta_mttr,
 )
@@ -29,8 +30,11 @@ def review_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     or today, whichever is earlier), by date: each metric next to its target and whether it met
     it; finalised reviews use the targets and incidents they froze, others the live ones."""
     last_day = min(ctx.end, now()).date()
+    held = launches_reviewed_between(ctx.engine, ctx.start.date(), ctx.end.date())
     rows = []
     for launch in list_launches(ctx.engine):
+        if launch["id"] not in held:
+            continue  # none of its reviews is scheduled in the period
         for review in launch_reviews(ctx.engine, launch["id"]):
             day = review["scheduled_for"]
             if review["status"] == "cancelled" or not ctx.start.date() <= day <= ctx.end.date():

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from app.audit.as_of import _Prefix
+from app.audit.as_of import LogPrefix
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
 from app.demo import load_demo
@@ -68,7 +68,7 @@ def flips(services: Services) -> dict[str, tuple[str, Any]]:
     from sqlalchemy import create_engine
 
     head = services.ledger.recorder.max_notification_id()
-    prefix = _Prefix(services.ledger, 0)
+    prefix = LogPrefix(services.ledger, 0)
     engine = create_engine("sqlite://")
     runner = ProjectionRunner(prefix, engine, projections=[c() for c in DEFAULT_PROJECTIONS])
     runner.create_tables()
