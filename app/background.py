@@ -1,5 +1,6 @@
 """Background work: keeps read models caught up with the log, prunes idempotency keys, seals,
-and runs the notification worker (``app.notifications.worker``), which fires the escalations
+keeps the evidence replica close behind the sealed log (its own thread), and runs the
+notification worker (``app.notifications.worker``), which fires the escalations
 that are due, derives and delivers notifications.
 
 It runs in ``govledger worker`` processes (``serve`` starts one beside its web processes unless
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+EVIDENCE_INTERVAL = 30.0
+"""Seconds between checks of the evidence replica (``app/audit/evidence.py``)."""
+
 
 class Background:
     """A daemon thread that catches the projections up whenever the log grows (woken by
@@ -39,11 +43,14 @@ class Background:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="govledger-background",
                                         daemon=True)
+        self._evidence = threading.Thread(target=self._keep_evidence, daemon=True,
+                                          name="govledger-evidence")
 
     def start(self) -> None:
         """Start the loop and the worker."""
         self.wakeup.start()
         self._thread.start()
+        self._evidence.start()
         self.worker.start()
 
     def stop(self) -> None:
@@ -52,6 +59,7 @@ class Background:
         self.wakeup.stop()
         self.worker.stop()
         self._thread.join(timeout=5)
+        self._evidence.join(timeout=5)
 
     def round(self) -> None:
         """Catch up, prune, seal: once."""
@@ -67,10 +75,20 @@ class Background:
             self.services.audit.seal()
         except Exception:  # noqa: BLE001 - keep serving; the next round retries
             log.exception("sealing failed")
+
+    def evidence_round(self) -> int:
+        """Advance the evidence replica if it is far enough behind the sealed log (its own
+        thread: a first replay of a long log takes minutes, and must not hold up the read
+        models or sealing); returns how many events it replayed."""
         try:
-            self.services.evidence.keep_up()  # bundles then replay at most a few events
+            return self.services.evidence.keep_up()  # bundles then replay a few events at most
         except Exception:  # noqa: BLE001 - keep serving; a bundle replays what it lacks
             log.exception("advancing the evidence replica failed")
+            return 0
+
+    def _keep_evidence(self) -> None:
+        while not self._stop.wait(EVIDENCE_INTERVAL):
+            self.evidence_round()
 
     def _run(self) -> None:
         while not self._stop.wait(0 if self.wakeup.enabled else self.interval):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -161,24 +162,43 @@ def test_bundles_read_the_replica_without_replaying_the_log_again(
 
 def test_the_worker_keeps_the_replica_close_behind_the_sealed_log(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import background as background_module
     from app.background import Background
 
     monkeypatch.setattr(evidence_module, "EVERY_EVENTS", 300)
     load_demo(services)  # ~400 events
     background = Background(services)
-    background.round()  # seals, then advances the replica: more than 300 events behind
+    background.round()  # seals
+    assert background.evidence_round() > 300  # more than 300 events behind: advanced
     at = services.evidence.position()
     assert at == sealed_head(services) > 300
 
     generate(services, 100, seed=3)
     background.round()
+    assert background.evidence_round() == 0
     assert services.evidence.position() == at  # fewer than EVERY_EVENTS behind: not yet
 
     generate(services, 400, seed=4)
     background.round()
+    assert services.evidence.position() == at  # not in the read models' round: its own
+    background.evidence_round()
     assert services.evidence.position() == sealed_head(services) > at + 300
 
     monkeypatch.setattr(evidence_module, "EVERY_SECONDS", 0.0)  # behind at all, for long
     generate(services, 10, seed=5)
     background.round()
+    background.evidence_round()
     assert services.evidence.position() == sealed_head(services)
+
+    monkeypatch.setattr(background_module, "EVIDENCE_INTERVAL", 0.05)
+    generate(services, 10, seed=6)
+    head = sealed_head(services)
+    running = Background(services, interval=0.05)
+    running.start()
+    try:
+        deadline = time.monotonic() + 20
+        while services.evidence.position() < head and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        running.stop()
+    assert services.evidence.position() >= head > at
