@@ -8,9 +8,10 @@
 - ``verify``: ``govledger verify`` events/s (wall, with its worker processes, and CPU time of
   this process plus its workers) against SHA-256 alone over the same stored bytes, with the peak
   memory of the verifying processes (``VmHWM``);
-- ``bundle_one_day``: seconds for the compliance bundle of one day early in the log, without the
-  reports' replay (measured beside it), against the 5 s goal — and the same day's bundle on a
-  log a fifth as long, to show it does not grow with the log;
+- ``bundle_one_day``: seconds for the compliance bundle of one day, the slowest of a day a tenth
+  of the way into the log, one in its middle and one near its end, with the evidence replica
+  kept up (as the worker keeps it; its first replay is measured beside it), against the 5 s
+  goal — and the same on a log a fifth as long, to show it does not grow with the log;
 - ``as_of_first_request``: seconds to build an as-of view of the middle of the log (first
   request, nothing cached) against the 1 s goal;
 - ``post_latency``: median ms of a change-request POST through the API (command, read-model
@@ -169,52 +170,56 @@ def verify_in_a_process(services: Services) -> int:
 
 
 def bundle_one_day(services: Services, folder: Path) -> dict[str, Any]:
-    """A one-day bundle of a day early in the log: here, and on a log a fifth as long with the
-    same history up to that day (the bundle's own work must not grow with the log)."""
-    day = _early_day(services)
+    """One-day bundles (a day early in the log, one in its middle, one near its end): here, and
+    on a log a fifth as long (the bundle's work must not grow with the log)."""
     small = folder / "small"
     small.mkdir(exist_ok=True)
     shorter = open_store(small)
     try:
         generate(shorter, max(EVENTS // 5, 5_000), seed=1)
-        shorter.audit.seal(force=True)
-        at_small = _timed_bundle(shorter, day)
+        at_small = _timed_bundles(shorter)
     finally:
         shorter.close()
-    here = _timed_bundle(services, day)
-    return row("bundle_one_day", "s (without the reports' replay)", here["bundle_s"], 5.0, 1.0,
-               higher_is_better=False, day=day, events_in_day=here["events"],
-               reports_replay_s=here["replay_s"], peak_rss_mb=round(peak_rss() / 2**20),
+    here = _timed_bundles(services)
+    return row("bundle_one_day", "s (the slowest of three days)", here["bundle_s"], 5.0, 1.0,
+               higher_is_better=False, days=here["days"],
+               replica_first_replay_s=here["replica_s"], peak_rss_mb=round(peak_rss() / 2**20),
                at_log_of_events=max(EVENTS // 5, 5_000), bundle_s_at_that_log=at_small[
-                   "bundle_s"], reports_replay_s_at_that_log=at_small["replay_s"])
+                   "bundle_s"], days_at_that_log=at_small["days"])
 
 
-def _early_day(services: Services) -> str:
-    """The day of the event a tenth of the way into the log (a whole working day)."""
+def _days(services: Services) -> list[str]:
+    """The days of the events a tenth, half and 98% of the way into the log (the last event may
+    be the signing key's, recorded today)."""
     from sqlalchemy import select
 
     from app.audit.service import audit_leaves
 
+    size = services.audit.sealed_size()
     with services.engine.connect() as conn:
-        at = conn.scalar(select(audit_leaves.c.recorded_at).where(
-            audit_leaves.c.leaf_index == EVENTS // 10))
-    return str(at)[:10]
+        return [str(conn.scalar(select(audit_leaves.c.recorded_at).where(
+            audit_leaves.c.leaf_index == i)))[:10]
+            for i in (size // 10, size // 2, size * 49 // 50)]
 
 
-def _timed_bundle(services: Services, day: str) -> dict[str, Any]:
-    from app.audit.bundle import _replay_position, build_bundle, parse_moment
+def _timed_bundles(services: Services) -> dict[str, Any]:
+    """Each of ``_days`` bundled, the evidence replica first replayed to the sealed log (what
+    ``govledger worker`` keeps it at; timed apart)."""
+    from app.audit.bundle import build_bundle, parse_moment
 
-    start, end = parse_moment(day, "from"), parse_moment(day, "to", end=True)
     services.audit.seal(force=True)
-    services.as_of.clear()
     began = time.perf_counter()
-    services.as_of.replayed_to(_replay_position(services, end, services.audit.sealed_size()))
-    replay = time.perf_counter() - began  # cached: the bundle below reuses this replay
-    began = time.perf_counter()
-    _, manifest = build_bundle(services, start, end)
-    took = time.perf_counter() - began
-    services.as_of.clear()
-    return {"bundle_s": took, "replay_s": replay, "events": manifest["counts"]["events"]}
+    with services.evidence.view(services.evidence._sealed_head()):  # noqa: SLF001
+        pass
+    replica = time.perf_counter() - began
+    days = {}
+    for day in _days(services):
+        start, end = parse_moment(day, "from"), parse_moment(day, "to", end=True)
+        began = time.perf_counter()
+        _, manifest = build_bundle(services, start, end)
+        days[day] = {"s": round(time.perf_counter() - began, 2),
+                     "events": manifest["counts"]["events"]}
+    return {"bundle_s": max(d["s"] for d in days.values()), "days": days, "replica_s": replica}
 
 
 def as_of_first_request(services: Services) -> dict[str, Any]:
