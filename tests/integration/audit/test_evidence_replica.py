@@ -18,13 +18,12 @@ import pytest
 from sqlalchemy import text
 
 from app.audit import evidence as evidence_module
-from app.audit.as_of import drop
 from app.audit.bundle import build_bundle, parse_moment
 from app.demo import load_demo
 from app.generate import generate
 from tests.conftest import bearer, valid_change
 from tests.integration.audit.test_audit_bundle import unzip, verify
-from tests.integration.audit.test_versioned_as_of import rows
+from tests.integration.audit.test_versioned_as_of import replayed_rows, rows
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,11 +49,7 @@ def test_its_view_of_every_sampled_position_equals_a_fresh_replay(services: Serv
     positions = [head // 3, head, 1, head // 7, head // 2, head - 300, head - 1]
     replayed_counts = []
     for position in positions:
-        built = services.as_of.build(position)
-        try:
-            expected = rows(built.engine, tables)
-        finally:
-            drop(built)
+        expected = replayed_rows(services, position, tables)
         with replica.view(position) as engine:
             assert rows(engine, tables) == expected, position
         replayed_counts.append(replica.last_replayed)

@@ -33,6 +33,16 @@ def rows(engine: Engine, tables: list[Table]) -> dict[str, list[str]]:
                 for t in tables}
 
 
+def replayed_rows(services: Services, position: int, tables: list[Table]
+                  ) -> dict[str, list[str]]:
+    """The rows of ``tables`` in a fresh replay of the log up to ``position``."""
+    replayed = services.as_of.build(position)
+    try:
+        return rows(replayed.engine, tables)
+    finally:
+        drop(replayed)
+
+
 def test_the_view_at_every_sampled_position_equals_a_replay_to_it(services: Services) -> None:
     load_demo(services)
     generate(services, 3000, seed=11)
@@ -45,11 +55,7 @@ def test_the_view_at_every_sampled_position_equals_a_replay_to_it(services: Serv
     assert all(services.as_of.recorded_to(p) for p in positions)
     changed = 0
     for position in positions:
-        replayed = services.as_of.build(position)
-        try:
-            expected = rows(replayed.engine, tables)
-        finally:
-            drop(replayed)
+        expected = replayed_rows(services, position, tables)
         seen = rows(services.as_of.versioned_at(position), tables)
         assert seen == expected, position
         changed += sum(len(v) for k, v in seen.items() if k.endswith("_past"))
