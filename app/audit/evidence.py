@@ -16,10 +16,11 @@ events since (``ProjectionRunner.advance``); ``govledger worker`` keeps it withi
 ``EVERY_EVENTS`` of the sealed log (``keep_up``), so a bundle replays at most that many.
 
 The replica is sealed: ``evidence.sqlite3.seal.json`` holds its position, the SHA-256 of the
-file, the sealed leaf hash of the event at that position, and an Ed25519 signature over the
-three with the ledger's checkpoint key. Before every use the file is hashed and the seal
-checked; a replica whose file, seal, key or log does not match (edited, half-written by a
-crash, or from another store) is discarded and replayed from the start, with a warning. A
+file, the sealed leaf hash of the event at that position, the SHA-256 of the projection code
+that replayed it, and an Ed25519 signature over them with the ledger's checkpoint key. Before
+every use the file is hashed and the seal checked; a replica whose file, seal, key, log or
+projection code does not match (edited, half-written by a crash, from another store, or
+replayed by another release) is discarded and replayed from the start, with a warning. A
 process-wide file lock (``evidence.sqlite3.lock``) lets one process at a time advance or read it.
 """
 
@@ -27,12 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import logging
 import os
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
@@ -44,7 +47,6 @@ from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from sqlalchemy import Engine
 
@@ -168,6 +170,8 @@ class EvidenceReplica:
 
         if seal.get("format") != FORMAT:
             return f"unknown format {seal.get('format')!r}"
+        if seal.get("projections") != projection_code():
+            return "it was replayed by other projection code (another release)"
         pem = self.audit.public_keys()["keys"].get(seal.get("key_id"))
         if pem is None:
             return f"signed with key {seal.get('key_id')!r}, which the ledger does not know"
@@ -197,7 +201,8 @@ class EvidenceReplica:
         key = self.audit.ensure_key()
         from app.audit.service import key_id_of
 
-        seal = {"format": FORMAT, "position": position, "sha256": _digest(self.path),
+        seal = {"format": FORMAT, "projections": projection_code(),
+                "position": position, "sha256": _digest(self.path),
                 "leaf_hash": self.audit.leaf_at(position)["leaf_hash"] if position else "",
                 "key_id": key_id_of(key.public_key())}
         seal["signature"] = key.sign(_body(seal)).hex()
@@ -225,8 +230,22 @@ class EvidenceReplica:
 
 
 def _body(seal: dict[str, Any]) -> bytes:
-    return (f"{FORMAT}\nposition {seal['position']}\nsha256 {seal['sha256']}\n"
-            f"leaf {seal['leaf_hash']}\nkey {seal['key_id']}\n").encode()
+    return (f"{FORMAT}\nprojections {seal['projections']}\nposition {seal['position']}\n"
+            f"sha256 {seal['sha256']}\nleaf {seal['leaf_hash']}\nkey {seal['key_id']}\n"
+            ).encode()
+
+
+@functools.cache
+def projection_code() -> str:
+    """SHA-256 of the source of the ``projections`` package: a replica replayed by other
+    projection code (a release that changed a handler or a table) is replayed again."""
+    import projections
+
+    root = Path(projections.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _digest(path: Path) -> str:

@@ -71,13 +71,16 @@ def forge_seal_position(path: Path) -> None:
 
 
 @pytest.mark.parametrize(("tamper", "why"), [
-    (lambda r: forge_cell(r.path), "file's SHA-256 is not the sealed one"),
-    (lambda r: forge_seal_position(r.seal_path), "seal's signature does not verify"),
-    (lambda r: r.seal_path.unlink(), "has no seal"),
+    (lambda r, _m: forge_cell(r.path), "file's SHA-256 is not the sealed one"),
+    (lambda r, _m: forge_seal_position(r.seal_path), "seal's signature does not verify"),
+    (lambda r, _m: r.seal_path.unlink(), "has no seal"),
+    (lambda _r, m: m.setattr(evidence_module, "projection_code", lambda: "0" * 64),
+     "other projection code"),  # a release that changed a projection
 ])
 def test_a_changed_replica_is_discarded_and_replayed_again(
         client: FlaskClient, member: dict[str, Any], services: Services,
-        caplog: pytest.LogCaptureFixture, tamper: Any, why: str) -> None:
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, tamper: Any,
+        why: str) -> None:
     for i in range(3):
         client.post("/api/v1/change-requests", json=valid_change(title=f"Change {i}"),
                     headers=bearer(member))
@@ -87,7 +90,7 @@ def test_a_changed_replica_is_discarded_and_replayed_again(
         titles = sorted(conn.execute(text("SELECT title FROM rm_change_requests")).scalars())
     assert titles == ["Change 0", "Change 1", "Change 2"]
 
-    tamper(replica)
+    tamper(replica, monkeypatch)
     with caplog.at_level(logging.WARNING, "app.audit.evidence"), replica.view(head) as engine, \
             engine.connect() as conn:
         again = sorted(conn.execute(text("SELECT title FROM rm_change_requests")).scalars())
