@@ -495,3 +495,29 @@ def test_every_oncall_route_is_in_the_openapi_document(client: FlaskClient) -> N
                  "/rotations/{rotation_id}/calendar.ics", "/incidents", "/runbooks",
                  "/trainings"):
         assert path in paths
+
+
+def test_shifts_and_fairness_cover_the_last_year_unless_asked_for_more(
+        client: FlaskClient, member: dict[str, Any], rotation: dict[str, Any],
+        clock: FakeClock) -> None:
+    """Without ``from``, the shifts and fairness APIs cover the last 52 weeks (a rotation's whole
+    history grows without end); ``from`` reaches back as far as asked."""
+    url = f"/api/v1/rotations/{rotation['id']}"
+    planned = client.get(f"{url}/shifts", headers=bearer(member)).get_json()["items"]
+    assert len(planned) == 6
+    clock.advance(days=7 * 55)  # the six planned weeks are now 49-55 weeks ago
+
+    recent = client.get(f"{url}/shifts", headers=bearer(member)).get_json()["items"]
+    everything = client.get(f"{url}/shifts?from=2026-01-01T00:00:00Z",
+                            headers=bearer(member)).get_json()["items"]
+    cutoff = now() - timedelta(weeks=52)
+    assert [s["week_start"] for s in recent] == [
+        s["week_start"] for s in planned if datetime.fromisoformat(s["ends_at"]) > cutoff]
+    assert 0 < len(recent) < 6
+    assert [s["week_start"] for s in everything] == [s["week_start"] for s in planned]
+    counted = sum(r["primary_weeks"] for r in client.get(
+        f"{url}/fairness", headers=bearer(member)).get_json()["items"])
+    assert 0 < counted < 6
+    assert sum(r["primary_weeks"] for r in client.get(
+        f"{url}/fairness?from=2026-01-01T00:00:00Z", headers=bearer(member)).get_json()[
+        "items"]) == 6
