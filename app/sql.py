@@ -1,16 +1,30 @@
 """SQL expressions over read-model times that the two backends spell differently, so that
-aggregates (means of durations, counts per day) run in the database on SQLite and PostgreSQL.
+aggregates (means of durations, counts per day) run in the database on SQLite and PostgreSQL;
+and ``in_chunks``, the bounded ``IN`` lists of look-ups by many keys.
 
 ``UtcDateTime`` stores fixed-width ISO 8601 text on SQLite (``2026-03-02T09:00:00.000000+00:00``)
 and ``timestamptz`` on PostgreSQL; these expressions read both exactly (to the microsecond)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import BigInteger, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+T = TypeVar("T")
+IN_LIST = 500
+"""Keys per ``IN (…)`` list: far below SQLite's and PostgreSQL's parameter limits."""
+
+
+def in_chunks(values: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive slices of at most ``size`` (one bounded ``IN`` list each)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 class elapsed_us(FunctionElement[int]):  # noqa: N801 - an SQL function's name

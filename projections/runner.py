@@ -438,21 +438,14 @@ class ProjectionRunner:
         self._caught_up_to = -1
         self._stalled.clear()
         self._none_between.clear()
-        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
-        try:
-            head = self.ledger.recorder.max_notification_id() or 0
-            applied = self._replay_together(list(self.projections), 0, head, progress)
-            applied += self.catch_up(progress)  # events appended meanwhile; stalls, races
-            self._persist_skips(threshold=1)
-            return applied
-        finally:
-            self.batch_size = batch_size
+        return self.advance(progress)  # every read model at 0: all of them in the one pass
 
     def advance(self, progress: Progress | None = None) -> int:
-        """Apply the log from where the read models stand up to its head, as :meth:`rebuild`
-        does but keeping what they hold: the read models at the lowest position go together in
-        one pass (each batch decoded once for all), then any other catches up alone. For a
-        store with one writer (the evidence replica, ``app/audit/evidence.py``)."""
+        """Apply the log from where the read models stand up to its head, keeping what they
+        hold: the read models at the lowest position go together in one pass (each batch
+        decoded once for all), then any other catches up alone (as do events appended
+        meanwhile, stalls and lost races). :meth:`rebuild` after dropping everything; the
+        evidence replica (``app/audit/evidence.py``) to move forward."""
         positions = self.positions()
         start = min((positions.get(p.name, 0) for p in self.projections), default=0)
         group = [p for p in self.projections if positions.get(p.name, 0) == start]
@@ -460,7 +453,7 @@ class ProjectionRunner:
         try:
             head = self.ledger.recorder.max_notification_id() or 0
             applied = self._replay_together(group, start, head, progress)
-            applied += self.catch_up(progress)
+            applied += self.catch_up(progress)  # events appended meanwhile; stalls, races
             self._persist_skips(threshold=1)
             return applied
         finally:

@@ -199,20 +199,7 @@ class AsOfViews:
         """Replay the log up to ``position`` into a fresh temporary SQLite file."""
         fd, path = tempfile.mkstemp(prefix="govledger-asof-", suffix=".sqlite3")
         os.close(fd)
-        engine = create_engine(f"sqlite:///{path}", json_deserializer=json_codec.loads)
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=OFF")
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.close()
-
-        runner = ProjectionRunner(LogPrefix(self.ledger, position), engine,
-                                  projections=[cls() for cls in DEFAULT_PROJECTIONS],
-                                  batch_size=BATCH)
-        runner.create_tables()
-        runner.rebuild()  # one pass over the prefix for every read model
+        engine = replay_into(path, self.ledger, position, fresh=True)
         return _View(engine=engine, path=path, used=time.monotonic())
 
     def compare_with_live(self) -> tuple[int, list[dict[str, Any]]]:
@@ -253,6 +240,32 @@ class AsOfViews:
     def clear(self) -> None:
         """Remove every cached view (and its temporary file)."""
         _clear(self._cache, self._lock)
+
+
+def replay_into(path: str, ledger: EventLog, position: int, fresh: bool) -> Engine:
+    """Replay the log up to ``position`` through every read model of ``DEFAULT_PROJECTIONS``
+    into the SQLite file ``path``: from the start (``fresh``), or from where its read models
+    stand; returns an engine over it. No journal, no syncs: a file a crash interrupts is
+    thrown away (a scratch view, or the evidence replica, which then fails its seal)."""
+    engine = create_engine(f"sqlite:///{path}", json_deserializer=json_codec.loads)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+
+    runner = ProjectionRunner(LogPrefix(ledger, position), engine,
+                              projections=[cls() for cls in DEFAULT_PROJECTIONS],
+                              batch_size=BATCH)
+    try:
+        runner.create_tables()
+        runner.rebuild() if fresh else runner.advance()  # one pass for every read model
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def seen_as_of(engine: Engine, tables: list[Any], position: int) -> None:

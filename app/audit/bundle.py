@@ -41,8 +41,6 @@ from domain.errors import DomainError, InvalidInput
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from sqlalchemy import Engine
-
     from app.bootstrap import Services
 
 VERIFIER = Path(__file__).with_name("verify_bundle.py")
@@ -286,23 +284,16 @@ def _reports(services: Services, start: datetime, end: datetime,
     ``position`` (the sealed evidence replica, ``app/audit/evidence.py``; never the live
     read-model tables, which ``verify`` does not cover) and from the period's verified events;
     then the auditor's sample."""
-    with services.evidence.view(position) as engine:
-        return _reports_from(engine, services, start, end, events, files, position,
-                             sample_size, seed)
-
-
-def _reports_from(engine: Engine, services: Services, start: datetime, end: datetime,
-                  events: list[dict[str, Any]], files: dict[str, bytes],
-                  position: int, sample_size: int, seed: str) -> dict[str, int]:
-    ctx = ReportContext(engine=engine, start=start, end=end, events=events)
     tables = []
     counts = {}
-    for report in services.reports:
-        rows = report.rows(ctx)
-        counts[report.name] = len(rows)
-        files[f"reports/{report.name}.csv"] = csv_text(report.columns, rows).encode()
-        tables.append((report, rows))
-    sample = sample_from(engine, start, end, sample_size, seed, replayed_to=position)
+    with services.evidence.view(position) as engine:
+        ctx = ReportContext(engine=engine, start=start, end=end, events=events)
+        for report in services.reports:
+            rows = report.rows(ctx)
+            counts[report.name] = len(rows)
+            files[f"reports/{report.name}.csv"] = csv_text(report.columns, rows).encode()
+            tables.append((report, rows))
+        sample = sample_from(engine, start, end, sample_size, seed, replayed_to=position)
     files["reports/change_sample.csv"] = sample_csv(sample).encode()
     files["reports/change_sample.json"] = json.dumps(sample, indent=2).encode()
     counts["change_sample"] = sample["sampled"]

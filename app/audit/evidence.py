@@ -38,12 +38,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 
 from app import json_codec
-from app.audit.as_of import LogPrefix, seen_as_of
+from app.audit.as_of import replay_into, seen_as_of
 from domain.errors import NotFound
-from projections.runner import DEFAULT_PROJECTIONS, ProjectionRunner
+from projections.runner import DEFAULT_PROJECTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 
 FILENAME = "evidence.sqlite3"
 FORMAT = "govledger-evidence/1"
-BATCH = 2000
 EVERY_EVENTS = 10_000
 """``keep_up`` advances the replica once it is this many sealed events behind …"""
 EVERY_SECONDS = 600.0
@@ -89,7 +88,7 @@ class EvidenceReplica:
         first if it is behind. Read only; the replica stays locked while it is open."""
         with self._locked():
             self._ready(position)
-            engine = _engine(self.path)
+            engine = create_engine(f"sqlite:///{self.path}", json_deserializer=json_codec.loads)
             seen_as_of(engine, [t for p in DEFAULT_PROJECTIONS for t in p.tables], position)
             try:
                 yield engine
@@ -135,15 +134,7 @@ class EvidenceReplica:
         else:
             self.seal_path.unlink()  # the file changes from here: unsealed until resealed
         start = 0 if fresh else seal["position"]  # type: ignore[index]
-        engine = _engine(self.path, writing=True)
-        try:
-            runner = ProjectionRunner(LogPrefix(self.ledger, position), engine,
-                                      projections=[cls() for cls in DEFAULT_PROJECTIONS],
-                                      batch_size=BATCH)
-            runner.create_tables()
-            runner.rebuild() if fresh else runner.advance()
-        finally:
-            engine.dispose()
+        replay_into(str(self.path), self.ledger, position, fresh).dispose()
         self.last_replayed = position - start
         self._advanced = time.monotonic()
         self._write_seal(position)
@@ -254,17 +245,3 @@ def _digest(path: Path) -> str:
             return hashlib.file_digest(f, "sha256").hexdigest()
     except FileNotFoundError:
         return ""
-
-
-def _engine(path: Path, writing: bool = False) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", json_deserializer=json_codec.loads)
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        cursor = dbapi_connection.cursor()
-        if writing:  # a crash mid-write leaves a file that fails its seal: replayed again
-            cursor.execute("PRAGMA journal_mode=OFF")
-            cursor.execute("PRAGMA synchronous=OFF")
-        cursor.close()
-
-    return engine

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from app.csv_export import csv_text
+from app.sql import in_chunks
 from domain.ccb.freeze import exempt_from_freezes, freeze_overlaps
 from domain.errors import InvalidInput
 from projections.ccb.tables import boards, decisions, freeze_windows
@@ -108,9 +109,9 @@ class _Evidence:
         self.board_functions = {b["id"]: {m["person_id"]: m["function"] for m in b["members"]}
                                 for b in _rows(engine, select(boards))}
         self.decisions: dict[str, list[dict[str, Any]]] = {}
-        for chunk in range(0, len(change_ids), 500):  # bounded IN lists
+        for chunk in in_chunks(change_ids):
             for d in _rows(engine, select(decisions).where(
-                    decisions.c.change_request_id.in_(change_ids[chunk:chunk + 500]))
+                    decisions.c.change_request_id.in_(chunk))
                     .order_by(decisions.c.decided_at, decisions.c.id)):
                 self.decisions.setdefault(d["change_request_id"], []).append(d)
         self.freezes = [{**f, "start": _utc(f["start"]), "end": _utc(f["end"])}

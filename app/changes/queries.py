@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Text, cast, func, select
 
 from app.paging import fetch_page
+from app.sql import in_chunks
 from domain.errors import NotFound
 from projections.base import from_db
 from projections.changes.tables import change_requests
@@ -38,8 +39,7 @@ def list_change_requests(engine: Engine, *, status: str | None = None,
                          limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """Return a page of change requests (newest first) matching every filter given."""
     c = change_requests.c
-    query = select(change_requests, people.c.name.label("requester_name")).outerjoin(
-        people, people.c.id == c.requester_id)
+    query = _with_requester()
     conditions = [col == value for col, value in (
         (c.status, status), (c.category, category), (c.risk, risk),
         (c.requester_id, requester_id), (c.board_id, board_id)) if value]
@@ -57,21 +57,25 @@ def submitted_between(engine: Engine, start: datetime, end: datetime) -> list[di
     """Every change request submitted from ``start`` to ``end`` (inclusive), oldest first,
     with its requester's name (one indexed range: a bundle's population)."""
     c = change_requests.c
-    query = select(change_requests, people.c.name.label("requester_name")).outerjoin(
-        people, people.c.id == c.requester_id).where(
-        c.submitted_at >= start, c.submitted_at <= end).order_by(c.submitted_at, c.id)
+    query = _with_requester().where(c.submitted_at >= start, c.submitted_at <= end).order_by(
+        c.submitted_at, c.id)
     with engine.connect() as conn:
         return [_change_request(r) for r in conn.execute(query)]
+
+
+def _with_requester() -> Any:
+    """Change requests with their requester's name (``requester_name``)."""
+    return select(change_requests, people.c.name.label("requester_name")).outerjoin(
+        people, people.c.id == change_requests.c.requester_id)
 
 
 def requesters_of(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
     """Each of the change requests ``ids`` that exists → its requester's id."""
     c = change_requests.c
-    wanted, found = sorted(set(ids)), {}
+    found: dict[str, str] = {}
     with engine.connect() as conn:
-        for i in range(0, len(wanted), 500):
-            found.update(conn.execute(select(c.id, c.requester_id).where(
-                c.id.in_(wanted[i:i + 500]))).all())
+        for chunk in in_chunks(sorted(set(ids))):
+            found.update(conn.execute(select(c.id, c.requester_id).where(c.id.in_(chunk))).all())
     return found
 
 

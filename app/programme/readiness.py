@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import and_, exists, func, or_, select, true
 
+from app.sql import in_chunks
 from domain.oncall.incident import acknowledged_within_target
 from domain.oncall.runbook import training_status
 from domain.programme.guide import CRITERIA
@@ -132,15 +133,10 @@ class Evidence:
     def names(self, ids: Iterable[str | None] = ()) -> dict[str, str]:
         """Person id → name, for the ids given (looked up once each)."""
         wanted = {i for i in ids if i and i not in self._names}
-        for chunk in _chunks(sorted(wanted), 500):
+        for chunk in in_chunks(sorted(wanted)):
             self._names.update(self.conn.execute(
                 select(people.c.id, people.c.name).where(people.c.id.in_(chunk))).all())
         return self._names
-
-
-def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def check(status: str, evidence: list[dict[str, Any]] | None = None,
