@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, literal, select, update
 from sqlalchemy.sql.dml import Delete, Update
 from sqlalchemy.sql.util import find_tables
 
@@ -66,25 +66,30 @@ class Writer:
         self.flush(_tables_of(statement))
         if isinstance(statement, (Update, Delete)) and statement.table in PAST:
             table = statement.table
-            self._keep_past(table, self.conn.execute(
-                select(table).where(statement.whereclause) if statement.whereclause is not None
-                else select(table)).mappings().all())
+            self._keep_past(table, statement.whereclause)
             if isinstance(statement, Update):
                 statement = statement.values({VALID_FROM: self.position})
         return self.conn.execute(statement)
 
-    def _keep_past(self, table: Table, rows: Any) -> None:
-        """Insert into ``table``'s past table the current ``rows`` (as mappings) that the event
-        being applied replaces (not those it wrote itself)."""
+    def _keep_past(self, table: Table, where: Any) -> None:
+        """Copy into ``table``'s past table, inside the database, the current rows matching
+        ``where`` (all when None) that the event being applied replaces (not those it wrote
+        itself), each with ``valid_to`` = its position: nothing is read into Python."""
         position = self.position
-        self._send_past(table, [{**row, VALID_TO: position} for row in rows
-                                if row[VALID_FROM] < position])
+        query = select(*table.columns, literal(position)).where(
+            table.c[VALID_FROM] < position)
+        if where is not None:
+            query = query.where(where)
+        self.conn.execute(insert(PAST[table]).from_select(
+            [*table.columns.keys(), VALID_TO], query))
 
-    def _send_past(self, table: Table, versions: list[dict[str, Any]]) -> None:
+    def _send_past(self, table: Table, versions: list[dict[str, Any]],
+                   stored: bool = False) -> None:
         """Insert replaced versions of ``table``'s rows (each with ``valid_to``) into its past
-        table."""
+        table; ``stored``: their values are already in the column's stored form."""
         if versions:
-            self._send(*_bulk_insert(PAST[table], self.conn.dialect), versions)
+            sql, order, converters = _bulk_insert(PAST[table], self.conn.dialect)
+            self._send(sql, order, None if stored else converters, versions)
 
     def scalar(self, statement: Executable) -> Any:
         """Send the queued rows it touches, then return the first column of the first row."""
@@ -121,13 +126,16 @@ class Writer:
                   ) -> dict[Any, dict[str, Any]]:
         """Keep in the past table each version the queued updates replace, event by event
         (the current rows read in one query per 500 keys), and return the updates with
-        ``valid_from`` of the last event that changed each row."""
-        keys = list(rows)
-        current: dict[Any, dict[str, Any]] = {}
-        for start in range(0, len(keys), 500):
-            for row in self.conn.execute(select(table).where(
-                    key_column.in_(keys[start:start + 500]))).mappings():
-                current[row[key_column.name]] = dict(row)
+        ``valid_from`` of the last event that changed each row.
+
+        On SQLite the versions are built in the columns' stored form: the current rows are
+        read as stored and only the changed values are converted, once each (a meeting row
+        changed by 30 votes of a batch is not decoded and re-encoded 30 times)."""
+        dialect = self.conn.dialect
+        stored = dialect.name == "sqlite"
+        current = (_stored_rows if stored else _decoded_rows)(self.conn, table, key_column,
+                                                              list(rows))
+        convert = _column_converters(table, dialect) if stored else {}
         gone = []
         out = {}
         for key, values in rows.items():
@@ -137,23 +145,77 @@ class Writer:
             for position, change in changes.get(key, ()):
                 if image[VALID_FROM] < position:
                     gone.append({**image, VALID_TO: position})
+                if stored:
+                    change = {k: v if v is None or convert.get(k) is None else convert[k](v)
+                              for k, v in change.items()}
                 image.update(change)
                 image[VALID_FROM] = position
             out[key] = {**values, VALID_FROM: image[VALID_FROM]}
-        self._send_past(table, gone)
+        self._send_past(table, gone, stored=stored)
         return out
 
     def _send(self, sql: str, order: list[str], converters: list[Any] | None,
               rows: list[dict[str, Any]]) -> None:
         """One driver-level executemany of ``rows`` (values converted as the columns do)."""
-        tuples = [tuple([row.get(k) for k in order]) for row in rows]
         if converters:
-            tuples = [tuple([f(v) if f and v is not None else v
-                             for f, v in zip(converters, t)]) for t in tuples]
+            convert = [(i, f) for i, f in enumerate(converters) if f is not None]
+            tuples = []
+            for row in rows:
+                values = [row.get(k) for k in order]
+                for i, f in convert:
+                    v = values[i]
+                    if v is not None:
+                        values[i] = f(v)
+                tuples.append(tuple(values))
+        else:
+            tuples = [tuple([row.get(k) for k in order]) for row in rows]
         if self.conn.dialect.paramstyle in ("qmark", "numeric", "format"):
             self.conn.exec_driver_sql(sql, tuples)
         else:
             self.conn.exec_driver_sql(sql, [dict(zip(order, t)) for t in tuples])
+
+
+def _decoded_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
+                  ) -> dict[Any, dict[str, Any]]:
+    """The current rows of ``keys`` (one query per 500), as the columns decode them."""
+    current: dict[Any, dict[str, Any]] = {}
+    for start in range(0, len(keys), 500):
+        for row in conn.execute(select(table).where(
+                key_column.in_(keys[start:start + 500]))).mappings():
+            current[row[key_column.name]] = dict(row)
+    return current
+
+
+def _stored_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
+                 ) -> dict[Any, dict[str, Any]]:
+    """The current rows of ``keys`` (one query per 500) as the driver returns them, without
+    the columns' result processing (SQLite, where that is also the form they are sent in)."""
+    quote = conn.dialect.identifier_preparer.quote
+    names = list(table.columns.keys())
+    to_key = _column_converters(table, conn.dialect).get(key_column.key)
+    by_stored = {to_key(k) if to_key and k is not None else k: k for k in keys}
+    stored_keys = list(by_stored)
+    select_sql = (f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)} "  # noqa: S608 - names from the table
+                  f"WHERE {quote(key_column.name)} IN ")
+    position = names.index(key_column.key)
+    current: dict[Any, dict[str, Any]] = {}
+    for start in range(0, len(stored_keys), 500):
+        chunk = stored_keys[start:start + 500]
+        for values in conn.exec_driver_sql(
+                select_sql + f"({', '.join('?' * len(chunk))})", tuple(chunk)):
+            current[by_stored[values[position]]] = dict(zip(names, values))
+    return current
+
+
+_CONVERTERS: dict[tuple[Table, str], dict[str, Callable[[Any], Any] | None]] = {}
+
+
+def _column_converters(table: Table, dialect: Dialect) -> dict[str, Callable[[Any], Any] | None]:
+    """Each column's bind conversion of a non-None value (:func:`_converter`), by name."""
+    key = (table, dialect.name)
+    if key not in _CONVERTERS:
+        _CONVERTERS[key] = {c.key: _converter(c, dialect) for c in table.columns}
+    return _CONVERTERS[key]
 
 
 def _tables_of(statement: Executable) -> set[Table] | None:
