@@ -35,6 +35,7 @@ from app.people.security import password_hasher
 from app.people.service import PeopleService
 from app.programme import reports as programme_reports
 from app.programme.service import ProgrammeService
+from app.rebuild_part import part_replay
 from app.rehearsals import reports as rehearsal_reports
 from app.rehearsals.service import RehearsalService
 from app.reviews import action_item_reports
@@ -104,6 +105,8 @@ def _bootstrap(settings: Settings) -> Services:
     ledger = Ledger(env=eventsourcing_env(settings))
     engine = make_engine(settings)
     runner = ProjectionRunner(ledger, engine)
+    if not settings.is_postgres:
+        runner.part_replay = part_replay(settings)  # a long rebuild uses two processes
     runner.create_tables()
     idempotency = IdempotencyStore(engine, settings.idempotency_hours)
     idempotency.create_table()

@@ -19,6 +19,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
+import sqlite3
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -67,6 +69,13 @@ PROJECTED_CHANNEL = "govledger_projected"
 
 REBUILD_BATCH = 20000
 """Events per transaction in a rebuild (each applied to every projection)."""
+
+PARALLEL_FROM = 20_000
+"""On SQLite, a rebuild of a log at least this long replays part of the read models in a second
+process (:attr:`ProjectionRunner.part_replay`), into a scratch file merged at the end."""
+
+SAMPLE = 20_000
+"""Latest events whose topics weigh each projection when a rebuild splits them in two."""
 
 SKIP_PERSIST = 500
 """A projection that follows none of the latest events moves past them in memory at once, and
@@ -214,8 +223,20 @@ def _via_stored_event(mapper: Mapper) -> Callable[[Any, int, str, bytes], Any]:
     return decode
 
 
+class PartReplay(Protocol):
+    """Starts a process that replays the read models ``names`` from the start of the log up to
+    ``head`` into the fresh SQLite file ``path`` (``app/rebuild_part.py``); returns it."""
+
+    def __call__(self, names: list[str], head: int, path: str) -> Any: ...
+
+
 class ProjectionRunner:
     """Catches read models up with the event log; rebuilds them from scratch on demand."""
+
+    part_replay: PartReplay | None = None
+    """Set (``app/bootstrap.py``) where the read models live in a SQLite file: a long rebuild
+    then uses two processes (:meth:`rebuild`)."""
+    parallel_from = PARALLEL_FROM
 
     def __init__(self, ledger: EventLog, engine: Engine,
                  projections: list[Projection] | None = None, batch_size: int = 1000) -> None:
@@ -431,13 +452,25 @@ class ProjectionRunner:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every read model, recreate it empty and replay the whole log into it: one pass
-        over the log, each event decoded once for every projection that follows it."""
+        over the log, each event decoded once for every projection that follows it.
+
+        On SQLite (with :attr:`part_replay`) a log of :data:`PARALLEL_FROM` events or more is
+        replayed by two processes: the projections are split in two by how many of the latest
+        events each follows; another process replays the lighter half into a scratch file while
+        this one replays the other half in place, then one transaction copies the scratch rows
+        in (unless another process moved those read models meanwhile: they then catch up)."""
         with self.engine.begin() as conn:
             for p in self.projections:
                 self._reset(conn, p)
         self._caught_up_to = -1
         self._stalled.clear()
         self._none_between.clear()
+        head = self.ledger.recorder.max_notification_id() or 0
+        if (self.part_replay is not None and head >= self.parallel_from
+                and self.engine.dialect.name == "sqlite" and self.engine.url.database):
+            mine, theirs = self._split(head)
+            if mine and theirs:
+                return self._rebuild_in_two(mine, theirs, head, progress)
         return self.advance(progress)  # every read model at 0: all of them in the one pass
 
     def advance(self, progress: Progress | None = None) -> int:
@@ -449,15 +482,109 @@ class ProjectionRunner:
         positions = self.positions()
         start = min((positions.get(p.name, 0) for p in self.projections), default=0)
         group = [p for p in self.projections if positions.get(p.name, 0) == start]
-        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
-        try:
+        with self._rebuild_batches():
             head = self.ledger.recorder.max_notification_id() or 0
             applied = self._replay_together(group, start, head, progress)
-            applied += self.catch_up(progress)  # events appended meanwhile; stalls, races
-            self._persist_skips(threshold=1)
-            return applied
+            return applied + self._finish(progress)
+
+    @contextmanager
+    def _rebuild_batches(self) -> Iterator[None]:
+        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
+        try:
+            yield
         finally:
             self.batch_size = batch_size
+
+    def _finish(self, progress: Progress | None) -> int:
+        applied = self.catch_up(progress)  # events appended meanwhile; stalls, races
+        self._persist_skips(threshold=1)
+        return applied
+
+    def _split(self, head: int) -> tuple[list[Projection], list[Projection]]:
+        """The projections in two halves of about equal work, weighed by how many of the latest
+        :data:`SAMPLE` events each follows: (the heavier, the lighter)."""
+        sample = self.ledger.recorder.select_notifications(
+            start=max(1, head - SAMPLE + 1), limit=SAMPLE, stop=head)
+        counts: dict[str, int] = {}
+        for n in sample:
+            counts[n.topic] = counts.get(n.topic, 0) + 1
+        weighed = sorted(((sum(counts.get(t, 0) for t in p.topics), p.name, p)
+                          for p in self.projections), key=lambda w: (-w[0], w[1]))
+        halves: tuple[list[Projection], list[Projection]] = ([], [])
+        loads = [0, 0]
+        for weight, _name, p in weighed:
+            lighter = 0 if loads[0] <= loads[1] else 1
+            halves[lighter].append(p)
+            loads[lighter] += weight
+        return halves if loads[0] >= loads[1] else (halves[1], halves[0])
+
+    def _rebuild_in_two(self, mine: list[Projection], theirs: list[Projection], head: int,
+                        progress: Progress | None) -> int:
+        """:meth:`rebuild` of a long log on SQLite: ``theirs`` replayed by another process
+        into a scratch file beside the store while this one replays ``mine``; then merged."""
+        path = f"{self.engine.url.database}.rebuild-{os.getpid()}.tmp"
+        process = self.part_replay([p.name for p in theirs], head, path)  # type: ignore[misc]
+        applied = 0
+        try:
+            with self._rebuild_batches():
+                applied = self._replay_together(mine, 0, head, progress)
+                out = process.stdout.read()
+                if process.wait() == 0:
+                    applied += self._merge(theirs, path, int(out.decode() or 0))
+                    if progress is not None:
+                        progress(head * len(theirs))
+                else:
+                    log.warning("rebuild: the part replay of %s exited with %s; they catch "
+                                "up here", ", ".join(p.name for p in theirs), process.returncode)
+                return applied + self._finish(progress)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            for leftover in (path, f"{path}-journal"):
+                if os.path.exists(leftover):
+                    os.remove(leftover)
+
+    def _merge(self, theirs: list[Projection], path: str, applied: int) -> int:
+        """Copy into the store, in one transaction, every row of ``theirs`` from the scratch
+        file ``path``, with their positions and failures; returns ``applied`` (the events the
+        part replay applied), or 0 when another process moved any of them meanwhile (nothing
+        is copied: they catch up from where they are)."""
+        quote = self.engine.dialect.identifier_preparer.quote
+        db = sqlite3.connect(self.engine.url.database, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("ATTACH DATABASE ? AS part", (path,))
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for p in theirs:
+                    (position,) = db.execute(
+                        "SELECT position FROM part.projection_tracking WHERE name = ?",
+                        (p.name,)).fetchone()
+                    if db.execute("UPDATE main.projection_tracking SET position = ? "
+                                  "WHERE name = ? AND position = 0",
+                                  (position, p.name)).rowcount != 1:
+                        raise LostRace(p.name)
+                    for table in p.tables:
+                        columns = ", ".join(quote(c.name) for c in table.columns)
+                        name = quote(table.name)
+                        db.execute(f"INSERT INTO main.{name} ({columns}) "  # noqa: S608 - names from the tables
+                                   f"SELECT {columns} FROM part.{name}")
+                    db.execute("INSERT OR REPLACE INTO main.projection_failures "
+                               "SELECT * FROM part.projection_failures WHERE name = ?",
+                               (p.name,))
+                db.execute("COMMIT")
+            except LostRace as exc:
+                db.execute("ROLLBACK")
+                log.warning("rebuild: %s moved while it was replayed apart; it catches up "
+                            "from there", exc)
+                return 0
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        finally:
+            db.close()
+        return applied
 
     def _replay_together(self, group: list[Projection], start: int, head: int,
                          progress: Progress | None) -> int:

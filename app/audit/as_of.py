@@ -244,9 +244,21 @@ class AsOfViews:
 
 def replay_into(path: str, ledger: EventLog, position: int, fresh: bool) -> Engine:
     """Replay the log up to ``position`` through every read model of ``DEFAULT_PROJECTIONS``
-    into the SQLite file ``path``: from the start (``fresh``), or from where its read models
-    stand; returns an engine over it. No journal, no syncs: a file a crash interrupts is
-    thrown away (a scratch view, or the evidence replica, which then fails its seal)."""
+    into the SQLite file ``path`` (:func:`scratch_engine`): from the start (``fresh``), or
+    from where its read models stand; returns an engine over it."""
+    engine = scratch_engine(path)
+    try:
+        replay(engine, ledger, position, fresh)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def scratch_engine(path: str) -> Engine:
+    """An engine over the SQLite file ``path`` without journal or syncs: a file a crash
+    interrupts is thrown away (a scratch view; the evidence replica, which then fails its seal;
+    one half of a rebuild, ``app/rebuild_part.py``)."""
     engine = create_engine(f"sqlite:///{path}", json_deserializer=json_codec.loads)
 
     @event.listens_for(engine, "connect")
@@ -256,16 +268,20 @@ def replay_into(path: str, ledger: EventLog, position: int, fresh: bool) -> Engi
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
 
-    runner = ProjectionRunner(LogPrefix(ledger, position), engine,
-                              projections=[cls() for cls in DEFAULT_PROJECTIONS],
-                              batch_size=BATCH)
-    try:
-        runner.create_tables()
-        runner.rebuild() if fresh else runner.advance()  # one pass for every read model
-    except BaseException:
-        engine.dispose()
-        raise
     return engine
+
+
+def replay(engine: Engine, ledger: EventLog, position: int, fresh: bool,
+           names: list[str] | None = None) -> int:
+    """Replay the log up to ``position`` into the read models of ``DEFAULT_PROJECTIONS`` (those
+    named ``names``, when given) over ``engine``: from the start (``fresh``), or from where they
+    stand, in one pass for all; returns the events applied (once per read model)."""
+    runner = ProjectionRunner(LogPrefix(ledger, position), engine,
+                              projections=[cls() for cls in DEFAULT_PROJECTIONS
+                                           if names is None or cls.name in names],
+                              batch_size=BATCH)
+    runner.create_tables()
+    return runner.rebuild() if fresh else runner.advance()
 
 
 def seen_as_of(engine: Engine, tables: list[Any], position: int) -> None:

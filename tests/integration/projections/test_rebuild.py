@@ -3,6 +3,9 @@ projection at a time gives, and a poison event stalls only its own projection.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -74,6 +77,84 @@ class TestOnePassRebuild:
         assert live.position("change_requests") < stalled["change_requests"]["position"]
         assert {live.position(p.name) for p in live.projections
                 if p.name != "change_requests"} == {head}
+
+
+class TestRebuildInTwoProcesses:
+    """On SQLite a long log is replayed by two processes (``ProjectionRunner.rebuild``): the
+    lighter half of the read models in another process, into a scratch file merged at the
+    end. (``parallel_from`` lowered so a small log takes that path.)"""
+
+    @staticmethod
+    def two_way(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+        if services.settings.is_postgres:
+            pytest.skip("the read models in a SQLite file only")
+        live = services.projections
+        monkeypatch.setattr(live, "parallel_from", 1)
+        started: list[list[str]] = []
+        start = live.part_replay
+
+        def recorded(names: list[str], head: int, path: str) -> Any:
+            started.append(names)
+            return start(names, head, path)
+
+        monkeypatch.setattr(live, "part_replay", recorded)
+        return started
+
+    def test_gives_the_rows_and_history_of_one_pass(
+            self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+        generate(services, 3000, seed=5)
+        one_pass = services.projections.rebuild()  # the log is shorter than PARALLEL_FROM
+        expected = every_table(services)
+        started = self.two_way(services, monkeypatch)
+
+        applied = services.projections.rebuild()
+
+        assert every_table(services) == expected
+        assert len(started) == 1 and "ccb" not in started[0]  # the heaviest stays here
+        assert {"change_requests", "oncall_incidents"} <= set(started[0])
+        head = services.ledger.recorder.max_notification_id()
+        live = services.projections
+        assert {live.position(p.name) for p in live.projections} == {head}
+        assert applied == one_pass  # an event counts once per read model following it
+        assert not list(Path(services.engine.url.database).parent.glob("*.rebuild-*"))
+
+    def test_a_part_replay_that_fails_leaves_its_read_models_to_catch_up_here(
+            self, services: Services, monkeypatch: pytest.MonkeyPatch,
+            caplog: pytest.LogCaptureFixture) -> None:
+        generate(services, 1500, seed=6)
+        services.projections.rebuild()
+        expected = every_table(services)
+        self.two_way(services, monkeypatch)
+        monkeypatch.setattr(services.projections, "part_replay", lambda names, head, path:
+                            subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"],
+                                             stdout=subprocess.PIPE))
+
+        services.projections.rebuild()
+
+        assert every_table(services) == expected
+        assert "exited with 3; they catch up here" in caplog.text
+
+    def test_read_models_another_process_moved_meanwhile_are_not_overwritten(
+            self, services: Services, monkeypatch: pytest.MonkeyPatch,
+            caplog: pytest.LogCaptureFixture) -> None:
+        generate(services, 1500, seed=7)
+        services.projections.rebuild()
+        expected = every_table(services)
+        self.two_way(services, monkeypatch)
+        live = services.projections
+        replay_mine = live._replay_together
+
+        def and_a_server_catches_up(*args: Any) -> int:
+            applied = replay_mine(*args)
+            ProjectionRunner(services.ledger, services.engine).catch_up()  # another process
+            return applied
+
+        monkeypatch.setattr(live, "_replay_together", and_a_server_catches_up)
+
+        live.rebuild()
+
+        assert every_table(services) == expected  # nothing copied twice
+        assert "moved while it was replayed apart" in caplog.text
 
 
 class TestDecodingRawRows:
