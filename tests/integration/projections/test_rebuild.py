@@ -100,6 +100,16 @@ class TestRebuildInTwoProcesses:
         monkeypatch.setattr(live, "part_replay", recorded)
         return started
 
+    def rebuilt_in_one_pass(self, services: Services, monkeypatch: pytest.MonkeyPatch,
+                            seed: int) -> dict[str, list[tuple[Any, ...]]]:
+        """Every table after a one-pass rebuild of a generated log; then rebuilds take the
+        two-process path."""
+        generate(services, 1500, seed=seed)
+        services.projections.rebuild()
+        expected = every_table(services)
+        self.two_way(services, monkeypatch)
+        return expected
+
     def test_gives_the_rows_and_history_of_one_pass(
             self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
         generate(services, 3000, seed=5)
@@ -121,10 +131,7 @@ class TestRebuildInTwoProcesses:
     def test_a_part_replay_that_fails_leaves_its_read_models_to_catch_up_here(
             self, services: Services, monkeypatch: pytest.MonkeyPatch,
             caplog: pytest.LogCaptureFixture) -> None:
-        generate(services, 1500, seed=6)
-        services.projections.rebuild()
-        expected = every_table(services)
-        self.two_way(services, monkeypatch)
+        expected = self.rebuilt_in_one_pass(services, monkeypatch, seed=6)
         monkeypatch.setattr(services.projections, "part_replay", lambda names, head, path:
                             subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"],
                                              stdout=subprocess.PIPE))
@@ -137,10 +144,7 @@ class TestRebuildInTwoProcesses:
     def test_read_models_another_process_moved_meanwhile_are_not_overwritten(
             self, services: Services, monkeypatch: pytest.MonkeyPatch,
             caplog: pytest.LogCaptureFixture) -> None:
-        generate(services, 1500, seed=7)
-        services.projections.rebuild()
-        expected = every_table(services)
-        self.two_way(services, monkeypatch)
+        expected = self.rebuilt_in_one_pass(services, monkeypatch, seed=7)
         live = services.projections
         replay_mine = live._replay_together
 
