@@ -168,6 +168,23 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _dropping(conn: Connection) -> Iterator[None]:
+    """On SQLite, drop tables without overwriting every freed page with zeros
+    (``secure_delete=FAST``, for the transaction; Debian's SQLite zeroes them by default): a
+    rebuild drops read models only to write the same rows again from the log, and zeroing the
+    pages of 1.8M rows took three quarters of its 7.4 s drop at 1M."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
+    conn.exec_driver_sql("PRAGMA secure_delete=FAST")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA secure_delete={before}")
+
+
 def _raw_select(recorder: Any) -> str | None:
     """The plain ``SELECT`` of stored events ``start <= id <= stop`` (``LIMIT``) for
     eventsourcing's SQLite and PostgreSQL recorders; None for any other."""
@@ -459,7 +476,7 @@ class ProjectionRunner:
         events each follows; another process replays the lighter half into a scratch file while
         this one replays the other half in place, then one transaction copies the scratch rows
         in (unless another process moved those read models meanwhile: they then catch up)."""
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, _dropping(conn):
             for p in self.projections:
                 self._reset(conn, p)
         self._caught_up_to = -1

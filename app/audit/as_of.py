@@ -256,8 +256,8 @@ def replay_into(path: str, ledger: EventLog, position: int, fresh: bool) -> Engi
 
 
 def scratch_engine(path: str) -> Engine:
-    """An engine over the SQLite file ``path`` without journal or syncs: a file a crash
-    interrupts is thrown away (a scratch view; the evidence replica, which then fails its seal;
+    """An engine over the SQLite file ``path`` without journal, syncs or zeroing of freed
+    pages: a file a crash interrupts is thrown away (a scratch view; the evidence replica, which then fails its seal;
     one half of a rebuild, ``app/rebuild_part.py``)."""
     engine = create_engine(f"sqlite:///{path}", json_deserializer=json_codec.loads)
 
@@ -266,6 +266,7 @@ def scratch_engine(path: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=OFF")
         cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA secure_delete=OFF")  # derived rows, in a file thrown away
         cursor.close()
 
     return engine

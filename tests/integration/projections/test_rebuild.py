@@ -161,6 +161,24 @@ class TestRebuildInTwoProcesses:
         assert "moved while it was replayed apart" in caplog.text
 
 
+def test_a_rebuild_leaves_the_connections_zeroing_freed_pages_as_it_found_them(
+        services: Services) -> None:
+    """Its drop does not zero the pages of rows it writes again (``secure_delete=FAST``), and
+    the pooled connections go back to the setting they had."""
+    if services.settings.is_postgres:
+        pytest.skip("a SQLite setting")
+    engine = services.engine
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+    generate(services, 300, seed=8)
+
+    services.projections.rebuild()
+
+    for _ in range(3):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == before
+
+
 class TestDecodingRawRows:
     def test_event_from_row_gives_the_event_to_domain_event_gives(
             self, services: Services) -> None:
