@@ -83,13 +83,11 @@ class Writer:
         self.conn.execute(insert(PAST[table]).from_select(
             [*table.columns.keys(), VALID_TO], query))
 
-    def _send_past(self, table: Table, versions: list[dict[str, Any]],
-                   stored: bool = False) -> None:
+    def _send_past(self, table: Table, versions: list[dict[str, Any]]) -> None:
         """Insert replaced versions of ``table``'s rows (each with ``valid_to``) into its past
-        table; ``stored``: their values are already in the column's stored form."""
+        table."""
         if versions:
-            sql, order, converters = _bulk_insert(PAST[table], self.conn.dialect)
-            self._send(sql, order, None if stored else converters, versions)
+            self._send(*_bulk_insert(PAST[table], self.conn.dialect), versions)
 
     def scalar(self, statement: Executable) -> Any:
         """Send the queued rows it touches, then return the first column of the first row."""
@@ -126,16 +124,10 @@ class Writer:
                   ) -> dict[Any, dict[str, Any]]:
         """Keep in the past table each version the queued updates replace, event by event
         (the current rows read in one query per 500 keys), and return the updates with
-        ``valid_from`` of the last event that changed each row.
-
-        On SQLite the versions are built in the columns' stored form: the current rows are
-        read as stored and only the changed values are converted, once each (a meeting row
-        changed by 30 votes of a batch is not decoded and re-encoded 30 times)."""
-        dialect = self.conn.dialect
-        stored = dialect.name == "sqlite"
-        current = (_stored_rows if stored else _decoded_rows)(self.conn, table, key_column,
-                                                              list(rows))
-        convert = _column_converters(table, dialect) if stored else {}
+        ``valid_from`` of the last event that changed each row."""
+        if self.conn.dialect.name == "sqlite":
+            return self._stored_versions(table, key_column, rows, changes)
+        current = _decoded_rows(self.conn, table, key_column, list(rows))
         gone = []
         out = {}
         for key, values in rows.items():
@@ -145,13 +137,45 @@ class Writer:
             for position, change in changes.get(key, ()):
                 if image[VALID_FROM] < position:
                     gone.append({**image, VALID_TO: position})
-                if stored:
-                    change = {k: v if v is None or convert.get(k) is None else convert[k](v)
-                              for k, v in change.items()}
                 image.update(change)
                 image[VALID_FROM] = position
             out[key] = {**values, VALID_FROM: image[VALID_FROM]}
-        self._send_past(table, gone, stored=stored)
+        self._send_past(table, gone)
+        return out
+
+    def _stored_versions(self, table: Table, key_column: Any,
+                         rows: dict[Any, dict[str, Any]],
+                         changes: dict[Any, list[tuple[int, dict[str, Any]]]],
+                         ) -> dict[Any, dict[str, Any]]:
+        """:meth:`_versions` on SQLite, in the columns' stored form: each current row is read
+        as stored, into a list in column order; each change converts only the values it sets,
+        once, and each replaced version is that list with its ``valid_to``, sent as it is (a
+        meeting row changed by 30 votes of a batch is not decoded and re-encoded 30 times)."""
+        names = list(table.columns.keys())
+        index = {name: i for i, name in enumerate(names)}
+        since = index[VALID_FROM]
+        convert = _column_converters(table, self.conn.dialect)
+        current = _stored_rows(self.conn, table, key_column, list(rows))
+        gone: list[tuple[Any, ...]] = []
+        out = {}
+        for key, values in rows.items():
+            image = current.get(key)
+            if image is None:
+                continue  # no such row: the update changes nothing
+            for position, change in changes.get(key, ()):
+                if image[since] < position:
+                    gone.append((*image, position))
+                for name, value in change.items():
+                    to_stored = convert[name]
+                    image[index[name]] = (value if value is None or to_stored is None
+                                          else to_stored(value))
+                image[since] = position
+            out[key] = {**values, VALID_FROM: image[since]}
+        if gone:
+            sql, order, _ = _bulk_insert(PAST[table], self.conn.dialect)
+            if order != [*names, VALID_TO]:  # pragma: no cover - past tables are built so
+                raise RuntimeError(f"{PAST[table].name}: columns out of step with {table.name}")
+            self.conn.exec_driver_sql(sql, gone)
         return out
 
     def _send(self, sql: str, order: list[str], converters: list[Any] | None,
@@ -187,9 +211,10 @@ def _decoded_rows(conn: Connection, table: Table, key_column: Any, keys: list[An
 
 
 def _stored_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
-                 ) -> dict[Any, dict[str, Any]]:
+                 ) -> dict[Any, list[Any]]:
     """The current rows of ``keys`` (one query per 500) as the driver returns them, without
-    the columns' result processing (SQLite, where that is also the form they are sent in)."""
+    the columns' result processing (SQLite, where that is also the form they are sent in):
+    each a list of its values in column order."""
     quote = conn.dialect.identifier_preparer.quote
     names = list(table.columns.keys())
     to_key = _column_converters(table, conn.dialect).get(key_column.key)
@@ -198,12 +223,12 @@ def _stored_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any
     select_sql = (f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)} "  # noqa: S608 - names from the table
                   f"WHERE {quote(key_column.name)} IN ")
     position = names.index(key_column.key)
-    current: dict[Any, dict[str, Any]] = {}
+    current: dict[Any, list[Any]] = {}
     for start in range(0, len(stored_keys), 500):
         chunk = stored_keys[start:start + 500]
         for values in conn.exec_driver_sql(
                 select_sql + f"({', '.join('?' * len(chunk))})", tuple(chunk)):
-            current[by_stored[values[position]]] = dict(zip(names, values))
+            current[by_stored[values[position]]] = list(values)
     return current
 
 
