@@ -83,12 +83,6 @@ class Writer:
         self.conn.execute(insert(PAST[table]).from_select(
             [*table.columns.keys(), VALID_TO], query))
 
-    def _send_past(self, table: Table, versions: list[dict[str, Any]]) -> None:
-        """Insert replaced versions of ``table``'s rows (each with ``valid_to``) into its past
-        table."""
-        if versions:
-            self._send(*_bulk_insert(PAST[table], self.conn.dialect), versions)
-
     def scalar(self, statement: Executable) -> Any:
         """Send the queued rows it touches, then return the first column of the first row."""
         self.flush(_tables_of(statement))
@@ -123,39 +117,21 @@ class Writer:
                   changes: dict[Any, list[tuple[int, dict[str, Any]]]],
                   ) -> dict[Any, dict[str, Any]]:
         """Keep in the past table each version the queued updates replace, event by event
-        (the current rows read in one query per 500 keys), and return the updates with
-        ``valid_from`` of the last event that changed each row."""
-        if self.conn.dialect.name == "sqlite":
-            return self._stored_versions(table, key_column, rows, changes)
-        current = _decoded_rows(self.conn, table, key_column, list(rows))
-        gone = []
-        out = {}
-        for key, values in rows.items():
-            image = current.get(key)
-            if image is None:
-                continue  # no such row: the update changes nothing
-            for position, change in changes.get(key, ()):
-                if image[VALID_FROM] < position:
-                    gone.append({**image, VALID_TO: position})
-                image.update(change)
-                image[VALID_FROM] = position
-            out[key] = {**values, VALID_FROM: image[VALID_FROM]}
-        self._send_past(table, gone)
-        return out
+        (the current rows read in one query per 500 keys, each as a list in column order),
+        and return the updates with ``valid_from`` of the last event that changed each row.
 
-    def _stored_versions(self, table: Table, key_column: Any,
-                         rows: dict[Any, dict[str, Any]],
-                         changes: dict[Any, list[tuple[int, dict[str, Any]]]],
-                         ) -> dict[Any, dict[str, Any]]:
-        """:meth:`_versions` on SQLite, in the columns' stored form: each current row is read
-        as stored, into a list in column order; each change converts only the values it sets,
-        once, and each replaced version is that list with its ``valid_to``, sent as it is (a
-        meeting row changed by 30 votes of a batch is not decoded and re-encoded 30 times)."""
+        On SQLite the versions are built in the columns' stored form: the current rows are
+        read as stored, each change converts only the values it sets, once, and each version
+        is sent as it is (a meeting row changed by 30 votes of a batch is not decoded and
+        re-encoded 30 times)."""
+        dialect = self.conn.dialect
+        stored = dialect.name == "sqlite"
         names = list(table.columns.keys())
         index = {name: i for i, name in enumerate(names)}
         since = index[VALID_FROM]
-        convert = _column_converters(table, self.conn.dialect)
-        current = _stored_rows(self.conn, table, key_column, list(rows))
+        convert = _column_converters(table, dialect) if stored else {}
+        current = (_stored_rows if stored else _decoded_rows)(self.conn, table, key_column,
+                                                              list(rows))
         gone: list[tuple[Any, ...]] = []
         out = {}
         for key, values in rows.items():
@@ -166,33 +142,39 @@ class Writer:
                 if image[since] < position:
                     gone.append((*image, position))
                 for name, value in change.items():
-                    to_stored = convert[name]
+                    to_stored = convert.get(name)
                     image[index[name]] = (value if value is None or to_stored is None
                                           else to_stored(value))
                 image[since] = position
             out[key] = {**values, VALID_FROM: image[since]}
         if gone:
-            sql, order, _ = _bulk_insert(PAST[table], self.conn.dialect)
+            sql, order, converters = _bulk_insert(PAST[table], dialect)
             if order != [*names, VALID_TO]:  # pragma: no cover - past tables are built so
                 raise RuntimeError(f"{PAST[table].name}: columns out of step with {table.name}")
-            self.conn.exec_driver_sql(sql, gone)
+            self._send_tuples(sql, order, None if stored else converters, gone)
         return out
 
     def _send(self, sql: str, order: list[str], converters: list[Any] | None,
               rows: list[dict[str, Any]]) -> None:
         """One driver-level executemany of ``rows`` (values converted as the columns do)."""
+        self._send_tuples(sql, order, converters,
+                          [tuple([row.get(k) for k in order]) for row in rows])
+
+    def _send_tuples(self, sql: str, order: list[str], converters: list[Any] | None,
+                     tuples: list[tuple[Any, ...]]) -> None:
+        """One driver-level executemany of ``tuples`` (values in ``order``, converted as the
+        columns do where ``converters`` has a function)."""
         if converters:
             convert = [(i, f) for i, f in enumerate(converters) if f is not None]
-            tuples = []
-            for row in rows:
-                values = [row.get(k) for k in order]
+            converted = []
+            for values in tuples:
+                row = list(values)
                 for i, f in convert:
-                    v = values[i]
+                    v = row[i]
                     if v is not None:
-                        values[i] = f(v)
-                tuples.append(tuple(values))
-        else:
-            tuples = [tuple([row.get(k) for k in order]) for row in rows]
+                        row[i] = f(v)
+                converted.append(tuple(row))
+            tuples = converted
         if self.conn.dialect.paramstyle in ("qmark", "numeric", "format"):
             self.conn.exec_driver_sql(sql, tuples)
         else:
@@ -200,13 +182,15 @@ class Writer:
 
 
 def _decoded_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
-                  ) -> dict[Any, dict[str, Any]]:
-    """The current rows of ``keys`` (one query per 500), as the columns decode them."""
-    current: dict[Any, dict[str, Any]] = {}
+                  ) -> dict[Any, list[Any]]:
+    """The current rows of ``keys`` (one query per 500), as the columns decode them: each a
+    list of its values in column order."""
+    position = list(table.columns.keys()).index(key_column.key)
+    current: dict[Any, list[Any]] = {}
     for start in range(0, len(keys), 500):
         for row in conn.execute(select(table).where(
-                key_column.in_(keys[start:start + 500]))).mappings():
-            current[row[key_column.name]] = dict(row)
+                key_column.in_(keys[start:start + 500]))):
+            current[row[position]] = list(row)
     return current
 
 
