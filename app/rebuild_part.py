@@ -5,12 +5,14 @@ with a JSON job on stdin — the event store's settings, the read models to repl
 position to stop at and a scratch file — and replays the other half itself meanwhile. This
 process replays its read models from the start of the log into the scratch file (journal and
 syncs off: a half-written file is deleted), prints how many events it applied, and exits 0; the
-runner then copies the rows in, in one transaction.
+runner then copies the rows in, in one transaction. It stops after the batch in which it finds
+that the rebuild which started it has gone (the runner removes such a part's file later).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -27,7 +29,7 @@ def part_replay(settings: Settings) -> Any:
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert process.stdin is not None
         process.stdin.write(json.dumps({"env": env, "names": names, "head": head,
-                                        "path": path}).encode())
+                                        "path": path, "parent": os.getpid()}).encode())
         process.stdin.close()
         return process
 
@@ -39,10 +41,16 @@ def main() -> int:
     from app.ledger import Ledger
 
     job = json.load(sys.stdin)
+
+    def orphaned(_events: int) -> None:  # checked after each batch
+        if os.getppid() != job["parent"]:
+            raise SystemExit("rebuild_part: the rebuild that started this part has gone")
+
     ledger = Ledger(env=job["env"])
     engine = scratch_engine(job["path"])
     try:
-        applied = replay(engine, ledger, job["head"], fresh=True, names=job["names"])
+        applied = replay(engine, ledger, job["head"], fresh=True, names=job["names"],
+                         progress=orphaned)
     finally:
         engine.dispose()
         ledger.close()

@@ -185,6 +185,23 @@ def _dropping(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA secure_delete={before}")
 
 
+def _remove_parts_of_gone_rebuilds(database: str) -> None:
+    """Delete the scratch files ``<database>.rebuild-<pid>.tmp`` of rebuilds whose process has
+    gone (killed before they could)."""
+    folder, name = os.path.split(os.path.abspath(database))
+    for entry in os.listdir(folder):
+        pid = entry[len(name) + len(".rebuild-"):-len(".tmp")]
+        if not (entry.startswith(f"{name}.rebuild-") and entry.endswith(".tmp")
+                and pid.isdigit()):
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            os.remove(os.path.join(folder, entry))
+        except PermissionError:  # alive, another user's
+            continue
+
+
 def _raw_select(recorder: Any) -> str | None:
     """The plain ``SELECT`` of stored events ``start <= id <= stop`` (``LIMIT``) for
     eventsourcing's SQLite and PostgreSQL recorders; None for any other."""
@@ -540,6 +557,7 @@ class ProjectionRunner:
         """:meth:`rebuild` of a long log on SQLite: ``theirs`` replayed by another process
         into a scratch file beside the store while this one replays ``mine``; then merged."""
         path = f"{self.engine.url.database}.rebuild-{os.getpid()}.tmp"
+        _remove_parts_of_gone_rebuilds(self.engine.url.database)
         process = self.part_replay([p.name for p in theirs], head, path)  # type: ignore[misc]
         applied = 0
         try:

@@ -273,7 +273,8 @@ def scratch_engine(path: str) -> Engine:
 
 
 def replay(engine: Engine, ledger: EventLog, position: int, fresh: bool,
-           names: list[str] | None = None) -> int:
+           names: list[str] | None = None, progress: Callable[[int], None] | None = None,
+           ) -> int:
     """Replay the log up to ``position`` into the read models of ``DEFAULT_PROJECTIONS`` (those
     named ``names``, when given) over ``engine``: from the start (``fresh``), or from where they
     stand, in one pass for all; returns the events applied (once per read model)."""
@@ -282,7 +283,7 @@ def replay(engine: Engine, ledger: EventLog, position: int, fresh: bool,
                                            if names is None or cls.name in names],
                               batch_size=BATCH)
     runner.create_tables()
-    return runner.rebuild() if fresh else runner.advance()
+    return runner.rebuild(progress) if fresh else runner.advance(progress)
 
 
 def seen_as_of(engine: Engine, tables: list[Any], position: int) -> None:

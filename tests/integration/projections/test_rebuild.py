@@ -3,6 +3,8 @@ projection at a time gives, and a poison event stalls only its own projection.""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
+from app.config import eventsourcing_env
 from app.generate import generate
 from projections.ccb.tables import decisions
 from projections import runner
@@ -127,6 +130,39 @@ class TestRebuildInTwoProcesses:
         assert {live.position(p.name) for p in live.projections} == {head}
         assert applied == one_pass  # an event counts once per read model following it
         assert not list(Path(services.engine.url.database).parent.glob("*.rebuild-*"))
+
+    def test_the_scratch_files_of_killed_rebuilds_are_removed(
+            self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.rebuilt_in_one_pass(services, monkeypatch, seed=9)
+        gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        store = Path(services.engine.url.database)
+        killed = store.with_name(f"{store.name}.rebuild-{gone}.tmp")
+        killed.write_bytes(b"half a replay")
+        running = store.with_name(f"{store.name}.rebuild-{os.getppid()}.tmp")
+        running.write_bytes(b"another rebuild's part, still going")
+
+        services.projections.rebuild()
+
+        assert not killed.exists()
+        assert running.exists()
+
+    def test_a_part_replay_whose_rebuild_has_gone_stops(
+            self, services: Services, tmp_path: Path) -> None:
+        if services.settings.is_postgres:
+            pytest.skip("the read models in a SQLite file only")
+        generate(services, 300, seed=10)
+        gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                                  capture_output=True, text=True, check=True).stdout)
+        job = {"env": eventsourcing_env(services.settings), "names": ["change_requests"],
+               "head": services.ledger.recorder.max_notification_id(),
+               "path": str(tmp_path / "part.tmp"), "parent": gone}
+
+        done = subprocess.run([sys.executable, "-m", "app.rebuild_part"], input=json.dumps(job),
+                              capture_output=True, text=True, timeout=120, check=False)
+
+        assert done.returncode == 1 and done.stdout == ""
+        assert "the rebuild that started this part has gone" in done.stderr
 
     def test_a_part_replay_that_fails_leaves_its_read_models_to_catch_up_here(
             self, services: Services, monkeypatch: pytest.MonkeyPatch,
