@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from sqlalchemy import Table, bindparam, insert, literal, select, update
+from sqlalchemy import Table, bindparam, insert, literal, select, type_coerce, update
 from sqlalchemy.sql.dml import Delete, Update
+from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.util import find_tables
 
 from domain.topics import topics_of
@@ -130,8 +131,7 @@ class Writer:
         index = {name: i for i, name in enumerate(names)}
         since = index[VALID_FROM]
         convert = _column_converters(table, dialect) if stored else {}
-        current = (_stored_rows if stored else _decoded_rows)(self.conn, table, key_column,
-                                                              list(rows))
+        current = _current_rows(self.conn, table, key_column, list(rows), stored)
         gone: list[tuple[Any, ...]] = []
         out = {}
         for key, values in rows.items():
@@ -181,38 +181,21 @@ class Writer:
             self.conn.exec_driver_sql(sql, [dict(zip(order, t)) for t in tuples])
 
 
-def _decoded_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
-                  ) -> dict[Any, list[Any]]:
-    """The current rows of ``keys`` (one query per 500), as the columns decode them: each a
-    list of its values in column order."""
+def _current_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
+                  stored: bool) -> dict[Any, list[Any]]:
+    """The current rows of ``keys`` (one query per 500), each a list of its values in column
+    order: as the columns decode them, or (``stored``, SQLite, where that is also the form
+    they are sent in) as the driver returns them, without the columns' result processing."""
+    columns = ([type_coerce(c, NullType()).label(c.name) for c in table.columns] if stored
+               else list(table.columns))
+    to_key = _column_converters(table, conn.dialect).get(key_column.key) if stored else None
+    by_row = {to_key(k) if to_key and k is not None else k: k for k in keys}
     position = list(table.columns.keys()).index(key_column.key)
     current: dict[Any, list[Any]] = {}
     for start in range(0, len(keys), 500):
-        for row in conn.execute(select(table).where(
+        for row in conn.execute(select(*columns).where(
                 key_column.in_(keys[start:start + 500]))):
-            current[row[position]] = list(row)
-    return current
-
-
-def _stored_rows(conn: Connection, table: Table, key_column: Any, keys: list[Any],
-                 ) -> dict[Any, list[Any]]:
-    """The current rows of ``keys`` (one query per 500) as the driver returns them, without
-    the columns' result processing (SQLite, where that is also the form they are sent in):
-    each a list of its values in column order."""
-    quote = conn.dialect.identifier_preparer.quote
-    names = list(table.columns.keys())
-    to_key = _column_converters(table, conn.dialect).get(key_column.key)
-    by_stored = {to_key(k) if to_key and k is not None else k: k for k in keys}
-    stored_keys = list(by_stored)
-    select_sql = (f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)} "  # noqa: S608 - names from the table
-                  f"WHERE {quote(key_column.name)} IN ")
-    position = names.index(key_column.key)
-    current: dict[Any, list[Any]] = {}
-    for start in range(0, len(stored_keys), 500):
-        chunk = stored_keys[start:start + 500]
-        for values in conn.exec_driver_sql(
-                select_sql + f"({', '.join('?' * len(chunk))})", tuple(chunk)):
-            current[by_stored[values[position]]] = list(values)
+            current[by_row[row[position]]] = list(row)
     return current
 
 
